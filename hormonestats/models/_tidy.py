@@ -1,0 +1,116 @@
+"""Shared vocabulary of model results: tidy tables, text summaries and HTML reprs.
+
+House rule 2 (DESIGN.md): a coefficient table is a DataFrame whose columns come from
+:data:`TIDY_COLUMNS` plus named effect sizes. House rule 3: a model call returns a small frozen
+dataclass; :class:`ResultDisplay` gives it ``summary()`` and ``_repr_html_()`` by composition of
+its ``title`` and its tables, with no class tower.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["TIDY_COLUMNS", "ResultDisplay", "ci_from_se", "tidy_statsmodels"]
+
+TIDY_COLUMNS = [
+    "term",
+    "estimate",
+    "std_error",
+    "statistic",
+    "df",
+    "p_value",
+    "conf_low",
+    "conf_high",
+]
+
+
+def ci_from_se(estimate, std_error, conf_level: float = 0.95, df=None):
+    """Wald interval: t-based when ``df`` is given (finite), normal otherwise.
+
+    >>> lo, hi = ci_from_se(1.0, 0.5)
+    >>> round(float(lo), 4), round(float(hi), 4)
+    (0.02, 1.98)
+    """
+    alpha = 1 - conf_level
+    if df is None or (np.isscalar(df) and not np.isfinite(df)):
+        q = stats.norm.ppf(1 - alpha / 2)
+    else:
+        q = stats.t.ppf(1 - alpha / 2, df)
+    estimate = np.asarray(estimate, dtype=float)
+    std_error = np.asarray(std_error, dtype=float)
+    return estimate - q * std_error, estimate + q * std_error
+
+
+def tidy_statsmodels(fit, conf_level: float = 0.95, df: float | None = None) -> pd.DataFrame:
+    """Tidy coefficient table from a fitted statsmodels regression result.
+
+    Uses the fit's own test distribution: t with the residual df for OLS/WLS (unless the fit
+    uses a normal reference, e.g. robust covariances with ``use_t=False``), z otherwise.
+    """
+    params = pd.Series(fit.params)
+    bse = pd.Series(fit.bse, index=params.index)
+    use_t = bool(getattr(fit, "use_t", False))
+    if df is None:
+        df = float(fit.df_resid) if use_t else np.inf
+    stat = params / bse
+    if np.isfinite(df):
+        p = 2 * stats.t.sf(np.abs(stat), df)
+    else:
+        p = 2 * stats.norm.sf(np.abs(stat))
+    lo, hi = ci_from_se(params, bse, conf_level, df if np.isfinite(df) else None)
+    return pd.DataFrame(
+        {
+            "term": params.index.astype(str),
+            "estimate": params.to_numpy(float),
+            "std_error": bse.to_numpy(float),
+            "statistic": stat.to_numpy(float),
+            "df": float(df),
+            "p_value": np.asarray(p, float),
+            "conf_low": lo,
+            "conf_high": hi,
+        }
+    )
+
+
+def _fmt_table(df: pd.DataFrame) -> str:
+    with pd.option_context("display.width", 120, "display.max_columns", 30):
+        return df.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+
+
+class ResultDisplay:
+    """Mixin-free display helper: results call these from their own ``summary``/``_repr_html_``.
+
+    A result passes a title, a list of ``(caption, DataFrame)`` pairs and a list of notes.
+    """
+
+    @staticmethod
+    def text(title: str, tables: list[tuple[str, pd.DataFrame]], notes: list[str] = ()) -> str:
+        parts = [title, "=" * len(title)]
+        for caption, table in tables:
+            if caption:
+                parts.append(f"\n{caption}")
+            parts.append(_fmt_table(table))
+        for note in notes:
+            parts.append(f"Note: {note}")
+        return "\n".join(parts)
+
+    @staticmethod
+    def html(title: str, tables: list[tuple[str, pd.DataFrame]], notes: list[str] = ()) -> str:
+        parts = [f"<h4>{html.escape(title)}</h4>"]
+        for caption, table in tables:
+            if caption:
+                parts.append(f"<p><b>{html.escape(caption)}</b></p>")
+            parts.append(table.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
+        for note in notes:
+            parts.append(f"<p><i>Note:</i> {html.escape(note)}</p>")
+        return "\n".join(parts)
+
+
+def as_dict(obj: Any) -> dict:
+    """Shallow dict of a dataclass's public fields (for reports and manifests)."""
+    return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
