@@ -69,7 +69,9 @@ _INF = np.inf
 #:
 #: ``schmalenberger2021``: the count-based phases recommended by Schmalenberger et al. (2021):
 #: perimenstrual days -3 to +2, mid-follicular +4 to +7, periovulatory -15 to -12, mid-luteal
-#: -9 to -5 (gaps between them are deliberately unassigned).
+#: -9 to -5 (gaps between them are deliberately unassigned). These windows were taken from the
+#: paper's recommendations as summarised by later work and should be checked against its phase
+#: table before a publication relies on them (check).
 #:
 #: ``five_phase``: a contiguous partition anchored on menses and ovulation: menstrual forward
 #: days 1-5; premenstrual the final week before onset (backward -7 to -1, the premenstrual

@@ -360,3 +360,25 @@ def test_car_mixed_time_types_rejected():
     df = _car({"a": 0}).assign(wake_time=0.0)
     with pytest.raises(DataError, match="both"):
         awakening_response(df)
+
+
+# ------------------------------------------------------------------ invariances (can fail)
+def test_scaling_and_shift_invariances(long):
+    base = cortisol_features(long, stressor_time=0)[0].set_index("subject_id")
+    scaled = cortisol_features(long.assign(value=2.5 * long["value"]), stressor_time=0)[0]
+    shifted = cortisol_features(long.assign(value=long["value"] + 3.0), stressor_time=0)[0]
+    scaled, shifted = scaled.set_index("subject_id"), shifted.set_index("subject_id")
+    for col in ["auc_g", "auc_i", "auc_i_post", "peak_reactivity"]:
+        np.testing.assert_allclose(scaled[col], 2.5 * base[col], rtol=1e-12)
+    # adding a constant raises AUCg by c * (t_n - t_1) and leaves increases unchanged
+    np.testing.assert_allclose(shifted["auc_g"], base["auc_g"] + 3.0 * 100, rtol=1e-12)
+    for col in ["auc_i", "auc_i_post", "peak_reactivity"]:
+        np.testing.assert_allclose(shifted[col], base[col], rtol=1e-9, atol=1e-9)
+
+
+def test_custom_column_names(long):
+    renamed = long.rename(columns={"subject_id": "vp", "sample_time": "minutes", "value": "cort"})
+    a = auc(long)
+    b = auc(renamed, y="cort", time="minutes", subject="vp")
+    assert list(b.columns) == ["vp", "auc_g", "auc_i", "n_samples", "n_missing"]
+    np.testing.assert_allclose(a["auc_g"], b["auc_g"])
