@@ -203,6 +203,23 @@ def parse_readings(readings, *, lod=None) -> pd.DataFrame:
         lods = pd.to_numeric(pd.Series(list(lod)), errors="coerce").to_numpy(dtype=float)
     if len(lods) != n:
         raise DataError(f"parse_readings: lod has {len(lods)} values for {n} readings")
+    if isinstance(readings, pd.Series) and (
+        pd.api.types.is_float_dtype(readings.dtype) or pd.api.types.is_integer_dtype(readings.dtype)
+    ):
+        # fast path for numeric columns: no text to read
+        x = readings.to_numpy(dtype=float, na_value=np.nan)
+        inf = np.isinf(x)
+        return pd.DataFrame(
+            {
+                "reading": pd.Series(items, index=index, dtype=object),
+                "value": np.where(inf, np.nan, x),
+                "below_lod": np.zeros(n, dtype=bool),
+                "above_range": np.zeros(n, dtype=bool),
+                "limit": np.full(n, np.nan),
+                "unparsed": inf,
+            },
+            index=index,
+        )
     parsed = [_parse_one(item, lods[i]) for i, item in enumerate(items)]
     cols = list(zip(*parsed)) if parsed else [[], [], [], [], []]
     return pd.DataFrame(

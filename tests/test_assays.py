@@ -409,3 +409,13 @@ def test_winsorize_log_scale():
         winsorize(pd.DataFrame({"t": [1.0, 0.0]}), "t")
     raw, _ = winsorize(pd.DataFrame({"t": [1.0, 0.0]}), "t", scale="raw")
     assert raw["t_wins"].to_list() == [1.0, 0.0]
+
+
+def test_parse_readings_numeric_columns():
+    out = parse_readings(pd.Series([1.5, np.nan, np.inf], index=["a", "b", "c"]))
+    assert list(out.index) == ["a", "b", "c"]
+    assert out["value"].iloc[0] == 1.5 and out["value"].isna().iloc[1:].all()
+    assert out["unparsed"].to_list() == [False, False, True]
+    ints = parse_readings(pd.Series([3, 4]))
+    assert ints["value"].to_list() == [3.0, 4.0] and not ints["unparsed"].any()
+    assert parse_readings([2.5, "<1"])["below_lod"].to_list() == [False, True]
