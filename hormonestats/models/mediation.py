@@ -1,0 +1,455 @@
+"""Simple and parallel mediation (PROCESS model 4) with a vectorised bootstrap.
+
+For mediators ``M_1..M_k``, exposure ``X``, outcome ``Y`` and covariates ``C`` the three kinds of
+OLS equation are (Hayes 2018, ch. 3 and 5)::
+
+    M_j = i_j + a_j X + C g_j + e_j            (one per mediator)
+    Y   = i_y + c' X + sum_j b_j M_j + C h + e  (outcome)
+    Y   = i_c + c X + C h_c + e                 (total effect)
+
+The indirect effect through ``M_j`` is ``a_j b_j``; the total indirect effect is their sum and,
+in OLS on one sample, ``c = c' + sum_j a_j b_j`` exactly. Regression paths get the OLS (or, with
+``cov_type``, heteroscedasticity-consistent) standard errors and t-based intervals; indirect
+effects get nonparametric bootstrap standard errors and intervals (percentile, BC or BCa;
+Efron 1987). The bootstrap resamples rows; every resample is solved at once as weighted least
+squares with the resample's row counts (see :mod:`hormonestats.models._bootstrap`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from ..errors import DataError, ModelError, format_rows
+from ..log import empty_log, log_rows
+from ._bootstrap import bootstrap_interval, jackknife_ols, resample_counts, weighted_ols
+from ._tidy import ResultDisplay, tidy_statsmodels
+
+__all__ = ["MediationResult", "mediation"]
+
+INTERCEPT = "Intercept"
+CI_METHODS = ("percentile", "bc", "bca")
+COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
+
+#: columns of :attr:`MediationResult.table`
+MEDIATION_COLUMNS = [
+    "term",
+    "mediator",
+    "estimate",
+    "std_error",
+    "statistic",
+    "df",
+    "p_value",
+    "conf_low",
+    "conf_high",
+    "ci_method",
+]
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _as_list(value, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Sequence) or isinstance(value, pd.Index):
+        return [str(v) for v in value]
+    raise ModelError(f"{name} must be a column name or a list of column names, got {value!r}")
+
+
+def _check_options(n_boot, ci, conf_level, cov_type) -> list[str]:
+    problems = []
+    if not isinstance(n_boot, (int, np.integer)) or isinstance(n_boot, bool) or n_boot < 1:
+        problems.append(f"n_boot must be a positive integer, got {n_boot!r}")
+    if ci not in CI_METHODS:
+        problems.append(f"ci must be one of {', '.join(CI_METHODS)}, got {ci!r}")
+    if not (isinstance(conf_level, (float, int)) and 0 < conf_level < 1):
+        problems.append(f"conf_level must be between 0 and 1, got {conf_level!r}")
+    if cov_type not in COV_TYPES:
+        problems.append(f"cov_type must be one of {', '.join(COV_TYPES)}, got {cov_type!r}")
+    return problems
+
+
+def _prepare(
+    data,
+    roles: dict[str, list[str]],
+    *,
+    step: str,
+    n_params: int,
+    problems: list[str],
+    table: str = "data",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Check the columns, drop (and log) rows with missing values; raise all problems at once.
+
+    ``roles`` maps a role ("x", "mediator", ...) to its column names. Returns the complete-case
+    frame of float columns (a new frame; ``data`` is untouched) and the exclusion log.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    problems = list(problems)
+    used: dict[str, str] = {}
+    for role, names in roles.items():
+        for name in names:
+            if name in used:
+                problems.append(
+                    f"column {name!r} is given both as {used[name]} and as {role}; "
+                    "each variable may play one role"
+                )
+            else:
+                used[name] = role
+    columns = list(used)
+    missing = [c for c in columns if c not in data.columns]
+    for c in missing:
+        problems.append(
+            f"table {table!r} has no column {c!r} (given as {used[c]}); "
+            f"available columns: {', '.join(map(str, data.columns))}"
+        )
+    present = [c for c in columns if c in data.columns]
+    for c in present:
+        col = data[c]
+        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+            problems.append(
+                f"column {c!r} ({used[c]}) must be numeric, got dtype {col.dtype}; "
+                "code categories as numbers (e.g. 0/1) first"
+            )
+    numeric = [
+        c
+        for c in present
+        if pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c])
+    ]
+    frame = data[numeric].astype(float) if numeric else pd.DataFrame(index=data.index)
+    for c in numeric:
+        bad = np.isinf(frame[c].to_numpy())
+        if bad.any():
+            problems.append(
+                f"column {c!r} ({used[c]}) has infinite values in "
+                f"{format_rows(frame.index[bad])} of table {table!r}"
+            )
+    na = frame.isna()
+    drop = na.any(axis=1)
+    if drop.any():
+        flags = na.to_numpy()
+        reasons = pd.Series("", index=data.index, dtype="str")
+        reasons[drop.to_numpy()] = [
+            "missing value in " + ", ".join(c for c, f in zip(numeric, row) if f)
+            for row in flags[drop.to_numpy()]
+        ]
+        excluded = log_rows(step, table, data, drop.to_numpy(), "excluded", reasons)
+    else:
+        excluded = empty_log()
+    clean = frame.loc[~drop]
+    if not missing and len(numeric) == len(present):
+        n = len(clean)
+        if n < n_params + 2:
+            problems.append(
+                f"only {n} complete rows in table {table!r} (after excluding "
+                f"{int(drop.sum())} with missing values); the model needs at least {n_params + 2}"
+            )
+        else:
+            for c in numeric:
+                if used[c] != "covariate" and clean[c].std() == 0:
+                    problems.append(f"column {c!r} ({used[c]}) has no variance")
+    if problems:
+        raise ModelError(f"cannot fit {step}:\n- " + "\n- ".join(problems))
+    return clean, excluded
+
+
+def _ols(y: np.ndarray, X: pd.DataFrame, cov_type: str):
+    """statsmodels OLS with named terms and t-based inference (PROCESS uses t with HC SEs too)."""
+    model = sm.OLS(pd.Series(y, index=X.index, name="y"), X)
+    return model.fit(cov_type=cov_type, use_t=True)
+
+
+def _design(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    values = np.column_stack([np.ones(len(frame)), frame[columns].to_numpy(float)])
+    return pd.DataFrame(values, index=frame.index, columns=[INTERCEPT, *columns])
+
+
+def _boot_rows(boot, estimate, jack, method, conf_level):
+    """Bootstrap SE (SD of finite replicates, ddof=1) and interval per column."""
+    boot = np.asarray(boot, dtype=float)
+    se = np.nanstd(boot, axis=0, ddof=1)
+    lo, hi = bootstrap_interval(
+        boot, estimate, method=method, conf_level=conf_level, jackknife=jack
+    )
+    return se, lo, hi
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass(frozen=True, eq=False)
+class MediationResult:
+    """Result of :func:`mediation`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Tidy: ``term, mediator, estimate, std_error, statistic, df, p_value, conf_low,
+        conf_high, ci_method``. ``term`` is ``a`` (X -> M), ``b`` (M -> Y | X), ``total`` (c),
+        ``direct`` (c'), ``indirect`` (a*b, one row per mediator), ``total_indirect`` (with
+        several mediators) and ``proportion_mediated`` (total indirect / total). Paths carry OLS
+        inference (``ci_method`` ``"t"``); indirect effects and the proportion carry bootstrap
+        SEs and intervals (``statistic``, ``df`` and ``p_value`` are NaN).
+    boot_indirect : ndarray, shape (n_boot, n_mediators)
+        Bootstrap replicates of each indirect effect (NaN for numerically singular resamples).
+    n : int
+        Rows analysed.
+    n_boot, seed, ci, conf_level, cov_type
+        The settings used.
+    fits : dict
+        statsmodels results: ``"mediator:<name>"`` for each mediator, ``"outcome"`` and
+        ``"total"``.
+    excluded : DataFrame
+        Exclusion log (:data:`hormonestats.log.LOG_COLUMNS`) of rows dropped for missing values.
+    n_boot_failed : int
+        Resamples whose design was singular (dropped from SEs and intervals).
+    """
+
+    table: pd.DataFrame
+    boot_indirect: np.ndarray
+    n: int
+    n_boot: int
+    seed: int | None
+    fits: dict
+    excluded: pd.DataFrame
+    x: str
+    mediators: tuple[str, ...]
+    y: str
+    covariates: tuple[str, ...] = ()
+    ci: str = "percentile"
+    conf_level: float = 0.95
+    cov_type: str = "nonrobust"
+    n_boot_failed: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def fit(self):
+        """The outcome equation's statsmodels result (``Y ~ X + mediators + covariates``)."""
+        return self.fits["outcome"]
+
+    def _title(self) -> str:
+        kind = "Simple" if len(self.mediators) == 1 else "Parallel"
+        return f"{kind} mediation: {self.x} -> {', '.join(self.mediators)} -> {self.y}"
+
+    def _notes(self) -> list[str]:
+        notes = [
+            f"n = {self.n}; covariates: {', '.join(self.covariates) or 'none'}; "
+            f"path SEs: {self.cov_type}.",
+            f"Indirect effects: {self.n_boot} bootstrap resamples, {self.ci} "
+            f"{self.conf_level:.0%} intervals, seed {self.seed}.",
+        ]
+        if len(self.excluded):
+            notes.append(f"{len(self.excluded)} rows excluded for missing values (see .excluded).")
+        if self.n_boot_failed:
+            notes.append(f"{self.n_boot_failed} resamples had a singular design and were dropped.")
+        return notes + list(self.notes)
+
+    def summary(self) -> str:
+        """Plain-text summary of the paths and effects."""
+        return ResultDisplay.text(self._title(), [("Paths and effects", self.table)], self._notes())
+
+    def _repr_html_(self) -> str:
+        return ResultDisplay.html(self._title(), [("Paths and effects", self.table)], self._notes())
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
+# --------------------------------------------------------------------------- main function
+
+
+def _path_row(tidy: pd.DataFrame, term: str, label: str, mediator) -> dict:
+    row = tidy.loc[tidy["term"] == term].iloc[0].to_dict()
+    row.update(term=label, mediator=mediator, ci_method="t")
+    return row
+
+
+def _boot_row(label, mediator, estimate, se, lo, hi, ci) -> dict:
+    return {
+        "term": label,
+        "mediator": mediator,
+        "estimate": float(estimate),
+        "std_error": float(se),
+        "statistic": np.nan,
+        "df": np.nan,
+        "p_value": np.nan,
+        "conf_low": float(lo),
+        "conf_high": float(hi),
+        "ci_method": ci,
+    }
+
+
+def mediation(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    mediator: str | Sequence[str],
+    y: str,
+    covariates: Sequence[str] = (),
+    n_boot: int = 5000,
+    ci: str = "percentile",
+    conf_level: float = 0.95,
+    seed: int | None = None,
+    cov_type: str = "nonrobust",
+) -> MediationResult:
+    """Simple or parallel mediation with bootstrap intervals for the indirect effects.
+
+    PROCESS model 4 (Hayes 2018): each mediator is regressed on ``x`` (and the covariates), the
+    outcome on ``x``, all mediators and the covariates, and the total effect comes from the
+    outcome on ``x`` and the covariates. Indirect effects ``a_j * b_j`` are bootstrapped by
+    resampling rows (all resamples solved at once, no loop over resamples).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per unit; the columns below must be numeric. Rows with a missing value in any
+        used column are excluded and logged in ``result.excluded``.
+    x, y : str
+        Exposure and outcome columns.
+    mediator : str or list of str
+        One mediator, or several parallel mediators.
+    covariates : list of str
+        Entered in every equation.
+    n_boot : int
+        Bootstrap resamples (>= 5,000 for publication).
+    ci : {"percentile", "bc", "bca"}
+        Bootstrap interval: percentile, bias-corrected (the PROCESS 2.x default), or
+        bias-corrected and accelerated (jackknife acceleration; Efron 1987).
+    conf_level : float
+        Confidence level of every interval.
+    seed : int, optional
+        Seed of :func:`numpy.random.default_rng`; the same seed gives the same numbers.
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3"}
+        Covariance of the regression-path coefficients (``"HC3"`` matches PROCESS with
+        ``hc3=1``). Does not affect the bootstrap.
+
+    Returns
+    -------
+    MediationResult
+
+    Raises
+    ------
+    ModelError
+        Columns missing, not numeric, used twice, without variance, or too few complete rows
+        (all problems are listed at once).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import hormonestats as hs
+    >>> rng = np.random.default_rng(1)
+    >>> d = pd.DataFrame({"oxytocin": rng.normal(size=200)})
+    >>> d["trust"] = 0.5 * d["oxytocin"] + rng.normal(size=200)
+    >>> d["sent"] = 0.4 * d["trust"] + 0.1 * d["oxytocin"] + rng.normal(size=200)
+    >>> res = hs.mediation(d, x="oxytocin", mediator="trust", y="sent", n_boot=500, seed=1)
+    >>> res.table["term"].tolist()
+    ['a', 'b', 'total', 'direct', 'indirect', 'proportion_mediated']
+    >>> bool(res.table.set_index("term").loc["indirect", "conf_low"] > 0)
+    True
+    """
+    mediators = _as_list(mediator, "mediator")
+    covs = _as_list(covariates, "covariates")
+    problems = _check_options(n_boot, ci, conf_level, cov_type)
+    if not mediators:
+        problems.append("give at least one mediator")
+    k = len(mediators)
+    frame, excluded = _prepare(
+        data,
+        {"x": [x], "mediator": mediators, "y": [y], "covariate": covs},
+        step="mediation",
+        n_params=2 + k + len(covs),
+        problems=problems,
+    )
+    n = len(frame)
+
+    # point fits (statsmodels)
+    Xa = _design(frame, [x, *covs])
+    Xb = _design(frame, [x, *mediators, *covs])
+    fits = {f"mediator:{m}": _ols(frame[m].to_numpy(), Xa, cov_type) for m in mediators}
+    fits["outcome"] = _ols(frame[y].to_numpy(), Xb, cov_type)
+    fits["total"] = _ols(frame[y].to_numpy(), Xa, cov_type)
+
+    a_hat = np.array([fits[f"mediator:{m}"].params[x] for m in mediators])
+    b_hat = np.array([fits["outcome"].params[m] for m in mediators])
+    c_hat = float(fits["total"].params[x])
+    ind_hat = a_hat * b_hat
+
+    # bootstrap: all resamples solved at once (chunked over resamples to bound memory)
+    xa = Xa.to_numpy()
+    xb = Xb.to_numpy()
+    ym = frame[mediators].to_numpy()
+    yy = frame[y].to_numpy()
+    rng = np.random.default_rng(seed)
+    a_b, b_b, cp_b = [], [], []
+    for counts in resample_counts(rng, n, int(n_boot)):
+        coef_a = weighted_ols(xa, ym, counts)  # (b, p_a, k)
+        coef_b = weighted_ols(xb, yy, counts)  # (b, p_b)
+        a_b.append(coef_a[:, 1, :])
+        b_b.append(coef_b[:, 2 : 2 + k])
+        cp_b.append(coef_b[:, 1])
+    a_b = np.concatenate(a_b)
+    b_b = np.concatenate(b_b)
+    cp_b = np.concatenate(cp_b)
+    ind_b = a_b * b_b
+    tot_ind_b = ind_b.sum(axis=1)
+    c_b = cp_b + tot_ind_b  # OLS identity c = c' + sum a b holds in every resample
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prop_b = tot_ind_b / c_b
+    failed = int((~np.isfinite(tot_ind_b)).sum())
+
+    jack = None
+    if ci == "bca":
+        ja = jackknife_ols(xa, ym)[:, 1, :]
+        jb = jackknife_ols(xb, yy)
+        ind_j = ja * jb[:, 2 : 2 + k]
+        tot_j = ind_j.sum(axis=1)
+        jack = np.column_stack([ind_j, tot_j, tot_j / (jb[:, 1] + tot_j)])
+
+    boot_all = np.column_stack([ind_b, tot_ind_b, prop_b])
+    est_all = np.concatenate([ind_hat, [ind_hat.sum()], [ind_hat.sum() / c_hat]])
+    se, lo, hi = _boot_rows(boot_all, est_all, jack, ci, conf_level)
+
+    tidy = {key: tidy_statsmodels(fit, conf_level) for key, fit in fits.items()}
+    rows = []
+    for m in mediators:
+        rows.append(_path_row(tidy[f"mediator:{m}"], x, "a", m))
+        rows.append(_path_row(tidy["outcome"], m, "b", m))
+    rows.append(_path_row(tidy["total"], x, "total", None))
+    rows.append(_path_row(tidy["outcome"], x, "direct", None))
+    for j, m in enumerate(mediators):
+        rows.append(_boot_row("indirect", m, est_all[j], se[j], lo[j], hi[j], ci))
+    if k > 1:
+        rows.append(_boot_row("total_indirect", None, est_all[k], se[k], lo[k], hi[k], ci))
+    rows.append(
+        _boot_row("proportion_mediated", None, est_all[k + 1], se[k + 1], lo[k + 1], hi[k + 1], ci)
+    )
+    table = pd.DataFrame(rows, columns=MEDIATION_COLUMNS)
+    table["mediator"] = table["mediator"].astype("str")
+    return MediationResult(
+        table=table,
+        boot_indirect=ind_b,
+        n=n,
+        n_boot=int(n_boot),
+        seed=seed,
+        fits=fits,
+        excluded=excluded,
+        x=x,
+        mediators=tuple(mediators),
+        y=y,
+        covariates=tuple(covs),
+        ci=ci,
+        conf_level=conf_level,
+        cov_type=cov_type,
+        n_boot_failed=failed,
+        notes=(
+            "proportion_mediated = total indirect / total effect; unstable when the total "
+            "effect is near zero.",
+        ),
+    )
