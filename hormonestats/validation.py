@@ -376,7 +376,8 @@ def _genotypes(col: _Collector, frame: pd.DataFrame, contract) -> None:
     if len(problems):
         rows = problems["row"].tolist()
         col.add("genotypes", "genotype", frame, rows, "alleles not those of the SNP",
-                problems["value"].tolist(), problems["message"].tolist())
+                problems["value"].tolist(),
+                [f"{_line('genotypes', r)}: {m}" for r, m in zip(rows, problems["message"])])
 
 
 def _responses(col: _Collector, frame: pd.DataFrame, contract) -> None:

@@ -1,0 +1,73 @@
+"""Command line: exit codes, readable reports, no tracebacks for bad data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import mini_tables, write_study
+
+from hormonestats.cli import main
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert "hormonestats 0.1.0" in capsys.readouterr().out
+
+
+def test_validate_valid_study_exits_0(tmp_path, capsys):
+    contract = write_study(tmp_path, mini_tables())
+    assert main(["validate", str(contract), str(tmp_path)]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+def test_validate_bad_study_exits_2_and_names_rows(tmp_path, capsys):
+    tables = mini_tables()
+    samples = tables["samples"].astype({"unit": object})
+    samples.loc[4, "unit"] = "mg/dL"
+    tables["samples"] = samples
+    genotypes = tables["genotypes"].copy()
+    genotypes.loc[1, "genotype"] = "A/T"
+    tables["genotypes"] = genotypes
+    contract = write_study(tmp_path, tables)
+    out_json = tmp_path / "failures.json"
+    code = main(["validate", str(contract), str(tmp_path), "--json", str(out_json)])
+    out = capsys.readouterr()
+    assert code == 2
+    assert "[samples]" in out.out and "[genotypes]" in out.out
+    assert "samples row 4" in out.out and "genotypes row 1" in out.out
+    assert "Traceback" not in out.out + out.err
+    data = json.loads(out_json.read_text())
+    assert {f["table"] for f in data["failures"]} == {"samples", "genotypes"}
+
+
+def test_unreadable_study_exits_2_without_traceback(tmp_path, capsys):
+    contract = write_study(tmp_path, mini_tables())
+    (tmp_path / "genotypes.csv").write_text("")
+    assert main(["validate", str(contract), str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "genotypes" in err and "empty" in err and "Traceback" not in err
+
+
+def test_bad_contract_exits_2(tmp_path, capsys):
+    (tmp_path / "c.yaml").write_text("name: x\nanalytes: {cortisoll: {}}\n")
+    assert main(["validate", str(tmp_path / "c.yaml"), str(tmp_path)]) == 2
+    assert "cortisoll" in capsys.readouterr().err
+
+
+def test_usage_error_exits_2():
+    assert main(["validate"]) == 2
+
+
+def test_python_dash_m_works(tmp_path):
+    contract = write_study(tmp_path, mini_tables())
+    proc = subprocess.run([sys.executable, "-m", "hormonestats", "validate", str(contract),
+                           str(tmp_path)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "valid" in proc.stdout
+
+
+def test_datasets_lists_catalogue(capsys):
+    assert main(["datasets"]) == 0
+    assert "biopsykit_cortisol" in capsys.readouterr().out
