@@ -213,6 +213,7 @@ class ModerationResult:
     excluded: pd.DataFrame = field(repr=False)
     robust: str | None = None
     center: bool = True
+    center_m: bool = True
     m_mean: float = float("nan")
     m_sd: float = float("nan")
     m_levels: tuple | None = None
@@ -385,8 +386,11 @@ class ModerationResult:
 
     def _notes(self) -> list[str]:
         notes = []
-        if self.center:
-            notes.append(f"{self.x} and continuous {self.m} are mean-centred in the model.")
+        centred = [self.x] if self.center else []
+        if self.center_m and self.moderator_kind == "continuous":
+            centred.append(self.m)
+        if centred:
+            notes.append(f"Mean-centred in the model: {', '.join(centred)}.")
         if self.robust:
             notes.append(f"{self.robust} heteroskedasticity-consistent standard errors (t tests).")
         notes.append(
@@ -586,6 +590,7 @@ def fit_moderation(
         excluded=excluded,
         robust=robust,
         center=center,
+        center_m=center_m,
         m_mean=m_mean,
         m_sd=m_sd,
         m_levels=m_levels,
