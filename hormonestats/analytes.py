@@ -78,7 +78,7 @@ _SALIVA = "Gröschl 2008"
 _HAIR = "Stalder & Kirschbaum 2012"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Analyte:
     """One analyte of the registry (see the module docstring for units and sources).
 
@@ -116,7 +116,7 @@ class Analyte:
     canonical_unit: str
     units: tuple[str, ...]
     matrices: tuple[str, ...]
-    plausible: Mapping[str, tuple[float, float]]
+    plausible: Mapping[str, tuple[float, float]] = field(compare=False)
     aliases: tuple[str, ...]
     source: str
     formula: str | None = field(default=None)

@@ -177,3 +177,7 @@ def test_list_analytes_is_tidy():
     for col in cat.columns:
         assert not cat[col].map(lambda v: isinstance(v, list | tuple | dict)).any()
     assert pd.api.types.is_float_dtype(cat["molar_mass"])
+
+
+def test_analytes_are_hashable_and_comparable():
+    assert len({get_analyte("E2"), get_analyte("estradiol"), get_analyte("T")}) == 2

@@ -183,3 +183,8 @@ def test_to_canonical_errors_name_rows():
         to_canonical(df)
     with pytest.raises(DataError, match="unit"):
         to_canonical(_samples().drop(columns="unit"))
+
+
+def test_convert_series_with_text_names_rows():
+    with pytest.raises(DataError, match=r"cortisol.*row 1"):
+        convert(pd.Series(["1.0", "<LOD"]), "cortisol", "ug/dL", "nmol/L")
