@@ -1,0 +1,507 @@
+"""Tests of hs.report: APA formatting, Table 1, methods text, exclusion accounting, reports."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import types
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import hormonestats as hs
+from hormonestats.errors import DataError, HormoneStatsError
+from hormonestats.log import combine_logs, empty_log, log_rows
+from hormonestats.report import (
+    apa_table,
+    exclusion_accounting,
+    exclusion_summary,
+    format_ci,
+    format_number,
+    format_p,
+    methods_text,
+    table1,
+    to_docx,
+    write_report,
+)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def coef_table(seed: int = 0, n: int = 6, df: float = 96.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    est = rng.normal(0, 2, n)
+    se = rng.uniform(0.01, 1, n)
+    p = np.concatenate([[1e-7, 0.0004, 0.9999], rng.uniform(0.001, 0.99, n - 3)])
+    return pd.DataFrame(
+        {
+            "term": ["Intercept", "x", "m", "x:m", "c1", "c2"][:n],
+            "estimate": est,
+            "std_error": se,
+            "statistic": est / se,
+            "df": df,
+            "p_value": p,
+            "conf_low": est - 1.98 * se,
+            "conf_high": est + 1.98 * se,
+            "std_estimate": rng.normal(0, 0.5, n),
+            "partial_eta2": rng.uniform(0, 0.3, n),
+        }
+    )
+
+
+def parse_markdown(text: str) -> tuple[list[str], list[list[str]]]:
+    lines = [ln for ln in text.splitlines() if ln.startswith("|")]
+    header = [c.strip().strip("*") for c in lines[0].strip("|").split(" | ")]
+    rows = [[c.strip() for c in ln.strip("|").split(" | ")] for ln in lines[2:]]
+    return header, rows
+
+
+def parse_p(text: str) -> tuple[float, float]:
+    """Interval that a formatted p value claims."""
+    if text.startswith("<"):
+        return 0.0, float(text[1:].strip())
+    if text.startswith(">"):
+        return float(text[1:].strip()), 1.0
+    v = float(text)
+    return v - 0.0005, v + 0.0005
+
+
+# ----------------------------------------------------------------------------- formatting
+def test_format_p_apa_rules():
+    assert format_p(0.0321) == ".032"
+    assert format_p(0.0009) == "< .001"
+    assert format_p(0.001) == ".001"
+    assert format_p(0.05) == ".050"
+    assert format_p(1.0) == "> .999"
+    assert format_p(0.5, 2) == ".50"
+    assert format_p(float("nan")) == "—"
+    assert format_p(0.2, with_p=True) == "p = .200"
+    assert format_p(0.0, with_p=True) == "p < .001"
+    with pytest.raises(HormoneStatsError, match="p value"):
+        format_p(1.5)
+
+
+def test_format_number_and_ci():
+    assert format_number(-0.004) == "0.00"  # no negative zero
+    assert format_number(-0.006) == "-0.01"
+    assert format_number(12.3456, 3) == "12.346"
+    assert format_ci(-1.234, 0.5) == "[-1.23, 0.50]"
+    assert format_ci(None, 1) == "—"
+
+
+@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), st.integers(0, 4))
+def test_format_number_parses_back(value, digits):
+    assert abs(float(format_number(value, digits)) - value) <= 0.5 * 10**-digits + 1e-9
+
+
+@given(st.floats(min_value=0, max_value=1))
+def test_format_p_parses_back(p):
+    lo, hi = parse_p(format_p(p))
+    assert lo - 1e-12 <= p <= hi + 1e-12
+
+
+# ----------------------------------------------------------------------------- apa_table
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_apa_table_numbers_parse_back_to_the_table(seed):
+    tab = coef_table(seed)
+    header, rows = parse_markdown(apa_table(tab))
+    assert header == ["Term", "b", "SE", "β", "t", "df", "95% CI", "p", "η²p"]
+    assert len(rows) == len(tab)
+    col = {h: i for i, h in enumerate(header)}
+    for rec, row in zip(tab.to_dict("records"), rows):
+        assert row[col["Term"]] == rec["term"].replace(":", " × ")
+        for name, key in [("b", "estimate"), ("SE", "std_error"), ("t", "statistic"),
+                          ("β", "std_estimate"), ("η²p", "partial_eta2")]:  # fmt: skip
+            assert abs(float(row[col[name]]) - rec[key]) <= 0.005 + 1e-12, name
+        assert int(row[col["df"]]) == rec["df"]
+        lo, hi = re.fullmatch(r"\[(\S+), (\S+)\]", row[col["95% CI"]]).groups()
+        assert abs(float(lo) - rec["conf_low"]) <= 0.005 + 1e-12
+        assert abs(float(hi) - rec["conf_high"]) <= 0.005 + 1e-12
+        plo, phi = parse_p(row[col["p"]])
+        assert plo - 1e-12 <= rec["p_value"] <= phi + 1e-12
+
+
+def test_apa_table_does_not_mutate_and_accepts_results():
+    tab = coef_table()
+    before = tab.copy()
+    result = types.SimpleNamespace(table=tab)
+    assert apa_table(result) == apa_table(tab)
+    pd.testing.assert_frame_equal(tab, before)
+
+
+def test_apa_table_z_tests_drop_df_and_label_z():
+    tab = coef_table(df=np.inf)
+    header, _ = parse_markdown(apa_table(tab))
+    assert "df" not in header
+    assert "z" in header
+
+
+def test_apa_table_columns_selection_headers_and_errors():
+    tab = coef_table()
+    text = apa_table(tab, columns={"term": "Predictor", "estimate": "B", "ci": "CI"})
+    header, rows = parse_markdown(text)
+    assert header == ["Predictor", "B", "CI"]
+    assert rows[1][1] == format_number(tab["estimate"][1])
+    with pytest.raises(DataError, match="nope"):
+        apa_table(tab, columns=["term", "nope"])
+    with pytest.raises(HormoneStatsError, match="fmt"):
+        apa_table(tab, fmt="rtf")
+
+
+def test_apa_table_html_and_latex():
+    tab = coef_table()
+    h = apa_table(tab, fmt="html", caption="Table 1 <moderation>", note="CI = interval")
+    assert h.count("<tr>") == len(tab) + 2  # header, rows, note
+    assert "&lt;moderation&gt;" in h and "<i>Note.</i>" in h
+    assert f'<td class="num">{format_number(tab["estimate"][0])}</td>' in h
+    latex = apa_table(tab, fmt="latex", caption="coef_table 50%")
+    assert r"\begin{tabular}{lrrrrrrrr}" in latex
+    assert r"coef\_table 50\%" in latex
+    assert r"x $\times$ m" in latex
+    assert latex.count(r" \\") == len(tab) + 1
+
+
+def test_apa_table_hypothesis_and_power_tables():
+    hyp = pd.DataFrame(
+        {
+            "hypothesis": ["H1", "H2"],
+            "family": ["oxytocin", "oxytocin"],
+            "term": ["ot", "ot:rs53576"],
+            "estimate": [0.31, -0.02],
+            "std_error": [0.1, 0.05],
+            "conf_low": [0.11, -0.12],
+            "conf_high": [0.51, 0.08],
+            "p_value": [0.002, 0.69],
+            "p_fdr": [0.004, 0.69],
+            "predicted_sign": ["+", "-"],
+            "agrees": [True, False],
+            "n": [120, 120],
+            "status": ["ok", "ok"],
+        }
+    )
+    header, rows = parse_markdown(apa_table(hyp))
+    assert header[:3] == ["Hypothesis", "Family", "Term"]
+    assert rows[0][header.index("p (FDR)")] == ".004"
+    assert rows[1][header.index("Agrees")] == "no"
+    assert rows[0][header.index("n")] == "120"
+    power = pd.DataFrame({"n": [50, 100], "power": [0.4123, 0.8049], "mc_se": [0.0155, 0.0125]})
+    header, rows = parse_markdown(apa_table(power))
+    assert header == ["n", "Power", "MC SE"]
+    assert rows[1] == ["100", "0.805", "0.013"]
+
+
+# ----------------------------------------------------------------------------- Table 1
+def subjects() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "subject_id": [f"s{i}" for i in range(8)],
+            "arm": ["OT", "PL"] * 4,
+            "age": [21.0, 25.0, 30.0, 22.0, np.nan, 28.0, 33.0, 40.0],
+            "sex": ["f", "f", "m", "f", "m", "f", None, "f"],
+            "contraception": pd.Categorical(["none", "pill", "none", "none", "iud", "pill", "none", "none"],
+                                            categories=["none", "pill", "iud"]),
+        }
+    )  # fmt: skip
+
+
+def test_table1_numbers_match_pandas():
+    subj = subjects()
+    t1 = table1(subj, group="arm")
+    assert set(t1["group"]) == {"OT", "PL", "All"}
+    for arm, part in [*subj.groupby("arm"), ("All", subj)]:
+        in_group = t1["group"] == arm
+        row = t1.loc[in_group & (t1["variable"] == "age")].iloc[0]
+        assert row["n"] == part["age"].notna().sum()
+        assert row["mean"] == pytest.approx(part["age"].mean())
+        assert row["sd"] == pytest.approx(part["age"].std())
+        sex = t1.loc[in_group & (t1["variable"] == "sex")]
+        counts = part["sex"].value_counts()
+        for lv in ["f", "m"]:
+            r = sex.query("level == @lv").iloc[0]
+            assert r["count"] == counts.get(lv, 0)
+            assert r["percent"] == pytest.approx(
+                100 * counts.get(lv, 0) / part["sex"].notna().sum()
+            )
+        n_row = t1.loc[in_group & (t1["kind"] == "n")].iloc[0]
+        assert n_row["count"] == len(part)
+    levels = t1.query("variable == 'contraception' and group == 'All'")["level"].tolist()
+    assert levels == ["none", "pill", "iud"]  # categorical order kept
+    assert "subject_id" not in set(t1["variable"])
+
+
+def test_table1_rendering_and_errors():
+    t1 = table1(subjects(), group="arm")
+    header, rows = parse_markdown(apa_table(t1))
+    assert header == ["Characteristic", "OT", "PL", "All"]
+    age = next(r for r in rows if r[0] == "age, M (SD)")
+    ot = subjects().query("arm == 'OT'")["age"]
+    assert age[1] == f"{ot.mean():.2f} ({ot.std():.2f})"
+    assert next(r for r in rows if r[0] == "N")[1:] == ["4", "4", "8"]
+    with pytest.raises(DataError, match="arms"):
+        table1(subjects(), group="arms")
+    with pytest.raises(DataError, match="weight"):
+        table1(subjects(), variables=["weight"])
+    assert set(table1(subjects())["group"]) == {"All"}
+
+
+# ----------------------------------------------------------------------------- docx
+def test_to_docx_without_python_docx_raises_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "docx", None)  # import docx -> ImportError
+    with pytest.raises(ImportError, match=r"hormonestats\[docx\]"):
+        to_docx({"Table 1": coef_table()}, tmp_path / "t.docx")
+
+
+def test_to_docx_writes_header_and_cells(monkeypatch, tmp_path):
+    """Checks our calls against a minimal stand-in of python-docx's Document API."""
+    saved = {}
+
+    class Cell:
+        text = ""
+
+    class Row:
+        def __init__(self, n):
+            self.cells = [Cell() for _ in range(n)]
+
+    class Table:
+        def __init__(self, rows, cols):
+            self.rows = [Row(cols) for _ in range(rows)]
+
+        def add_row(self):
+            self.rows.append(Row(len(self.rows[0].cells)))
+            return self.rows[-1]
+
+    class Document:
+        def __init__(self):
+            self.parts = []
+
+        def add_paragraph(self, text):
+            self.parts.append(text)
+
+        def add_table(self, rows, cols):
+            self.parts.append(Table(rows, cols))
+            return self.parts[-1]
+
+        def save(self, path):
+            saved[path] = self
+
+    monkeypatch.setitem(sys.modules, "docx", types.SimpleNamespace(Document=Document))
+    tab = coef_table()
+    out = to_docx({"Table 2": tab}, tmp_path / "t.docx")
+    doc = saved[str(out)]
+    assert doc.parts[0] == "Table 2"
+    grid = doc.parts[1]
+    assert [c.text for c in grid.rows[0].cells][:3] == ["Term", "b", "SE"]
+    assert grid.rows[1].cells[1].text == format_number(tab["estimate"][0])
+    assert len(grid.rows) == len(tab) + 1
+
+
+# ----------------------------------------------------------------------------- logs
+def example_log() -> tuple[pd.DataFrame, pd.DataFrame]:
+    samples = pd.DataFrame(
+        {
+            "subject_id": ["s1", "s1", "s2", "s3", "s3", "s4", "s5", "s6", "s6", "s7"],
+            "cv": [25.0, 2.0, 30.0, 3.0, 18.0, 4.0, 1.0, 2.0, 3.0, 5.0],
+            "value": [1.0, 2.0, 3.0, -1.0, 2.0, 3.0, 4.0, -2.0, 1.0, 9.0],
+        }
+    )
+    lg = combine_logs(
+        [
+            log_rows("replicates", "samples", samples, samples["cv"] > 15, "excluded", "CV above 15%"),
+            log_rows("plausibility", "samples", samples, samples["value"] < 0, "excluded",
+                     "negative concentration"),
+            log_rows("winsorize", "samples", samples, samples["value"] > 5, "altered",
+                     "winsorised at 3 SD"),
+        ]
+    )  # fmt: skip
+    return samples, lg
+
+
+def test_exclusion_summary_counts():
+    _, lg = example_log()
+    s = exclusion_summary(lg)
+    assert s[["step", "action", "n_rows", "n_subjects"]].values.tolist() == [
+        ["replicates", "excluded", 3, 3],
+        ["plausibility", "excluded", 2, 2],
+        ["winsorize", "altered", 1, 1],
+    ]
+    assert exclusion_summary(empty_log()).empty
+
+
+def test_exclusion_accounting_adds_up():
+    samples, lg = example_log()
+    acc = exclusion_accounting(len(samples), lg, n_analysed=5)
+    assert acc["stage"].tolist() == ["input", "excluded", "excluded", "analysed"]
+    assert acc["n"].tolist() == [10, 3, 2, 5]
+    assert acc["n"].iloc[0] == acc["n"].iloc[1:].sum()
+    with pytest.raises(DataError, match="not logged"):
+        exclusion_accounting(len(samples), lg, n_analysed=6)
+    with pytest.raises(DataError, match="only 4"):
+        exclusion_accounting(4, lg)
+
+
+def test_exclusion_accounting_counts_a_row_once_and_needs_table_when_ambiguous():
+    samples, lg = example_log()
+    twice = combine_logs([lg, log_rows("again", "samples", samples, samples["cv"] > 20,
+                                       "excluded", "CV above 20%")])  # fmt: skip
+    acc = exclusion_accounting(10, twice)
+    assert acc["n"].tolist() == [10, 3, 2, 5]  # rows already excluded are not counted again
+    subj = pd.DataFrame({"subject_id": ["s1", "s2"], "cycle_length": [40, 28]})
+    both = combine_logs([lg, log_rows("cycle", "subjects", subj, subj["cycle_length"] > 35,
+                                      "excluded", "cycle longer than 35 days")])  # fmt: skip
+    with pytest.raises(DataError, match="table="):
+        exclusion_accounting(10, both)
+    assert exclusion_accounting(2, both, table="subjects")["n"].tolist() == [2, 1, 1]
+
+
+# ----------------------------------------------------------------------------- methods text
+def test_methods_text_reports_real_log_counts():
+    _, lg = example_log()
+    text = methods_text(log=lg)
+    assert "In total, 5 rows were excluded" in text
+    assert (
+        "3 rows of the samples table (3 participants) in step “replicates” (CV above 15%)" in text
+    )
+    assert (
+        "2 rows of the samples table (2 participants) in step “plausibility” (negative concentration)"
+        in text
+    )
+    assert "1 row was altered" in text
+    # change the log, the text follows
+    text2 = methods_text(log=lg.iloc[1:])
+    assert "2 rows of the samples table (2 participants) in step “replicates”" in text2
+
+
+def test_methods_text_only_what_is_given():
+    assert methods_text() == ""
+    lod = pd.DataFrame({"analyte": ["cortisol", "testosterone"], "matrix": ["saliva", "saliva"],
+                        "n": [120, 118], "n_below_lod": [3, 0], "pct_below_lod": [2.5, 0.0]})  # fmt: skip
+    text = methods_text(lod_table=lod)
+    assert "2.5% for cortisol (saliva; 3 of 120 samples)" in text
+    assert "0.0% for testosterone (saliva; 0 of 118 samples)" in text
+    assert "CV" not in text and "Hardy" not in text
+
+
+def test_methods_text_samples_cv_reliability_models_versions():
+    samples = pd.DataFrame(
+        {
+            "subject_id": ["a", "a", "b", "b", "c", "c"],
+            "analyte": ["cortisol", "testosterone"] * 3,
+            "matrix": "saliva",
+            "method": ["immunoassay", "LC-MS/MS"] * 3,
+            "plate_id": ["P1", "P1", "P2", "P2", "P2", "P3"],
+            "value": np.arange(6.0),
+        }
+    )
+    cv = pd.DataFrame({"plate_id": ["P1", "P2", "P1", "P2"], "analyte": ["cortisol"] * 2 + ["testosterone"] * 2,
+                       "intra_cv": [4.0, 6.0, 3.0, 3.5]})  # fmt: skip
+    rel = pd.DataFrame(
+        {"instrument": ["IRI", "RMET"], "alpha": [0.78, 0.52], "omega": [0.81, np.nan]}
+    )
+    model = types.SimpleNamespace(y="trust", x="oxytocin", m="rs53576", n=120)
+    versions = hs.report.manifest()
+    text = methods_text(samples_summary=samples, cv_table=cv, cv="intra_cv", reliability=rel,
+                        models=[model, "Mixed models had random intercepts."], versions=versions)  # fmt: skip
+    assert "6 samples from 3 participants" in text
+    assert "cortisol in saliva by immunoassay (3 samples)" in text
+    assert "3 plates" in text
+    assert "5.0% for cortisol (range 4.0–6.0% across 2 plates)" in text
+    assert "3.2% for testosterone" in text  # mean 3.25 -> 3.2 (round half even) or 3.3
+    assert "IRI (α = .78, ω = .81)" in text and "RMET (α = .52)" in text
+    assert "Mixed models had random intercepts." in text
+    assert f"hormonestats {hs.__version__}" in text
+    assert f"pandas {pd.__version__}" in text
+
+
+def test_methods_text_with_real_genotype_qc():
+    geno = pd.DataFrame(
+        {
+            "subject_id": [f"s{i}" for i in range(12)],
+            "snp": "rs53576",
+            "genotype": ["AA", "AG", "AG", "GG", "GG", "GG", "AG", "AG", "GG", "GG", "AA", "GG"],
+        }
+    )
+    qc = hs.genotype_qc(geno)
+    text = methods_text(genotype_qc=qc)
+    row = qc.iloc[0]
+    assert "Wigginton et al., 2005" in text
+    assert f"HWE {format_p(row['hwe_p'], with_p=True)}" in text
+    assert f"MAF = {format_number(row['maf'], 3).lstrip('0')}" in text
+    assert "call rate 100.0%" in text
+    assert "No genotype distribution deviated" in text
+
+
+# ----------------------------------------------------------------------------- write_report
+def report_inputs():
+    tab = coef_table()
+    samples, lg = example_log()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    return tab, lg, fig
+
+
+def test_write_report_layout_tables_and_html(tmp_path):
+    tab, lg, fig = report_inputs()
+    result = types.SimpleNamespace(table=tab)
+    methods = methods_text(log=lg)
+    out = write_report(tmp_path / "results", title="Study 1", tables={"coefs": result},
+                       figures={"fig1": fig.axes[0]}, methods=methods, log=lg, n_input=10,
+                       manifest=hs.report.manifest(parameters={"max_cv": 15}, seed=7))  # fmt: skip
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == sorted(
+        ["COMPLETE", "manifest.json", "report.html", "methods.md", "exclusion_log.csv",
+         "exclusions.csv", "exclusion_accounting.csv", "tables/coefs.csv", "tables/coefs.md",
+         "figures/fig1.png", "figures/fig1.svg"]
+    )  # fmt: skip
+    back = pd.read_csv(out / "tables" / "coefs.csv")
+    pd.testing.assert_frame_equal(back, tab, check_exact=True)
+    assert (out / "figures" / "fig1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "Study 1" in page and "data:image/png;base64," in page
+    assert "3 rows of the samples table" in page  # methods text
+    assert '<td class="num">5</td>' in page  # analysed rows in the accounting table
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["seed"] == 7 and man["parameters"] == {"max_cv": 15}
+    acc = pd.read_csv(out / "exclusion_accounting.csv")
+    assert acc["n"].tolist() == [10, 3, 2, 5]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_write_report_rerun_gives_identical_tables(tmp_path):
+    tab, lg, fig = report_inputs()
+    kwargs = dict(title="T", tables={"coefs": tab, "log_summary": exclusion_summary(lg)},
+                  figures={"fig": fig}, log=lg)  # fmt: skip
+    first = write_report(tmp_path / "a", **kwargs)
+    second = write_report(tmp_path / "b", **kwargs)
+    for name in ["tables/coefs.csv", "tables/log_summary.csv", "tables/coefs.md",
+                 "exclusion_log.csv", "figures/fig.svg"]:  # fmt: skip
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    # and re-running into the same folder replaces it
+    again = write_report(tmp_path / "a", **kwargs)
+    assert (again / "tables/coefs.csv").read_bytes() == (second / "tables/coefs.csv").read_bytes()
+
+
+def test_write_report_failure_leaves_no_folder(tmp_path):
+    tab, lg, _ = report_inputs()
+    with pytest.raises(DataError, match="Figure or Axes"):
+        write_report(tmp_path / "r", title="T", tables={"coefs": tab}, figures={"f": "nope"})
+    with pytest.raises(DataError, match="file name"):
+        write_report(tmp_path / "r", title="T", tables={"../evil": tab})
+    with pytest.raises(DataError, match="table="):  # fails inside: ambiguous accounting
+        subj = pd.DataFrame({"subject_id": ["s1"], "x": [1]})
+        two = combine_logs([lg, log_rows("s", "subjects", subj, [True], "excluded", "r")])
+        write_report(tmp_path / "r", title="T", tables={"coefs": tab}, log=two, n_input=10)
+    assert list(tmp_path.iterdir()) == []
