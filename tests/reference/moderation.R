@@ -11,6 +11,7 @@
 #   moderation_fit.csv          R2, R2 change and F change of model "centred"
 #   moderation_effects.csv      partial eta^2 (type 3 F per term) with noncentral-F CI, by uniroot
 #   moderation_std.csv          standardized coefficients: lm() on scale()d variables (Friedrich)
+#   moderation_padjust.csv      p.adjust BH and Holm of Benjamini & Hochberg's (1995) example
 #   gxe_lm.csv                  lm() of a gene x environment model with Keller (2014) terms
 #   gxe_slopes.csv              slopes of env at gene = 0, 1, 2 from vcov() of that model
 suppressPackageStartupMessages(library(rockchalk))
@@ -95,7 +96,15 @@ write.csv(eff, "moderation_effects.csv", row.names = FALSE)
 dz <- data.frame(y = as.numeric(scale(d$y)), x = as.numeric(scale(d$x)),
                  m = as.numeric(scale(d$m)), c1 = as.numeric(scale(d$c1)))
 std <- lm(y ~ x * m + c1, data = dz)
-write.csv(tab(std, "friedrich"), "moderation_std.csv", row.names = FALSE)
+zmain <- lm(y ~ x + m + c1, data = dz)
+write.csv(rbind(tab(std, "friedrich"), tab(zmain, "main_effects")), "moderation_std.csv",
+          row.names = FALSE)
+
+# Benjamini-Hochberg and Holm adjustments of the 15 p-values in Benjamini & Hochberg (1995)
+p15 <- c(0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459, 0.3240,
+         0.4262, 0.5719, 0.6528, 0.7590, 1.000)
+write.csv(data.frame(p_value = p15, bh = p.adjust(p15, "BH"), holm = p.adjust(p15, "holm")),
+          "moderation_padjust.csv", row.names = FALSE)
 
 # gene x environment with Keller (2014) covariate terms: env = x (centred), gene additive
 # (uncentred), covariate c1 centred in its products with both
