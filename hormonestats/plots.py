@@ -228,8 +228,8 @@ def johnson_neyman(result_or_jn, *, ax=None):
     >>> v = pd.DataFrame([[0.01, 0.0], [0.0, 0.01]], index=p.index, columns=p.index)
     >>> jn = johnson_neyman_from_cov(p, v, x_term="x", xm_term="x:m", m_range=(-2, 2), m="m")
     >>> ax = johnson_neyman(jn)
-    >>> ax.get_xlabel(), ax.get_ylabel(), ax.get_xlim()
-    ('m', 'Slope of x', (-2.0, 2.0))
+    >>> ax.get_xlabel(), ax.get_ylabel(), [float(v) for v in ax.get_xlim()]
+    ('m', 'Slope of x', [-2.0, 2.0])
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     if isinstance(result_or_jn, JohnsonNeyman):
