@@ -44,6 +44,7 @@ from .mixed import (
     _drop_missing,
     _dummies,
     _fit_lmm,
+    _levels_of,
     _require_columns,
     _tidy_rows,
     _variance_components,
@@ -61,12 +62,6 @@ def _auto_reference(levels, reference=None):
         if _REFERENCE_WORDS.match(str(lv).strip()):
             return lv
     return levels[0]
-
-
-def _levels(series: pd.Series) -> list:
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return [lv for lv in series.cat.categories if (series == lv).any()]
-    return sorted(series.unique().tolist(), key=lambda v: (str(type(v)), v))
 
 
 def _d_interval(t_obs: float, df: float, scale: float, conf_level: float):
@@ -272,7 +267,7 @@ def crossover(
     d, dropped = _drop_missing(
         data, [y, drug, period, subject, sequence, *covariates], "crossover", subject
     )
-    levels = _levels(d[drug])
+    levels = _levels_of(d[drug])
     if len(levels) < 2:
         raise DataError(
             f"Column {drug!r} needs at least two conditions; found {levels} after dropping "

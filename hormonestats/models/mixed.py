@@ -96,13 +96,17 @@ def _drop_missing(data: pd.DataFrame, columns: Sequence[str], step: str, subject
     return data.loc[~mask], log
 
 
+def _levels_of(series: pd.Series) -> list:
+    """Observed levels: category order for categoricals, sorted otherwise."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return [lv for lv in series.cat.categories if (series == lv).any()]
+    return sorted(series.dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
+
+
 def _dummies(series: pd.Series, name: str, reference=None) -> tuple[pd.DataFrame, list]:
     """Treatment coding of a categorical column: one 0/1 column per non-reference level,
     named ``name[level]``. Returns the columns and the level order (reference first)."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        levels = [lv for lv in series.cat.categories if (series == lv).any()]
-    else:
-        levels = sorted(series.unique().tolist(), key=lambda v: (str(type(v)), v))
+    levels = _levels_of(series)
     if reference is not None:
         if reference not in levels:
             raise DataError(
