@@ -216,6 +216,7 @@ def _samples(col: _Collector, frame: pd.DataFrame, contract) -> None:
     from .analytes import get_analyte
     from .assays import parse_readings
     from .errors import ContractError
+    from .units import normalize_unit, unit_allowed
 
     if not {"analyte", "value", "unit"} <= set(frame.columns):
         return
@@ -235,11 +236,13 @@ def _samples(col: _Collector, frame: pd.DataFrame, contract) -> None:
             continue  # reported by the schema (not an analyte of the contract)
         spec = contract.analytes.get(reg.name)
         rows = list(grp.index)
-        if unit not in reg.units:
+        if not unit_allowed(reg.name, str(unit)):
             col.add("samples", "unit", frame, rows, "unit not valid for analyte", [unit] * len(rows),
                     [f"{_line('samples', r)}: unit {unit!r} is not a unit of {reg.name}; "
                      f"allowed: {', '.join(reg.units)}" for r in rows])
-        elif spec is not None and unit not in spec.units:
+        elif spec is not None and not any(
+            normalize_unit(unit) == normalize_unit(u) for u in spec.units
+        ):
             col.add("samples", "unit", frame, rows, "unit differs from contract",
                     [unit] * len(rows),
                     [f"{_line('samples', r)}: {reg.name} in {unit!r}; the contract expects "
@@ -254,7 +257,7 @@ def _samples(col: _Collector, frame: pd.DataFrame, contract) -> None:
                         [f"{_line('samples', r)}: {reg.name} in {frame.at[r, 'matrix']!r}; the "
                          f"contract allows {', '.join(spec.matrices)}" for r in rws])
         # range bounds from the contract (in the declared unit)
-        if spec is not None and spec.range is not None and unit in spec.units:
+        if spec is not None and spec.range is not None and unit_allowed(reg.name, str(unit)):
             lo, hi = spec.range
             vals = value.loc[grp.index]
             out = (vals < lo) | (vals > hi)
@@ -264,7 +267,7 @@ def _samples(col: _Collector, frame: pd.DataFrame, contract) -> None:
                         vals[out].tolist(),
                         [f"{_line('samples', r)}: {reg.name} {vals[r]:g} {unit} is outside "
                          f"[{lo:g}, {hi:g}]" for r in rws], warning=not spec.enforce_range)
-        elif unit in reg.units and "matrix" in frame.columns:
+        elif unit_allowed(reg.name, str(unit)) and "matrix" in frame.columns:
             _plausible(col, frame, grp, value, reg, unit)
 
     neg = value < 0
@@ -299,7 +302,8 @@ def _plausible(col, frame, grp, value, reg, unit) -> None:
             continue
         vals = value.loc[sub.index]
         try:
-            canon = convert(vals, reg.name, unit, reg.canonical_unit)
+            canonical = reg.canonical_for(str(mtx))
+            canon = convert(vals, reg.name, unit, canonical)
         except UnitError:  # a bad unit is reported by the unit check
             continue
         out = (canon < bounds[0]) | (canon > bounds[1])
@@ -307,7 +311,7 @@ def _plausible(col, frame, grp, value, reg, unit) -> None:
             rws = list(sub.index[out])
             col.add("samples", "value", frame, rws, "implausible value", vals[out].tolist(),
                     [f"{_line('samples', r)}: {reg.name} {vals[r]:g} {unit} in {mtx} is outside "
-                     f"the plausible range {bounds[0]:g}-{bounds[1]:g} {reg.canonical_unit}"
+                     f"the plausible range {bounds[0]:g}-{bounds[1]:g} {canonical}"
                      for r in rws], warning=True)
 
 

@@ -1,0 +1,402 @@
+"""One chain from a study's raw tables to the analysis table, with the log of every decision.
+
+``process_samples`` chains the public assay steps (LOD policy -> canonical units -> replicate
+means and CV flags -> one row per subject x session -> log transform -> optional winsorising)
+and computes the assay quality tables. ``process_study`` adds the genotype codings, instrument
+scores, subject characteristics and treatment arms, giving the analysis table the models use.
+
+Row accounting holds for the samples table, counted in wells: every input row is either used
+in an analysed sample mean or logged as excluded (``ProcessedSamples.accounting()``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .assays import (
+    DEFAULT_MAX_CV,
+    aggregate_replicates,
+    apply_lod,
+    inter_assay_cv,
+    intra_assay_cv,
+    lod_summary,
+    log_transform,
+    winsorize,
+)
+from .errors import DataError
+from .log import combine_logs, empty_log, log_rows
+from .units import to_canonical
+
+__all__ = ["ProcessedSamples", "ProcessedStudy", "process_samples", "process_study"]
+
+_TABLE = "samples"
+
+
+@dataclass(frozen=True)
+class ProcessedSamples:
+    """What :func:`process_samples` returns.
+
+    Attributes
+    ----------
+    samples : DataFrame
+        One row per analysed sample (replicates averaged), canonical units.
+    table : DataFrame
+        Wide: one row per subject x session, one column per analyte (canonical unit), its
+        ``log_`` column, and cortisol features where a session has a cortisol series.
+    log : DataFrame
+        Every exclusion, alteration and flag (``hormonestats.log.LOG_COLUMNS``).
+    lod_summary, intra_cv, inter_cv : DataFrame
+        Assay quality: % below LOD per analyte and matrix; mean replicate CV per plate and
+        analyte; CV of control means across plates.
+    settings : dict
+        The parameters used (for the methods text and the manifest).
+    """
+
+    samples: pd.DataFrame
+    table: pd.DataFrame
+    log: pd.DataFrame
+    lod_summary: pd.DataFrame
+    intra_cv: pd.DataFrame
+    inter_cv: pd.DataFrame
+    n_input_rows: int
+    n_used_wells: int
+    settings: dict = field(default_factory=dict)
+
+    def accounting(self) -> pd.DataFrame:
+        """Input rows = wells used + wells excluded, per step and reason."""
+        excl = self.log[(self.log["table"] == _TABLE) & (self.log["action"] == "excluded")]
+        rows = [{"stage": "input rows (wells)", "n": self.n_input_rows}]
+        for (step, reason), grp in excl.groupby(["step", "reason"], sort=False):
+            rows.append({"stage": f"excluded at {step}: {reason}", "n": -len(grp)})
+        rows.append({"stage": "wells in analysed samples", "n": self.n_used_wells})
+        out = pd.DataFrame(rows)
+        if self.n_input_rows != self.n_used_wells + len(excl):
+            raise AssertionError("row accounting does not balance")  # internal invariant
+        return out
+
+
+@dataclass(frozen=True)
+class ProcessedStudy:
+    """What :func:`process_study` returns: the analysis table and everything behind it."""
+
+    table: pd.DataFrame
+    samples: ProcessedSamples | None
+    scores: pd.DataFrame | None
+    genotype_qc: pd.DataFrame | None
+    log: pd.DataFrame
+    codings: dict = field(default_factory=dict)
+
+
+def _subject_rows(samples: pd.DataFrame):
+    if "sample_type" in samples.columns:
+        control = samples["sample_type"].astype(str) == "control"
+    else:
+        control = pd.Series(False, index=samples.index)
+    return control
+
+
+def process_samples(
+    study,
+    *,
+    lod_policy: str = "lod/sqrt2",
+    max_cv: float = DEFAULT_MAX_CV,
+    exclude_imprecise: bool = False,
+    transform: str | None = "log",
+    winsorize_k: float | None = None,
+    log_offset: float | None = None,
+) -> ProcessedSamples:
+    """Raw assay readings -> one analysable value per subject, session and analyte.
+
+    Parameters
+    ----------
+    study : Study or DataFrame
+        A study with a ``samples`` table, or the samples table itself.
+    lod_policy : {"flag", "lod/2", "lod/sqrt2", "censored"}
+        Below-LOD handling (:func:`hormonestats.apply_lod`). Default LOD/sqrt(2) (Hornung &
+        Reed 1990). Under ``"flag"`` and ``"censored"`` below-LOD wells have no value and are
+        excluded from the means (logged).
+    max_cv : float
+        Replicate CV (%) above which a sample is flagged (:func:`hormonestats.aggregate_replicates`).
+    exclude_imprecise : bool
+        Also exclude flagged samples (logged) instead of only flagging them.
+    transform : {"log", None}
+        Natural log of every analyte column into ``log_<analyte>``.
+    winsorize_k : float, optional
+        Winsorise the analyte columns at mean +- k SD on the log scale (new ``<analyte>_wins``
+        columns; every changed value logged). None: no winsorising.
+    log_offset : float, optional
+        Offset added before logging when zeros occur (logged); without it zeros raise.
+
+    Returns
+    -------
+    ProcessedSamples
+
+    Examples
+    --------
+    >>> import hormonestats as hs
+    >>> out = hs.process_samples(hs.read_dataset("biopsykit_cortisol"))
+    >>> out.table[["cortisol_auc_g", "cortisol_auc_i"]].notna().all().all()
+    np.True_
+    """
+    samples = study["samples"] if not isinstance(study, pd.DataFrame) else study
+    if samples.empty:
+        raise DataError("samples: the table has no rows to process")
+    n_input = len(samples)
+    logs = []
+    control = _subject_rows(samples)
+    logs.append(log_rows("process_samples", _TABLE, samples, control, "excluded",
+                         "plate control: used for assay quality only"))
+    subj = samples.loc[~control]
+    lodded, lod_log = apply_lod(subj, policy=lod_policy)
+    logs.append(lod_log)
+    canon = to_canonical(lodded, value="value_lod")
+    no_value = canon["value_canonical"].isna()
+    logs.append(log_rows("process_samples", _TABLE, canon, no_value, "excluded",
+                         f"no numeric value after LOD policy {lod_policy!r}"))
+    usable = canon.loc[~no_value]
+    if usable.empty:
+        raise DataError(
+            f"samples: no reading is left to analyse after the LOD policy {lod_policy!r} "
+            f"({int(no_value.sum())} of {len(canon)} subject readings have no numeric value); "
+            "choose a substitution policy such as 'lod/sqrt2'"
+        )
+    agg, agg_log = aggregate_replicates(usable, max_cv=max_cv, value="value_canonical")
+    logs.append(agg_log)
+    # one row per sample: the replicate mean in the canonical unit is the sample's value
+    agg = agg.drop(columns=["value", "value_lod", "value_canonical", "unit", "lod"],
+                   errors="ignore").rename(columns={"mean": "value", "unit_canonical": "unit"})
+    if exclude_imprecise and "cv_flag" in agg.columns:
+        imprecise = agg["cv_flag"].fillna(False).astype(bool)
+        # exclude the wells behind each imprecise sample, in the caller's row labels
+        keys = [k for k in _sample_keys(usable) if k in agg.columns]
+        bad_keys = agg.loc[imprecise, keys]
+        merged = usable.reset_index().merge(bad_keys, on=keys, how="inner")
+        bad_rows = usable.index.isin(merged["index"])
+        logs.append(log_rows("process_samples", _TABLE, usable, bad_rows, "excluded",
+                             f"replicate CV above {max_cv:g}%"))
+        usable = usable.loc[~bad_rows]
+        agg = agg.loc[~imprecise]
+    n_used = len(usable)
+
+    qc_lod = lod_summary(lodded)
+    intra = intra_assay_cv(canon.loc[~no_value], value="value_canonical") \
+        if "plate_id" in canon.columns else pd.DataFrame()
+    inter = _inter_cv(samples, control)
+
+    table, wide_log = _wide(agg)
+    logs.append(wide_log)
+    analytes = [str(a) for a in pd.unique(canon["analyte"].dropna())]
+    for a in analytes:  # an analyte with no analysable sample still gets its (empty) column
+        if a not in table.columns:
+            table[a] = np.nan
+    present = [a for a in analytes if table[a].notna().any()]
+    if transform == "log" and analytes:
+        table, tlog = log_transform(table, present, offset=log_offset)
+        for a in set(analytes) - set(present):
+            table[f"log_{a}"] = np.nan
+        logs.append(tlog)
+    elif transform not in (None, "log"):
+        raise DataError(f"transform must be 'log' or None, got {transform!r}")
+    if winsorize_k is not None and present:
+        table, wlog = winsorize(table, present, k=winsorize_k, scale="log")
+        logs.append(wlog)
+        if transform == "log":
+            for a in present:
+                table[f"log_{a}_wins"] = np.log(table[f"{a}_wins"])
+    settings = {"lod_policy": lod_policy, "max_cv": max_cv,
+                "exclude_imprecise": exclude_imprecise, "transform": transform,
+                "winsorize_k": winsorize_k, "log_offset": log_offset}
+    return ProcessedSamples(
+        samples=agg.reset_index(drop=True),
+        table=table,
+        log=combine_logs(logs),
+        lod_summary=qc_lod,
+        intra_cv=intra,
+        inter_cv=inter,
+        n_input_rows=n_input,
+        n_used_wells=n_used,
+        settings=settings,
+    )
+
+
+def _sample_keys(frame: pd.DataFrame) -> list[str]:
+    return [k for k in ("subject_id", "session", "sample_id", "sample_time", "matrix", "analyte")
+            if k in frame.columns]
+
+
+def _inter_cv(samples: pd.DataFrame, control: pd.Series) -> pd.DataFrame:
+    if not control.any() or "plate_id" not in samples.columns:
+        return pd.DataFrame()
+    ctrl = samples.loc[control]
+    lodded, _ = apply_lod(ctrl, policy="flag")
+    canon = to_canonical(lodded, value="value_lod")
+    canon = canon.loc[canon["value_canonical"].notna()]
+    if canon["plate_id"].nunique() < 2:
+        return pd.DataFrame()
+    return inter_assay_cv(canon, value="value_canonical")
+
+
+def _wide(agg: pd.DataFrame):
+    """Pivot sample means to one row per subject x session.
+
+    An analyte sampled once per session gives one column; an analyte sampled several times
+    (a cortisol series) gives its first (baseline) sample in ``<analyte>`` and, for cortisol,
+    the time-course features (AUCg, AUCi, peak reactivity) from :func:`hormonestats.cortisol_features`.
+    """
+    from .cortisol import cortisol_features
+
+    idx = [k for k in ("subject_id", "session") if k in agg.columns]
+    logs = [empty_log()]
+    work = agg.copy()
+    if "session" in idx:
+        work["session"] = work["session"].astype(str).where(work["session"].notna(), "")
+    order = [c for c in ("sample_number", "sample_time") if c in work.columns]
+    if order:
+        work = work.sort_values(idx + ["analyte"] + order, kind="stable")
+    first = work.groupby(idx + ["analyte"], sort=True, dropna=False)["value"].first()
+    table = first.unstack("analyte").reset_index()
+    table.columns.name = None
+    counts = work.groupby(idx + ["analyte"], dropna=False).size()
+    multi = counts[counts > 1]
+    if "sample_time" in work.columns and "cortisol" in set(
+        multi.index.get_level_values("analyte")
+    ):
+        series = work.loc[work["analyte"] == "cortisol"]
+        by = [k for k in idx if k != "subject_id"]
+        n_sched = int(series.groupby(idx, dropna=False).size().max())
+        feats, flog = cortisol_features(series, y="value", time="sample_time",
+                                        subject="subject_id", by=tuple(by),
+                                        min_samples=max(2, n_sched - 1), interpolate=True)
+        # these entries concern derived features, not wells: they point at subjects
+        logs.append(flog.assign(table="cortisol_features", row=None))
+        keep = [c for c in ("auc_g", "auc_i", "auc_i_post", "peak_reactivity", "time_to_peak")
+                if c in feats.columns]
+        feats = feats[idx + keep].rename(columns={c: f"cortisol_{c}" for c in keep})
+        table = table.merge(feats, on=idx, how="left")
+    return table, combine_logs(logs)
+
+
+def _instrument_keys(study) -> dict:
+    keys = {}
+    contract = study.contract
+    base = None
+    if study.sources:
+        base = Path(next(iter(study.sources.values()))).parent
+    elif contract.path:
+        base = Path(contract.path).parent
+    for name, spec in contract.instruments.items():
+        if spec.key is None:
+            continue
+        if isinstance(spec.key, str):
+            if base is None:
+                raise DataError(f"instruments.{name}: key file {spec.key!r} but no data folder")
+            path = base / spec.key
+            if not path.exists():
+                raise DataError(f"instruments.{name}: key file {spec.key} not found in the data "
+                                "folder")
+            frame = pd.read_csv(path, dtype={"item": "str"})
+            if not {"item", "correct"} <= set(frame.columns):
+                raise DataError(f"instruments.{name}: key file {spec.key} needs columns item, "
+                                "correct")
+            keys[name] = dict(zip(frame["item"], frame["correct"]))
+        else:
+            keys[name] = spec.key
+    return keys
+
+
+def process_study(
+    study,
+    *,
+    genotype_coding: str = "additive",
+    groupings: bool = True,
+    **sample_options,
+) -> ProcessedStudy:
+    """The analysis table of a study: hormones, genotype codings, scores, subjects, arms.
+
+    Parameters
+    ----------
+    study : Study
+    genotype_coding : str
+        Coding for every SNP of the contract (``additive`` counts the registry's minor allele;
+        see :func:`hormonestats.code_genotypes`). Named groupings (e.g. rs53576 GG vs
+        A-carriers) are added too when ``groupings`` is true.
+    **sample_options
+        Passed to :func:`process_samples`.
+
+    Returns
+    -------
+    ProcessedStudy
+        ``table``: one row per subject x session (or per subject when there are no sessions).
+    """
+    from .genotypes import GROUPINGS, code_genotypes, genotype_qc, normalize_genotypes
+    from .instruments import score_responses
+
+    tables = study.tables
+    logs = []
+    subjects = tables["subjects"].copy()
+    table = subjects
+    processed = None
+    if "samples" in tables:
+        processed = process_samples(study, **sample_options)
+        logs.append(processed.log)
+        on = ["subject_id"]
+        table = processed.table.merge(subjects, on=on, how="left")
+        missing = ~subjects["subject_id"].isin(processed.table["subject_id"])
+        logs.append(log_rows("process_study", "subjects", subjects, missing, "flagged",
+                             "no analysable hormone sample"))
+    scores = None
+    if "responses" in tables and study.contract.instruments:
+        instruments = {n: study.contract.instrument(n) for n in study.contract.instruments}
+        endowments = [s.endowment for s in study.contract.instruments.values()
+                      if s.endowment is not None]
+        opts = {"endowment": endowments[0]} if endowments else {}
+        scores, slog = score_responses(tables["responses"], instruments,
+                                       keys=_instrument_keys(study), **opts)
+        logs.append(slog)
+        on = [c for c in ("subject_id", "session") if c in scores.columns and c in table.columns]
+        if "session" in on:
+            scores = scores.assign(session=scores["session"].astype(str))
+            table = table.assign(session=table["session"].astype(str))
+        table = table.merge(scores, on=on, how="left")
+    qc = None
+    codings = {}
+    if "genotypes" in tables and study.contract.snps:
+        strand = {r: s.strand for r, s in study.contract.snps.items()}
+        geno, glog = normalize_genotypes(tables["genotypes"], strand=strand)
+        logs.append(glog)
+        qc = genotype_qc(geno, group=None)
+        snps = list(study.contract.snps)
+        coded = code_genotypes(geno, snp=snps, coding=genotype_coding)
+        codings[genotype_coding] = [c for c in coded.columns if c != "subject_id"]
+        table = table.merge(coded, on="subject_id", how="left")
+        if groupings:
+            for name, grouping in GROUPINGS.items():
+                if grouping.snp in snps:
+                    grp = code_genotypes(geno, snp=grouping.snp, coding="group", grouping=name)
+                    codings[name] = [name]
+                    table = table.merge(grp, on="subject_id", how="left")
+    if "treatments" in tables:
+        arm = _arm(tables["treatments"])
+        if arm is not None:
+            table = table.merge(arm, on="subject_id", how="left")
+    return ProcessedStudy(table=table, samples=processed, scores=scores, genotype_qc=qc,
+                          log=combine_logs(logs), codings=codings)
+
+
+def _arm(treatments: pd.DataFrame) -> pd.DataFrame | None:
+    """``oxytocin_arm`` = 1 for intranasal oxytocin, 0 for placebo (between designs only)."""
+    if "agent" not in treatments.columns:
+        return None
+    agents = treatments.groupby("subject_id")["agent"].agg(lambda s: set(s.astype(str)))
+    only_one = agents.map(len) == 1
+    if not only_one.all():
+        return None  # crossover: the arm varies within subject; models take it per session
+    agent = agents.map(lambda s: next(iter(s)))
+    if not agent.isin(["intranasal_oxytocin", "placebo"]).all():
+        return None
+    return pd.DataFrame({"subject_id": agent.index,
+                         "oxytocin_arm": (agent == "intranasal_oxytocin").astype(int).to_numpy()})

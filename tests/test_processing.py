@@ -1,0 +1,133 @@
+"""The processing chain: analysis table, log, and row accounting (input = analysed + excluded)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import MINI_CONTRACT, mini_tables
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.integrate import trapezoid
+
+import hormonestats as hs
+from hormonestats.study import Study
+
+
+def _mini(tables=None):
+    return Study(hs.load_contract(MINI_CONTRACT), tables or mini_tables())
+
+
+def test_mini_study_analysis_table():
+    out = hs.process_samples(_mini())
+    table = out.table
+    assert len(table) == 4  # one row per subject x session
+    # cortisol: first scheduled sample, mean of the two wells (11.1 and 11.2 nmol/L)
+    assert table["cortisol"].tolist() == pytest.approx([11.15] * 4)
+    # oxytocin 15 pg/mL in pmol/L through the molar mass 1007.19 g/mol
+    assert table["oxytocin"].iloc[0] == pytest.approx(15 / 1007.19 * 1000, rel=1e-6)
+    assert table["log_testosterone"].iloc[0] == pytest.approx(np.log(80 / 288.42))
+    # the cortisol series gives AUCs: values 11.15, 12.15, 13.15 at 0, 30, 45 min
+    m = np.array([11.15, 12.15, 13.15])
+    t = np.array([0, 30, 45])
+    assert table["cortisol_auc_g"].iloc[0] == pytest.approx(trapezoid(m, t))
+    assert table["cortisol_auc_i"].iloc[0] == pytest.approx(trapezoid(m - m[0], t))
+    # the plate control is excluded from the analysis and logged
+    acc = out.accounting()
+    assert acc["n"].iloc[0] == len(mini_tables()["samples"])
+    assert "plate control" in " ".join(acc["stage"])
+    assert out.n_used_wells == len(mini_tables()["samples"]) - 1
+
+
+def test_lod_policies_and_logged_substitution():
+    tables = mini_tables()
+    samples = tables["samples"].copy()
+    samples.loc[samples["analyte"] == "oxytocin", "value"] = "<LOD"
+    tables["samples"] = samples
+    half = hs.process_samples(_mini(tables), lod_policy="lod/2")
+    assert half.table["oxytocin"].iloc[0] == pytest.approx(0.5 / 1007.19 * 1000, rel=1e-6)
+    assert (half.log["action"] == "altered").sum() == 4
+    flag = hs.process_samples(_mini(tables), lod_policy="flag")
+    assert flag.table["oxytocin"].isna().all()
+    excluded = flag.log[flag.log["action"] == "excluded"]
+    assert excluded["reason"].str.contains("no numeric value").sum() == 4
+    flag.accounting()  # balances
+
+
+def test_exclude_imprecise_samples_is_logged():
+    tables = mini_tables()
+    samples = tables["samples"].copy()
+    # make S02's first cortisol sample imprecise: wells 10 and 30 -> CV about 70%
+    rows = samples.index[(samples["subject_id"] == "S02") & (samples["sample_number"] == 1)
+                         & (samples["analyte"] == "cortisol")]
+    samples.loc[rows, "value"] = [10.0, 30.0]
+    tables["samples"] = samples
+    kept = hs.process_samples(_mini(tables))
+    assert kept.samples["cv_flag"].sum() == 1
+    dropped = hs.process_samples(_mini(tables), exclude_imprecise=True)
+    reasons = dropped.log.loc[dropped.log["action"] == "excluded", "reason"]
+    assert reasons.str.contains("replicate CV").sum() == 2  # both wells
+    dropped.accounting()
+
+
+def test_process_study_joins_scores_genotypes_and_arm():
+    out = hs.process_study(_mini())
+    table = out.table
+    assert {"iri_pt", "iri_ec", "rs53576_add_A", "rs53576_GG_vs_Acarrier", "oxytocin_arm"} <= \
+        set(table.columns)
+    assert table.set_index("subject_id").loc["S02", "rs53576_GG_vs_Acarrier"] == "GG"
+    assert table["oxytocin_arm"].tolist() == [1, 0, 1, 0]
+    # S04's rs2254298 no-call stays missing and is logged
+    assert np.isnan(table.set_index("subject_id").loc["S04", "rs2254298_add_A"])
+    assert out.genotype_qc is not None and len(out.genotype_qc) == 2
+
+
+def test_processing_does_not_mutate_the_study():
+    study = _mini()
+    before = {k: v.copy() for k, v in study.tables.items()}
+    hs.process_study(study, winsorize_k=3)
+    for k, v in study.tables.items():
+        pd.testing.assert_frame_equal(v, before[k])
+
+
+def test_biopsykit_cortisol_features_match_trapezoid():
+    study = hs.read_dataset("biopsykit_cortisol")
+    out = hs.process_samples(study)
+    wide = pd.read_csv("hormonestats/datasets/biopsykit_cortisol/original_cortisol_sample.csv")
+    times = np.array([-30, -1, 30, 40, 50, 60, 70], dtype=float)
+    vals = wide[[str(i) for i in range(7)]].to_numpy()
+    expected = trapezoid(vals, times, axis=1)
+    got = out.table.set_index("subject_id").loc[wide["subject"], "cortisol_auc_g"].to_numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n_subjects=st.integers(1, 6),
+    n_below=st.integers(0, 5),
+    n_text=st.integers(0, 3),
+    policy=st.sampled_from(["flag", "lod/2", "lod/sqrt2", "censored"]),
+    seed=st.integers(0, 10_000),
+)
+def test_row_accounting_holds_on_random_studies(n_subjects, n_below, n_text, policy, seed):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(n_subjects):
+        for k, t in enumerate([0, 20, 40], start=1):
+            for rep in (1, 2):
+                rows.append({"subject_id": f"S{s}", "session": "a", "sample_number": k,
+                             "sample_time": t, "analyte": "cortisol", "matrix": "saliva",
+                             "value": float(rng.lognormal(2, 0.5)), "unit": "nmol/L",
+                             "lod": 0.5, "replicate": rep, "plate_id": f"P{rep}"})
+    samples = pd.DataFrame(rows).astype({"value": object})
+    idx = rng.choice(len(samples), size=min(len(samples), n_below + n_text), replace=False)
+    for j, i in enumerate(idx):
+        samples.loc[i, "value"] = "<LOD" if j < n_below else "ND"
+    try:
+        out = hs.process_samples(samples, lod_policy=policy)
+    except hs.DataError as err:  # every reading censored and none substituted: said plainly
+        assert policy in ("flag", "censored") and "no reading is left" in str(err)
+        return
+    excluded = out.log[(out.log["table"] == "samples") & (out.log["action"] == "excluded")]
+    assert out.n_input_rows == out.n_used_wells + len(excluded)
+    assert excluded["row"].is_unique
