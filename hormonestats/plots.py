@@ -143,6 +143,11 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
         )
 
 
+def _num(values) -> np.ndarray:
+    """Plain float array (matplotlib keeps what it is given; tests and users read it back)."""
+    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+
+
 def _levels(series: pd.Series) -> list:
     if isinstance(series.dtype, pd.CategoricalDtype):
         return [c for c in series.cat.categories if (series == c).any()]
@@ -150,6 +155,14 @@ def _levels(series: pd.Series) -> list:
 
 
 # ----------------------------------------------------------------------------- moderation
+def _names(result) -> tuple[str, str, str]:
+    """(y, x, m) names of a two-way interaction result (gene x environment: env, gene)."""
+    y = getattr(result, "y", None) or "y"
+    x = getattr(result, "x", None) or getattr(result, "env", None) or "x"
+    m = getattr(result, "m", None) or getattr(result, "gene", None) or "moderator"
+    return str(y), str(x), str(m)
+
+
 @_themed
 def interaction(result, *, ax=None, n_points: int = 50):
     """Predicted outcome against ``x``, one line and CI band per moderator level.
@@ -158,7 +171,8 @@ def interaction(result, *, ax=None, n_points: int = 50):
     ----------
     result : moderation result
         Needs ``.predictions(n_points=)`` (``x_value, m_label, m_value, estimate, conf_low,
-        conf_high``) and ``.x``, ``.y``, ``.m`` names.
+        conf_high``) and ``.x``, ``.y``, ``.m`` names (``.env``/``.gene`` for gene x
+        environment results).
     ax : matplotlib Axes, optional
     n_points : int
         Points along ``x`` per line.
@@ -173,17 +187,24 @@ def interaction(result, *, ax=None, n_points: int = 50):
     for i, level in enumerate(_levels(pred["m_label"])):
         part = pred.loc[pred["m_label"] == level].sort_values("x_value")
         ax.fill_between(
-            part["x_value"],
-            part["conf_low"],
-            part["conf_high"],
+            _num(part["x_value"]),
+            _num(part["conf_low"]),
+            _num(part["conf_high"]),
             color=_colour(i),
             alpha=0.2,
             linewidth=0,
         )
-        ax.plot(part["x_value"], part["estimate"], color=_colour(i), linewidth=2, label=str(level))
-    ax.set_xlabel(str(result.x))
-    ax.set_ylabel(str(result.y))
-    ax.legend(title=str(result.m))
+        ax.plot(
+            _num(part["x_value"]),
+            _num(part["estimate"]),
+            color=_colour(i),
+            linewidth=2,
+            label=str(level),
+        )
+    y, x, m = _names(result)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.legend(title=m)
     return ax
 
 
@@ -253,15 +274,17 @@ def johnson_neyman(result_or_jn, *, ax=None):
             label=f"slope ≠ 0 ({jn.conf_level:.0%} CI excludes 0)",
         )
     ax.fill_between(
-        grid["m_value"],
-        grid["conf_low"],
-        grid["conf_high"],
+        _num(grid["m_value"]),
+        _num(grid["conf_low"]),
+        _num(grid["conf_high"]),
         color=PALETTE[3],
         alpha=0.25,
         linewidth=0,
         label=f"{jn.conf_level:.0%} CI",
     )
-    ax.plot(grid["m_value"], grid["estimate"], color=PALETTE[3], linewidth=2, label="slope")
+    ax.plot(
+        _num(grid["m_value"]), _num(grid["estimate"]), color=PALETTE[3], linewidth=2, label="slope"
+    )
     ax.axhline(0, **_ZERO)
     for bound, inside in zip(jn.bounds, jn.in_range):
         if inside:
@@ -324,8 +347,9 @@ def simple_slopes(result, *, ax=None):
     ax.axhline(0, **_ZERO)
     ax.set_xticks(range(len(labels)), labels)
     ax.set_xlim(-0.6, len(labels) - 0.4)
-    ax.set_xlabel(str(result.m))
-    ax.set_ylabel(f"Slope of {result.x}")
+    _y, x, m = _names(result)
+    ax.set_xlabel(m)
+    ax.set_ylabel(f"Slope of {x}")
     return ax
 
 
@@ -522,9 +546,9 @@ def cortisol_curves(
         part = per_subject if level is None else per_subject.loc[per_subject[group] == level]
         stats = _mean_se(part, [time], y)
         ax.errorbar(
-            stats[time],
-            stats["mean"],
-            yerr=stats["se"].fillna(0.0),
+            _num(stats[time]),
+            _num(stats["mean"]),
+            yerr=_num(stats["se"].fillna(0.0)),
             marker="o",
             capsize=3,
             linewidth=1.8,
@@ -574,13 +598,11 @@ def cycle(
     ax = _axes(ax, figsize=(6.5, 4.0))
     for _sid, part in frame.groupby(subject, sort=True):
         part = part.sort_values(day)
-        ax.plot(part[day], part[y], color=_GREY, linewidth=0.6, alpha=0.45)
+        ax.plot(_num(part[day]), _num(part[y]), color=_GREY, linewidth=0.6, alpha=0.45)
     stats = _mean_se(frame, [day], y)
-    se = stats["se"].fillna(0.0)
-    ax.fill_between(
-        stats[day], stats["mean"] - se, stats["mean"] + se, color=PALETTE[4], alpha=0.25, lw=0
-    )
-    ax.plot(stats[day], stats["mean"], color=PALETTE[4], linewidth=2.4, label="mean ± SE")
+    days, mean, se = _num(stats[day]), _num(stats["mean"]), _num(stats["se"].fillna(0.0))
+    ax.fill_between(days, mean - se, mean + se, color=PALETTE[4], alpha=0.25, lw=0)
+    ax.plot(days, mean, color=PALETTE[4], linewidth=2.4, label="mean ± SE")
     if align == "ovulation":
         ax.axvline(0, **_ZERO)
         ax.set_xlabel(f"{day} (days relative to ovulation)")
@@ -705,20 +727,21 @@ def power_curve(table, *, target: float = 0.8, ax=None, by: str | None = None):
     for i, level in enumerate(levels):
         part = frame if level is None else frame.loc[frame[by] == level]
         part = part.sort_values("n")
+        n_values, power = _num(part["n"]), _num(part["power"])
         ax.plot(
-            part["n"],
-            part["power"],
+            n_values,
+            power,
             marker="o",
             linewidth=1.8,
             color=_colour(i),
             label=None if level is None else str(level),
         )
         if "mc_se" in part.columns:
-            half = 1.96 * part["mc_se"].to_numpy(float)
+            half = 1.96 * _num(part["mc_se"])
             ax.fill_between(
-                part["n"],
-                np.clip(part["power"] - half, 0, 1),
-                np.clip(part["power"] + half, 0, 1),
+                n_values,
+                np.clip(power - half, 0, 1),
+                np.clip(power + half, 0, 1),
                 color=_colour(i),
                 alpha=0.2,
                 linewidth=0,

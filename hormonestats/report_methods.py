@@ -14,7 +14,7 @@ import pandas as pd
 
 from .errors import DataError
 from .log import LOG_COLUMNS
-from .report_tables import _no_lead, format_ci, format_number, format_p
+from .report_tables import _no_lead, format_number, format_p
 
 __all__ = ["exclusion_accounting", "exclusion_summary", "methods_text"]
 
@@ -197,25 +197,32 @@ def _sentence_lod(lod: pd.DataFrame) -> str:
 
 
 def _sentence_cv(cv: pd.DataFrame, cv_col: str | None, kind: str) -> str:
-    col = cv_col or _first_col(cv, ["cv", "intra_cv", "inter_cv", "cv_pct"])
-    if col is None or col not in cv.columns or "analyte" not in cv.columns:
-        raise DataError(f"{kind}-assay CV table needs columns analyte and a CV column (cv=)")
+    preferred = ["intra_cv", "cv"] if kind == "intra" else ["inter_cv", "cv"]
+    col = cv_col if cv_col in cv.columns else _first_col(cv, [*preferred, "cv_pct"])
+    if col is None or "analyte" not in cv.columns:
+        raise DataError(
+            f"{kind}-assay CV table needs columns analyte and a CV column "
+            f"({' or '.join(preferred)}, or name it with cv=)"
+        )
+    unit = "plate_id" if kind == "intra" else "control"
+    unit_word = "plate" if kind == "intra" else "control"
     parts = []
     for analyte, grp in cv.groupby("analyte", sort=True):
         values = pd.to_numeric(grp[col], errors="coerce").dropna()
+        if values.empty:
+            continue
         text = f"{format_number(values.mean(), 1)}% for {analyte}"
-        if "plate_id" in grp.columns and grp["plate_id"].nunique() > 1:
+        if unit in grp.columns and grp[unit].nunique() > 1:
             text += (
                 f" (range {format_number(values.min(), 1)}–{format_number(values.max(), 1)}% "
-                f"across {_plural(grp['plate_id'].nunique(), 'plate')})"
+                f"across {_plural(grp[unit].nunique(), unit_word)})"
             )
         parts.append(text)
-    label = (
-        "Mean intra-assay coefficients of variation (CV)"
-        if kind == "intra"
-        else ("Inter-assay CVs")
-    )
-    return f"{label} were {_join(parts)}."
+    if not parts:
+        return ""
+    if kind == "intra":
+        return f"Mean intra-assay coefficients of variation (CV) were {_join(parts)}."
+    return f"Inter-assay CVs (of control samples across plates) were {_join(parts)}."
 
 
 def _sentence_exclusions(log: pd.DataFrame) -> str:
@@ -282,6 +289,9 @@ def _sentence_genotypes(qc: pd.DataFrame) -> str:
 
 
 def _reliability_records(reliability) -> list[dict]:
+    table = getattr(reliability, "table", None)
+    if isinstance(table, pd.DataFrame) and not isinstance(reliability, pd.DataFrame):
+        reliability = table
     if isinstance(reliability, pd.DataFrame):
         name_col = _first_col(reliability, ["instrument", "scale", "subscale", "name", "term"])
         recs = []
@@ -331,7 +341,7 @@ def _sentence_reliability(reliability) -> str:
             lo = r.get("alpha_conf_low", r.get("alpha_ci_low"))
             hi = r.get("alpha_conf_high", r.get("alpha_ci_high"))
             if lo is not None and hi is not None and pd.notna(lo) and pd.notna(hi):
-                ci = " " + format_ci(lo, hi).replace("0.", ".")
+                ci = f" [{_no_lead(format_number(lo, 2))}, {_no_lead(format_number(hi, 2))}]"
             bits.append(f"α = {_no_lead(format_number(alpha, 2))}{ci}")
         omega = r.get("omega", r.get("omega_total"))
         if omega is not None and pd.notna(omega):
@@ -355,13 +365,34 @@ def _describe_model(model) -> str:
     mediator = getattr(model, "mediator", None) or getattr(model, "mediators", None)
     n = getattr(model, "n", None) or getattr(getattr(model, "fit", None), "nobs", None)
     n_text = f" (n = {int(n)})" if n is not None and np.isfinite(float(n)) else ""
+    if family == "gxe":
+        gene, env = getattr(model, "gene", None), getattr(model, "env", None)
+        coding = getattr(model, "coding", None)
+        keller = getattr(model, "keller_terms", ())
+        text = (
+            f"In a gene × environment model, {y} was regressed on {env}, {gene}"
+            + (f" ({coding} coding)" if coding else "")
+            + f" and their interaction ({env} × {gene})"
+        )
+        if keller:
+            text += ", with covariate × gene and covariate × environment terms (Keller, 2014)"
+        return text + n_text
     if "moderation" in family and y and x and m:
-        return f"{y} was regressed on {x}, {m} and their interaction ({x} × {m}){n_text}"
+        centred = " (mean-centred)" if getattr(model, "center", False) else ""
+        return (
+            f"In a moderation model, {y} was regressed on {x}, {m}{centred} and their "
+            f"interaction ({x} × {m}){n_text}"
+        )
     if "mediation" in family and y and x and mediator:
         med = mediator if isinstance(mediator, str) else _join(list(mediator))
         boot = getattr(model, "n_boot", None)
-        how = f" with a percentile bootstrap ({int(boot)} resamples)" if boot else ""
-        return f"The indirect effect of {x} on {y} through {med} was estimated{how}{n_text}"
+        ci = getattr(model, "ci", None)
+        kind = f"{ci} " if isinstance(ci, str) else ""
+        how = f" with a {kind}bootstrap ({int(boot)} resamples)" if boot else ""
+        return (
+            f"In a mediation model, the indirect effect of {x} on {y} through {med} was "
+            f"estimated{how}{n_text}"
+        )
     target = f" of {y}" if y else ""
     return f"A {family} model{target} was fitted{n_text}"
 
@@ -445,7 +476,7 @@ def methods_text(
         sentences.append(_sentence_exclusions(log))
     if models:
         described = [_describe_model(m) for m in models]
-        sentences.append(". ".join(d[0].upper() + d[1:] for d in described) + ".")
+        sentences.append(". ".join(described) + ".")
     if versions is not None:
         sentences.append(_sentence_versions(versions))
     return " ".join(s for s in sentences if s)

@@ -190,6 +190,13 @@ _KNOWN: dict[str, tuple[str, bool, str]] = {
     "coverage": ("Coverage", False, "num3"),
     "alpha": ("α", False, "num"),
     "omega": ("ω", False, "num"),
+    "control": ("Control", False, "text"),
+    "mean": ("M", True, "num"),
+    "sd": ("SD", True, "num"),
+    "n_samples": ("n samples", False, "int"),
+    "n_plates": ("n plates", False, "int"),
+    "n_items": ("Items", False, "int"),
+    "omega_total": ("ω", False, "num"),
     "status": ("Status", False, "text"),
 }
 

@@ -505,3 +505,57 @@ def test_write_report_failure_leaves_no_folder(tmp_path):
         two = combine_logs([lg, log_rows("s", "subjects", subj, [True], "excluded", "r")])
         write_report(tmp_path / "r", title="T", tables={"coefs": tab}, log=two, n_input=10)
     assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- real results
+def test_methods_text_and_tables_on_real_results():
+    rng = np.random.default_rng(4)
+    d = pd.DataFrame({"oxytocin": rng.normal(size=90), "estradiol": rng.normal(size=90)})
+    d["trust"] = 0.3 * d.oxytocin * d.estradiol + rng.normal(size=90)
+    d["empathy"] = 0.5 * d.oxytocin + rng.normal(size=90)
+    mod = hs.moderation(d, y="trust", x="oxytocin", m="estradiol")
+    med = hs.mediation(d, x="oxytocin", mediator="empathy", y="trust", n_boot=200, seed=3)
+    f = rng.normal(size=60)
+    wide = pd.DataFrame({f"q{i}": f + rng.normal(size=60) for i in range(1, 5)})
+    rel = hs.reliability(wide, items={"empathy scale": list(wide.columns)})
+    text = methods_text(models=[mod, med], reliability=rel)
+    assert (
+        "In a moderation model, trust was regressed on oxytocin, estradiol (mean-centred) and "
+        "their interaction (oxytocin × estradiol)" in text
+    )
+    assert "(n = 90)" in text
+    assert "through empathy" in text and "200 resamples" in text
+    row = rel.table.iloc[0]
+    assert f"α = {format_number(row['alpha']).lstrip('0')}" in text
+    assert f"ω = {format_number(row['omega_total']).lstrip('0')}" in text
+    # the real coefficient table renders and parses back
+    header, rows = parse_markdown(apa_table(mod))
+    est = mod.table["estimate"].to_numpy()
+    b = [float(r[header.index("b")]) for r in rows]
+    np.testing.assert_allclose(b, est, atol=0.005 + 1e-12)
+    header, rows = parse_markdown(apa_table(med))
+    assert [r[header.index("Term")] for r in rows] == med.table["term"].tolist()
+
+
+def test_methods_text_on_real_assay_summaries():
+    samples = pd.DataFrame(
+        {
+            "subject_id": ["a", "a", "b", "b", "c", "c", "d", "d"],
+            "sample_id": ["a1", "a1", "b1", "b1", "c1", "c1", "d1", "d1"],
+            "analyte": "cortisol",
+            "matrix": "saliva",
+            "plate_id": ["P1"] * 4 + ["P2"] * 4,
+            "value": ["10.0", "12.0", "<0.1", "<0.1", "4.0", "4.4", "8.0", "8.0"],
+            "lod": 0.1,
+        }
+    )
+    lod = hs.lod_summary(samples)
+    numeric = samples.assign(value=pd.to_numeric(samples["value"], errors="coerce"))
+    cv = hs.intra_assay_cv(numeric)
+    text = methods_text(lod_table=lod, cv_table=cv)
+    r = lod.iloc[0]
+    assert (
+        f"{r['pct_below_lod']:.1f}% for cortisol (saliva; {r['n_below_lod']} of {r['n']} samples)"
+        in text
+    )
+    assert f"{cv['intra_cv'].mean():.1f}% for cortisol (range {cv['intra_cv'].min():.1f}–" in text
