@@ -369,8 +369,9 @@ _KNOWN = [
     (
         r"boundary|singular",
         "statsmodels reports a boundary/singular fit ({orig}): a random-effect variance is "
-        "(near) zero or a correlation is (near) +-1. Consider dropping the random slope "
-        "(random_slopes=False) or collecting more data per person.",
+        "(near) zero or a correlation is (near) +-1, so the data do not support that part of "
+        "the random-effects structure. Consider a simpler one (random_slopes=False) or more "
+        "data per person.",
     ),
     (
         r"Hessian",
@@ -417,11 +418,19 @@ def _fit_lmm(
     # the optimum; statsmodels' default chain from the identity start fails on some ordinary
     # data sets (bfgs stops early and the retries start from its bad point).
     phi0, own_ok = eng.optimise()
-    start = np.asarray(phi0[:-1], float)
+    # statsmodels cannot start from an exactly singular factor: lift zero diagonals a little
+    start = np.asarray(phi0[:-1], float).copy()
+    diag_pos = [i for i, (r, c) in enumerate(zip(*eng.tril)) if r == c]
+    start[diag_pos] = np.maximum(start[diag_pos], 1e-2)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = MixedLM(y, Xa, groups=codes, exog_re=Za)
-        fit = model.fit(reml=reml, start_params=start, method=["lbfgs", "bfgs", "cg"])
+        try:
+            fit = model.fit(reml=reml, start_params=start, method=["lbfgs", "bfgs", "cg"])
+        except (np.linalg.LinAlgError, ValueError) as exc:
+            # last resort: statsmodels' own default start and optimiser chain
+            warnings.warn(f"statsmodels failed from our start values ({exc})", stacklevel=2)
+            fit = model.fit(reml=reml)
     sm_msgs = []
     for w in caught:
         text = _plain(str(w.message))

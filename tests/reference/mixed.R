@@ -207,9 +207,15 @@ out <- list()
 for (h in c("estradiol", "progesterone")) {
   fo <- as.formula(sprintf("y ~ %s_within + %s_between + (1 + %s_within | subject_id)", h, h, h))
   fh <- lmer(fo, data = cy, REML = TRUE)
+  slope <- TRUE
+  if (isSingular(fh)) {  # the same fallback as hs.cycle_models: drop the random slope
+    fo <- as.formula(sprintf("y ~ %s_within + %s_between + (1 | subject_id)", h, h))
+    fh <- lmer(fo, data = cy, REML = TRUE)
+    slope <- FALSE
+  }
   t <- fixed_table(fh)
   t$hormone <- h
-  t$singular <- isSingular(fh)
+  t$random_slope <- slope
   out[[h]] <- t
 }
 write.csv(do.call(rbind, out), "mixed_cycle_lmer_hormones.csv", row.names = FALSE)
