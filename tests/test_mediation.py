@@ -40,51 +40,63 @@ NUM = r"-?\d*\.\d+|-?\d+"
 
 
 def parse_process(path: Path) -> dict:
-    """Parse PROCESS 2.16 text output: coefficient tables, direct, (conditional) indirect
-    effects, index of moderated mediation and the number of bootstrap samples."""
+    """Parse PROCESS 2.16 text output (UTF-8 BOM, CRLF): per outcome the model summary and the
+    coefficient table, the product-term key (``int_1`` -> ``"x:w"``), the direct effect, the
+    (conditional) indirect effects, the index of moderated mediation and the number of
+    bootstrap samples."""
     lines = path.read_text(encoding="utf-8-sig").splitlines()
-    out = {"coef": {}, "direct": None, "indirect": [], "index": [], "n_boot": None}
+    out = {
+        "coef": {},
+        "fit": {},
+        "products": {},
+        "direct": None,
+        "indirect": [],
+        "index": [],
+        "n_boot": None,
+    }
     section, outcome = None, None
     for i, raw in enumerate(lines):
-        line = raw.strip()
-        toks = line.split()
+        toks = raw.split()
+        line = " ".join(toks)
+        numeric = bool(toks) and all(re.fullmatch(NUM, t) for t in toks[1:])
         if line.startswith("Outcome:"):
-            outcome, section = toks[1], "outcome"
-            out["coef"][outcome] = {}
-        elif line.startswith("coeff"):
+            outcome, section = toks[1], None
+            out["coef"][outcome], out["products"][outcome] = {}, {}
+        elif line.startswith("R R-sq MSE"):
+            vals = lines[i + 1].split()
+            out["fit"][outcome] = {"rsq": float(vals[1]), "mse": float(vals[2])}
+        elif line.startswith("coeff se t p"):
             section = "coef"
+        elif line.startswith("Product terms key"):
+            section = "products"
         elif line.startswith("Direct effect of X on Y"):
             vals = [float(v) for v in lines[i + 2].split()]
             out["direct"] = dict(zip(["effect", "se", "t", "p", "llci", "ulci"], vals))
             section = None
-        elif line.startswith("Indirect effect of X on Y") or line.startswith(
-            "Conditional indirect"
-        ):
+        elif line.startswith(("Indirect effect of X on Y", "Conditional indirect effect")):
             section = "indirect"
         elif "INDEX OF MODERATED MEDIATION" in line:
             section = "index"
         elif line.startswith("Number of bootstrap samples"):
             out["n_boot"] = int(lines[i + 1].split()[0])
-        elif line.startswith("*") or line.startswith("Product terms") or line.startswith("Values"):
-            section = None if line.startswith("*") or line.startswith("Values") else section
-        elif not toks or toks[0] in ("Effect", "Mediator", "Index", "w", "v"):
-            continue
-        elif section == "coef" and len(toks) == 7:
+        elif line.startswith(("*", "Values")):
+            section = None
+        elif section == "coef" and numeric and len(toks) == 7:
             out["coef"][outcome][toks[0]] = dict(
                 zip(["coeff", "se", "t", "p", "llci", "ulci"], map(float, toks[1:]))
             )
-        elif section == "indirect" and all(re.fullmatch(NUM, t) for t in toks[1:]):
+        elif section == "products" and len(toks) == 4 and toks[0].startswith("int_"):
+            out["products"][outcome][toks[0]] = f"{toks[1]}:{toks[3]}"
+        elif section == "indirect" and numeric and len(toks) in (5, 6):
             vals = list(map(float, toks[1:]))
             w = vals.pop(0) if len(vals) == 5 else np.nan
             out["indirect"].append(
                 dict(mediator=toks[0], w=w, effect=vals[0], se=vals[1], llci=vals[2], ulci=vals[3])
             )
-        elif section == "index" and len(toks) == 5:
+        elif section == "index" and numeric and len(toks) == 5:
+            vals = list(map(float, toks[1:]))
             out["index"].append(
-                dict(
-                    mediator=toks[0],
-                    **dict(zip(["index", "se", "llci", "ulci"], map(float, toks[1:]))),
-                )
+                dict(mediator=toks[0], index=vals[0], se=vals[1], llci=vals[2], ulci=vals[3])
             )
     out["indirect"] = pd.DataFrame(out["indirect"])
     out["index"] = pd.DataFrame(out["index"])
@@ -170,6 +182,10 @@ def test_process_model4_regression_paths(model4):
             assert_printed(fit.pvalues[name], vals["p"], f"{outcome}:{term} p")
             assert_printed(ci.loc[name, 0], vals["llci"], f"{outcome}:{term} llci")
             assert_printed(ci.loc[name, 1], vals["ulci"], f"{outcome}:{term} ulci")
+    for outcome, vals in ref["fit"].items():
+        fit = res.fits["outcome" if outcome == "y" else f"mediator:{outcome}"]
+        assert_printed(fit.rsquared, vals["rsq"], f"{outcome} R-sq")
+        assert_printed(fit.mse_resid, vals["mse"], f"{outcome} MSE")
     # the tidy table carries the same numbers
     t = res.table.set_index(["term", "mediator"])
     assert_printed(t.loc[("a", "m1"), "std_error"], ref["coef"]["m1"]["x"]["se"], "a m1 se")
