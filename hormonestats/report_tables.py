@@ -197,6 +197,7 @@ _KNOWN: dict[str, tuple[str, bool, str]] = {
     "n_plates": ("n plates", False, "int"),
     "n_items": ("Items", False, "int"),
     "omega_total": ("ω", False, "num"),
+    "ci_method": ("CI method", False, "text"),
     "status": ("Status", False, "text"),
 }
 

@@ -414,3 +414,13 @@ def test_theme_palette_is_okabe_ito_and_restored():
     assert matplotlib.rcParams["axes.prop_cycle"] == before
     ax = plots.power_curve(pd.DataFrame({"n": [10, 20], "power": [0.1, 0.2]}))
     assert ax.lines[0].get_color() == plots.PALETTE[0]
+
+
+def test_set_theme_applies_globally():
+    saved = matplotlib.rcParams.copy()
+    try:
+        plots.set_theme()
+        assert matplotlib.rcParams["axes.prop_cycle"].by_key()["color"][0] == plots.PALETTE[0]
+        assert matplotlib.rcParams["axes.spines.top"] is False
+    finally:
+        matplotlib.rcParams.update(saved)

@@ -559,3 +559,24 @@ def test_methods_text_on_real_assay_summaries():
         in text
     )
     assert f"{cv['intra_cv'].mean():.1f}% for cortisol (range {cv['intra_cv'].min():.1f}–" in text
+
+
+def test_methods_text_inter_assay_cv_from_real_controls():
+    ctrl = pd.DataFrame(
+        {
+            "analyte": "cortisol",
+            "sample_type": "control",
+            "subject_id": ["CTRL_low"] * 4 + ["CTRL_high"] * 4,
+            "plate_id": ["P1", "P1", "P2", "P2"] * 2,
+            "value": [4.0, 4.2, 4.6, 4.4, 20.0, 21.0, 19.0, 19.5],
+        }
+    )
+    inter = hs.inter_assay_cv(ctrl)
+    text = methods_text(inter_cv_table=inter)
+    v = inter["inter_cv"]
+    assert text == (
+        f"Inter-assay CVs (of control samples across plates) were {v.mean():.1f}% for cortisol "
+        f"(range {v.min():.1f}–{v.max():.1f}% across 2 controls)."
+    )
+    with pytest.raises(DataError, match="cv="):
+        methods_text(cv_table=inter.drop(columns="inter_cv"))
