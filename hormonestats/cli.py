@@ -104,12 +104,105 @@ def demo(
         _fail(str(err))
 
 
+@app.command()
+def run(
+    analysis: Annotated[str, typer.Argument(help="A registered hypothesis name, or full_study.")],
+    contract: Annotated[Path, typer.Option(help="The study contract (YAML).")],
+    data: Annotated[Path, typer.Option(help="Folder holding the study's table files.")],
+    out: Annotated[Path, typer.Option(help="Results folder to write.")],
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 20261122,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 5000,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="role=column, e.g. outcome=iri_ec (repeatable)."),
+    ] = None,
+) -> None:
+    """Run a canned analysis: validate, process, test, figures, report.html, manifest."""
+    from .hypotheses import hypotheses
+    from .pipeline import DEFAULT_MAPPING, run_analysis
+    from .study import read_study
+
+    if analysis != "full_study" and analysis not in hypotheses:
+        _fail(f"unknown analysis {analysis!r}; choose full_study or one of: "
+              f"{', '.join(hypotheses)}")
+    mapping = dict(DEFAULT_MAPPING)
+    for item in map_ or []:
+        if "=" not in item:
+            _fail(f"--map expects role=column, got {item!r}")
+        role, column = item.split("=", 1)
+        mapping[role.strip()] = column.strip()
+    try:
+        study = read_study(contract, data)
+        results = run_analysis(study, out=out, seed=seed, n_boot=n_boot, mapping=mapping,
+                               hypotheses=None if analysis == "full_study" else [analysis],
+                               console=console, title=f"hormonestats: {analysis}")
+    except HormoneStatsError as err:
+        _fail(str(err))
+        return
+    table = results["hypotheses"].table
+    cols = ["hypothesis", "estimate", "conf_low", "conf_high", "p_value", "p_fdr", "status"]
+    console.print(table[cols].to_string(index=False), markup=False)
+    console.print(f"Results: {results['folder']}", markup=False)
+
+
+@app.command()
+def power(
+    hypothesis: Annotated[str, typer.Argument(help="A registered hypothesis name.")],
+    n: Annotated[list[int], typer.Option("--n", help="Sample sizes, e.g. --n 50 100 200.")],
+    sims: Annotated[int, typer.Option(help="Simulations per sample size.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed (same seed, same table).")] = 20261122,
+    out: Annotated[Path | None, typer.Option(help="Folder for power.csv and the curve.")] = None,
+    n_jobs: Annotated[int, typer.Option(help="Parallel workers.")] = 1,
+) -> None:
+    """Simulation-based power over sample sizes; writes a table and a power curve."""
+    from .power import power as run_power
+
+    try:
+        table = run_power(hypothesis, n=n, n_sims=sims, seed=seed, n_jobs=n_jobs,
+                          progress=True)
+    except HormoneStatsError as err:
+        _fail(str(err))
+        return
+    console.print(table.to_string(index=False), markup=False)
+    if out is not None:
+        from . import plots
+        from .report import write_report
+
+        ax = plots.power_curve(table)
+        folder = write_report(out, title=f"Power: {hypothesis}", tables={"power": table},
+                              figures={"power_curve": ax})
+        console.print(f"Results: {folder}", markup=False)
+
+
+def _spread_multi(argv: list[str], option: str = "--n") -> list[str]:
+    """Let ``--n 50 100 200`` mean ``--n 50 --n 100 --n 200`` (numbers after the option)."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        out.append(argv[i])
+        if argv[i] == option:
+            j = i + 1
+            values = []
+            while j < len(argv) and argv[j].lstrip("-").isdigit() and not argv[j].startswith("--"):
+                values.append(argv[j])
+                j += 1
+            if values:
+                out.append(values[0])
+                for v in values[1:]:
+                    out.extend([option, v])
+                i = j
+                continue
+        i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hormonestats`` command; returns the exit code.
 
     Usage errors (unknown option, missing argument) exit with 2 as click does; bad data exit
     with 2 through the commands; a bug still shows its traceback.
     """
+    argv = _spread_multi(list(sys.argv[1:] if argv is None else argv))
     try:
         app(args=argv, prog_name="hormonestats", standalone_mode=True)
     except SystemExit as stop:

@@ -1,30 +1,104 @@
-"""``hormonestats demo``: the pipeline on the bundled example study, step by step."""
+"""``hormonestats demo``: the whole pipeline on the bundled example study.
+
+validate -> process (assays, genotypes, instruments) -> QC tables -> hypotheses with FDR ->
+figures -> report (``results/demo/report.html``), then a within-person result on the bundled
+cycle study (when present) and a small power table for the main hypothesis.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 __all__ = ["run_demo"]
 
+#: Fixed seed of the demo (bootstrap and power simulations).
+DEMO_SEED = 20261122
 
-def run_demo(*, out: Path = Path("results/demo"), console=None, progress: bool = True) -> dict:
-    """Validate the bundled example study and print what was found.
 
-    Returns a dict of the intermediate results (used by tests and notebooks).
-    """
+def _show(console, title: str, frame: pd.DataFrame, columns=None, digits: int = 3) -> None:
+    """Print a table as plain aligned text (readable in any terminal width and in CI logs)."""
+    frame = frame if columns is None else frame[[c for c in columns if c in frame.columns]]
+    text = frame.to_string(index=False, float_format=lambda v: f"{v:.{digits}g}")
+    console.print(f"\n{title}", style="bold", markup=False)
+    console.print(text, markup=False, soft_wrap=True)
+
+
+def run_demo(*, out: Path = Path("results/demo"), console=None, progress: bool = True,
+             n_boot: int = 5000, power_sims: int = 500) -> dict:
+    """Run the demo; returns the intermediate results (used by tests and notebooks)."""
     from rich.console import Console
 
-    from .datasets import read_dataset
-    from .validation import validate
+    from .datasets import CATALOGUE, read_dataset
+    from .pipeline import run_analysis
 
     console = console or Console()
-    results: dict = {}
+    quiet = Console(quiet=True)
     study = read_dataset("example_study")
-    results["study"] = study
-    console.rule("[bold]hormonestats demo: example study")
+    console.rule("[bold]hormonestats demo: the bundled example study")
     console.print(repr(study), markup=False)
-    report = validate(study)
-    results["validation"] = report
-    console.print(report.summary(), markup=False, soft_wrap=True)
-    report.raise_for_errors()
+    results = run_analysis(study, out=out, seed=DEMO_SEED, n_boot=n_boot,
+                           console=console if progress else quiet,
+                           title="hormonestats demo: example study")
+    console.print(results["validation"].summary(), markup=False, soft_wrap=True)
+    processed = results["processed"]
+    qc = results["qc"]
+    _show(console, "Processing: row accounting of the samples table (wells)",
+          qc["sample_accounting"])
+    _show(console, "Readings below the limit of detection", qc["lod_summary"])
+    _show(console, "Intra-assay CV (%) by plate", qc["intra_assay_cv"].head(10))
+    if "inter_assay_cv" in qc:
+        _show(console, "Inter-assay CV (%) of plate controls", qc["inter_assay_cv"])
+    n_excl = int((processed.log["action"] == "excluded").sum())
+    console.print(f"Exclusion log: {len(processed.log)} entries ({n_excl} exclusions); "
+                  "every entry is in exclusion_log.csv of the results folder.", markup=False)
+    _show(console, "Genotype QC (exact HWE test, Wigginton et al. 2005)", qc["genotype_qc"])
+    if "reliability" in qc:
+        _show(console, "Reliability of the instruments", qc["reliability"],
+              ["instrument", "n", "n_items", "alpha", "alpha_conf_low", "alpha_conf_high",
+               "omega_total"])
+    _show(console, "Hypotheses (Benjamini-Hochberg FDR across the family)",
+          results["hypotheses"].table,
+          ["hypothesis", "term", "estimate", "conf_low", "conf_high", "p_value", "p_fdr",
+           "predicted_sign", "agrees", "n", "status"])
+
+    if "cycle_study" in CATALOGUE:
+        from .errors import HormoneStatsError
+
+        try:
+            results["within_person"] = _within_person(console)
+        except (HormoneStatsError, FileNotFoundError) as err:  # the cycle data are optional
+            console.print(f"(within-person example skipped: {err})", markup=False)
+    results["power"] = _power(console, power_sims)
+    folder = Path(results["folder"])
+    console.print(f"\nResults folder: {folder}  (open {folder / 'report.html'} in a browser)",
+                  markup=False)
     return results
+
+
+def _within_person(console):
+    from .datasets import read_dataset
+    from .models.mixed import mixed
+    from .processing import process_study
+
+    study = read_dataset("cycle_study")
+    table = process_study(study).table
+    y = next((c for c in ("rmet_total", "outcome", "iri_ec", "pss10_total") if c in table.columns
+              and table[c].notna().any()), None)
+    if y is None or "log_estradiol" not in table.columns:
+        raise FileNotFoundError("cycle study has no outcome and estradiol columns")
+    res = mixed(table, y=y, x="log_estradiol", subject="subject_id")
+    _show(console, f"Within-person (cycle study): {y} on estradiol, person-mean centred",
+          res.table)
+    return res
+
+
+def _power(console, n_sims: int):
+    from .power import power
+
+    table = power("estradiol_oxytocin", n=[100, 200, 400, 800], n_sims=n_sims,
+                  seed=DEMO_SEED, progress=False)
+    _show(console, f"Power of estradiol x oxytocin ({n_sims} simulations per n)", table,
+          ["n", "power", "mc_se", "mean_estimate", "coverage"])
+    return table

@@ -357,11 +357,7 @@ def process_study(
         scores, slog = score_responses(tables["responses"], instruments,
                                        keys=_instrument_keys(study), **opts)
         logs.append(slog)
-        on = [c for c in ("subject_id", "session") if c in scores.columns and c in table.columns]
-        if "session" in on:
-            scores = scores.assign(session=scores["session"].astype(str))
-            table = table.assign(session=table["session"].astype(str))
-        table = table.merge(scores, on=on, how="left")
+        table = _join_by_session(table, scores, "responses")
     qc = None
     codings = {}
     if "genotypes" in tables and study.contract.snps:
@@ -385,6 +381,29 @@ def process_study(
             table = table.merge(arm, on="subject_id", how="left")
     return ProcessedStudy(table=table, samples=processed, scores=scores, genotype_qc=qc,
                           log=combine_logs(logs), codings=codings)
+
+
+def _join_by_session(table: pd.DataFrame, other: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Join per-session data on subject and session when their session labels match.
+
+    In a between-subject design the hormones may be sampled at one visit ("baseline") and the
+    tasks done at another ("test"); with one row per subject on each side and no shared session
+    label, the join is on subject alone and the other side's label is kept as
+    ``<name>_session``.
+    """
+    if "session" in table.columns and "session" in other.columns:
+        left = table.assign(session=table["session"].astype(str))
+        right = other.assign(session=other["session"].astype(str))
+        shared = set(left["session"]) & set(right["session"])
+        single = (not left["subject_id"].duplicated().any()
+                  and not right["subject_id"].duplicated().any())
+        if shared or not single:
+            return left.merge(right, on=["subject_id", "session"], how="left")
+        right = right.rename(columns={"session": f"{name}_session"})
+        return left.merge(right, on="subject_id", how="left")
+    other = other.drop(columns=["session"], errors="ignore") if "session" not in table.columns \
+        else other
+    return table.merge(other, on="subject_id", how="left")
 
 
 def _arm(treatments: pd.DataFrame) -> pd.DataFrame | None:

@@ -1,0 +1,13 @@
+"""Canned analysis: cortisol oxytocin (a thin layer over the public API).
+
+Usage: python analyses/cortisol_oxytocin.py --contract schemas/example_study.yaml \
+           --data hormonestats/datasets/example_study --out results/cortisol_oxytocin
+Same as: hormonestats run cortisol_oxytocin --contract ... --data ... --out ...
+"""
+
+import sys
+
+from hormonestats.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["run", "cortisol_oxytocin", *sys.argv[1:]]))

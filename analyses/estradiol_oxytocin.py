@@ -1,0 +1,13 @@
+"""Canned analysis: estradiol oxytocin (a thin layer over the public API).
+
+Usage: python analyses/estradiol_oxytocin.py --contract schemas/example_study.yaml \
+           --data hormonestats/datasets/example_study --out results/estradiol_oxytocin
+Same as: hormonestats run estradiol_oxytocin --contract ... --data ... --out ...
+"""
+
+import sys
+
+from hormonestats.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["run", "estradiol_oxytocin", *sys.argv[1:]]))

@@ -1,0 +1,13 @@
+"""Canned analysis: full study (a thin layer over the public API).
+
+Usage: python analyses/full_study.py --contract schemas/example_study.yaml \
+           --data hormonestats/datasets/example_study --out results/full_study
+Same as: hormonestats run full_study --contract ... --data ... --out ...
+"""
+
+import sys
+
+from hormonestats.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["run", "full_study", *sys.argv[1:]]))

@@ -1,0 +1,13 @@
+"""Canned analysis: oxtr genotype (a thin layer over the public API).
+
+Usage: python analyses/oxtr_genotype.py --contract schemas/example_study.yaml \
+           --data hormonestats/datasets/example_study --out results/oxtr_genotype
+Same as: hormonestats run oxtr_genotype --contract ... --data ... --out ...
+"""
+
+import sys
+
+from hormonestats.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["run", "oxtr_genotype", *sys.argv[1:]]))

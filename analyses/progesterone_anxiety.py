@@ -1,0 +1,13 @@
+"""Canned analysis: progesterone anxiety (a thin layer over the public API).
+
+Usage: python analyses/progesterone_anxiety.py --contract schemas/example_study.yaml \
+           --data hormonestats/datasets/example_study --out results/progesterone_anxiety
+Same as: hormonestats run progesterone_anxiety --contract ... --data ... --out ...
+"""
+
+import sys
+
+from hormonestats.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["run", "progesterone_anxiety", *sys.argv[1:]]))

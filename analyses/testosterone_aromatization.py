@@ -1,0 +1,13 @@
+"""Canned analysis: testosterone aromatization (a thin layer over the public API).
+
+Usage: python analyses/testosterone_aromatization.py --contract schemas/example_study.yaml \
+           --data hormonestats/datasets/example_study --out results/testosterone_aromatization
+Same as: hormonestats run testosterone_aromatization --contract ... --data ... --out ...
+"""
+
+import sys
+
+from hormonestats.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["run", "testosterone_aromatization", *sys.argv[1:]]))

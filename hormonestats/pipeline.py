@@ -1,0 +1,184 @@
+"""A whole analysis as one call: validate -> process -> QC -> hypotheses -> figures -> report.
+
+``run_analysis`` is what ``hormonestats demo``, ``hormonestats run NAME`` and the scripts in
+``analyses/`` call; it only strings together the public API. Every number in the results
+folder comes from the study, the parameters and the seed, which the manifest records, so the
+same inputs and seed reproduce every table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["DEFAULT_MAPPING", "run_analysis"]
+
+#: Roles of the registered hypotheses -> columns of the analysis table of the example study
+#: (``process_study``): hormones on the natural-log scale, the intranasal oxytocin arm (1/0),
+#: the RMET total as the social-cognition outcome and the PSS-10 as the anxiety-related score.
+DEFAULT_MAPPING = {
+    "outcome": "rmet_total",
+    "oxytocin": "oxytocin_arm",
+    "estradiol": "log_estradiol",
+    "testosterone": "log_testosterone",
+    "progesterone": "log_progesterone",
+    "cortisol": "log_cortisol",
+    "anxiety": "pss10_total",
+    "rs53576": "rs53576_add_A",
+}
+
+
+def _step(progress, label):
+    if progress is not None:
+        progress.console.print(f"[bold cyan]>[/] {label}")
+
+
+def run_analysis(
+    study,
+    *,
+    out,
+    hypotheses: Sequence[str] | None = None,
+    mapping: Mapping[str, str] | None = None,
+    covariates: Sequence[str] = (),
+    seed: int = 20261122,
+    n_boot: int = 5000,
+    title: str | None = None,
+    console=None,
+    process_options: Mapping | None = None,
+) -> dict:
+    """Run the canned analysis of a study into a results folder.
+
+    Parameters
+    ----------
+    study : Study
+    out : path
+        Results folder (written atomically: a partial run leaves no complete-looking folder).
+    hypotheses : names from ``hs.hypotheses``; None = all that the mapping supports.
+    mapping : role -> column of the analysis table (default :data:`DEFAULT_MAPPING`).
+    seed, n_boot : bootstrap settings (recorded in the manifest).
+
+    Returns
+    -------
+    dict with the validation report, the processed study, the hypothesis family result, the
+    QC tables and the path of the written folder.
+    """
+    from . import plots
+    from .hypotheses import test_hypotheses
+    from .processing import process_study
+    from .reliability import reliability
+    from .report import manifest, methods_text, package_versions, write_report
+    from .validation import validate
+
+    mapping = dict(DEFAULT_MAPPING if mapping is None else mapping)
+    process_options = dict(process_options or {})
+    say = console.print if console is not None else (lambda *a, **k: None)
+    results: dict = {}
+
+    say("[bold]1/6[/] validating the study against its contract", markup=True)
+    report = validate(study)
+    results["validation"] = report
+    report.raise_for_errors()
+
+    say("[bold]2/6[/] processing assays, genotypes and instruments", markup=True)
+    processed = process_study(study, **process_options)
+    results["processed"] = processed
+    table = processed.table
+
+    say("[bold]3/6[/] assay and measurement quality", markup=True)
+    qc: dict[str, pd.DataFrame] = {}
+    if processed.samples is not None:
+        qc["lod_summary"] = processed.samples.lod_summary
+        qc["intra_assay_cv"] = processed.samples.intra_cv
+        if not processed.samples.inter_cv.empty:
+            qc["inter_assay_cv"] = processed.samples.inter_cv
+        qc["sample_accounting"] = processed.samples.accounting()
+    if processed.genotype_qc is not None:
+        qc["genotype_qc"] = processed.genotype_qc
+    rel_tables = []
+    if "responses" in study.tables:
+        for name in study.contract.instruments:
+            inst = study.contract.instrument(name)
+            if inst.scoring == "trust_game":
+                continue
+            from .processing import _instrument_keys
+
+            key = _instrument_keys(study).get(name)
+            rel = reliability(study["responses"], instrument=inst, key=key)
+            rt = rel.table
+            label = rt["scale"].map(
+                lambda sc, n=name: sc if str(sc).startswith(n) else f"{n}_{sc}"
+            ) if "scale" in rt.columns else name
+            rel_tables.append(rt.assign(instrument=label))
+    if rel_tables:
+        qc["reliability"] = pd.concat(rel_tables, ignore_index=True)
+    results["qc"] = qc
+
+    say("[bold]4/6[/] testing the hypotheses (FDR across the family)", markup=True)
+    usable = {k: v for k, v in mapping.items() if v in table.columns}
+    family = test_hypotheses(table, mapping=usable, hypotheses=hypotheses,
+                             covariates=tuple(covariates), seed=seed, n_boot=n_boot)
+    results["hypotheses"] = family
+
+    say("[bold]5/6[/] figures", markup=True)
+    figures = {}
+    tested = family.table[family.table["status"] == "tested"]
+    if len(tested):
+        figures["forest"] = plots.forest(family.table)
+    for name, res in family.results.items():
+        if res is None:
+            continue
+        if hasattr(res, "johnson_neyman") and hasattr(res, "predictions"):
+            figures[f"{name}_interaction"] = plots.interaction(res)
+            figures[f"{name}_johnson_neyman"] = plots.johnson_neyman(res)
+        elif hasattr(res, "boot_indirect"):
+            figures[f"{name}_paths"] = plots.mediation_paths(res)
+    if "lod_summary" in qc and len(qc["lod_summary"]):
+        figures["qc_lod"] = plots.qc_lod(qc["lod_summary"])
+    if "intra_assay_cv" in qc and len(qc["intra_assay_cv"]):
+        figures["qc_cv"] = plots.qc_cv(qc["intra_assay_cv"])
+
+    say("[bold]6/6[/] report, methods text and manifest", markup=True)
+    models = [r for r in family.results.values() if r is not None]
+    methods = methods_text(
+        samples_summary=processed.samples.samples if processed.samples is not None else None,
+        lod_table=qc.get("lod_summary"),
+        cv_table=qc.get("intra_assay_cv"),
+        inter_cv_table=qc.get("inter_assay_cv"),
+        log=processed.log,
+        genotype_qc=qc.get("genotype_qc"),
+        reliability=qc.get("reliability"),
+        models=models,
+        versions=package_versions(),
+    )
+    results["methods"] = methods
+    man = manifest(
+        inputs=dict(study.sources) if study.sources else {},
+        contract=study.contract,
+        parameters={"hypotheses": list(hypotheses) if hypotheses else "all",
+                    "mapping": mapping, "covariates": list(covariates), "n_boot": n_boot,
+                    "process_options": process_options},
+        seed=seed,
+    )
+    tables = {"hypotheses": family.table, "analysis_table": table, **qc}
+    for name, res in family.results.items():
+        if res is not None and hasattr(res, "table"):
+            tables[f"model_{name}"] = res.table
+    n_input = {t: len(f) for t, f in study.tables.items()}
+    folder = write_report(
+        Path(out),
+        title=title or f"hormonestats: {study.contract.name}",
+        tables=tables,
+        figures=figures,
+        methods=methods,
+        log=processed.log,
+        manifest=man,
+        n_input=n_input,
+    )
+    import matplotlib.pyplot as plt
+
+    for fig in figures.values():
+        plt.close(getattr(fig, "figure", fig))
+    results["folder"] = folder
+    return results
