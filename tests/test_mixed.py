@@ -271,3 +271,13 @@ def test_display(sim_fit):
         "conf_low",
         "conf_high",
     ]
+
+
+def test_maximum_likelihood_against_lme4(sleep):
+    res = hs.mixed(sleep, y="Reaction", x="Days", subject="Subject", decompose=False, reml=False)
+    extra = pd.read_csv(REF / "sleepstudy_lmer_extra.csv").iloc[0]
+    assert np.isnan(res.reml_criterion)
+    assert res.deviance == pytest.approx(extra["ml_deviance"], abs=0.01)
+    t = res.table.set_index("term")
+    assert t.loc["Days", "std_error"] == pytest.approx(extra["ml_days_se"], rel=1e-3)
+    assert t.loc["Days", "df"] == pytest.approx(extra["ml_days_df"], abs=0.05)

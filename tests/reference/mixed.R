@@ -37,10 +37,14 @@ write.csv(fixed_table(fm), "sleepstudy_lmer_fixed.csv", row.names = FALSE)
 write.csv(vc_table(fm), "sleepstudy_lmer_varcorr.csv", row.names = FALSE)
 null <- lmer(Reaction ~ 1 + (1 | Subject), data = sleepstudy, REML = TRUE)
 vn <- as.data.frame(VarCorr(null))$vcov
+fm_ml <- lmer(Reaction ~ Days + (Days | Subject), data = sleepstudy, REML = FALSE)
 write.csv(data.frame(
   reml_criterion = REMLcrit(fm),
   icc_null = vn[1] / sum(vn),
-  null_reml_criterion = REMLcrit(null)
+  null_reml_criterion = REMLcrit(null),
+  ml_deviance = deviance(fm_ml),
+  ml_days_se = summary(fm_ml)$coefficients["Days", "Std. Error"],
+  ml_days_df = summary(fm_ml)$coefficients["Days", "df"]
 ), "sleepstudy_lmer_extra.csv", row.names = FALSE)
 
 # ---------------------------------------------------------------------------------------------
