@@ -417,14 +417,21 @@ def mediation_paths(result, *, ax=None, digits: int = 2):
     if not mediators:
         raise DataError("mediation_paths: the table names no mediator for the a/b paths")
     k = len(mediators)
-    ax = _axes(ax, figsize=(7.5, 4.2 + 0.9 * max(k - 1, 0)))
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
+    ax = _axes(ax, figsize=(7.5, 4.4 + 1.1 * max(k - 1, 0)))
     ax.set_axis_off()
-    size = (0.2, 0.11)
-    x_c, y_c = (0.13, 0.36), (0.87, 0.36)
-    med_ys = np.linspace(0.86, 0.62, k) if k > 1 else np.array([0.78])
+    size = (0.2, 0.1) if k == 1 else (0.16, 0.1)
+    if k == 1:  # the classic triangle
+        med_ys = np.array([0.8])
+        x_c, y_c = (0.13, 0.42), (0.87, 0.42)
+    else:  # mediators in a column; X and Y level with its middle; c' runs underneath
+        med_ys = np.linspace(0.94, 0.94 - max(0.32, 0.2 * (k - 1)), k)
+        x_c, y_c = (0.08, float(med_ys.mean())), (0.92, float(med_ys.mean()))
     med_cs = [(0.5, float(yy)) for yy in med_ys]
+    low = min(x_c[1], med_ys.min()) - size[1] / 2 - 0.09  # level of c' (k > 1)
+    summary_top = (x_c[1] - 0.12) if k == 1 else (low - 0.08)
+    n_lines = 1 + k + (k > 1)
+    ax.set_xlim(-0.03, 1.03)
+    ax.set_ylim(0.0 if k == 1 else summary_top - 0.055 * n_lines - 0.03, 1.0)
 
     def box(center, text):
         ax.add_patch(
@@ -436,11 +443,23 @@ def mediation_paths(result, *, ax=None, digits: int = 2):
                 facecolor="white",
                 edgecolor="#222222",
                 linewidth=1.3,
+                zorder=2,
             )
         )
-        ax.text(*center, text, ha="center", va="center", fontsize="medium", wrap=True)
+        ax.text(*center, text, ha="center", va="center", fontsize="medium", zorder=3)
 
-    def arrow(src, dst, label, offset, colour="#222222"):
+    def label(start, end, text, side=1.0, at=0.5):
+        """Text beside the segment start -> end, on its left (side=1) or right (side=-1);
+        with several mediators, on the segment over a white patch (the arrows fan out)."""
+        dx, dy = end[0] - start[0], end[1] - start[1]
+        norm = float(np.hypot(dx, dy)) or 1.0
+        gap = 0.045 if k == 1 or dy == 0 else 0.0
+        nx, ny = -dy / norm * side * gap, dx / norm * side * gap
+        pos = (start[0] + at * dx + nx, start[1] + at * dy + ny)
+        bbox = None if gap else dict(boxstyle="round,pad=0.15", facecolor="white", linewidth=0)
+        ax.text(*pos, text, ha="center", va="center", fontsize="small", zorder=3, bbox=bbox)
+
+    def arrow(src, dst, text, colour="#222222", side=1.0, at=0.5):
         start, end = _edge(src, size, dst), _edge(dst, size, src)
         ax.add_patch(
             FancyArrowPatch(
@@ -452,31 +471,40 @@ def mediation_paths(result, *, ax=None, digits: int = 2):
                 color=colour,
                 shrinkA=2,
                 shrinkB=2,
+                zorder=1,
             )
         )
-        mid = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
-        ax.text(*mid, label, ha="center", va="center", fontsize="small")
+        label(start, end, text, side, at)
 
     box(x_c, x_name)
     box(y_c, y_name)
     suffix = (lambda j: f"{j + 1}") if k > 1 else (lambda j: "")
     for j, (med, mc) in enumerate(zip(mediators, med_cs)):
         box(mc, str(med))
-        arrow(
-            x_c,
-            mc,
-            _path_label(f"a{suffix(j)}", _path_row(table, "a", med), digits),
-            (-0.1, 0.03),
-            _colour(j),
+        a_text = _path_label(f"a{suffix(j)}", _path_row(table, "a", med), digits)
+        b_text = _path_label(f"b{suffix(j)}", _path_row(table, "b", med), digits)
+        arrow(x_c, mc, a_text, _colour(j), side=1.0, at=0.5)
+        arrow(mc, y_c, b_text, _colour(j), side=1.0, at=0.5)
+    c_text = _path_label("c'", _path_row(table, "direct"), digits)
+    if k == 1:
+        arrow(x_c, y_c, c_text, side=-1.0)
+    else:
+        from matplotlib.path import Path as MplPath
+
+        bottom_x = (x_c[0], x_c[1] - size[1] / 2 - 0.01)
+        bottom_y = (y_c[0], y_c[1] - size[1] / 2 - 0.01)
+        route = MplPath([bottom_x, (x_c[0], low), (y_c[0], low), bottom_y])
+        ax.add_patch(
+            FancyArrowPatch(
+                path=route,
+                arrowstyle="-|>",
+                mutation_scale=14,
+                linewidth=1.3,
+                color="#222222",
+                zorder=1,
+            )
         )
-        arrow(
-            mc,
-            y_c,
-            _path_label(f"b{suffix(j)}", _path_row(table, "b", med), digits),
-            (0.1, 0.03),
-            _colour(j),
-        )
-    arrow(x_c, y_c, _path_label("c'", _path_row(table, "direct"), digits), (0, -0.05))
+        label((x_c[0], low), (y_c[0], low), c_text, side=-1.0)
     lines = [f"Total effect: {_path_label('c', _path_row(table, 'total'), digits)}"]
     for j, med in enumerate(mediators):
         row = _path_row(table, "indirect", med)
@@ -484,10 +512,9 @@ def mediation_paths(result, *, ax=None, digits: int = 2):
             f"Indirect effect via {med}: {_path_label(f'a{suffix(j)}b{suffix(j)}', row, digits)}"
         )
     if k > 1 and _path_row(table, "total_indirect") is not None:
-        lines.append(
-            f"Total indirect effect: {_path_label('Σab', _path_row(table, 'total_indirect'), digits)}"
-        )
-    ax.text(0.5, 0.17, "\n".join(lines), ha="center", va="top", fontsize="small")
+        total = _path_label("Σab", _path_row(table, "total_indirect"), digits)
+        lines.append(f"Total indirect effect: {total}")
+    ax.text(0.5, summary_top, "\n".join(lines), ha="center", va="top", fontsize="small")
     return ax
 
 

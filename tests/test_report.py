@@ -580,3 +580,18 @@ def test_methods_text_inter_assay_cv_from_real_controls():
     )
     with pytest.raises(DataError, match="cv="):
         methods_text(cv_table=inter.drop(columns="inter_cv"))
+
+
+def test_write_report_accounting_per_table(tmp_path):
+    samples, lg = example_log()
+    subj = pd.DataFrame({"subject_id": ["s1", "s2", "s3"], "cycle_length": [40, 28, 50]})
+    both = combine_logs([lg, log_rows("cycle", "subjects", subj, subj["cycle_length"] > 35,
+                                      "excluded", "cycle longer than 35 days")])  # fmt: skip
+    out = write_report(tmp_path / "r", title="T", log=both,
+                       n_input={"samples": len(samples), "subjects": len(subj)})  # fmt: skip
+    acc_s = pd.read_csv(out / "exclusion_accounting_samples.csv")
+    acc_p = pd.read_csv(out / "exclusion_accounting_subjects.csv")
+    assert acc_s["n"].tolist() == [10, 3, 2, 5]
+    assert acc_p["n"].tolist() == [3, 2, 1]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "cycle longer than 35 days" in page and "(subjects table)" in page
