@@ -175,82 +175,82 @@ def latent_between(
     size: int | None = None,
     female_fraction: float = 0.5,
     pill_fraction: float = 0.3,
+    outcomes: tuple[str, ...] = ("rmet", "iri_ec", "pss"),
 ) -> dict[str, np.ndarray]:
     """Latent (true) subject-level variables of the ``between`` design.
 
     Arrays have shape ``(n,)``, or ``(size, n)`` for ``size`` stacked simulated studies (the
     fast path of :func:`hormonestats.power`). Scores (``rmet``, ``iri_ec``, ``pss``) are
-    continuous here (``mean + sd * z``); :func:`simulate_study` rounds them.
+    continuous here (``mean + sd * z``); :func:`simulate_study` rounds them. ``outcomes``
+    limits the scores computed (and the variables drawn only for them), for speed.
     """
     shape = (n,) if size is None else (size, n)
     e = effects
+    full = size is None
     female = (rng.random(shape) < female_fraction).astype(float)
+    male = 1.0 - female
     pill = female * (rng.random(shape) < pill_fraction)
-    anc = rng.choice(len(ANCESTRY), size=shape, p=_ANCESTRY_P)
     ot = _arm(rng, shape)
 
     def by_sex(pair):
-        return np.where(female == 1, pair[0], pair[1])
+        return pair[0] + (pair[1] - pair[0]) * male
 
-    log_t = by_sex(_MU["t"]) + by_sex(_SD["t"]) * rng.standard_normal(shape)
-    log_e2 = (
+    out = {"female": female, "pill": pill, "oxytocin": ot}
+    mu_t = by_sex(_MU["t"])
+    log_t = mu_t + by_sex(_SD["t"]) * rng.standard_normal(shape)
+    out["log_testosterone"] = log_t
+    out["log_estradiol"] = log_e2 = (
         by_sex(_MU["e2"])
         - 0.3 * pill
-        + e["testosterone_to_estradiol"] * (log_t - by_sex(_MU["t"]))
+        + e["testosterone_to_estradiol"] * (log_t - mu_t)
         + _SD["e2"] * rng.standard_normal(shape)
     )
-    log_p4 = by_sex(_MU["p4"]) - 0.5 * pill + by_sex(_SD["p4"]) * rng.standard_normal(shape)
-    log_cort = _C["cort"] + _SD["cort"] * rng.standard_normal(shape)
-    log_ot = np.log(6.0) + _SD["ot"] * rng.standard_normal(shape)
-    freq = {snp: np.asarray([f[a] for a in ANCESTRY])[anc] for snp, f in ALLELE_FREQ.items()}
-    a_53576 = (rng.random(shape) < freq["rs53576"]).astype(int) + (
-        rng.random(shape) < freq["rs53576"]
-    ).astype(int)
-    a_2254298 = (rng.random(shape) < freq["rs2254298"]).astype(int) + (
-        rng.random(shape) < freq["rs2254298"]
-    ).astype(int)
-    gg = (a_53576 == 0).astype(float)
-
     ce2 = log_e2 - _C["e2"]
-    cc = log_cort - _C["cort"]
-    z_rmet = (
-        e["female_rmet"] * female
-        + e["oxytocin"] * ot
-        + e["estradiol"] * ce2
-        + e["estradiol_x_oxytocin"] * ot * ce2
-        + e["cortisol"] * cc
-        + e["cortisol_x_oxytocin"] * ot * cc
-        + e["rs53576_gg"] * gg
-        + rng.standard_normal(shape)
-    )
-    z_ec = (
-        e["female_empathy"] * female
-        + e["estradiol_empathy"] * ce2
-        + e["testosterone_empathy"] * (log_t - _C["t"])
-        + rng.standard_normal(shape)
-    )
-    z_pss = (
-        e["female_anxiety"] * female
-        + e["progesterone_anxiety"] * (log_p4 - _C["p4"])
-        + rng.standard_normal(shape)
-    )
-    out = {
-        "female": female,
-        "pill": pill,
-        "ancestry": anc,
-        "oxytocin": ot,
-        "log_testosterone": log_t,
-        "log_estradiol": log_e2,
-        "log_progesterone": log_p4,
-        "log_cortisol": log_cort,
-        "log_oxytocin": log_ot,
-        "rs53576_a": a_53576,
-        "rs2254298_a": a_2254298,
-        "rs53576_gg": gg,
-    }
-    for name, z in (("rmet", z_rmet), ("iri_ec", z_ec), ("pss", z_pss)):
-        mean, sd, _, _ = SCALES[name]
-        out[name] = mean + sd * z
+    if full or "pss" in outcomes:
+        out["log_progesterone"] = (
+            by_sex(_MU["p4"]) - 0.5 * pill + by_sex(_SD["p4"]) * rng.standard_normal(shape)
+        )
+    if full or "rmet" in outcomes:
+        out["log_cortisol"] = _C["cort"] + _SD["cort"] * rng.standard_normal(shape)
+        anc = np.searchsorted(np.cumsum(_ANCESTRY_P)[:-1], rng.random(shape), side="right")
+        out["ancestry"] = anc
+        f53 = np.asarray([ALLELE_FREQ["rs53576"][a] for a in ANCESTRY])[anc]
+        a53 = (rng.random(shape) < f53).astype(int) + (rng.random(shape) < f53).astype(int)
+        out["rs53576_a"] = a53
+        out["rs53576_gg"] = gg = (a53 == 0).astype(float)
+        cc = out["log_cortisol"] - _C["cort"]
+        z = (
+            e["female_rmet"] * female
+            + e["oxytocin"] * ot
+            + e["estradiol"] * ce2
+            + e["estradiol_x_oxytocin"] * ot * ce2
+            + e["cortisol"] * cc
+            + e["cortisol_x_oxytocin"] * ot * cc
+            + e["rs53576_gg"] * gg
+            + rng.standard_normal(shape)
+        )
+        out["rmet"] = SCALES["rmet"][0] + SCALES["rmet"][1] * z
+    if full or "iri_ec" in outcomes:
+        z = (
+            e["female_empathy"] * female
+            + e["estradiol_empathy"] * ce2
+            + e["testosterone_empathy"] * (log_t - _C["t"])
+            + rng.standard_normal(shape)
+        )
+        out["iri_ec"] = SCALES["iri_ec"][0] + SCALES["iri_ec"][1] * z
+    if full or "pss" in outcomes:
+        z = (
+            e["female_anxiety"] * female
+            + e["progesterone_anxiety"] * (out["log_progesterone"] - _C["p4"])
+            + rng.standard_normal(shape)
+        )
+        out["pss"] = SCALES["pss"][0] + SCALES["pss"][1] * z
+    if full:
+        out["log_oxytocin"] = np.log(6.0) + _SD["ot"] * rng.standard_normal(shape)
+        f22 = np.asarray([ALLELE_FREQ["rs2254298"][a] for a in ANCESTRY])[out["ancestry"]]
+        out["rs2254298_a"] = (rng.random(shape) < f22).astype(int) + (
+            rng.random(shape) < f22
+        ).astype(int)
     return out
 
 
