@@ -98,6 +98,7 @@ _API: dict[str, str] = {
     "censored_regression": "models.censored",
     "fdr": "models.effects",
     "mixed": "models.mixed",
+    "MixedModelWarning": "models.mixed",
     "crossover": "models.crossover",
     "apim": "models.dyadic",
     "cycle_models": "models.cycle",
