@@ -89,7 +89,7 @@ _API: dict[str, str] = {
     "hwe_exact": "genotypes",
     "score_instrument": "instruments",
     "score_responses": "instruments",
-    "reliability": "reliability",
+    "reliability": "internal_consistency",
     # models
     "moderation": "models.moderation",
     "mediation": "models.mediation",

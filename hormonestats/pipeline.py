@@ -66,8 +66,8 @@ def run_analysis(
     """
     from . import plots
     from .hypotheses import test_hypotheses
+    from .internal_consistency import reliability
     from .processing import process_study
-    from .reliability import reliability
     from .report import manifest, methods_text, package_versions, write_report
     from .validation import validate
 

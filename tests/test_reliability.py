@@ -15,7 +15,7 @@ import pytest
 
 from hormonestats.errors import ContractError, DataError
 from hormonestats.instruments import get_instrument
-from hormonestats.reliability import (
+from hormonestats.internal_consistency import (
     ReliabilityResult,
     cronbach_alpha,
     omega_total,
