@@ -30,6 +30,7 @@ from hormonestats.models._bootstrap import (
     jackknife_ols,
     resample_counts,
     weighted_ols,
+    weighted_ols_system,
 )
 
 REF = Path(__file__).parent / "reference"
@@ -332,6 +333,25 @@ def test_weighted_ols_equals_stacked_resamples():
     np.testing.assert_allclose(
         weighted_ols(X, y, counts), batched_ols(X[idx], y[idx]), rtol=1e-9, atol=1e-12
     )
+
+
+def test_weighted_ols_system_shared_columns():
+    """One cross-product matrix serves equations where a column is the response in one and a
+    predictor in another, with and without an intercept; equal to per-equation lstsq fits."""
+    rng = np.random.default_rng(8)
+    n = 50
+    x, c = rng.normal(5, 2, size=(2, n))
+    m = 0.5 * x + rng.normal(size=n)
+    y = 0.3 * m + 0.2 * x + rng.normal(size=n)
+    V = np.column_stack([np.ones(n), x, c, m, y])
+    w = rng.integers(0, 3, size=(4, n)).astype(float)
+    eqs = [([0, 1, 2], 3), ([0, 1, 3, 2], 4), ([1, 3], 4)]
+    got = weighted_ols_system(V, eqs, w)
+    for (pred, resp), coef in zip(eqs, got):
+        for b in range(4):
+            sw = np.sqrt(w[b])
+            want = np.linalg.lstsq(V[:, pred] * sw[:, None], V[:, resp] * sw, rcond=None)[0]
+            np.testing.assert_allclose(coef[b], want, rtol=1e-9, atol=1e-12)
 
 
 def test_resample_counts_do_not_depend_on_chunking(monkeypatch):

@@ -31,11 +31,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._bootstrap import jackknife_ols, resample_counts, weighted_ols
+from ._bootstrap import jackknife_ols
 from ._tidy import TIDY_COLUMNS, ResultDisplay, tidy_statsmodels
 from .mediation import (
     _as_list,
     _boot_rows,
+    _bootstrap_paths,
     _check_options,
     _design,
     _ols,
@@ -313,19 +314,19 @@ def moderated_mediation(
     coef_b_hat = fits["outcome"].params.to_numpy()[None]
     est = statistics(coef_a_hat, coef_b_hat)[0]
 
-    xa, xb = Xa.to_numpy(), Xb.to_numpy()
-    ym, yy = frame[mediators].to_numpy(), frame[y].to_numpy()
-    rng = np.random.default_rng(seed)
     boot = np.concatenate(
         [
-            statistics(weighted_ols(xa, ym, counts), weighted_ols(xb, yy, counts))
-            for counts in resample_counts(rng, n, int(n_boot))
+            statistics(coef_a, coef_b)
+            for coef_a, coef_b in _bootstrap_paths(
+                frame, a_cols, b_cols, mediators, y, n_boot, seed
+            )
         ]
     )
     failed = int((~np.isfinite(boot).all(axis=1)).sum())
     jack = None
     if ci == "bca":
-        jack = statistics(jackknife_ols(xa, ym), jackknife_ols(xb, yy))
+        ym, yy = frame[mediators].to_numpy(), frame[y].to_numpy()
+        jack = statistics(jackknife_ols(Xa.to_numpy(), ym), jackknife_ols(Xb.to_numpy(), yy))
     se, lo, hi = _boot_rows(boot, est, jack, ci, conf_level)
 
     # tables

@@ -17,23 +17,32 @@ squares with the resample's row counts (see :mod:`hormonestats.models._bootstrap
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats
 
 from ..errors import DataError, ModelError, format_rows
 from ..log import empty_log, log_rows
-from ._bootstrap import bootstrap_interval, jackknife_ols, resample_counts, weighted_ols
-from ._tidy import ResultDisplay, tidy_statsmodels
+from ._bootstrap import (
+    bootstrap_interval,
+    jackknife_ols,
+    prepare_system,
+    resample_counts,
+    solve_system,
+)
+from ._tidy import ResultDisplay
 
 __all__ = ["MediationResult", "mediation"]
 
 INTERCEPT = "Intercept"
 CI_METHODS = ("percentile", "bc", "bca")
 COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
+_EMPTY_LOG = empty_log()
 
 #: columns of :attr:`MediationResult.table`
 MEDIATION_COLUMNS = [
@@ -123,27 +132,30 @@ def _prepare(
         for c in present
         if pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c])
     ]
-    frame = data[numeric].astype(float) if numeric else pd.DataFrame(index=data.index)
-    for c in numeric:
-        bad = np.isinf(frame[c].to_numpy())
+    values = np.empty((len(data), len(numeric)))
+    for j, c in enumerate(numeric):
+        values[:, j] = data[c].to_numpy(dtype=float, na_value=np.nan)
+    frame = pd.DataFrame(values, index=data.index, columns=numeric)
+    for j, c in enumerate(numeric):
+        bad = np.isinf(values[:, j])
         if bad.any():
             problems.append(
                 f"column {c!r} ({used[c]}) has infinite values in "
-                f"{format_rows(frame.index[bad])} of table {table!r}"
+                f"{format_rows(data.index[bad])} of table {table!r}"
             )
-    na = frame.isna()
-    drop = na.any(axis=1)
+    flags = np.isnan(values)
+    drop = flags.any(axis=1)
     if drop.any():
-        flags = na.to_numpy()
         reasons = pd.Series("", index=data.index, dtype="str")
-        reasons[drop.to_numpy()] = [
+        reasons[drop] = [
             "missing value in " + ", ".join(c for c, f in zip(numeric, row) if f)
-            for row in flags[drop.to_numpy()]
+            for row in flags[drop]
         ]
-        excluded = log_rows(step, table, data, drop.to_numpy(), "excluded", reasons)
+        excluded = log_rows(step, table, data, drop, "excluded", reasons)
     else:
-        excluded = empty_log()
+        excluded = _EMPTY_LOG.copy()
     clean = frame.loc[~drop]
+    clean_values = values[~drop]
     if not missing and len(numeric) == len(present):
         n = len(clean)
         if n < n_params + 2:
@@ -152,8 +164,9 @@ def _prepare(
                 f"{int(drop.sum())} with missing values); the model needs at least {n_params + 2}"
             )
         else:
-            for c in numeric:
-                if used[c] != "covariate" and clean[c].std() == 0:
+            spread = np.ptp(clean_values, axis=0) if n else np.zeros(len(numeric))
+            for c, sp in zip(numeric, spread):
+                if used[c] != "covariate" and sp == 0:
                     problems.append(f"column {c!r} ({used[c]}) has no variance")
     if problems:
         raise ModelError(f"cannot fit {step}:\n- " + "\n- ".join(problems))
@@ -171,10 +184,29 @@ def _design(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(values, index=frame.index, columns=[INTERCEPT, *columns])
 
 
+def _bootstrap_paths(frame, a_cols, b_cols, mediators, y, n_boot, seed):
+    """Yield, per chunk of resamples, the mediator-equation coefficients ``(b, 1 + len(a_cols),
+    k)`` and the outcome-equation coefficients ``(b, 1 + len(b_cols))`` (intercept first), all
+    equations from one weighted cross-product matrix per chunk."""
+    names = list(dict.fromkeys([*a_cols, *b_cols, *mediators, y]))
+    V = np.column_stack([np.ones(len(frame)), frame[names].to_numpy(float)])
+    pos = {name: i + 1 for i, name in enumerate(names)}
+    a_idx = [0, *(pos[c] for c in a_cols)]
+    b_idx = [0, *(pos[c] for c in b_cols)]
+    equations = [(a_idx, pos[m]) for m in mediators] + [(b_idx, pos[y])]
+    prep = prepare_system(V, equations)
+    rng = np.random.default_rng(seed)
+    for counts in resample_counts(rng, len(frame), int(n_boot)):
+        coefs = solve_system(prep, counts)
+        yield np.stack(coefs[:-1], axis=-1), coefs[-1]
+
+
 def _boot_rows(boot, estimate, jack, method, conf_level):
     """Bootstrap SE (SD of finite replicates, ddof=1) and interval per column."""
     boot = np.asarray(boot, dtype=float)
-    se = np.nanstd(boot, axis=0, ddof=1)
+    with warnings.catch_warnings():  # fewer than two finite replicates -> NaN, silently
+        warnings.simplefilter("ignore", RuntimeWarning)
+        se = np.nanstd(boot, axis=0, ddof=1)
     lo, hi = bootstrap_interval(
         boot, estimate, method=method, conf_level=conf_level, jackknife=jack
     )
@@ -265,10 +297,33 @@ class MediationResult:
 # --------------------------------------------------------------------------- main function
 
 
-def _path_row(tidy: pd.DataFrame, term: str, label: str, mediator) -> dict:
-    row = tidy.loc[tidy["term"] == term].iloc[0].to_dict()
-    row.update(term=label, mediator=mediator, ci_method="t")
-    return row
+def _path_rows(fits: dict, spec, conf_level: float) -> list[dict]:
+    """Tidy rows for selected coefficients: ``spec`` is ``(fit key, term, label, mediator)``.
+
+    t-based tests and intervals with each fit's residual df (the statistics statsmodels reports
+    with ``use_t=True``), computed for all rows at once.
+    """
+    est = np.array([fits[k].params[t] for k, t, _, _ in spec], dtype=float)
+    se = np.array([fits[k].bse[t] for k, t, _, _ in spec], dtype=float)
+    df = np.array([fits[k].df_resid for k, _, _, _ in spec], dtype=float)
+    stat = est / se
+    p = 2 * stats.t.sf(np.abs(stat), df)
+    q = stats.t.ppf(1 - (1 - conf_level) / 2, df)
+    return [
+        {
+            "term": label,
+            "mediator": med,
+            "estimate": est[i],
+            "std_error": se[i],
+            "statistic": stat[i],
+            "df": df[i],
+            "p_value": p[i],
+            "conf_low": est[i] - q[i] * se[i],
+            "conf_high": est[i] + q[i] * se[i],
+            "ci_method": "t",
+        }
+        for i, (_, _, label, med) in enumerate(spec)
+    ]
 
 
 def _boot_row(label, mediator, estimate, se, lo, hi, ci) -> dict:
@@ -382,15 +437,10 @@ def mediation(
     ind_hat = a_hat * b_hat
 
     # bootstrap: all resamples solved at once (chunked over resamples to bound memory)
-    xa = Xa.to_numpy()
-    xb = Xb.to_numpy()
-    ym = frame[mediators].to_numpy()
-    yy = frame[y].to_numpy()
-    rng = np.random.default_rng(seed)
     a_b, b_b, cp_b = [], [], []
-    for counts in resample_counts(rng, n, int(n_boot)):
-        coef_a = weighted_ols(xa, ym, counts)  # (b, p_a, k)
-        coef_b = weighted_ols(xb, yy, counts)  # (b, p_b)
+    for coef_a, coef_b in _bootstrap_paths(
+        frame, [x, *covs], [x, *mediators, *covs], mediators, y, n_boot, seed
+    ):
         a_b.append(coef_a[:, 1, :])
         b_b.append(coef_b[:, 2 : 2 + k])
         cp_b.append(coef_b[:, 1])
@@ -406,8 +456,8 @@ def mediation(
 
     jack = None
     if ci == "bca":
-        ja = jackknife_ols(xa, ym)[:, 1, :]
-        jb = jackknife_ols(xb, yy)
+        ja = jackknife_ols(Xa.to_numpy(), frame[mediators].to_numpy())[:, 1, :]
+        jb = jackknife_ols(Xb.to_numpy(), frame[y].to_numpy())
         ind_j = ja * jb[:, 2 : 2 + k]
         tot_j = ind_j.sum(axis=1)
         jack = np.column_stack([ind_j, tot_j, tot_j / (jb[:, 1] + tot_j)])
@@ -416,13 +466,11 @@ def mediation(
     est_all = np.concatenate([ind_hat, [ind_hat.sum()], [ind_hat.sum() / c_hat]])
     se, lo, hi = _boot_rows(boot_all, est_all, jack, ci, conf_level)
 
-    tidy = {key: tidy_statsmodels(fit, conf_level) for key, fit in fits.items()}
-    rows = []
+    spec = []
     for m in mediators:
-        rows.append(_path_row(tidy[f"mediator:{m}"], x, "a", m))
-        rows.append(_path_row(tidy["outcome"], m, "b", m))
-    rows.append(_path_row(tidy["total"], x, "total", None))
-    rows.append(_path_row(tidy["outcome"], x, "direct", None))
+        spec += [(f"mediator:{m}", x, "a", m), ("outcome", m, "b", m)]
+    spec += [("total", x, "total", None), ("outcome", x, "direct", None)]
+    rows = _path_rows(fits, spec, conf_level)
     for j, m in enumerate(mediators):
         rows.append(_boot_row("indirect", m, est_all[j], se[j], lo[j], hi[j], ci))
     if k > 1:
