@@ -195,6 +195,38 @@ _ENTRIES = [
         ),
         options={"coding": "dominant"},
     ),
+    Hypothesis(
+        name="estradiol_within_person",
+        claim=(
+            "When a person's estradiol is higher than her own average, her social-cognition "
+            "outcome is higher (within-person estradiol slope, person-mean centred)."
+        ),
+        family="mixed",
+        roles={"y": "outcome", "x": "estradiol", "subject": "subject"},
+        key_term="within",
+        predicted_sign=1,
+        source=(
+            f"{SEED_TEXT}: estradiol upregulates OXTR density, so 'fluctuations in estrogen "
+            "levels, such as those experienced during the menstrual cycle ... can correlate with "
+            "shifts in mood, social cognition'. Cycle effects are within-person questions "
+            "(Curran & Bauer 2011; Schmalenberger et al. 2021)."
+        ),
+    ),
+    Hypothesis(
+        name="progesterone_anxiety_within_person",
+        claim=(
+            "When a person's progesterone is higher than her own average, her anxiety is lower "
+            "(within-person progesterone slope, person-mean centred)."
+        ),
+        family="mixed",
+        roles={"y": "anxiety", "x": "progesterone", "subject": "subject"},
+        key_term="within",
+        predicted_sign=-1,
+        source=(
+            f"{SEED_TEXT}: progesterone (through allopregnanolone) has calming, anxiolytic "
+            "effects; tested within person across the cycle (Curran & Bauer 2011)."
+        ),
+    ),
 ]
 
 #: The registry: hypothesis name -> :class:`Hypothesis` (read-only).
@@ -395,6 +427,17 @@ def _run_regression(data, hyp, cols, covariates, opts):
     return res, key
 
 
+def _run_mixed(data, hyp, cols, covariates, opts):
+    from .models.mixed import mixed
+
+    res = mixed(
+        data, y=cols["y"], x=cols["x"], subject=cols["subject"], covariates=covariates,
+        conf_level=opts["conf_level"], **hyp.options,
+    )  # fmt: skip
+    term = f"{cols['x']}_within"
+    return res, _key_from_table(res.table, term, res.n_obs)
+
+
 #: family -> runner ``(data, hypothesis, columns, covariates, options) -> (result, key)``.
 RUNNERS: Mapping[str, Callable] = MappingProxyType(
     {
@@ -402,6 +445,7 @@ RUNNERS: Mapping[str, Callable] = MappingProxyType(
         "mediation": _run_mediation,
         "gxe": _run_gxe,
         "regression": _run_regression,
+        "mixed": _run_mixed,
     }
 )
 FAMILIES = tuple(RUNNERS)

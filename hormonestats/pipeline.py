@@ -27,7 +27,11 @@ DEFAULT_MAPPING = {
     "cortisol": "log_cortisol",
     "anxiety": "pss10_total",
     "rs53576": "rs53576_add_A",
+    "subject": "subject_id",
 }
+
+#: Study designs with repeated measures per person: their default family is the mixed-model one.
+REPEATED_DESIGNS = ("within", "crossover")
 
 
 def _step(progress, label):
@@ -116,6 +120,11 @@ def run_analysis(
     results["qc"] = qc
 
     say("[bold]4/6[/] testing the hypotheses (FDR across the family)", markup=True)
+    if hypotheses is None:
+        from .hypotheses import hypotheses as registry
+
+        repeated = study.contract.design in REPEATED_DESIGNS
+        hypotheses = [name for name, h in registry.items() if (h.family == "mixed") == repeated]
     usable = {k: v for k, v in mapping.items() if v in table.columns}
     family = test_hypotheses(table, mapping=usable, hypotheses=hypotheses,
                              covariates=tuple(covariates), seed=seed, n_boot=n_boot)
@@ -156,7 +165,7 @@ def run_analysis(
     man = manifest(
         inputs=dict(study.sources) if study.sources else {},
         contract=study.contract,
-        parameters={"hypotheses": list(hypotheses) if hypotheses else "all",
+        parameters={"hypotheses": list(hypotheses),
                     "mapping": mapping, "covariates": list(covariates), "n_boot": n_boot,
                     "process_options": process_options},
         seed=seed,

@@ -217,3 +217,25 @@ def test_registry_reads_the_same_through_package_and_module():
         assert isinstance(reg, Mapping)
         assert reg["oxtr_genotype"] is mod.hypotheses["oxtr_genotype"]
         assert len(reg) == len(mod.hypotheses) and "estradiol_oxytocin" in reg
+
+
+def test_within_person_hypotheses_run_the_mixed_model():
+    """The registered mixed-model hypothesis separates within from between effects."""
+    rng = np.random.default_rng(11)
+    n_sub, n_obs = 60, 8
+    subj = np.repeat(np.arange(n_sub), n_obs)
+    person_mean = rng.normal(size=n_sub)[subj]
+    e2 = person_mean + rng.normal(scale=0.7, size=subj.size)
+    within = e2 - pd.Series(e2).groupby(subj).transform("mean").to_numpy()
+    y = 0.5 * within - 0.4 * person_mean + rng.normal(size=n_sub)[subj] * 0.5 \
+        + rng.normal(scale=0.6, size=subj.size)
+    data = pd.DataFrame({"id": subj, "e2": e2, "y": y})
+    fam = hs.test_hypotheses(data, mapping={"outcome": "y", "estradiol": "e2", "subject": "id"},
+                             hypotheses=["estradiol_within_person"])
+    row = fam.table.iloc[0]
+    assert row["status"] == "tested" and row["term"] == "e2_within"
+    assert row["conf_low"] < 0.5 < row["conf_high"]
+    assert bool(row["agrees"])
+    direct = hs.mixed(data, y="y", x="e2", subject="id")
+    assert row["estimate"] == pytest.approx(
+        direct.table.set_index("term").loc["e2_within", "estimate"])
