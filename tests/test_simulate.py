@@ -185,3 +185,201 @@ def test_between_recovery_quick():
 @pytest.mark.slow
 def test_between_recovery_full():
     recovery("between", 200, 400, fit_between, strict=True)
+
+
+def fit_cycle(study) -> dict:
+    t = study.tables
+    h = hormone_means(t["samples"], by=("subject_id", "session"))
+    y = rmet_total(t["responses"], None, by=("subject_id", "session"))
+    d = h.join(y).reset_index()
+    for name in ("log_estradiol", "log_progesterone"):
+        pm = d.groupby("subject_id")[name].transform("mean")
+        d[f"{name}_within"] = d[name] - pm
+        d[f"{name}_between"] = pm
+    coef = study.truth["models"]["rmet_total"]["coef"]
+    within = smf.ols(
+        "rmet_total ~ log_estradiol_within + log_progesterone_within + C(subject_id)", d
+    ).fit()
+    means = d.groupby("subject_id")[["rmet_total", "log_estradiol_between"]].mean()
+    between = smf.ols("rmet_total ~ log_estradiol_between", means).fit()
+    out = {}
+    for fit, term in (
+        (within, "log_estradiol_within"),
+        (within, "log_progesterone_within"),
+        (between, "log_estradiol_between"),
+    ):
+        lo, hi = fit.conf_int().loc[term]
+        out[term] = (fit.params[term], lo, hi, coef[term])
+    return out
+
+
+def fit_crossover(study) -> dict:
+    t = study.tables
+    y = rmet_total(t["responses"], None, by=("subject_id", "session")).unstack("session")
+    seq = t["subjects"].set_index("subject_id")["sequence"]
+    d = pd.DataFrame(
+        {"diff": y["p1"] - y["p2"], "s": np.where(seq.loc[y.index] == "AB", 1.0, -1.0)}
+    )
+    fit = smf.ols("diff ~ s", d).fit()
+    ci = fit.conf_int()
+    coef = study.truth["models"]["rmet_total"]["coef"]
+    # period 1 - period 2 = (+/-) oxytocin - period2: slope = oxytocin, intercept = -period2
+    return {
+        "oxytocin": (fit.params["s"], *ci.loc["s"], coef["oxytocin"]),
+        "period2": (
+            -fit.params["Intercept"],
+            -ci.loc["Intercept", 1],
+            -ci.loc["Intercept", 0],
+            coef["period2"],
+        ),
+    }
+
+
+def fit_dyadic(study) -> dict:
+    # exchangeable residuals: dyad sums and differences have independent errors, so OLS of the
+    # sum on (x_f + x_m) estimates actor + partner and of the difference on (x_f - x_m) actor -
+    # partner, with exact CIs
+    t = study.tables
+    sub = t["subjects"].set_index("subject_id")
+    d = hormone_means(t["samples"]).join(sub[["dyad_id", "role"]])
+    d["iri_ec"] = scale_sum(t["responses"], "iri", [2, 4, 9, 14, 18, 20, 22], [4, 14, 18])
+    w = d.pivot(index="dyad_id", columns="role", values=["log_oxytocin", "iri_ec"])
+    f, m = "female_partner", "male_partner"
+    frame = pd.DataFrame(
+        {
+            "ys": w[("iri_ec", f)] + w[("iri_ec", m)],
+            "xs": w[("log_oxytocin", f)] + w[("log_oxytocin", m)],
+            "yd": w[("iri_ec", f)] - w[("iri_ec", m)],
+            "xd": w[("log_oxytocin", f)] - w[("log_oxytocin", m)],
+        }
+    )
+    coef = study.truth["models"]["iri_ec"]["coef"]
+    a, p = coef["log_oxytocin_actor"], coef["log_oxytocin_partner"]
+    s = smf.ols("ys ~ xs", frame).fit()
+    dd = smf.ols("yd ~ xd", frame).fit()
+    return {
+        "actor_plus_partner": (s.params["xs"], *s.conf_int().loc["xs"], a + p),
+        "actor_minus_partner": (dd.params["xd"], *dd.conf_int().loc["xd"], a - p),
+    }
+
+
+def fit_tsst(study) -> dict:
+    t = study.tables
+    h = hormone_means(t["samples"], by=("subject_id", "sample_time"))["log_cortisol"].unstack()
+    sub = t["subjects"].set_index("subject_id")
+    d = pd.DataFrame(
+        {
+            "log_reactivity": h[40] - h[-1],
+            "oxytocin": (sub["arm"] == "oxytocin").astype(float),
+            "male": (sub["sex"] == "male").astype(float),
+        }
+    )
+    fit = smf.ols("log_reactivity ~ oxytocin + male", d).fit()
+    ci = fit.conf_int()
+    coef = study.truth["models"]["log_reactivity"]["coef"]
+    return {k: (fit.params[k], *ci.loc[k], v) for k, v in coef.items()}
+
+
+FITS = {
+    "between": fit_between,
+    "cycle": fit_cycle,
+    "crossover": fit_crossover,
+    "dyadic": fit_dyadic,
+    "tsst": fit_tsst,
+}
+
+
+@pytest.mark.parametrize("design", DESIGNS)
+def test_every_design_validates_and_is_reproducible(design):
+    a = hs.simulate_study(design, n=SMALL_N[design], seed=4)
+    report = hs.validate(a)
+    assert report.ok, report.summary()
+    b = hs.simulate_study(design, n=SMALL_N[design], seed=4)
+    for table in a.tables:
+        pd.testing.assert_frame_equal(a[table], b[table])
+    assert a.truth["models"]
+
+
+def test_cycle_events_and_trajectories():
+    study = hs.simulate_study("cycle", n=30, seed=6)
+    ev = study["cycles"]
+    assert set(ev["event"]) == {"menses_onset", "lh_positive", "lh_negative"}
+    onsets = ev.loc[ev["event"] == "menses_onset"].groupby("subject_id").size()
+    assert (onsets == 3).all()  # 2 cycles: 3 onsets
+    # luteal progesterone (after the LH surge) exceeds follicular progesterone on average
+    h = hormone_means(study["samples"], by=("subject_id", "session")).reset_index()
+    visit = h["session"].str[1:].astype(int)
+    luteal = h.loc[visit.isin([3, 7]), "log_progesterone"].mean()
+    follicular = h.loc[visit.isin([1, 5]), "log_progesterone"].mean()
+    assert luteal - follicular > 1.0
+
+
+def test_tsst_schedule_and_peak():
+    study = hs.simulate_study("tsst", n=30, seed=7)
+    s = study["samples"]
+    subj = s.loc[s["sample_type"] == "subject"]
+    assert sorted(subj["sample_time"].unique().tolist()) == [-30, -1, 30, 40, 50, 60, 70]
+    h = hormone_means(s, by=("subject_id", "sample_time"))["log_cortisol"].unstack()
+    assert h.mean().idxmax() in (40, 50)
+    assert subj["wake_time"].str.match(r"^\d\d:\d\d$").all()
+
+
+@pytest.mark.parametrize("design", ["cycle", "crossover", "dyadic", "tsst"])
+def test_recovery_quick(design):
+    recovery(
+        design,
+        {"cycle": 16, "crossover": 40, "dyadic": 40, "tsst": 40}[design],
+        40,
+        FITS[design],
+        seed=1,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("design", ["cycle", "crossover", "dyadic", "tsst"])
+def test_recovery_full(design):
+    recovery(
+        design,
+        {"cycle": 30, "crossover": 60, "dyadic": 60, "tsst": 60}[design],
+        400,
+        FITS[design],
+        seed=2,
+        strict=True,
+    )
+
+
+def test_bundled_datasets_contracts_identical_and_valid():
+    import json
+    from pathlib import Path
+
+    root = Path(hs.__file__).parent / "datasets"
+    repo_schemas = Path(hs.__file__).parents[1] / "schemas"
+    names = ["example_study", "cycle_study", "crossover_study", "couples_study", "tsst_study"]
+    total = 0
+    for name in names:
+        folder = root / name
+        contract = folder / "contract.yaml"
+        if (repo_schemas / f"{name}.yaml").exists():  # source checkout (not a wheel)
+            assert contract.read_text() == (repo_schemas / f"{name}.yaml").read_text()
+        study = hs.read_study(contract, folder)
+        report = hs.validate(study)
+        assert report.ok, report.summary()
+        truth = json.loads((folder / "truth.json").read_text())
+        assert truth["dataset"] == name
+        total += sum(p.stat().st_size for p in folder.iterdir())
+    assert total < 1.5 * 1024 * 1024
+
+
+def test_example_study_files_match_the_simulator():
+    # the committed data are what the generation script produces from its seed
+    from pathlib import Path
+
+    folder = Path(hs.__file__).parent / "datasets" / "example_study"
+    seed = 20240501
+    study = hs.simulate_study("between", n=200, seed=seed, name="example_study")
+    on_disk = pd.read_csv(folder / "subjects.csv", dtype=str)
+    fresh = study["subjects"].astype(str).replace("nan", np.nan)
+    assert on_disk["subject_id"].tolist() == fresh["subject_id"].tolist()
+    assert on_disk["arm"].tolist() == fresh["arm"].tolist()
+    values = pd.read_csv(folder / "samples.csv", dtype=str)["value"]
+    assert values.tolist() == study["samples"]["value"].astype(str).tolist()
