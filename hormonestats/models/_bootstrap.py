@@ -38,12 +38,15 @@ from scipy import stats
 
 __all__ = [
     "batched_ols",
+    "bootstrap_system",
     "bootstrap_interval",
     "jackknife_ols",
     "resample_counts",
     "weighted_ols",
     "weighted_ols_many",
     "weighted_ols_system",
+    "prepare_system",
+    "solve_system",
 ]
 
 #: resamples per chunk are chosen so that a chunk's (B, n) arrays stay below this many elements
@@ -296,10 +299,35 @@ def prepare_system(V, equations) -> dict:
 def solve_system(prep: dict, weights) -> list[np.ndarray]:
     """Coefficients of every equation of a :func:`prepare_system` under each weight row."""
     W = np.asarray(weights, dtype=float)
-    q, iu, ju = prep["q"], prep["iu"], prep["ju"]
-    centre, scale, mean = prep["centre"], prep["scale"], prep["mean"]
     with _one_blas_thread():
         prod = W @ prep["products"]
+    return _solve_products(prep, prod)
+
+
+def bootstrap_system(prep: dict, rng: np.random.Generator, n_boot: int) -> list[np.ndarray]:
+    """Nonparametric bootstrap of every equation of a :func:`prepare_system`.
+
+    Draws the ``(n_boot, n)`` row-index matrix chunk by chunk (:func:`resample_counts`), forms
+    each chunk's weighted cross-products while its counts are still in cache, and solves all
+    resamples at once at the end.
+
+    Returns
+    -------
+    list of ndarray, shape (n_boot, len(predictors)) each
+    """
+    n = prep["products"].shape[0]
+    prod = np.empty((int(n_boot), prep["products"].shape[1]))
+    row = 0
+    with _one_blas_thread():
+        for counts in resample_counts(rng, n, int(n_boot)):
+            np.matmul(counts, prep["products"], out=prod[row : row + len(counts)])
+            row += len(counts)
+    return _solve_products(prep, prod)
+
+
+def _solve_products(prep: dict, prod: np.ndarray) -> list[np.ndarray]:
+    q, iu, ju = prep["q"], prep["iu"], prep["ju"]
+    centre, scale, mean = prep["centre"], prep["scale"], prep["mean"]
     cross = np.empty((prod.shape[0], q, q))
     cross[:, iu, ju] = prod
     cross[:, ju, iu] = prod

@@ -314,14 +314,7 @@ def moderated_mediation(
     coef_b_hat = fits["outcome"].params.to_numpy()[None]
     est = statistics(coef_a_hat, coef_b_hat)[0]
 
-    boot = np.concatenate(
-        [
-            statistics(coef_a, coef_b)
-            for coef_a, coef_b in _bootstrap_paths(
-                frame, a_cols, b_cols, mediators, y, n_boot, seed
-            )
-        ]
-    )
+    boot = statistics(*_bootstrap_paths(frame, a_cols, b_cols, mediators, y, n_boot, seed))
     failed = int((~np.isfinite(boot).all(axis=1)).sum())
     jack = None
     if ci == "bca":

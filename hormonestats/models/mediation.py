@@ -28,13 +28,7 @@ from scipy import stats
 
 from ..errors import DataError, ModelError, format_rows
 from ..log import empty_log, log_rows
-from ._bootstrap import (
-    bootstrap_interval,
-    jackknife_ols,
-    prepare_system,
-    resample_counts,
-    solve_system,
-)
+from ._bootstrap import bootstrap_interval, bootstrap_system, jackknife_ols, prepare_system
 from ._tidy import ResultDisplay
 
 __all__ = ["MediationResult", "mediation"]
@@ -185,20 +179,17 @@ def _design(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def _bootstrap_paths(frame, a_cols, b_cols, mediators, y, n_boot, seed):
-    """Yield, per chunk of resamples, the mediator-equation coefficients ``(b, 1 + len(a_cols),
-    k)`` and the outcome-equation coefficients ``(b, 1 + len(b_cols))`` (intercept first), all
-    equations from one weighted cross-product matrix per chunk."""
+    """Bootstrap coefficients of the mediator equations ``(n_boot, 1 + len(a_cols), k)`` and of
+    the outcome equation ``(n_boot, 1 + len(b_cols))`` (intercept first), all equations from one
+    weighted cross-product matrix per resample."""
     names = list(dict.fromkeys([*a_cols, *b_cols, *mediators, y]))
     V = np.column_stack([np.ones(len(frame)), frame[names].to_numpy(float)])
     pos = {name: i + 1 for i, name in enumerate(names)}
     a_idx = [0, *(pos[c] for c in a_cols)]
     b_idx = [0, *(pos[c] for c in b_cols)]
     equations = [(a_idx, pos[m]) for m in mediators] + [(b_idx, pos[y])]
-    prep = prepare_system(V, equations)
-    rng = np.random.default_rng(seed)
-    for counts in resample_counts(rng, len(frame), int(n_boot)):
-        coefs = solve_system(prep, counts)
-        yield np.stack(coefs[:-1], axis=-1), coefs[-1]
+    coefs = bootstrap_system(prepare_system(V, equations), np.random.default_rng(seed), n_boot)
+    return np.stack(coefs[:-1], axis=-1), coefs[-1]
 
 
 def _boot_rows(boot, estimate, jack, method, conf_level):
@@ -437,16 +428,12 @@ def mediation(
     ind_hat = a_hat * b_hat
 
     # bootstrap: all resamples solved at once (chunked over resamples to bound memory)
-    a_b, b_b, cp_b = [], [], []
-    for coef_a, coef_b in _bootstrap_paths(
+    coef_a, coef_b = _bootstrap_paths(
         frame, [x, *covs], [x, *mediators, *covs], mediators, y, n_boot, seed
-    ):
-        a_b.append(coef_a[:, 1, :])
-        b_b.append(coef_b[:, 2 : 2 + k])
-        cp_b.append(coef_b[:, 1])
-    a_b = np.concatenate(a_b)
-    b_b = np.concatenate(b_b)
-    cp_b = np.concatenate(cp_b)
+    )
+    a_b = coef_a[:, 1, :]
+    b_b = coef_b[:, 2 : 2 + k]
+    cp_b = coef_b[:, 1]
     ind_b = a_b * b_b
     tot_ind_b = ind_b.sum(axis=1)
     c_b = cp_b + tot_ind_b  # OLS identity c = c' + sum a b holds in every resample
