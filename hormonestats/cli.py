@@ -75,6 +75,47 @@ def validate(
 
 
 @app.command()
+def qc(
+    contract: Annotated[Path, typer.Argument(help="The study contract (YAML).")],
+    data_dir: Annotated[Path, typer.Argument(help="Folder holding the study's table files.")],
+) -> None:
+    """Assay, genotype and instrument quality: % below LOD, CVs, HWE/MAF/call rate, alpha/omega."""
+    from .internal_consistency import reliability
+    from .processing import _instrument_keys, process_study
+    from .study import read_study
+    from .validation import validate as run_validate
+
+    try:
+        study = read_study(contract, data_dir)
+        run_validate(study).raise_for_errors()
+        processed = process_study(study)
+    except HormoneStatsError as err:
+        _fail(str(err))
+        return
+
+    def show(title, frame):
+        console.print(f"\n{title}", style="bold", markup=False)
+        console.print(frame.to_string(index=False, float_format=lambda v: f"{v:.3g}"),
+                      markup=False, soft_wrap=True)
+
+    if processed.samples is not None:
+        show("Readings below the limit of detection", processed.samples.lod_summary)
+        show("Intra-assay CV (%)", processed.samples.intra_cv)
+        if not processed.samples.inter_cv.empty:
+            show("Inter-assay CV (%) of plate controls", processed.samples.inter_cv)
+        show("Row accounting of the samples table (wells)", processed.samples.accounting())
+    if processed.genotype_qc is not None:
+        show("Genotype QC (exact Hardy-Weinberg test, Wigginton et al. 2005)",
+             processed.genotype_qc)
+    keys = _instrument_keys(study)
+    for name in study.contract.instruments:
+        inst = study.contract.instrument(name)
+        if inst.scoring != "trust_game" and "responses" in study.tables:
+            rel = reliability(study["responses"], instrument=inst, key=keys.get(name))
+            show(f"Reliability: {name}", rel.table)
+
+
+@app.command()
 def datasets() -> None:
     """List the bundled datasets with their source and licence."""
     from rich.table import Table

@@ -71,3 +71,11 @@ def test_python_dash_m_works(tmp_path):
 def test_datasets_lists_catalogue(capsys):
     assert main(["datasets"]) == 0
     assert "biopsykit_cortisol" in capsys.readouterr().out
+
+
+def test_qc_prints_genotype_and_assay_quality(capsys):
+    code = main(["qc", "schemas/example_study.yaml", "hormonestats/datasets/example_study"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Genotype QC" in out and "rs53576" in out and "hwe_p" in out
+    assert "Readings below the limit of detection" in out and "Reliability: iri" in out
