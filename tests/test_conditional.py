@@ -146,7 +146,7 @@ def test_process_index(process_run):
 def test_pyprocessmacro_with_covariate(model):
     """pyprocessmacro (independent port of PROCESS), with a covariate and nonrobust SEs:
     coefficients and SEs to 1e-8 relative, conditional indirect effects to 1e-8."""
-    ppm = pytest.importorskip("pyprocessmacro")
+    import pyprocessmacro as ppm
     data, (x, y, w, m1, m2) = read_process_data(model)
     mod_kw = {"v" if model == 14 else "w": w}
     p = ppm.Process(

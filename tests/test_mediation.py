@@ -276,7 +276,7 @@ def test_lavaan_point_estimates(lavaan_data, model, mediators, covariates):
 def test_pingouin_point_estimates(lavaan_data):
     """pingouin.mediation_analysis (an independent implementation): equal point estimates.
     (pingouin's "Y ~ M" row is Y regressed on M without X, so it is not our b path.)"""
-    pg = pytest.importorskip("pingouin")
+    import pingouin as pg
     data, _ = lavaan_data
     theirs = pg.mediation_analysis(
         data=data, x="x", m=["m1", "m2"], y="y", covar=["c1"], n_boot=50, seed=1
