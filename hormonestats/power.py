@@ -75,11 +75,16 @@ _FAMILY_OPTIONS = {
     "correlation": {},
     "moderation": {"x_binary": False, "r_xm": 0.0},
     "mediation": {},
-    "mixed": {"n_obs": 5, "icc": 0.5, "slope_sd": 0.1},
+    "mixed": {"n_obs": 5, "icc": 0.5, "slope_sd": 0.1, "x_sd": 1.0},
     "crossover": {"icc": 0.5},
 }
 
-#: Registered hypotheses: name -> (family, outcome, key term, predicted sign, description).
+#: Registered hypotheses (the names of :mod:`hormonestats.hypotheses`): name -> (family,
+#: outcome, key term, predicted sign, description). Between-person hypotheses are simulated
+#: from :func:`hormonestats.simulate.latent_between` (effects of
+#: ``DEFAULT_EFFECTS["between"]``, estimates in score points); the within-person ones from
+#: the cycle design's model (``WITHIN_DEFAULTS``), the allopregnanolone mediation from a
+#: standardised model (``ALLO_DEFAULTS``, SD units).
 HYPOTHESES = {
     "estradiol_oxytocin": (
         "moderation",
@@ -102,6 +107,13 @@ HYPOTHESES = {
         -1,
         "progesterone lowers anxiety/stress (PSS-10)",
     ),
+    "progesterone_allopregnanolone_anxiety": (
+        "mediation",
+        "anxiety",
+        "indirect",
+        -1,
+        "progesterone -> allopregnanolone -> anxiety (standardised)",
+    ),
     "cortisol_oxytocin": (
         "moderation",
         "rmet_total",
@@ -110,13 +122,47 @@ HYPOTHESES = {
         "cortisol dampens the effect of intranasal oxytocin on RMET",
     ),
     "oxtr_genotype": (
-        "regression",
+        "gxe",
         "rmet_total",
-        "rs53576_gg",
+        "oxytocin:rs53576_gg",
+        0,
+        "oxytocin x rs53576 (GG vs A-carriers) on RMET, with Keller (2014) "
+        "covariate interactions (female x oxytocin, female x genotype)",
+    ),
+    "estradiol_within_person": (
+        "mixed",
+        "rmet_total",
+        "log_estradiol_within",
         1,
-        "rs53576 GG vs A-carriers on RMET",
+        "within-person estradiol slope on RMET across the cycle",
+    ),
+    "progesterone_anxiety_within_person": (
+        "mixed",
+        "anxiety",
+        "log_progesterone_within",
+        -1,
+        "within-person progesterone slope on anxiety across the cycle (SD units)",
     ),
 }
+
+#: Within-person hypotheses: effect per log unit (outcome SD units), the within-person SD of
+#: the log hormone (measured in the cycle design's simulated data: E2 about 0.40, P4 about
+#: 0.83), visits per woman (2 cycles x 4), the share of outcome variance between persons, and
+#: the outcome scale (RMET SD 3.6 points; anxiety in SD units).
+WITHIN_DEFAULTS = {
+    "estradiol_within_person": {"effect": 0.15, "x_sd": 0.40, "n_obs": 8, "icc": 0.5, "scale": 3.6},
+    "progesterone_anxiety_within_person": {
+        "effect": -0.15,
+        "x_sd": 0.83,
+        "n_obs": 8,
+        "icc": 0.5,
+        "scale": 1.0,
+    },
+}
+#: Allopregnanolone mediation in SD units: progesterone -> allopregnanolone (a) is strong
+#: (allopregnanolone is its metabolite), allopregnanolone -> anxiety (b) small; developers'
+#: choices.
+ALLO_DEFAULTS = {"a": 0.5, "b": -0.15, "direct": 0.0}
 
 
 @dataclass(frozen=True)
@@ -180,6 +226,20 @@ def _ones(shape):
 def _hypothesis_spec(name: str, effects: Mapping | None) -> _Spec:
     from .simulate import latent_between, resolve_effects, truth_between
 
+    if name in WITHIN_DEFAULTS:
+        cfg = dict(WITHIN_DEFAULTS[name])
+        _override(cfg, effects, ("effect", "x_sd", "n_obs", "icc"), name)
+        inner = _spec_mixed(
+            name,
+            {"x": cfg["effect"]},
+            {"n_obs": cfg["n_obs"], "icc": cfg["icc"], "slope_sd": 0.0, "x_sd": cfg["x_sd"]},
+        )
+        return _scaled(inner, HYPOTHESES[name][2], cfg["scale"])
+    if name == "progesterone_allopregnanolone_anxiety":
+        eff = dict(ALLO_DEFAULTS)
+        _override(eff, effects, tuple(ALLO_DEFAULTS), name)
+        return _spec_mediation(name, eff, {})
+
     eff = resolve_effects("between", effects)
     truth = truth_between(eff)
     family, outcome, term, _, _ = HYPOTHESES[name]
@@ -197,15 +257,24 @@ def _hypothesis_spec(name: str, effects: Mapping | None) -> _Spec:
             est, _, pval, lo, hi = _ols_tests(X, lat["rmet"], [4], alpha)[0]
             return _result(est, pval, lo, hi, true_value, alpha)
 
-    elif name in ("progesterone_anxiety", "oxtr_genotype"):
-        var = "log_progesterone" if name == "progesterone_anxiety" else "rs53576_gg"
-        score = "pss" if name == "progesterone_anxiety" else "rmet"
+    elif name == "progesterone_anxiety":
         true_value = truth["models"][outcome]["coef"][term]
 
         def draw(rng, n, size, alpha):
-            lat = latent_between(rng, n, eff, size=size, outcomes=(score,))
-            X = np.stack([_ones(lat[var].shape), lat["female"], lat[var]], axis=2)
-            est, _, pval, lo, hi = _ols_tests(X, lat[score], [2], alpha)[0]
+            lat = latent_between(rng, n, eff, size=size, outcomes=("pss",))
+            p4 = lat["log_progesterone"]
+            X = np.stack([_ones(p4.shape), lat["female"], p4], axis=2)
+            est, _, pval, lo, hi = _ols_tests(X, lat["pss"], [2], alpha)[0]
+            return _result(est, pval, lo, hi, true_value, alpha)
+
+    elif name == "oxtr_genotype":
+        true_value = truth["models"][outcome]["coef"][term]
+
+        def draw(rng, n, size, alpha):
+            lat = latent_between(rng, n, eff, size=size, outcomes=("rmet",))
+            f, ot, gg = lat["female"], lat["oxytocin"], lat["rs53576_gg"]
+            X = np.stack([_ones(gg.shape), f, ot, gg, ot * gg, f * ot, f * gg], axis=2)
+            est, _, pval, lo, hi = _ols_tests(X, lat["rmet"], [4], alpha)[0]
             return _result(est, pval, lo, hi, true_value, alpha)
 
     else:  # testosterone_aromatization
@@ -223,6 +292,29 @@ def _hypothesis_spec(name: str, effects: Mapping | None) -> _Spec:
             return _mediation_result(rng, a, b, true_value, alpha)
 
     return _Spec(name=name, term=term, true_value=float(true_value), draw=draw)
+
+
+def _override(cfg: dict, effects: Mapping | None, allowed: tuple, name: str) -> None:
+    if not effects:
+        return
+    unknown = sorted(set(effects) - set(allowed))
+    if unknown:
+        raise HormoneStatsError(
+            f"unknown effect(s) {unknown} for {name!r}; expected: {', '.join(allowed)}"
+        )
+    cfg.update({k: float(v) for k, v in effects.items()})
+
+
+def _scaled(spec: _Spec, term: str, scale: float) -> _Spec:
+    """The same simulation with estimates (and truth) in ``scale`` units of the outcome."""
+    inner = spec.draw
+
+    def draw(rng, n, size, alpha):
+        res = dict(inner(rng, n, size, alpha))
+        res["est"] = res["est"] * scale
+        return res
+
+    return _Spec(spec.name, term, spec.true_value * scale, draw, spec.options)
 
 
 def _mediation_result(rng, a, b, true_value, alpha):
@@ -343,11 +435,12 @@ def _spec_mediation(name, eff, opts) -> _Spec:
 def _spec_mixed(name, eff, opts) -> _Spec:
     beta = eff["x"]
     k, icc, slope_sd = int(opts["n_obs"]), float(opts["icc"]), float(opts["slope_sd"])
+    x_sd = float(opts.get("x_sd", 1.0))
     if k < 3:
         raise HormoneStatsError(f"mixed: n_obs must be at least 3 per subject, got {k}")
 
     def draw(rng, n, size, alpha):
-        x = rng.standard_normal((size, n, k))
+        x = x_sd * rng.standard_normal((size, n, k))
         u = math.sqrt(icc) * rng.standard_normal((size, n, 1))
         v = slope_sd * rng.standard_normal((size, n, 1))
         y = u + (beta + v) * x + math.sqrt(1 - icc) * rng.standard_normal((size, n, k))
@@ -486,16 +579,16 @@ def power(
     Parameters
     ----------
     hypothesis_or_spec : str, Hypothesis or dict
-        A registered hypothesis (:data:`HYPOTHESES`: ``estradiol_oxytocin``,
-        ``testosterone_aromatization``, ``progesterone_anxiety``, ``cortisol_oxytocin``,
-        ``oxtr_genotype``), simulated from the ``between`` design of
-        :func:`hormonestats.simulate_study`; or a family spec such as ``{"family":
+        A registered hypothesis (:data:`HYPOTHESES`, the names of ``hs.hypotheses``), or a family spec such as ``{"family":
         "moderation", "effects": {"x:m": 0.2}, "x_binary": True}`` (families and their effects
         in :data:`FAMILIES`; effects in SD units of the outcome).
     n : int or sequence of int
         Total sample sizes (subjects; for ``crossover`` both sequences together).
     effects : dict, optional
-        Overrides of the effects (``hs.simulate.DEFAULT_EFFECTS["between"]`` for hypotheses).
+        Overrides of the effects: names of ``hs.simulate.DEFAULT_EFFECTS["between"]`` for the
+        between-person hypotheses, of :data:`WITHIN_DEFAULTS` (``effect``, ``x_sd``,
+        ``n_obs``, ``icc``) for the within-person ones, of :data:`ALLO_DEFAULTS` for
+        ``progesterone_allopregnanolone_anxiety``, of :data:`FAMILIES` for a spec.
     n_sims : int
         Simulations per sample size.
     alpha : float

@@ -19,23 +19,26 @@ salivary concentration in the contract's unit (pg/mL; cortisol nmol/L)::
     oxytocin          = 1 for the intranasal oxytocin arm (balanced randomisation), else 0
 
     z_rmet = female_rmet female + oxytocin ot + estradiol e + estradiol_x_oxytocin ot e
-             + cortisol c + cortisol_x_oxytocin ot c + rs53576_gg GG + N(0, 1)
+             + cortisol c + cortisol_x_oxytocin ot c + rs53576_gg GG
+             + oxytocin_x_rs53576_gg ot GG + N(0, 1)
     z_ec   = female_empathy female + estradiol_empathy e + testosterone_empathy t + N(0, 1)
     z_pss  = female_anxiety female + progesterone_anxiety p + N(0, 1)
 
 with ``e = log_estradiol - log 2.4``, ``c = log_cortisol - log 6``, ``t = log_T - log 50``,
 ``p = log_progesterone - log 40``. Scores are ``mean + sd * z`` rounded to whole points and
-cut to the scale's range: RMET total (26, 3.6), IRI empathic concern (19, 4.5), PSS-10 total
+cut to the scale's range: RMET total (26, 3.6), IRI empathic concern (17, 4.0), PSS-10 total
 (15, 6); item responses are drawn given the score (:mod:`hormonestats.simulate_measure`).
 Effects (``DEFAULT_EFFECTS``) are therefore in residual-SD units of the outcome per natural-log
 unit of the hormone; ``truth`` restates them in score points for the model with the
 *uncentred* log hormones, e.g. ``rmet_total ~ female + oxytocin * log_estradiol + oxytocin *
-log_cortisol + rs53576_gg``.
+log_cortisol + oxytocin * rs53576_gg``.
 
 Default effects are deliberately small (the field's effects are small and its studies
 underpowered: Walum, Waldman & Young 2016; Quintana 2020):
 
 * ``rs53576_gg`` 0.11 SD: Li et al. 2015 meta-analysis (general sociality), METHODS.md;
+  ``oxytocin_x_rs53576_gg`` (GG respond more to oxytocin) 0.11 SD: the same small size,
+  developers' choice (the hypothesis registry predicts no direction);
 * ``oxytocin`` 0.15 SD: a small single-dose effect on emotion recognition, the size
   meta-analyses report at most (Leppanen et al. 2017); developers' choice;
 * interactions (``estradiol_x_oxytocin`` 0.15, ``cortisol_x_oxytocin`` -0.15 per log unit,
@@ -86,7 +89,7 @@ DESIGNS = ("between", "cycle", "crossover", "dyadic", "tsst")
 SCALES = MappingProxyType(
     {
         "rmet": (26.0, 3.6, 0, 36),
-        "iri_ec": (19.0, 4.5, 0, 28),
+        "iri_ec": (17.0, 4.0, 0, 28),
         "pss": (15.0, 6.0, 0, 40),
     }
 )
@@ -98,6 +101,7 @@ _BETWEEN = {
     "cortisol": -0.05,
     "cortisol_x_oxytocin": -0.15,
     "rs53576_gg": 0.11,
+    "oxytocin_x_rs53576_gg": 0.11,
     "female_rmet": 0.20,
     "testosterone_to_estradiol": 0.35,
     "estradiol_empathy": 0.20,
@@ -227,6 +231,7 @@ def latent_between(
             + e["cortisol"] * cc
             + e["cortisol_x_oxytocin"] * ot * cc
             + e["rs53576_gg"] * gg
+            + e["oxytocin_x_rs53576_gg"] * ot * gg
             + rng.standard_normal(shape)
         )
         out["rmet"] = SCALES["rmet"][0] + SCALES["rmet"][1] * z
@@ -274,6 +279,7 @@ def truth_between(effects: Mapping[str, float]) -> dict:
         "log_cortisol": s_r * e["cortisol"],
         "oxytocin:log_cortisol": s_r * e["cortisol_x_oxytocin"],
         "rs53576_gg": s_r * e["rs53576_gg"],
+        "oxytocin:rs53576_gg": s_r * e["oxytocin_x_rs53576_gg"],
     }
     a = e["testosterone_to_estradiol"]
     b = s_e * e["estradiol_empathy"]
@@ -300,7 +306,7 @@ def truth_between(effects: Mapping[str, float]) -> dict:
         "models": {
             "rmet_total": {
                 "formula": "rmet_total ~ female + oxytocin * log_estradiol + "
-                "oxytocin * log_cortisol + rs53576_gg",
+                "oxytocin * log_cortisol + oxytocin * rs53576_gg",
                 "coef": rmet,
             },
             "iri_ec": {"formula": "iri_ec ~ female + log_estradiol + log_testosterone", "coef": ec},

@@ -3,7 +3,7 @@
 Each function takes a generator, ``n``, the resolved effects and the remaining options, and
 returns a :class:`~hormonestats.study.Study` whose ``truth["models"]`` gives the analysis
 model and its true coefficients. Outcomes are in score points (RMET total: mean 26, SD 3.6 per
-unit of the latent z; IRI empathic concern: 19, 4.5) and hormones enter as natural logs of the
+unit of the latent z; IRI empathic concern: 17, 4.0) and hormones enter as natural logs of the
 true concentration in the contract's unit.
 
 cycle (design ``within``)

@@ -17,9 +17,9 @@ Item realism (see :func:`items_from_total`)
     as weights); for summed rating scales each item is a bundle of ``max`` response "slots"
     and the score is spread over the slots the same way. Inter-item correlation, and hence
     reliability, comes from the spread of the scores relative to this within-person
-    allocation noise: with the default score SDs, Cronbach's alpha is about 0.5 for the
-    RMET (typical of published RMET samples; see Olderbak et al. 2015) and about 0.7-0.8 for
-    the IRI subscales and the PSS-10.
+    allocation noise: with the default score SDs, Cronbach's alpha is about 0.57 for the
+    RMET (low, as in published RMET samples; see Olderbak et al. 2015), about 0.69 for IRI
+    empathic concern and 0.76 for the PSS-10 (measured on 3,000 simulated subjects).
 """
 
 from __future__ import annotations

@@ -158,6 +158,31 @@ def test_registered_hypotheses_recover_truth(name):
     assert np.sign(row["mean_estimate"]) == np.sign(row["true_value"])
 
 
+def test_every_registry_hypothesis_has_a_power_model():
+    from hormonestats.hypotheses import hypotheses
+
+    assert set(hypotheses) <= set(HYPOTHESES)
+    for name in hypotheses:
+        tab = hs.power(hypotheses[name], n=[40], n_sims=5, seed=1, progress=False)
+        assert tab["hypothesis"].iloc[0] == name
+
+
+def test_within_person_hypothesis_scale_and_override():
+    base = hs.power("estradiol_within_person", n=[40], n_sims=300, seed=3, progress=False)
+    assert base["true_value"].iloc[0] == pytest.approx(0.15 * 3.6)
+    big = hs.power(
+        "estradiol_within_person",
+        n=[40],
+        n_sims=300,
+        seed=3,
+        progress=False,
+        effects={"effect": 0.6},
+    )
+    assert big["power"].iloc[0] > base["power"].iloc[0]
+    with pytest.raises(HormoneStatsError, match="x_sd"):
+        hs.power("estradiol_within_person", n=[40], n_sims=5, effects={"slope": 1}, progress=False)
+
+
 def test_registered_hypothesis_estimates_average_to_truth():
     tab = hs.power("progesterone_anxiety", n=[200], n_sims=1000, seed=14, progress=False)
     # SE of the P4 slope: residual SD 6 / (sqrt(n) * SD of log P4 within sex ~0.72)

@@ -159,7 +159,7 @@ def test_unknown_design_and_effect_raise():
 def test_effect_override_reaches_truth():
     study = hs.simulate_study("between", n=10, seed=1, effects={"rs53576_gg": 0.5})
     assert study.truth["models"]["rmet_total"]["coef"]["rs53576_gg"] == pytest.approx(0.5 * 3.6)
-    assert study.truth["mediation"]["indirect"] == pytest.approx(0.35 * 0.2 * 4.5)
+    assert study.truth["mediation"]["indirect"] == pytest.approx(0.35 * 0.2 * 4.0)
 
 
 def test_between_genotypes_follow_hardy_weinberg_within_ancestry():
