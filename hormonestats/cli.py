@@ -80,8 +80,8 @@ def qc(
     data_dir: Annotated[Path, typer.Argument(help="Folder holding the study's table files.")],
 ) -> None:
     """Assay, genotype and instrument quality: % below LOD, CVs, HWE/MAF/call rate, alpha/omega."""
-    from .internal_consistency import reliability
-    from .processing import _instrument_keys, process_study
+    from .pipeline import reliability_table
+    from .processing import process_study
     from .study import read_study
     from .validation import validate as run_validate
 
@@ -107,12 +107,9 @@ def qc(
     if processed.genotype_qc is not None:
         show("Genotype QC (exact Hardy-Weinberg test, Wigginton et al. 2005)",
              processed.genotype_qc)
-    keys = _instrument_keys(study)
-    for name in study.contract.instruments:
-        inst = study.contract.instrument(name)
-        if inst.scoring != "trust_game" and "responses" in study.tables:
-            rel = reliability(study["responses"], instrument=inst, key=keys.get(name))
-            show(f"Reliability: {name}", rel.table)
+    rel = reliability_table(study)
+    if rel is not None:
+        show("Reliability (Cronbach's alpha with Feldt CI; omega total)", rel)
 
 
 @app.command()

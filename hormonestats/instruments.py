@@ -652,7 +652,10 @@ def score_instrument(
     if inst.accepts_total and (rows["_item"] == "total").any():
         totals = rows.loc[rows["_item"] == "total"].set_index(idx)["_value"]
         wide = wide.reindex(wide.index.union(totals.index))
-    if inst.scoring == "key":
+    if inst.scoring == "key" and key is None and not rows["_item"].isin(inst.items).any():
+        # only task totals were given (e.g. an RMET total per visit): no key is needed
+        item_scores = pd.DataFrame(np.nan, index=wide.index, columns=list(inst.items))
+    elif inst.scoring == "key":
         answers = _normalise_key(inst, key)
         correct = pd.DataFrame(
             {i: (wide[i] == answers[i]).astype(float).where(wide[i].notna()) for i in inst.items}

@@ -34,9 +34,32 @@ DEFAULT_MAPPING = {
 REPEATED_DESIGNS = ("within", "crossover")
 
 
-def _step(progress, label):
-    if progress is not None:
-        progress.console.print(f"[bold cyan]>[/] {label}")
+def reliability_table(study) -> pd.DataFrame | None:
+    """Alpha and omega of every scale of every item-level instrument of a study.
+
+    Instruments given only as task totals (no item rows) and the trust game have no internal
+    consistency to estimate and are left out. None when nothing is left.
+    """
+    from .internal_consistency import reliability
+    from .processing import _instrument_keys
+
+    if "responses" not in study.tables:
+        return None
+    responses = study["responses"]
+    keys = _instrument_keys(study)
+    parts = []
+    for name in study.contract.instruments:
+        inst = study.contract.instrument(name)
+        rows = responses[responses["instrument"].astype(str) == name]
+        items = rows["item"].astype(str).str.lstrip("0").isin(inst.items)
+        if inst.scoring == "trust_game" or not items.any():
+            continue
+        table = reliability(responses, instrument=inst, key=keys.get(name)).table
+        label = table["scale"].map(
+            lambda sc, n=name: sc if str(sc).startswith(n) else f"{n}_{sc}"
+        ) if "scale" in table.columns else name
+        parts.append(table.assign(instrument=label))
+    return pd.concat(parts, ignore_index=True) if parts else None
 
 
 def run_analysis(
@@ -70,7 +93,6 @@ def run_analysis(
     """
     from . import plots
     from .hypotheses import test_hypotheses
-    from .internal_consistency import reliability
     from .processing import process_study
     from .report import manifest, methods_text, package_versions, write_report
     from .validation import validate
@@ -100,23 +122,9 @@ def run_analysis(
         qc["sample_accounting"] = processed.samples.accounting()
     if processed.genotype_qc is not None:
         qc["genotype_qc"] = processed.genotype_qc
-    rel_tables = []
-    if "responses" in study.tables:
-        for name in study.contract.instruments:
-            inst = study.contract.instrument(name)
-            if inst.scoring == "trust_game":
-                continue
-            from .processing import _instrument_keys
-
-            key = _instrument_keys(study).get(name)
-            rel = reliability(study["responses"], instrument=inst, key=key)
-            rt = rel.table
-            label = rt["scale"].map(
-                lambda sc, n=name: sc if str(sc).startswith(n) else f"{n}_{sc}"
-            ) if "scale" in rt.columns else name
-            rel_tables.append(rt.assign(instrument=label))
-    if rel_tables:
-        qc["reliability"] = pd.concat(rel_tables, ignore_index=True)
+    rel = reliability_table(study)
+    if rel is not None:
+        qc["reliability"] = rel
     results["qc"] = qc
 
     say("[bold]4/6[/] testing the hypotheses (FDR across the family)", markup=True)

@@ -78,4 +78,4 @@ def test_qc_prints_genotype_and_assay_quality(capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "Genotype QC" in out and "rs53576" in out and "hwe_p" in out
-    assert "Readings below the limit of detection" in out and "Reliability: iri" in out
+    assert "Readings below the limit of detection" in out and "Reliability" in out and "iri_ec" in out

@@ -297,3 +297,13 @@ def test_load_instrument_collects_all_problems():
         load_instrument("no/such/file.yaml")
     with pytest.raises(ContractError, match="missing key"):
         load_instrument({"name": "x"})
+
+
+def test_rmet_totals_need_no_key():
+    """A task total per visit (item 'total') is scored as given, without an answer key."""
+    rows = pd.DataFrame({"subject_id": ["s1", "s1", "s2"], "session": ["v1", "v2", "v1"],
+                         "instrument": "rmet", "item": "total", "response": [30, 27, 33]})
+    scores, log = score_instrument(rows, "rmet")
+    assert scores.sort_values(["subject_id", "session"])["rmet_total"].tolist() == [30, 27, 33]
+    with pytest.raises((ContractError, DataError), match="answer key"):
+        score_instrument(rows.assign(item="1", response=2), "rmet")
