@@ -378,7 +378,10 @@ def process_study(
     if "treatments" in tables:
         arm = _arm(tables["treatments"])
         if arm is not None:
-            table = table.merge(arm, on="subject_id", how="left")
+            frame, keys = arm
+            if "session" in keys:
+                table = table.assign(session=table["session"].astype(str))
+            table = table.merge(frame, on=keys, how="left")
     return ProcessedStudy(table=table, samples=processed, scores=scores, genotype_qc=qc,
                           log=combine_logs(logs), codings=codings)
 
@@ -406,16 +409,27 @@ def _join_by_session(table: pd.DataFrame, other: pd.DataFrame, name: str) -> pd.
     return table.merge(other, on="subject_id", how="left")
 
 
-def _arm(treatments: pd.DataFrame) -> pd.DataFrame | None:
-    """``oxytocin_arm`` = 1 for intranasal oxytocin, 0 for placebo (between designs only)."""
+def _arm(treatments: pd.DataFrame) -> tuple[pd.DataFrame, list[str]] | None:
+    """``oxytocin_arm`` = 1 for intranasal oxytocin, 0 for placebo.
+
+    Between designs: one agent per subject, joined on subject. Crossovers: one agent per
+    subject and ``session`` (the treatments table names the session), joined on both.
+    Returns the frame and its join keys, or None when the agents are not oxytocin/placebo or
+    the arm cannot be placed (several agents per subject and no session column).
+    """
     if "agent" not in treatments.columns:
         return None
-    agents = treatments.groupby("subject_id")["agent"].agg(lambda s: set(s.astype(str)))
-    only_one = agents.map(len) == 1
-    if not only_one.all():
-        return None  # crossover: the arm varies within subject; models take it per session
+    keys = ["subject_id", "session"] if "session" in treatments.columns and \
+        treatments["session"].notna().all() else ["subject_id"]
+    work = treatments.assign(**({"session": treatments["session"].astype(str)}
+                                if "session" in keys else {}))
+    agents = work.groupby(keys)["agent"].agg(lambda s: set(s.astype(str)))
+    if not (agents.map(len) == 1).all():
+        return None
     agent = agents.map(lambda s: next(iter(s)))
     if not agent.isin(["intranasal_oxytocin", "placebo"]).all():
         return None
-    return pd.DataFrame({"subject_id": agent.index,
-                         "oxytocin_arm": (agent == "intranasal_oxytocin").astype(int).to_numpy()})
+    frame = agent.reset_index().assign(
+        oxytocin_arm=lambda f: (f["agent"] == "intranasal_oxytocin").astype(int)
+    ).drop(columns=["agent"])
+    return frame, keys

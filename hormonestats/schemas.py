@@ -83,6 +83,7 @@ BASE_COLUMNS: dict[str, tuple[_Col, ...]] = {
     "treatments": (
         _Col("subject_id", "id", required=True, nullable=False),
         _Col("agent", "str", required=True, nullable=False),
+        _Col("session", "str"),
         _Col("dose", "float", min=0),
         _Col("dose_unit", "str"),
         _Col("route", "str"),
@@ -107,7 +108,7 @@ def key_columns(table: str, frame: pd.DataFrame) -> list[str]:
                     "sample_time", "matrix", "analyte", "replicate", "plate_id"],
         "genotypes": ["subject_id", "snp"],
         "responses": ["subject_id", "session", "instrument", "item"],
-        "treatments": ["subject_id", "agent", "start"],
+        "treatments": ["subject_id", "session", "agent", "start"],
         "cycles": ["subject_id", "date", "event"],
     }[table]
     return [k for k in keys if k in frame.columns]

@@ -131,3 +131,24 @@ def test_row_accounting_holds_on_random_studies(n_subjects, n_below, n_text, pol
     excluded = out.log[(out.log["table"] == "samples") & (out.log["action"] == "excluded")]
     assert out.n_input_rows == out.n_used_wells + len(excluded)
     assert excluded["row"].is_unique
+
+
+def test_crossover_arm_is_joined_per_session():
+    tables = mini_tables()
+    samples = tables["samples"]
+    second = samples[samples["sample_type"] == "subject"].assign(session="s2")
+    tables["samples"] = pd.concat([samples, second], ignore_index=True)
+    ids = ["S01", "S02", "S03", "S04"]
+    tables["treatments"] = pd.DataFrame({
+        "subject_id": ids * 2,
+        "session": ["s1"] * 4 + ["s2"] * 4,
+        "agent": ["intranasal_oxytocin", "placebo"] * 2 + ["placebo", "intranasal_oxytocin"] * 2,
+        "dose": [24, 0, 24, 0, 0, 24, 0, 24], "route": "intranasal",
+    })
+    contract = {**MINI_CONTRACT, "design": "crossover"}
+    study = Study(hs.load_contract(contract), tables)
+    assert hs.validate(study).ok
+    table = hs.process_study(study).table.set_index(["subject_id", "session"])
+    assert table.loc[("S01", "s1"), "oxytocin_arm"] == 1
+    assert table.loc[("S01", "s2"), "oxytocin_arm"] == 0
+    assert table.loc[("S02", "s2"), "oxytocin_arm"] == 1
