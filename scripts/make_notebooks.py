@@ -58,6 +58,84 @@ NOTEBOOKS = {
         ("code", "hs.plots.mediation_paths(med);"),
         ("code", "hs.plots.forest(family.table);"),
     ],
+    "03_repeated_and_dyadic": [
+        ("md", "# 3. Repeated and dyadic designs\n\nWithin-person hormone effects across "
+               "the menstrual cycle (person-mean centring, mixed models), a crossover trial of "
+               "intranasal oxytocin, and couples (actor-partner interdependence)."),
+        ("code", "import pandas as pd\n\nimport hormonestats as hs\n\n"
+                 "cyc = hs.read_dataset('cycle_study')\ntable = hs.process_study(cyc).table\n"
+                 "table.head()"),
+        ("md", "## Cycle days and phases from menses onsets and LH tests"),
+        ("code", "visits = cyc['responses'][['subject_id', 'session', 'date']].drop_duplicates()\n"
+                 "visits = visits.assign(date=pd.to_datetime(visits['date']),\n"
+                 "                       session=visits['session'].astype(str))\n"
+                 "events = cyc['cycles'].assign(date=lambda e: pd.to_datetime(e['date']))\n"
+                 "days, cycle_log = hs.cycle_days(visits, events=events)\n"
+                 "days = hs.cycle_phase(days)\n"
+                 "cycle_log['reason'].value_counts().head()"),
+        ("code", "table = table.merge(days, on=['subject_id', 'session'], how='left')\n"
+                 "within = hs.mixed(table, y='rmet_total', x='log_estradiol', "
+                 "subject='subject_id')\nwithin"),
+        ("code", "phases = hs.cycle_models(table, y='rmet_total',\n"
+                 "                         hormones=('log_estradiol', 'log_progesterone'),\n"
+                 "                         phase='cycle_phase')\nphases.phase_contrasts"),
+        ("code", "hs.plots.cycle(table, y='log_estradiol', day='forward_day');"),
+        ("md", "## Crossover: oxytocin and placebo in two periods"),
+        ("code", "cross = hs.read_dataset('crossover_study')\n"
+                 "ct = hs.process_study(cross).table\n"
+                 "trial = hs.crossover(ct, y='rmet_total', drug='oxytocin_arm', "
+                 "period='session',\n"
+                 "                     subject='subject_id', sequence='sequence', dose=24)\n"
+                 "trial"),
+        ("md", "## Couples: actor and partner effects"),
+        ("code", "couples = hs.process_study(hs.read_dataset('couples_study')).table\n"
+                 "hs.apim(couples, y='iri_ec', x='log_oxytocin', dyad='dyad_id', "
+                 "role='role')"),
+    ],
+    "04_power": [
+        ("md", "# 4. Power by simulation\n\nHow many participants does the estradiol x "
+               "oxytocin interaction need? Interactions need far larger samples than main "
+               "effects (Gelman 2018); oxytocin studies are often underpowered (Walum, "
+               "Waldman & Young 2016)."),
+        ("code", "import hormonestats as hs\n\n"
+                 "curve = hs.power('estradiol_oxytocin', n=[100, 400, 1600], n_sims=200, "
+                 "seed=1, progress=False)\ncurve"),
+        ("code", "hs.plots.power_curve(curve);"),
+        ("code", "hs.power('progesterone_anxiety', n=[50, 100, 200], n_sims=200, seed=2, "
+                 "progress=False)"),
+        ("md", "## A check against a closed form: a two-group mean difference"),
+        ("code", "from statsmodels.stats.power import TTestIndPower\n\n"
+                 "sim = hs.power({'family': 'two_group', 'effects': {'d': 0.5}}, n=[64, 128], n_sims=400,\n"
+                 "               seed=3, progress=False)\n"
+                 "exact = [TTestIndPower().power(0.5, nobs1=n / 2, alpha=0.05) "
+                 "for n in (64, 128)]\n"
+                 "sim.assign(analytic=exact)[['n', 'power', 'mc_se', 'analytic']]"),
+    ],
+    "05_paper_figures": [
+        ("md", "# 5. The example study's figures\n\nEvery figure of the bundled example "
+               "study, from the public API, as `hormonestats demo` writes them."),
+        ("code", "import hormonestats as hs\nfrom hormonestats.pipeline import "
+                 "DEFAULT_MAPPING\n\n"
+                 "study = hs.read_dataset('example_study')\n"
+                 "processed = hs.process_study(study)\ntable = processed.table\n"
+                 "family = hs.test_hypotheses(table, mapping=DEFAULT_MAPPING,\n"
+                 "                            hypotheses=[h for h, s in hs.hypotheses.items()"
+                 " if s.family != 'mixed'],\n"
+                 "                            seed=1, n_boot=1000)\n"
+                 "hs.plots.forest(family.table);"),
+        ("code", "fit = family.results['estradiol_oxytocin']\nhs.plots.interaction(fit);"),
+        ("code", "hs.plots.johnson_neyman(fit);"),
+        ("code", "gxe = hs.gxe(table, y='rmet_total', gene='rs53576_GG_vs_Acarrier', "
+                 "env='oxytocin_arm',\n           coding='group')\n"
+                 "hs.plots.simple_slopes(gxe);"),
+        ("code", "hs.plots.mediation_paths(family.results['testosterone_aromatization']);"),
+        ("code", "tsst = hs.process_samples(hs.read_dataset('tsst_study'))\n"
+                 "arms = hs.read_dataset('tsst_study')['subjects'][['subject_id', 'arm']]\n"
+                 "curves = tsst.samples.merge(arms, on='subject_id')\n"
+                 "hs.plots.cortisol_curves(curves, group='arm');"),
+        ("code", "hs.plots.qc_lod(processed.samples.lod_summary);"),
+        ("code", "hs.plots.qc_cv(processed.samples.intra_cv);"),
+    ],
 }
 
 
