@@ -29,7 +29,7 @@ from scipy import stats
 from ..errors import DataError, ModelError, format_rows
 from ..log import empty_log, log_rows
 from ._bootstrap import bootstrap_interval, bootstrap_system, jackknife_ols, prepare_system
-from ._tidy import ResultDisplay
+from ._tidy import TIDY_COLUMNS, ResultDisplay
 
 __all__ = ["MediationResult", "mediation"]
 
@@ -39,18 +39,7 @@ COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
 _EMPTY_LOG = empty_log()
 
 #: columns of :attr:`MediationResult.table`
-MEDIATION_COLUMNS = [
-    "term",
-    "mediator",
-    "estimate",
-    "std_error",
-    "statistic",
-    "df",
-    "p_value",
-    "conf_low",
-    "conf_high",
-    "ci_method",
-]
+MEDIATION_COLUMNS = ["term", "mediator", *TIDY_COLUMNS[1:], "ci_method"]
 
 
 # --------------------------------------------------------------------------- shared helpers
