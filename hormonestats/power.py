@@ -24,12 +24,14 @@ Tests per family (two-sided, level ``alpha``)
       differences (Jones & Kenward 2014): the difference period 1 - period 2 is regressed on
       the sequence (+1 AB, -1 BA); its slope estimates the treatment effect (plus half any
       carry-over) with a t-test on n - 2 df.
-    * ``mixed``: the two-stage summary-statistics analysis of a random-slope model: one OLS
-      slope of the within-person-centred predictor per subject, then a one-sample t-test of the
-      slopes (df = n - 1). With a common number of observations per subject this is a valid
-      test of the fixed slope and, for identical within-person designs, equal to the REML
-      mixed-model test (Holmes & Friston 1998); with random x it is a close, slightly
-      conservative stand-in that costs no MixedLM fits.
+    * ``mixed``: a two-stage random-effects analysis of the random-slope model: one OLS slope
+      of the within-person-centred predictor per subject (variance from the pooled
+      within-subject residual variance), pooled with inverse-variance weights that include
+      the between-subject slope variance estimated by DerSimonian & Laird (1986), and tested
+      with the Knapp & Hartung (2003) t-test on n - 1 df. It needs no MixedLM fits; on 150
+      data sets per setting its rejection decisions agreed with random-slope MixedLM (REML)
+      in 96-99 % of data sets and its power was within Monte-Carlo error of MixedLM's
+      (``tests/test_power.py::test_mixed_two_stage_agrees_with_mixedlm``, a slow test).
 
 Monte-Carlo error: ``mc_se = sqrt(power (1 - power) / n_sims)``.
 
@@ -446,9 +448,19 @@ def _spec_mixed(name, eff, opts) -> _Spec:
         y = u + (beta + v) * x + math.sqrt(1 - icc) * rng.standard_normal((size, n, k))
         xc = x - x.mean(axis=2, keepdims=True)
         yc = y - y.mean(axis=2, keepdims=True)
-        slopes = (xc * yc).sum(2) / (xc * xc).sum(2)
-        est = slopes.mean(1)
-        se = slopes.std(1, ddof=1) / math.sqrt(n)
+        sxx = (xc * xc).sum(2)
+        slopes = (xc * yc).sum(2) / sxx
+        rss = ((yc - slopes[..., None] * xc) ** 2).sum(2)
+        s2 = rss.sum(1, keepdims=True) / (n * (k - 2))  # pooled within-subject variance
+        v = s2 / sxx
+        w = 1.0 / v
+        sw = w.sum(1, keepdims=True)
+        bw = (w * slopes).sum(1, keepdims=True) / sw
+        q = (w * (slopes - bw) ** 2).sum(1, keepdims=True)
+        tau2 = np.maximum(0.0, (q - (n - 1)) / (sw - (w * w).sum(1, keepdims=True) / sw))
+        ws = 1.0 / (v + tau2)
+        est = (ws * slopes).sum(1) / ws.sum(1)
+        se = np.sqrt((ws * (slopes - est[:, None]) ** 2).sum(1) / ((n - 1) * ws.sum(1)))
         pval = 2 * stats.t.sf(np.abs(est / se), n - 1)
         crit = stats.t.ppf(1 - alpha / 2, n - 1)
         return _result(est, pval, est - crit * se, est + crit * se, beta, alpha)
