@@ -103,12 +103,13 @@ _API: dict[str, str] = {
     "apim": "models.dyadic",
     "cycle_models": "models.cycle",
     "therapy_over_time": "models.therapy",
-    "hypotheses": "hypotheses",
-    "test_hypotheses": "hypotheses",
+    "hypotheses": "hypothesis_registry",
+    "HYPOTHESES": "hypothesis_registry",
+    "test_hypotheses": "hypothesis_registry",
     # simulation and power
     "simulate_study": "simulate",
-    "power": "power",
-    "sample_size_for": "power",
+    "power": "power_analysis",
+    "sample_size_for": "power_analysis",
     # output
     "plots": "plots",
     "report": "report",
@@ -122,7 +123,7 @@ def __getattr__(name: str) -> Any:
     if module_name is None:
         raise AttributeError(f"module 'hormonestats' has no attribute {name!r}")
     module = importlib.import_module(f".{module_name}", __name__)
-    # a name equal to its module's last part (plots, report, hypotheses) may be the module
+    # ``plots`` and ``report`` are modules: their public name is the module itself
     value = getattr(module, name) if hasattr(module, name) else module
     globals()[name] = value
     return value

@@ -156,7 +156,7 @@ def run(
     ] = None,
 ) -> None:
     """Run a canned analysis: validate, process, test, figures, report.html, manifest."""
-    from .hypotheses import hypotheses
+    from .hypothesis_registry import hypotheses
     from .pipeline import DEFAULT_MAPPING, run_analysis
     from .study import read_study
 
@@ -193,7 +193,7 @@ def power(
     n_jobs: Annotated[int, typer.Option(help="Parallel workers.")] = 1,
 ) -> None:
     """Simulation-based power over sample sizes; writes a table and a power curve."""
-    from .power import power as run_power
+    from .power_analysis import power as run_power
 
     try:
         table = run_power(hypothesis, n=n, n_sims=sims, seed=seed, n_jobs=n_jobs,

@@ -95,7 +95,7 @@ def _within_person(console):
 
 
 def _power(console, n_sims: int):
-    from .power import power
+    from .power_analysis import power
 
     table = power("estradiol_oxytocin", n=[100, 200, 400, 800], n_sims=n_sims,
                   seed=DEMO_SEED, progress=False)

@@ -92,7 +92,7 @@ def run_analysis(
     QC tables and the path of the written folder.
     """
     from . import plots
-    from .hypotheses import test_hypotheses
+    from .hypothesis_registry import test_hypotheses
     from .processing import process_study
     from .report import manifest, methods_text, package_versions, write_report
     from .validation import validate
@@ -129,7 +129,7 @@ def run_analysis(
 
     say("[bold]4/6[/] testing the hypotheses (FDR across the family)", markup=True)
     if hypotheses is None:
-        from .hypotheses import hypotheses as registry
+        from .hypothesis_registry import hypotheses as registry
 
         repeated = study.contract.design in REPEATED_DESIGNS
         hypotheses = [name for name, h in registry.items() if (h.family == "mixed") == repeated]

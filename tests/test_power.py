@@ -19,7 +19,7 @@ from statsmodels.stats.power import TTestIndPower
 
 import hormonestats as hs
 from hormonestats.errors import HormoneStatsError
-from hormonestats.power import HYPOTHESES
+from hormonestats.power_analysis import HYPOTHESES
 
 COLUMNS = [
     "hypothesis",
@@ -159,7 +159,7 @@ def test_registered_hypotheses_recover_truth(name):
 
 
 def test_every_registry_hypothesis_has_a_power_model():
-    from hormonestats.hypotheses import hypotheses
+    from hormonestats.hypothesis_registry import hypotheses
 
     assert set(hypotheses) <= set(HYPOTHESES)
     for name in hypotheses:

@@ -44,8 +44,6 @@ for any ``n_jobs``.
 from __future__ import annotations
 
 import math
-import sys
-import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -81,7 +79,7 @@ _FAMILY_OPTIONS = {
     "crossover": {"icc": 0.5},
 }
 
-#: Registered hypotheses (the names of :mod:`hormonestats.hypotheses`): name -> (family,
+#: Registered hypotheses (the names of :mod:`hormonestats.hypothesis_registry`): name -> (family,
 #: outcome, key term, predicted sign, description). Between-person hypotheses are simulated
 #: from :func:`hormonestats.simulate.latent_between` (effects of
 #: ``DEFAULT_EFFECTS["between"]``, estimates in score points); the within-person ones from
@@ -729,16 +727,3 @@ def sample_size_for(
             }
         ]
     )
-
-
-class _CallableModule(types.ModuleType):
-    """``hormonestats.power`` is both this module and the function :func:`power`: importing the
-    submodule (``import hormonestats.power``, doctest collection) makes Python bind the
-    *module* to ``hormonestats.power``, shadowing the lazily exported function. Calling the
-    module calls the function, so ``hs.power(...)`` works either way."""
-
-    def __call__(self, *args, **kwargs):
-        return power(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

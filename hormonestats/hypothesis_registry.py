@@ -20,8 +20,6 @@ Adding a family (e.g. ``"mixed"``) takes one entry in :data:`RUNNERS`: a functio
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -235,43 +233,6 @@ hypotheses: Mapping[str, Hypothesis] = MappingProxyType({h.name: h for h in _ENT
 HYPOTHESES = hypotheses
 
 
-class _RegistryModule(types.ModuleType):
-    """This module also reads as the registry.
-
-    ``hs.hypotheses`` is the registry through the package's lazy attribute, but once
-    ``hormonestats.hypotheses`` is imported as a submodule Python binds that package attribute
-    to the module itself. Letting the module read as the same read-only mapping keeps
-    ``hs.hypotheses["estradiol_oxytocin"]``, ``list(hs.hypotheses)`` and ``len(...)`` working
-    either way.
-    """
-
-    def __getitem__(self, name):
-        return hypotheses[name]
-
-    def __iter__(self):
-        return iter(hypotheses)
-
-    def __len__(self):
-        return len(hypotheses)
-
-    def __contains__(self, name):
-        return name in hypotheses
-
-    def keys(self):
-        return hypotheses.keys()
-
-    def values(self):
-        return hypotheses.values()
-
-    def items(self):
-        return hypotheses.items()
-
-    def get(self, name, default=None):
-        return hypotheses.get(name, default)
-
-
-Mapping.register(_RegistryModule)
-sys.modules[__name__].__class__ = _RegistryModule
 
 
 # --------------------------------------------------------------------------------------------
