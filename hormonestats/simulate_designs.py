@@ -291,7 +291,10 @@ def simulate_crossover(rng, n, effects, options):
                     }
                 )
             start = f"{_date_text([day])[0]} 09:{10 + (i % 5) * 5:02d}"
-            treat.append(treatments_row(sid, "intranasal_oxytocin" if ot else "placebo", start))
+            treat.append(
+                {"subject_id": sid, "session": session,
+                 **treatments_row(sid, "intranasal_oxytocin" if ot else "placebo", start)}
+            )
     samples = _finish_samples(
         assay_wells(rng, pd.DataFrame(samp_rows), "oxytocin", extracted=True), _SAMPLE_COLUMNS
     )
