@@ -43,43 +43,45 @@ CATALOGUE: dict[str, DatasetInfo] = {
     for d in (
         DatasetInfo(
             "example_study",
-            "Intranasal oxytocin vs placebo, about 200 adults: salivary oxytocin, cortisol, "
-            "testosterone, estradiol and progesterone in duplicate wells on several plates (some "
-            "readings below LOD), OXTR rs53576 and rs2254298 genotypes, RMET and IRI item "
-            "responses.",
+            "24 IU intranasal oxytocin vs placebo, 200 adults (seed 20240501): salivary "
+            "oxytocin, cortisol, testosterone, estradiol and progesterone in duplicate wells on "
+            "plates with controls (some readings below LOD), OXTR rs53576 and rs2254298, RMET, "
+            "IRI and PSS-10 items; missing samples, skipped items and no-calls are logged.",
             "between",
             _SIMULATED,
             "MIT (as hormonestats)",
         ),
         DatasetInfo(
             "cycle_study",
-            "Naturally cycling women sampled repeatedly across the menstrual cycle: salivary "
-            "estradiol and progesterone, menses onsets and LH tests, a repeated social-cognition "
-            "outcome.",
+            "40 naturally cycling women over 2 cycles, 4 visits per cycle (seed 20240502): "
+            "salivary estradiol and progesterone in duplicate, an RMET total per visit, menses "
+            "onsets and LH tests (75% of women test).",
             "within",
             _SIMULATED,
             "MIT (as hormonestats)",
         ),
         DatasetInfo(
             "crossover_study",
-            "Within-subject crossover of 24 IU intranasal oxytocin and placebo in two periods "
-            "(AB/BA sequences).",
+            "Within-subject crossover of 24 IU intranasal oxytocin and placebo in two periods, "
+            "AB/BA sequences, 48 adults (seed 20240503): salivary oxytocin before and after "
+            "dosing, RMET total per period.",
             "crossover",
             _SIMULATED,
             "MIT (as hormonestats)",
         ),
         DatasetInfo(
             "couples_study",
-            "Couples (two partners per dyad) with hormones and relationship outcomes, for "
-            "actor-partner models.",
+            "60 couples, 120 people (seed 20240504): salivary oxytocin, testosterone and "
+            "cortisol, rs53576, IRI items; for actor-partner models.",
             "dyadic",
             _SIMULATED,
             "MIT (as hormonestats)",
         ),
         DatasetInfo(
             "tsst_study",
-            "Salivary cortisol around a psychosocial stressor (7 samples) with oxytocin or "
-            "placebo.",
+            "60 adults, oxytocin or placebo before a psychosocial stressor (seed 20240505): "
+            "salivary cortisol at -30, -1, 30, 40, 50, 60, 70 min in duplicate, with wake and "
+            "clock times.",
             "between",
             _SIMULATED,
             "MIT (as hormonestats)",
@@ -126,8 +128,17 @@ def read_dataset(name: str):
     >>> study = hs.read_dataset("biopsykit_cortisol")
     >>> study.tables["samples"].shape
     (182, 8)
+    >>> hs.read_dataset("example_study").truth["design"]
+    'between'
     """
+    import dataclasses
+    import json
+
     from ..study import read_study
 
     path = dataset_path(name)
-    return read_study(path / "contract.yaml", path)
+    study = read_study(path / "contract.yaml", path)
+    truth = path / "truth.json"
+    if truth.exists():  # simulated datasets carry the true parameter values
+        study = dataclasses.replace(study, truth=json.loads(truth.read_text(encoding="utf-8")))
+    return study
