@@ -7,6 +7,7 @@ cycle study (when present) and a small power table for the main hypothesis.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -79,7 +80,7 @@ def run_demo(*, out: Path = Path("results/demo"), console=None, progress: bool =
 
 def _within_person(console):
     from .datasets import read_dataset
-    from .models.mixed import mixed
+    from .models.mixed import MixedModelWarning, mixed
     from .processing import process_study
 
     study = read_dataset("cycle_study")
@@ -88,9 +89,13 @@ def _within_person(console):
               and table[c].notna().any()), None)
     if y is None or "log_estradiol" not in table.columns:
         raise FileNotFoundError("cycle study has no outcome and estradiol columns")
-    res = mixed(table, y=y, x="log_estradiol", subject="subject_id")
+    with warnings.catch_warnings():  # the result keeps them; they are printed below
+        warnings.simplefilter("ignore", MixedModelWarning)
+        res = mixed(table, y=y, x="log_estradiol", subject="subject_id")
     _show(console, f"Within-person (cycle study): {y} on estradiol, person-mean centred",
           res.table)
+    for note in res.warnings:
+        console.print(f"Model note: {note}", markup=False, soft_wrap=True)
     return res
 
 
