@@ -375,6 +375,12 @@ def process_study(
                     grp = code_genotypes(geno, snp=grouping.snp, coding="group", grouping=name)
                     codings[name] = [name]
                     table = table.merge(grp, on="subject_id", how="left")
+    if "cycles" in tables and "session" in table.columns:
+        cycle_cols, clog = _cycle_columns(tables)
+        if cycle_cols is not None:
+            logs.append(clog)
+            table = table.assign(session=table["session"].astype(str)).merge(
+                cycle_cols, on=["subject_id", "session"], how="left")
     if "treatments" in tables:
         arm = _arm(tables["treatments"])
         if arm is not None:
@@ -384,6 +390,40 @@ def process_study(
             table = table.merge(frame, on=keys, how="left")
     return ProcessedStudy(table=table, samples=processed, scores=scores, genotype_qc=qc,
                           log=combine_logs(logs), codings=codings)
+
+
+#: Cycle columns that go into the analysis table (see :func:`hormonestats.cycle_days`).
+CYCLE_COLUMNS = ("cycle_id", "forward_day", "backward_day", "cycle_length", "ovulation_source",
+                 "days_from_ovulation", "luteal_length", "cycle_time", "cycle_included",
+                 "cycle_phase")
+
+
+def _cycle_columns(tables) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """Cycle day, phase and continuous cycle time of every subject x session with a date.
+
+    The session's date is the first ``date`` of its samples (else of its responses); the
+    ``cycles`` table holds the menses onsets and LH tests. Cycles outside the inclusion limits
+    are flagged in the log by :func:`hormonestats.cycle_days`, not dropped.
+    """
+    from .cycle import cycle_days, cycle_phase
+
+    dated = [tables[t] for t in ("samples", "responses")
+             if t in tables and {"date", "session"} <= set(tables[t].columns)]
+    if not dated:
+        return None, empty_log()
+    source = dated[0]
+    if "sample_type" in source.columns:
+        source = source[source["sample_type"].astype(str) != "control"]
+    visits = (source[["subject_id", "session", "date"]].dropna()
+              .assign(date=lambda f: pd.to_datetime(f["date"], format="mixed"),
+                      session=lambda f: f["session"].astype(str))
+              .groupby(["subject_id", "session"], as_index=False)["date"].min())
+    events = tables["cycles"].assign(
+        date=lambda e: pd.to_datetime(e["date"], format="mixed"))
+    days, log = cycle_days(visits, events=events, table="analysis")
+    days = cycle_phase(days)
+    keep = ["subject_id", "session", *[c for c in CYCLE_COLUMNS if c in days.columns]]
+    return days[keep], log
 
 
 def _join_by_session(table: pd.DataFrame, other: pd.DataFrame, name: str) -> pd.DataFrame:

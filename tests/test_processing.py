@@ -152,3 +152,21 @@ def test_crossover_arm_is_joined_per_session():
     assert table.loc[("S01", "s1"), "oxytocin_arm"] == 1
     assert table.loc[("S01", "s2"), "oxytocin_arm"] == 0
     assert table.loc[("S02", "s2"), "oxytocin_arm"] == 1
+
+
+def test_cycle_study_gets_cycle_days_and_phases():
+    study = hs.read_dataset("cycle_study")
+    table = hs.process_study(study).table
+    assert {"forward_day", "cycle_phase", "cycle_time", "ovulation_source"} <= set(table.columns)
+    # forward day by hand: days since the last menses onset on or before the visit, onset = 1
+    samples = study["samples"]
+    onsets = study["cycles"].query("event == 'menses_onset'").assign(
+        date=lambda e: pd.to_datetime(e["date"]))
+    row = table.dropna(subset=["forward_day"]).iloc[5]
+    visit = pd.to_datetime(samples.loc[(samples["subject_id"] == row["subject_id"])
+                                       & (samples["session"].astype(str) == row["session"]),
+                                       "date"]).min()
+    own = onsets.loc[(onsets["subject_id"] == row["subject_id"]) & (onsets["date"] <= visit),
+                     "date"].max()
+    assert row["forward_day"] == (visit - own).days + 1
+    assert table["cycle_time"].dropna().between(-1, 1).all()
