@@ -189,7 +189,7 @@ def process_samples(
 
     table, wide_log = _wide(agg)
     logs.append(wide_log)
-    analytes = [str(a) for a in pd.unique(canon["analyte"].dropna())]
+    analytes = [str(a) for a in pd.unique(_variable(canon.dropna(subset=["analyte"])))]
     for a in analytes:  # an analyte with no analysable sample still gets its (empty) column
         if a not in table.columns:
             table[a] = np.nan
@@ -240,6 +240,18 @@ def _inter_cv(samples: pd.DataFrame, control: pd.Series) -> pd.DataFrame:
     return inter_assay_cv(canon, value="value_canonical")
 
 
+def _variable(frame: pd.DataFrame) -> pd.Series:
+    """Analysis-table column of each reading: the analyte, or ``<analyte>_<matrix>`` when the
+    study measures that analyte in more than one matrix (salivary and serum testosterone must
+    not share a column)."""
+    analyte = frame["analyte"].astype(str)
+    if "matrix" not in frame.columns:
+        return analyte
+    matrix = frame["matrix"].astype(str)
+    n_matrices = matrix.groupby(analyte).transform("nunique")
+    return analyte.where(n_matrices <= 1, analyte + "_" + matrix)
+
+
 def _wide(agg: pd.DataFrame):
     """Pivot sample means to one row per subject x session.
 
@@ -251,21 +263,21 @@ def _wide(agg: pd.DataFrame):
 
     idx = [k for k in ("subject_id", "session") if k in agg.columns]
     logs = [empty_log()]
-    work = agg.copy()
+    work = agg.assign(variable=_variable(agg))
     if "session" in idx:
         work["session"] = work["session"].astype(str).where(work["session"].notna(), "")
     order = [c for c in ("sample_number", "sample_time") if c in work.columns]
     if order:
-        work = work.sort_values(idx + ["analyte"] + order, kind="stable")
-    first = work.groupby(idx + ["analyte"], sort=True, dropna=False)["value"].first()
-    table = first.unstack("analyte").reset_index()
+        work = work.sort_values(idx + ["variable"] + order, kind="stable")
+    first = work.groupby(idx + ["variable"], sort=True, dropna=False)["value"].first()
+    table = first.unstack("variable").reset_index()
     table.columns.name = None
-    counts = work.groupby(idx + ["analyte"], dropna=False).size()
+    counts = work.groupby(idx + ["variable"], dropna=False).size()
     multi = counts[counts > 1]
     if "sample_time" in work.columns and "cortisol" in set(
-        multi.index.get_level_values("analyte")
+        multi.index.get_level_values("variable")
     ):
-        series = work.loc[work["analyte"] == "cortisol"]
+        series = work.loc[work["variable"] == "cortisol"]
         by = [k for k in idx if k != "subject_id"]
         n_sched = int(series.groupby(idx, dropna=False).size().max())
         feats, flog = cortisol_features(series, y="value", time="sample_time",
@@ -375,6 +387,8 @@ def process_study(
                     grp = code_genotypes(geno, snp=grouping.snp, coding="group", grouping=name)
                     codings[name] = [name]
                     table = table.merge(grp, on="subject_id", how="left")
+    table, alog = _androgens(table)
+    logs.append(alog)
     if "cycles" in tables and "session" in table.columns:
         cycle_cols, clog = _cycle_columns(tables)
         if cycle_cols is not None:
@@ -390,6 +404,39 @@ def process_study(
             table = table.merge(frame, on=keys, how="left")
     return ProcessedStudy(table=table, samples=processed, scores=scores, genotype_qc=qc,
                           log=combine_logs(logs), codings=codings)
+
+
+def _androgens(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Free and bioavailable testosterone and the free androgen index from serum/plasma.
+
+    Needs total testosterone and SHBG of the same blood sample (columns ``testosterone`` and
+    ``shbg``, or ``testosterone_serum``/``testosterone_plasma`` when testosterone was also
+    measured in saliva); albumin from an ``albumin`` column when measured, else 43 g/L
+    (Vermeulen et al. 1999). Canonical units: nmol/L, albumin g/L.
+    """
+    from .androgens import bioavailable_testosterone, free_androgen_index, free_testosterone
+
+    if "shbg" not in table.columns:
+        return table, empty_log()
+    t_col = next((c for c in ("testosterone_serum", "testosterone_plasma", "testosterone")
+                  if c in table.columns), None)
+    if t_col is None:
+        return table, empty_log()
+    albumin = table["albumin"] if "albumin" in table.columns else 43.0
+    if isinstance(albumin, pd.Series):
+        albumin = albumin.fillna(43.0)
+    total, shbg = table[t_col], table["shbg"]
+    out = table.assign(
+        free_testosterone=free_testosterone(total, shbg, albumin=albumin),
+        bioavailable_testosterone=bioavailable_testosterone(total, shbg, albumin=albumin),
+        free_androgen_index=free_androgen_index(total, shbg),
+    )
+    log = empty_log()
+    if "albumin" in table.columns:
+        log = log_rows("process_study", "analysis", table, table["albumin"].isna()
+                       & total.notna() & shbg.notna(), "altered",
+                       "albumin not measured: free testosterone with 43 g/L (Vermeulen 1999)")
+    return out, log
 
 
 #: Cycle columns that go into the analysis table (see :func:`hormonestats.cycle_days`).

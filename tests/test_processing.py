@@ -170,3 +170,20 @@ def test_cycle_study_gets_cycle_days_and_phases():
                      "date"].max()
     assert row["forward_day"] == (visit - own).days + 1
     assert table["cycle_time"].dropna().between(-1, 1).all()
+
+
+def test_free_testosterone_from_serum_total_t_and_shbg():
+    """Vermeulen et al. (1999) worked case: TT 10 nmol/L, SHBG 40 nmol/L -> FT 0.17388 nmol/L."""
+    contract = {"name": "androgens", "tables": {"subjects": None, "samples": None},
+                "analytes": {"testosterone": {"unit": "nmol/L", "matrix": "serum"},
+                             "shbg": {"unit": "nmol/L", "matrix": "serum"}}}
+    subjects = pd.DataFrame({"subject_id": ["M1", "M2"], "sex": "male"})
+    samples = pd.DataFrame({"subject_id": ["M1", "M1", "M2", "M2"],
+                            "analyte": ["testosterone", "shbg"] * 2, "matrix": "serum",
+                            "value": [10.0, 40.0, 20.0, 30.0], "unit": "nmol/L"})
+    study = Study(hs.load_contract(contract), {"subjects": subjects, "samples": samples})
+    assert hs.validate(study).ok
+    table = hs.process_study(study).table.set_index("subject_id")
+    assert table.loc["M1", "free_testosterone"] == pytest.approx(0.17388, abs=5e-5)
+    assert table.loc["M1", "free_androgen_index"] == pytest.approx(25.0)
+    assert table.loc["M2", "free_androgen_index"] == pytest.approx(100 * 20 / 30)
