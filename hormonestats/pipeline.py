@@ -161,6 +161,7 @@ def run_analysis(
     methods = methods_text(
         samples_summary=processed.samples.samples if processed.samples is not None else None,
         lod_table=qc.get("lod_summary"),
+        lod_policy=processed.samples.settings["lod_policy"] if processed.samples else None,
         cv_table=qc.get("intra_assay_cv"),
         inter_cv_table=qc.get("inter_assay_cv"),
         log=processed.log,
@@ -178,7 +179,11 @@ def run_analysis(
                     "process_options": process_options},
         seed=seed,
     )
-    tables = {"hypotheses": family.table, "analysis_table": table, **qc}
+    from .report import table1
+
+    groups = [g for g in ("arm", "group", "sequence", "role") if g in study["subjects"].columns]
+    tables = {"table1": table1(study["subjects"], group=groups[0] if groups else None),
+              "hypotheses": family.table, "analysis_table": table, **qc}
     for name, res in family.results.items():
         if res is not None and hasattr(res, "table"):
             tables[f"model_{name}"] = res.table

@@ -177,7 +177,18 @@ def _sentence_samples(samples: pd.DataFrame) -> str:
     return text
 
 
-def _sentence_lod(lod: pd.DataFrame) -> str:
+#: How each LOD policy (``hs.apply_lod``) is described in the methods text.
+LOD_POLICY_TEXT = {
+    "flag": "raw readings were kept with a below-LOD flag and left out of the sample means",
+    "lod/2": "readings below the LOD were replaced by LOD/2 in a derived column "
+             "(Hornung & Reed, 1990)",
+    "lod/sqrt2": "readings below the LOD were replaced by LOD/sqrt(2) in a derived column "
+                 "(Hornung & Reed, 1990)",
+    "censored": "readings below the LOD were treated as left-censored at the LOD",
+}
+
+
+def _sentence_lod(lod: pd.DataFrame, policy: str | None = None) -> str:
     needed = ["analyte", "pct_below_lod"]
     if any(c not in lod.columns for c in needed):
         raise DataError("lod_table needs columns analyte and pct_below_lod (see hs.lod_summary)")
@@ -187,13 +198,16 @@ def _sentence_lod(lod: pd.DataFrame) -> str:
         if "matrix" in r and pd.notna(r["matrix"]):
             detail.append(str(r["matrix"]))
         if "n_below_lod" in r and "n" in r and pd.notna(r["n"]):
-            detail.append(f"{int(r['n_below_lod'])} of {int(r['n'])} samples")
+            detail.append(f"{int(r['n_below_lod'])} of {int(r['n'])} readings")
         extra = f" ({'; '.join(detail)})" if detail else ""
         parts.append(f"{format_number(r['pct_below_lod'], 1)}% for {r['analyte']}{extra}")
-    return (
-        f"Readings below the limit of detection (LOD) made up {_join(parts)}; raw readings "
-        "were kept with a below-LOD flag."
-    )
+    if policy is None:
+        handling = "raw readings were kept with a below-LOD flag"
+    else:
+        if policy not in LOD_POLICY_TEXT:
+            raise DataError(f"lod_policy {policy!r} unknown; allowed: {', '.join(LOD_POLICY_TEXT)}")
+        handling = LOD_POLICY_TEXT[policy]
+    return f"Readings below the limit of detection (LOD) made up {_join(parts)}; {handling}."
 
 
 def _sentence_cv(cv: pd.DataFrame, cv_col: str | None, kind: str) -> str:
@@ -415,6 +429,7 @@ def methods_text(
     *,
     samples_summary: pd.DataFrame | None = None,
     lod_table: pd.DataFrame | None = None,
+    lod_policy: str | None = None,
     cv_table: pd.DataFrame | None = None,
     inter_cv_table: pd.DataFrame | None = None,
     log: pd.DataFrame | None = None,
@@ -431,6 +446,9 @@ def methods_text(
     samples_summary : DataFrame, optional
         Processed samples (``subject_id, analyte, matrix, [method], plate_id, value``) or a
         summary with an ``n`` column per analyte/matrix.
+    lod_policy : str, optional
+        The LOD policy used (``hs.apply_lod``), so the text says how readings below the LOD
+        were handled; without it the text says only that they were flagged.
     lod_table : DataFrame, optional
         From ``hs.lod_summary``: ``analyte, matrix, n, n_below_lod, pct_below_lod``.
     cv_table, inter_cv_table : DataFrame, optional
@@ -467,7 +485,7 @@ def methods_text(
     if inter_cv_table is not None:
         sentences.append(_sentence_cv(inter_cv_table, cv, "inter"))
     if lod_table is not None:
-        sentences.append(_sentence_lod(lod_table))
+        sentences.append(_sentence_lod(lod_table, lod_policy))
     if genotype_qc is not None:
         sentences.append(_sentence_genotypes(genotype_qc))
     if reliability is not None:

@@ -389,8 +389,8 @@ def test_methods_text_only_what_is_given():
     lod = pd.DataFrame({"analyte": ["cortisol", "testosterone"], "matrix": ["saliva", "saliva"],
                         "n": [120, 118], "n_below_lod": [3, 0], "pct_below_lod": [2.5, 0.0]})  # fmt: skip
     text = methods_text(lod_table=lod)
-    assert "2.5% for cortisol (saliva; 3 of 120 samples)" in text
-    assert "0.0% for testosterone (saliva; 0 of 118 samples)" in text
+    assert "2.5% for cortisol (saliva; 3 of 120 readings)" in text
+    assert "0.0% for testosterone (saliva; 0 of 118 readings)" in text
     assert "CV" not in text and "Hardy" not in text
 
 
@@ -555,7 +555,7 @@ def test_methods_text_on_real_assay_summaries():
     text = methods_text(lod_table=lod, cv_table=cv)
     r = lod.iloc[0]
     assert (
-        f"{r['pct_below_lod']:.1f}% for cortisol (saliva; {r['n_below_lod']} of {r['n']} samples)"
+        f"{r['pct_below_lod']:.1f}% for cortisol (saliva; {r['n_below_lod']} of {r['n']} readings)"
         in text
     )
     assert f"{cv['intra_cv'].mean():.1f}% for cortisol (range {cv['intra_cv'].min():.1f}–" in text
@@ -595,3 +595,12 @@ def test_write_report_accounting_per_table(tmp_path):
     assert acc_p["n"].tolist() == [3, 2, 1]
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "cycle longer than 35 days" in page and "(subjects table)" in page
+
+
+def test_methods_text_states_the_lod_policy():
+    lod = pd.DataFrame({"analyte": ["oxytocin"], "matrix": ["saliva"], "n": [40],
+                        "n_below_lod": [4], "pct_below_lod": [10.0]})
+    text = hs.report.methods_text(lod_table=lod, lod_policy="lod/sqrt2")
+    assert "replaced by LOD/sqrt(2)" in text and "4 of 40 readings" in text
+    with pytest.raises(hs.DataError, match="lod_policy"):
+        hs.report.methods_text(lod_table=lod, lod_policy="half")
