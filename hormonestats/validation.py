@@ -81,6 +81,9 @@ class ValidationReport:
             head = (f"Study {self.study_name!r}: {len(self.failures)} problem(s) in "
                     f"{self.failures['table'].nunique()} table(s) ({sizes} rows).")
         lines = [head]
+        if not self.ok:
+            lines.append("Rows are counted from 0 in each table (in a csv file, row r is on "
+                         "line r + 2, after the header).")
         for table, part in self.failures.groupby("table", sort=False):
             lines.append(f"\n[{table}]")
             for (column, check), grp in part.groupby(["column", "check"], sort=False,

@@ -79,3 +79,20 @@ def test_qc_prints_genotype_and_assay_quality(capsys):
     assert code == 0
     assert "Genotype QC" in out and "rs53576" in out and "hwe_p" in out
     assert "Readings below the limit of detection" in out and "Reliability" in out and "iri_ec" in out
+
+
+def test_validate_names_every_bad_fixture_and_exits_2(tmp_path, capsys):
+    """Every bad-input fixture of the validation tests, written to files, through the CLI."""
+    from test_validation import CASES
+
+    for i, case in enumerate(CASES):
+        edit, table, column, check = case.values
+        tables, row = edit(mini_tables())
+        folder = tmp_path / f"case{i}"
+        contract = write_study(folder, tables)
+        code = main(["validate", str(contract), str(folder)])
+        out = capsys.readouterr().out
+        assert code == 2, case.id
+        assert f"[{table}]" in out and check in out, (case.id, out)
+        if row is not None:
+            assert f"{table} row {row}" in out, (case.id, out)
