@@ -91,16 +91,57 @@ def run_analysis(
     dict with the validation report, the processed study, the hypothesis family result, the
     QC tables and the path of the written folder.
     """
+    mapping = dict(DEFAULT_MAPPING if mapping is None else mapping)
+    process_options = dict(process_options or {})
+    results: dict = {}
+    with _Steps(console, total=6) as say:
+        return _run(study, out=out, hypotheses=hypotheses, mapping=mapping,
+                    covariates=covariates, seed=seed, n_boot=n_boot, title=title,
+                    process_options=process_options, say=say, results=results)
+
+
+class _Steps:
+    """Progress display of the six steps (rich): a bar in a terminal, step lines in a log."""
+
+    def __init__(self, console, total: int):
+        self.console = console
+        self.total = total
+        self.progress = None
+
+    def __enter__(self):
+        if self.console is None:
+            return lambda *a, **k: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), console=self.console, transient=True)
+        self.progress.start()
+        self.task = self.progress.add_task("analysis", total=self.total)
+        self.done = 0
+
+        def say(message: str, **kwargs) -> None:
+            if self.done:
+                self.progress.advance(self.task)
+            self.done += 1
+            self.progress.update(self.task, description=message)
+            self.console.print(message, **kwargs)
+
+        return say
+
+    def __exit__(self, *exc):
+        if self.progress is not None:
+            self.progress.update(self.task, completed=self.total)
+            self.progress.stop()
+        return False
+
+
+def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, process_options,
+         say, results) -> dict:
     from . import plots
     from .hypothesis_registry import test_hypotheses
     from .processing import process_study
     from .report import manifest, methods_text, package_versions, write_report
     from .validation import validate
-
-    mapping = dict(DEFAULT_MAPPING if mapping is None else mapping)
-    process_options = dict(process_options or {})
-    say = console.print if console is not None else (lambda *a, **k: None)
-    results: dict = {}
 
     say("[bold]1/6[/] validating the study against its contract", markup=True)
     report = validate(study)
