@@ -291,3 +291,12 @@ def test_mixed_two_stage_agrees_with_mixedlm():
         progress=False,
     )
     assert abs(sim["power"].iloc[0] - mlm.mean()) <= 4 * np.sqrt(0.25 / sims)
+
+
+def test_power_models_agree_with_the_registry():
+    """Family and predicted sign of each power model are the registry's (one source of truth)."""
+    from hormonestats.hypothesis_registry import hypotheses
+
+    for name, hyp in hypotheses.items():
+        family, _, _, sign, _ = HYPOTHESES[name]
+        assert (family, sign) == (hyp.family, hyp.predicted_sign), name
