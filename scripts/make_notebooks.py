@@ -62,19 +62,17 @@ NOTEBOOKS = {
         ("md", "# 3. Repeated and dyadic designs\n\nWithin-person hormone effects across "
                "the menstrual cycle (person-mean centring, mixed models), a crossover trial of "
                "intranasal oxytocin, and couples (actor-partner interdependence)."),
-        ("code", "import pandas as pd\n\nimport hormonestats as hs\n\n"
-                 "cyc = hs.read_dataset('cycle_study')\ntable = hs.process_study(cyc).table\n"
-                 "table.head()"),
-        ("md", "## Cycle days and phases from menses onsets and LH tests"),
-        ("code", "visits = cyc['responses'][['subject_id', 'session', 'date']].drop_duplicates()\n"
-                 "visits = visits.assign(date=pd.to_datetime(visits['date']),\n"
-                 "                       session=visits['session'].astype(str))\n"
-                 "events = cyc['cycles'].assign(date=lambda e: pd.to_datetime(e['date']))\n"
-                 "days, cycle_log = hs.cycle_days(visits, events=events)\n"
-                 "days = hs.cycle_phase(days)\n"
-                 "cycle_log['reason'].value_counts().head()"),
-        ("code", "table = table.merge(days, on=['subject_id', 'session'], how='left')\n"
-                 "within = hs.mixed(table, y='rmet_total', x='log_estradiol', "
+        ("code", "import hormonestats as hs\n\n"
+                 "cyc = hs.read_dataset('cycle_study')\nprocessed = hs.process_study(cyc)\n"
+                 "table = processed.table\n"
+                 "processed.log.groupby(['step', 'action']).size()"),
+        ("md", "## Cycle days and phases from menses onsets and LH tests\n\n"
+               "`process_study` adds forward and backward cycle days, ovulation (LH+1 or "
+               "estimated, and which), phase and a continuous cycle time in [-1, 1] from the "
+               "study's `cycles` table; cycles outside 21-35 days are flagged in the log."),
+        ("code", "table[['subject_id', 'session', 'forward_day', 'ovulation_source', "
+                 "'cycle_phase', 'cycle_time']].head()"),
+        ("code", "within = hs.mixed(table, y='rmet_total', x='log_estradiol', "
                  "subject='subject_id')\nwithin"),
         ("code", "phases = hs.cycle_models(table, y='rmet_total',\n"
                  "                         hormones=('log_estradiol', 'log_progesterone'),\n"
