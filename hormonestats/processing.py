@@ -350,13 +350,12 @@ def process_study(
     tables = study.tables
     logs = []
     subjects = tables["subjects"].copy()
-    table = subjects
+    per_session = None  # hormones, scores: one row per subject x session, outer-joined
     processed = None
     if "samples" in tables:
         processed = process_samples(study, **sample_options)
         logs.append(processed.log)
-        on = ["subject_id"]
-        table = processed.table.merge(subjects, on=on, how="left")
+        per_session = processed.table
         missing = ~subjects["subject_id"].isin(processed.table["subject_id"])
         logs.append(log_rows("process_study", "subjects", subjects, missing, "flagged",
                              "no analysable hormone sample"))
@@ -369,7 +368,12 @@ def process_study(
         scores, slog = score_responses(tables["responses"], instruments,
                                        keys=_instrument_keys(study), **opts)
         logs.append(slog)
-        table = _join_by_session(table, scores, "responses")
+        per_session = scores if per_session is None else \
+            _join_by_session(per_session, scores, "responses")
+    # every subject of the roster stays in the table (with missing values where it has no
+    # data), so that models, not merges, decide and report who is analysed
+    table = subjects if per_session is None else \
+        subjects.merge(per_session, on="subject_id", how="left")
     qc = None
     codings = {}
     if "genotypes" in tables and study.contract.snps:
@@ -474,7 +478,7 @@ def _cycle_columns(tables) -> tuple[pd.DataFrame | None, pd.DataFrame]:
 
 
 def _join_by_session(table: pd.DataFrame, other: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Join per-session data on subject and session when their session labels match.
+    """Outer-join per-session data on subject and session when their session labels match.
 
     In a between-subject design the hormones may be sampled at one visit ("baseline") and the
     tasks done at another ("test"); with one row per subject on each side and no shared session
@@ -488,12 +492,12 @@ def _join_by_session(table: pd.DataFrame, other: pd.DataFrame, name: str) -> pd.
         single = (not left["subject_id"].duplicated().any()
                   and not right["subject_id"].duplicated().any())
         if shared or not single:
-            return left.merge(right, on=["subject_id", "session"], how="left")
+            return left.merge(right, on=["subject_id", "session"], how="outer", sort=False)
         right = right.rename(columns={"session": f"{name}_session"})
-        return left.merge(right, on="subject_id", how="left")
+        return left.merge(right, on="subject_id", how="outer", sort=False)
     other = other.drop(columns=["session"], errors="ignore") if "session" not in table.columns \
         else other
-    return table.merge(other, on="subject_id", how="left")
+    return table.merge(other, on="subject_id", how="outer", sort=False)
 
 
 def _arm(treatments: pd.DataFrame) -> tuple[pd.DataFrame, list[str]] | None:

@@ -187,3 +187,17 @@ def test_free_testosterone_from_serum_total_t_and_shbg():
     assert table.loc["M1", "free_testosterone"] == pytest.approx(0.17388, abs=5e-5)
     assert table.loc["M1", "free_androgen_index"] == pytest.approx(25.0)
     assert table.loc["M2", "free_androgen_index"] == pytest.approx(100 * 20 / 30)
+
+
+def test_subjects_without_samples_keep_their_scores():
+    """No row of the roster disappears in a merge: a subject with no hormone sample keeps its
+    questionnaire scores and genotypes (hormones missing), and is flagged in the log."""
+    tables = mini_tables()
+    tables["samples"] = tables["samples"][tables["samples"]["subject_id"] != "S04"]
+    out = hs.process_study(_mini(tables))
+    table = out.table.set_index("subject_id")
+    assert len(table) == 4
+    assert np.isnan(table.loc["S04", "cortisol"])
+    assert not np.isnan(table.loc["S04", "iri_ec"])
+    flagged = out.log[(out.log["table"] == "subjects") & (out.log["subject_id"] == "S04")]
+    assert flagged["reason"].str.contains("no analysable hormone sample").any()
