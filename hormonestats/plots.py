@@ -181,6 +181,12 @@ def interaction(result, *, ax=None, n_points: int = 50):
     -------
     matplotlib Axes
     """
+    if not hasattr(result, "predictions"):
+        raise DataError(
+            f"interaction: a {type(result).__name__} has no predicted lines (.predictions); "
+            "plot hs.moderation or hs.gxe results here, and the slopes of a mixed model with "
+            "hs.plots.simple_slopes or hs.plots.johnson_neyman"
+        )
     pred = result.predictions(n_points=n_points)
     _require(pred, ["x_value", "m_label", "estimate", "conf_low", "conf_high"], "interaction")
     ax = _axes(ax)

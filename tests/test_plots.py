@@ -424,3 +424,27 @@ def test_set_theme_applies_globally():
         assert matplotlib.rcParams["axes.spines.top"] is False
     finally:
         matplotlib.rcParams.update(saved)
+
+
+def test_mixed_model_slopes_and_regions_plot():
+    """Cross-level interaction of hs.mixed: simple slopes and Johnson–Neyman plots work; the
+    interaction plot says plainly that it needs predicted lines."""
+    import warnings
+
+    rng = np.random.default_rng(1)
+    n, k = 40, 8
+    sid = np.repeat(np.arange(n), k)
+    m = rng.normal(size=n)[sid]
+    x = rng.normal(size=n * k)
+    y = 0.3 * x + 0.4 * x * m + rng.normal(size=n)[sid] + rng.normal(size=n * k)
+    data = pd.DataFrame({"id": sid, "x": x, "m": m, "y": y})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = hs.mixed(data, y="y", x="x", subject="id", m="m")
+    ax = hs.plots.simple_slopes(res)
+    assert len(ax.get_yticklabels()) >= 3 or len(ax.get_xticklabels()) >= 3
+    ax2 = hs.plots.johnson_neyman(res)
+    assert ax2.lines
+    with pytest.raises(hs.DataError, match="no predicted lines"):
+        hs.plots.interaction(res)
+    plt.close("all")

@@ -623,15 +623,17 @@ class MixedResult:
 
         ``at`` holds moderator values on its original scale (default: mean - 1 SD, mean,
         mean + 1 SD of the person-level values). Each slope gets its own Satterthwaite df.
-        Returns ``m_value, estimate, std_error, statistic, df, p_value, conf_low, conf_high``.
+        Returns ``m_label, m_value, estimate, std_error, statistic, df, p_value, conf_low,
+        conf_high`` (labels "-1 SD", "mean", "+1 SD" by default, as for ``hs.moderation``).
         """
         self._check_m()
         lmm = self._lmm
-        values = (
-            [self._m_mean - self._m_sd, self._m_mean, self._m_mean + self._m_sd]
-            if at is None
-            else list(np.atleast_1d(np.asarray(at, float)))
-        )
+        if at is None:
+            values = [self._m_mean - self._m_sd, self._m_mean, self._m_mean + self._m_sd]
+            labels = ["-1 SD", "mean", "+1 SD"]
+        else:
+            values = list(np.atleast_1d(np.asarray(at, float)))
+            labels = [f"{v:g}" for v in values]
         xt, xmt = self._x_term, f"{self._x_term}:{self.m}"
         i, j = lmm.names.index(xt), lmm.names.index(xmt)
         parts = []
@@ -649,7 +651,9 @@ class MixedResult:
                 conf_level=self.conf_level,
             )
             parts.append(part.assign(m_value=v))
-        return pd.concat(parts, ignore_index=True)
+        out = pd.concat(parts, ignore_index=True)
+        out.insert(0, "m_label", labels)
+        return out
 
     def johnson_neyman(self, conf_level: float | None = None) -> JohnsonNeyman:
         """Johnson–Neyman region for the within-person slope across ``m`` (original scale).
