@@ -106,6 +106,7 @@ _API: dict[str, str] = {
     "hypotheses": "hypothesis_registry",
     "HYPOTHESES": "hypothesis_registry",
     "test_hypotheses": "hypothesis_registry",
+    "sensitivity": "sensitivity_analysis",
     # simulation and power
     "simulate_study": "simulate",
     "power": "power_analysis",

@@ -221,10 +221,18 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         seed=seed,
     )
     from .report import table1
+    from .sensitivity_analysis import sensitivity
+
+    # the same family under the other LOD policies and with winsorising (Pollet & van der
+    # Meij 2017): a finding that flips with a processing choice is reported as such
+    results["sensitivity"] = sensitivity(
+        study, mapping={k: v for k, v in mapping.items() if v in table.columns},
+        hypotheses=hypotheses, covariates=covariates, seed=seed, n_boot=min(n_boot, 2000))
 
     groups = [g for g in ("arm", "group", "sequence", "role") if g in study["subjects"].columns]
     tables = {"table1": table1(study["subjects"], group=groups[0] if groups else None),
-              "hypotheses": family.table, "analysis_table": table, **qc}
+              "hypotheses": family.table, "sensitivity": results["sensitivity"],
+              "analysis_table": table, **qc}
     for name, res in family.results.items():
         if res is not None and hasattr(res, "table"):
             tables[f"model_{name}"] = res.table

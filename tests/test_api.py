@@ -26,7 +26,7 @@ def test_functions_are_not_shadowed_by_submodules():
             continue
         importlib.import_module(info.name)
     for name in ("reliability", "power", "mixed", "mediation", "moderation", "validate",
-                 "simulate_study", "test_hypotheses", "cycle_models", "auc"):
+                 "simulate_study", "test_hypotheses", "cycle_models", "auc", "sensitivity"):
         assert callable(getattr(hs, name)) and not isinstance(getattr(hs, name),
                                                               type(importlib)), name
     assert isinstance(hs.hypotheses, Mapping)
@@ -41,3 +41,10 @@ def test_import_is_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_no_public_function_shares_its_module_name():
+    """Only the modules meant as namespaces (plots, report) share their public name."""
+    clashes = [name for name, module in hs._API.items()
+               if module.split(".")[-1] == name and name not in ("plots", "report")]
+    assert clashes == []
