@@ -14,8 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
+from ._yaml import read_yaml
 from .errors import ContractError
 
 __all__ = [
@@ -173,12 +172,7 @@ def load_contract(source) -> Contract:
         raw = dict(source)
     else:
         path = Path(source)
-        if not path.exists():
-            raise ContractError(f"contract file not found: {path}")
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as err:
-            raise ContractError(f"contract {path.name} is not valid YAML: {err}") from None
+        raw = read_yaml(path, what="contract")
         if not isinstance(raw, Mapping):
             raise ContractError(f"contract {path.name} must be a YAML mapping of keys")
     problems: list[str] = []

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ._yaml import read_yaml
 from .errors import ContractError, DataError, format_rows
 from .log import Derived, combine_logs, empty_log, log_rows
 
@@ -378,12 +379,7 @@ def load_instrument(path_or_mapping) -> Instrument:
     """
     if isinstance(path_or_mapping, (str, Path)):
         path = Path(path_or_mapping)
-        if not path.exists():
-            raise ContractError(f"instrument file {str(path)!r} does not exist")
-        try:
-            spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ContractError(f"instrument file {path.name!r} is not valid YAML: {exc}") from exc
+        spec = read_yaml(path, what="instrument file")
         where = f"instrument file {path.name!r}"
     else:
         spec = path_or_mapping

@@ -293,7 +293,7 @@ def test_load_instrument_collects_all_problems():
     msg = str(info.value)
     for part in ["snake_case", "repeated", "below", "reverse", "subscale", "scoring", "colour"]:
         assert part in msg
-    with pytest.raises(ContractError, match="does not exist"):
+    with pytest.raises(ContractError, match="not found"):
         load_instrument("no/such/file.yaml")
     with pytest.raises(ContractError, match="missing key"):
         load_instrument({"name": "x"})
