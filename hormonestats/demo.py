@@ -54,7 +54,14 @@ def run_demo(*, out: Path = Path("results/demo"), console=None, progress: bool =
     n_excl = int((processed.log["action"] == "excluded").sum())
     console.print(f"Exclusion log: {len(processed.log)} entries ({n_excl} exclusions); "
                   "every entry is in exclusion_log.csv of the results folder.", markup=False)
-    _show(console, "Genotype QC (exact HWE test, Wigginton et al. 2005)", qc["genotype_qc"])
+    _show(console, "Genotype QC (exact HWE test, Wigginton et al. 2005)", qc["genotype_qc"],
+          ["snp", "n", "n_called", "call_rate", "n_hom1", "n_het", "n_hom2", "minor_allele",
+           "maf", "hwe_p"])
+    if "genotype_qc_by_ancestry" in qc:
+        _show(console, "Genotype QC within ancestry groups (a pooled sample of several "
+              "ancestries departs from Hardy-Weinberg by mixture alone)",
+              qc["genotype_qc_by_ancestry"],
+              ["snp", "ancestry", "n", "call_rate", "maf", "hwe_p"])
     if "reliability" in qc:
         _show(console, "Reliability of the instruments", qc["reliability"],
               ["instrument", "n", "n_items", "alpha", "alpha_conf_low", "alpha_conf_high",

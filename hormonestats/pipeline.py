@@ -163,6 +163,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         qc["sample_accounting"] = processed.samples.accounting()
     if processed.genotype_qc is not None:
         qc["genotype_qc"] = processed.genotype_qc
+    if processed.genotype_qc_by_ancestry is not None:
+        qc["genotype_qc_by_ancestry"] = processed.genotype_qc_by_ancestry
     rel = reliability_table(study)
     if rel is not None:
         qc["reliability"] = rel

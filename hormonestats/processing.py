@@ -89,6 +89,9 @@ class ProcessedStudy:
     genotype_qc: pd.DataFrame | None
     log: pd.DataFrame
     codings: dict = field(default_factory=dict)
+    #: genotype QC within each ancestry group (subjects' ``ancestry``), where recorded: pooled
+    #: samples of several ancestries deviate from Hardy–Weinberg by mixture alone (Wahlund).
+    genotype_qc_by_ancestry: pd.DataFrame | None = None
 
 
 def _subject_rows(samples: pd.DataFrame):
@@ -375,12 +378,17 @@ def process_study(
     table = subjects if per_session is None else \
         subjects.merge(per_session, on="subject_id", how="left")
     qc = None
+    qc_groups = None
     codings = {}
     if "genotypes" in tables and study.contract.snps:
         strand = {r: s.strand for r, s in study.contract.snps.items()}
         geno, glog = normalize_genotypes(tables["genotypes"], strand=strand)
         logs.append(glog)
         qc = genotype_qc(geno, group=None)
+        if "ancestry" in subjects.columns and subjects["ancestry"].notna().any():
+            with_group = geno.merge(subjects[["subject_id", "ancestry"]], on="subject_id",
+                                    how="left")
+            qc_groups = genotype_qc(with_group, group="ancestry")
         snps = list(study.contract.snps)
         coded = code_genotypes(geno, snp=snps, coding=genotype_coding)
         codings[genotype_coding] = [c for c in coded.columns if c != "subject_id"]
@@ -407,7 +415,8 @@ def process_study(
                 table = table.assign(session=table["session"].astype(str))
             table = table.merge(frame, on=keys, how="left")
     return ProcessedStudy(table=table, samples=processed, scores=scores, genotype_qc=qc,
-                          log=combine_logs(logs), codings=codings)
+                          log=combine_logs(logs), codings=codings,
+                          genotype_qc_by_ancestry=qc_groups)
 
 
 def _androgens(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

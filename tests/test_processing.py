@@ -201,3 +201,13 @@ def test_subjects_without_samples_keep_their_scores():
     assert not np.isnan(table.loc["S04", "iri_ec"])
     flagged = out.log[(out.log["table"] == "subjects") & (out.log["subject_id"] == "S04")]
     assert flagged["reason"].str.contains("no analysable hormone sample").any()
+
+
+def test_genotype_qc_within_ancestry_groups():
+    study = hs.read_dataset("example_study")
+    out = hs.process_study(study)
+    groups = out.genotype_qc_by_ancestry
+    assert set(groups["ancestry"]) == set(study["subjects"]["ancestry"])
+    # per group, the genotype counts add up to the pooled counts
+    pooled = out.genotype_qc.set_index("snp")["n_called"]
+    assert (groups.groupby("snp")["n_called"].sum() == pooled).all()
