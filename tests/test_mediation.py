@@ -562,3 +562,21 @@ def test_result_shape_and_display():
     assert set(res.fits) == {"mediator:m1", "mediator:m2", "outcome", "total"}
     with pytest.raises(AttributeError):
         res.n = 5  # frozen
+
+
+def test_categorical_covariate_equals_its_dummy():
+    """A text covariate enters as treatment-coded dummies: the same fit as a 0/1 column."""
+    rng = np.random.default_rng(5)
+    n = 150
+    sex = rng.choice(["female", "male"], size=n)
+    x = rng.normal(size=n)
+    m = 0.5 * x + 0.3 * (sex == "male") + rng.normal(size=n)
+    y = 0.4 * m + 0.2 * x - 0.5 * (sex == "male") + rng.normal(size=n)
+    data = pd.DataFrame({"x": x, "m": m, "y": y, "sex": sex})
+    text = hs.mediation(data, x="x", mediator="m", y="y", covariates=["sex"], n_boot=200,
+                        seed=4)
+    coded = hs.mediation(data.assign(male=(data["sex"] == "male").astype(float)), x="x",
+                         mediator="m", y="y", covariates=["male"], n_boot=200, seed=4)
+    pd.testing.assert_series_equal(text.table["estimate"], coded.table["estimate"])
+    assert "sex[T.male]" in text.fits["outcome"].params.index
+    assert list(data.columns) == ["x", "m", "y", "sex"]  # the caller's frame is untouched

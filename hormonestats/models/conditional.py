@@ -41,6 +41,7 @@ from .mediation import (
     _design,
     _ols,
     _prepare,
+    categorical_covariates,
 )
 
 __all__ = ["ConditionalProcessResult", "moderated_mediation"]
@@ -213,7 +214,7 @@ def moderated_mediation(
     model : {7, 14, 58}
         PROCESS model number.
     covariates : list of str
-        Entered in every equation.
+        Entered in every equation; non-numeric ones as treatment-coded dummies.
     w_values : list of float, optional
         Moderator values for the conditional effects. Default as PROCESS: the two values of a
         dichotomous ``w``, otherwise mean - 1 SD, mean and mean + 1 SD of the analysed rows.
@@ -246,7 +247,7 @@ def moderated_mediation(
     True
     """
     mediators = _as_list(mediator, "mediator")
-    covs = _as_list(covariates, "covariates")
+    data, covs = categorical_covariates(data, _as_list(covariates, "covariates"))
     problems = _check_options(n_boot, ci, conf_level, cov_type)
     if model not in MODELS:
         problems.append(f"model must be one of {', '.join(map(str, MODELS))}, got {model!r}")

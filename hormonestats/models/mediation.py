@@ -55,6 +55,33 @@ def _as_list(value, name: str) -> list[str]:
     raise ModelError(f"{name} must be a column name or a list of column names, got {value!r}")
 
 
+def categorical_covariates(data: pd.DataFrame, covariates: list[str]):
+    """Treatment-coded dummies for non-numeric covariates (reference = first level, sorted).
+
+    Returns a new frame with the dummy columns added (named as in ``hs.moderation``, e.g.
+    ``sex[T.male]``; missing where the covariate is missing, so those rows are excluded and
+    logged) and the covariate list with each categorical name replaced by its dummies.
+    """
+    if not isinstance(data, pd.DataFrame):
+        return data, covariates
+    out_covs: list[str] = []
+    extra: dict[str, pd.Series] = {}
+    for c in covariates:
+        if c not in data.columns:
+            out_covs.append(c)
+            continue
+        col = data[c]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            out_covs.append(c)
+            continue
+        levels = sorted(col.dropna().astype(str).unique())
+        for level in levels[1:]:
+            name = f"{c}[T.{level}]"
+            extra[name] = (col.astype(str) == level).astype(float).where(col.notna())
+            out_covs.append(name)
+    return (data.assign(**extra) if extra else data), out_covs
+
+
 def _check_options(n_boot, ci, conf_level, cov_type) -> list[str]:
     problems = []
     if not isinstance(n_boot, (int, np.integer)) or isinstance(n_boot, bool) or n_boot < 1:
@@ -351,7 +378,7 @@ def mediation(
     mediator : str or list of str
         One mediator, or several parallel mediators.
     covariates : list of str
-        Entered in every equation.
+        Entered in every equation; non-numeric ones as treatment-coded dummies.
     n_boot : int
         Bootstrap resamples (>= 5,000 for publication).
     ci : {"percentile", "bc", "bca"}
@@ -390,7 +417,7 @@ def mediation(
     True
     """
     mediators = _as_list(mediator, "mediator")
-    covs = _as_list(covariates, "covariates")
+    data, covs = categorical_covariates(data, _as_list(covariates, "covariates"))
     problems = _check_options(n_boot, ci, conf_level, cov_type)
     if not mediators:
         problems.append("give at least one mediator")
