@@ -66,6 +66,17 @@ class ProcessedSamples:
     n_used_wells: int
     settings: dict = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return (f"ProcessedSamples({len(self.samples)} samples from {self.n_input_rows} wells; "
+                f"table {self.table.shape[0]} x {self.table.shape[1]}; "
+                f"{len(self.log)} log entries; settings {self.settings})")
+
+    def _repr_html_(self) -> str:
+        from .models._tidy import ResultDisplay
+
+        return ResultDisplay.html(repr(self), [("Row accounting (wells)", self.accounting()),
+                                               ("Below the LOD", self.lod_summary)])
+
     def accounting(self) -> pd.DataFrame:
         """Input rows = wells used + wells excluded, per step and reason."""
         excl = self.log[(self.log["table"] == _TABLE) & (self.log["action"] == "excluded")]
@@ -92,6 +103,19 @@ class ProcessedStudy:
     #: genotype QC within each ancestry group (subjects' ``ancestry``), where recorded: pooled
     #: samples of several ancestries deviate from Hardy–Weinberg by mixture alone (Wahlund).
     genotype_qc_by_ancestry: pd.DataFrame | None = None
+
+    def __repr__(self) -> str:
+        actions = self.log["action"].value_counts().to_dict() if len(self.log) else {}
+        return (f"ProcessedStudy(table {self.table.shape[0]} rows x {self.table.shape[1]} "
+                f"columns; log {dict(actions)})")
+
+    def _repr_html_(self) -> str:
+        from .models._tidy import ResultDisplay
+
+        log = (self.log.groupby(["step", "action"]).size().rename("n").reset_index()
+               if len(self.log) else self.log)
+        return ResultDisplay.html(repr(self), [("Analysis table (first rows)", self.table.head()),
+                                               ("Log by step", log)])
 
 
 def _subject_rows(samples: pd.DataFrame):

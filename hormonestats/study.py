@@ -49,6 +49,15 @@ class Study:
         sizes = ", ".join(f"{k}: {len(v)} rows" for k, v in self.tables.items())
         return f"Study({self.contract.name!r}; {sizes})"
 
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{len(v)}</td>"
+                       f"<td>{html.escape(', '.join(map(str, v.columns)))}</td></tr>"
+                       for k, v in self.tables.items())
+        return (f"<h4>Study {html.escape(self.contract.name)} ({self.contract.design})</h4>"
+                f"<table><tr><th>table</th><th>rows</th><th>columns</th></tr>{rows}</table>")
+
 
 def _find_file(data_dir: Path, table: str, file: str | None) -> Path | None:
     if file is not None:

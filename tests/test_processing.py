@@ -211,3 +211,11 @@ def test_genotype_qc_within_ancestry_groups():
     # per group, the genotype counts add up to the pooled counts
     pooled = out.genotype_qc.set_index("snp")["n_called"]
     assert (groups.groupby("snp")["n_called"].sum() == pooled).all()
+
+
+def test_processed_results_display_briefly():
+    out = hs.process_study(_mini())
+    assert repr(out).startswith("ProcessedStudy(table 4 rows")
+    assert "<table" in out._repr_html_() and "Log by step" in out._repr_html_()
+    assert "Row accounting" in out.samples._repr_html_()
+    assert "<td>samples</td>" in _mini()._repr_html_()
