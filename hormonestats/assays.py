@@ -35,6 +35,7 @@ __all__ = [
     "PlateEffect",
     "aggregate_replicates",
     "apply_lod",
+    "control_mask",
     "inter_assay_cv",
     "intra_assay_cv",
     "lod_summary",
@@ -430,7 +431,7 @@ _DEFAULT_KEYS = ("subject_id", "session", "sample_time", "matrix", "analyte")
 
 
 def _default_keys(samples: pd.DataFrame) -> list[str]:
-    subjects = samples.loc[~_control_mask(samples)]
+    subjects = samples.loc[~control_mask(samples)]
     if "sample_id" in samples.columns and subjects["sample_id"].notna().all():
         keys = ["sample_id"]
         if "analyte" in samples.columns:
@@ -439,7 +440,8 @@ def _default_keys(samples: pd.DataFrame) -> list[str]:
     return [k for k in _DEFAULT_KEYS if k in samples.columns]
 
 
-def _control_mask(samples: pd.DataFrame) -> pd.Series:
+def control_mask(samples: pd.DataFrame) -> pd.Series:
+    """True for plate-control rows (``sample_type == "control"``), False elsewhere."""
     if "sample_type" not in samples.columns:
         return pd.Series(False, index=samples.index)
     return samples["sample_type"].astype("str").str.strip().str.lower().eq("control")
@@ -448,7 +450,7 @@ def _control_mask(samples: pd.DataFrame) -> pd.Series:
 def _replicate_stats(samples, keys, value, step):
     """Per-sample statistics; returns (frame, group id per input row)."""
     values = _numeric_column(samples, value, step, "samples")
-    controls = _control_mask(samples)
+    controls = control_mask(samples)
     parts = []
     gid = pd.Series(-1, index=samples.index)
     offset = 0
@@ -608,7 +610,7 @@ def intra_assay_cv(
 
 def _control_plate_means(samples, by, control, plate, value, step):
     _require(samples, [value, control, plate, *by], step)
-    controls = _control_mask(samples)
+    controls = control_mask(samples)
     if not controls.any():
         raise DataError(
             f"samples: {step} needs control rows (column 'sample_type' == 'control', the "

@@ -41,12 +41,12 @@ def reliability_table(study) -> pd.DataFrame | None:
     consistency to estimate and are left out. None when nothing is left.
     """
     from .internal_consistency import reliability
-    from .processing import _instrument_keys
+    from .processing import instrument_keys
 
     if "responses" not in study.tables:
         return None
     responses = study["responses"]
-    keys = _instrument_keys(study)
+    keys = instrument_keys(study)
     parts = []
     for name in study.contract.instruments:
         inst = study.contract.instrument(name)

@@ -21,6 +21,7 @@ from .assays import (
     DEFAULT_MAX_CV,
     aggregate_replicates,
     apply_lod,
+    control_mask,
     inter_assay_cv,
     intra_assay_cv,
     lod_summary,
@@ -31,7 +32,8 @@ from .errors import DataError
 from .log import combine_logs, empty_log, log_rows
 from .units import to_canonical
 
-__all__ = ["ProcessedSamples", "ProcessedStudy", "process_samples", "process_study"]
+__all__ = ["ProcessedSamples", "ProcessedStudy", "instrument_keys", "process_samples",
+           "process_study"]
 
 _TABLE = "samples"
 
@@ -118,14 +120,6 @@ class ProcessedStudy:
                                                ("Log by step", log)])
 
 
-def _subject_rows(samples: pd.DataFrame):
-    if "sample_type" in samples.columns:
-        control = samples["sample_type"].astype(str) == "control"
-    else:
-        control = pd.Series(False, index=samples.index)
-    return control
-
-
 def process_samples(
     study,
     *,
@@ -174,7 +168,7 @@ def process_samples(
         raise DataError("samples: the table has no rows to process")
     n_input = len(samples)
     logs = []
-    control = _subject_rows(samples)
+    control = control_mask(samples)
     logs.append(log_rows("process_samples", _TABLE, samples, control, "excluded",
                          "plate control: used for assay quality only"))
     subj = samples.loc[~control]
@@ -319,7 +313,8 @@ def _wide(agg: pd.DataFrame):
     return table, combine_logs(logs)
 
 
-def _instrument_keys(study) -> dict:
+def instrument_keys(study) -> dict:
+    """Answer keys of a study's instruments: from the contract, inline or read from key files."""
     keys = {}
     contract = study.contract
     base = None
@@ -393,7 +388,7 @@ def process_study(
                       if s.endowment is not None]
         opts = {"endowment": endowments[0]} if endowments else {}
         scores, slog = score_responses(tables["responses"], instruments,
-                                       keys=_instrument_keys(study), **opts)
+                                       keys=instrument_keys(study), **opts)
         logs.append(slog)
         per_session = scores if per_session is None else \
             _join_by_session(per_session, scores, "responses")
@@ -496,8 +491,7 @@ def _cycle_columns(tables) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     if not dated:
         return None, empty_log()
     source = dated[0]
-    if "sample_type" in source.columns:
-        source = source[source["sample_type"].astype(str) != "control"]
+    source = source[~control_mask(source)]
     visits = (source[["subject_id", "session", "date"]].dropna()
               .assign(date=lambda f: pd.to_datetime(f["date"], format="mixed"),
                       session=lambda f: f["session"].astype(str))

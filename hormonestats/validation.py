@@ -197,6 +197,8 @@ def _duplicates(col: _Collector, table: str, frame: pd.DataFrame) -> None:
 
 # ------------------------------------------------------------------------ cross-table checks
 def _roster(col: _Collector, tables: dict) -> None:
+    from .assays import control_mask
+
     subjects = tables.get("subjects")
     if subjects is None or "subject_id" not in subjects.columns:
         return
@@ -206,8 +208,8 @@ def _roster(col: _Collector, tables: dict) -> None:
             continue
         ids = frame["subject_id"]
         mask = ids.notna() & ~ids.astype(str).isin(roster)
-        if table == "samples" and "sample_type" in frame.columns:
-            mask &= frame["sample_type"].astype(str) != "control"
+        if table == "samples":
+            mask &= ~control_mask(frame)
         if mask.any():
             rows = list(frame.index[mask])
             col.add(table, "subject_id", frame, rows, "unknown subject", ids[mask].tolist(),
@@ -217,7 +219,7 @@ def _roster(col: _Collector, tables: dict) -> None:
 
 def _samples(col: _Collector, frame: pd.DataFrame, contract) -> None:
     from .analytes import get_analyte
-    from .assays import parse_readings
+    from .assays import control_mask, parse_readings
     from .errors import ContractError
     from .units import normalize_unit, unit_allowed
 
@@ -226,8 +228,7 @@ def _samples(col: _Collector, frame: pd.DataFrame, contract) -> None:
     lod = pd.to_numeric(frame["lod"], errors="coerce") if "lod" in frame.columns else None
     parsed = parse_readings(frame["value"], lod=lod)
     value = parsed["value"]
-    controls = (frame["sample_type"].astype(str) == "control") if "sample_type" in frame.columns \
-        else pd.Series(False, index=frame.index)
+    controls = control_mask(frame)
 
     # unit valid for the analyte (registry) and as the contract declares
     for (analyte, unit), grp in frame.groupby(["analyte", "unit"], dropna=False, sort=False):
