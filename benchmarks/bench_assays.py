@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from hormonestats.assays import aggregate_replicates, apply_lod, lod_summary, parse_readings
-from hormonestats.units import to_canonical
+from hormonestats.derive.assays import aggregate_replicates, apply_lod, lod_summary, parse_readings
+from hormonestats.registry.units import to_canonical
 
 
 def simulate(n_samples: int, seed: int = 1) -> pd.DataFrame:

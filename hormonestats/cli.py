@@ -58,8 +58,8 @@ def validate(
     ] = None,
 ) -> None:
     """Check a study's tables against its contract; exit 0 if valid, 2 if not."""
-    from .study import read_study
-    from .validation import validate as run_validate
+    from .study.reading import read_study
+    from .study.validation import validate as run_validate
 
     try:
         study = read_study(contract, data_dir)
@@ -80,10 +80,10 @@ def qc(
     data_dir: Annotated[Path, typer.Argument(help="Folder holding the study's table files.")],
 ) -> None:
     """Assay, genotype and instrument quality: % below LOD, CVs, HWE/MAF/call rate, alpha/omega."""
+    from .derive.processing import process_study
     from .pipeline import reliability_table
-    from .processing import process_study
-    from .study import read_study
-    from .validation import validate as run_validate
+    from .study.reading import read_study
+    from .study.validation import validate as run_validate
 
     try:
         study = read_study(contract, data_dir)
@@ -156,9 +156,9 @@ def run(
     ] = None,
 ) -> None:
     """Run a canned analysis: validate, process, test, figures, report.html, manifest."""
-    from .hypothesis_registry import hypotheses
+    from .models.hypotheses import hypotheses
     from .pipeline import DEFAULT_MAPPING, run_analysis
-    from .study import read_study
+    from .study.reading import read_study
 
     if analysis != "full_study" and analysis not in hypotheses:
         _fail(f"unknown analysis {analysis!r}; choose full_study or one of: "
@@ -193,7 +193,7 @@ def power(
     n_jobs: Annotated[int, typer.Option(help="Parallel workers.")] = 1,
 ) -> None:
     """Simulation-based power over sample sizes; writes a table and a power curve."""
-    from .power_analysis import power as run_power
+    from .simulate.power import power as run_power
 
     try:
         table = run_power(hypothesis, n=n, n_sims=sims, seed=seed, n_jobs=n_jobs,
@@ -203,7 +203,7 @@ def power(
         return
     console.print(table.to_string(index=False), markup=False)
     if out is not None:
-        from . import plots
+        from .report import plots
         from .report import write_report
 
         ax = plots.power_curve(table)

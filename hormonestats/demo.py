@@ -89,8 +89,8 @@ def run_demo(*, out: Path = Path("results/demo"), console=None, progress: bool =
 
 def _within_person(console):
     from .datasets import read_dataset
+    from .derive.processing import process_study
     from .models.mixed import MixedModelWarning, mixed
-    from .processing import process_study
 
     study = read_dataset("cycle_study")
     table = process_study(study).table
@@ -109,7 +109,7 @@ def _within_person(console):
 
 
 def _power(console, n_sims: int):
-    from .power_analysis import power
+    from .simulate.power import power
 
     table = power("estradiol_oxytocin", n=[100, 200, 400, 800], n_sims=n_sims,
                   seed=DEMO_SEED, progress=False)

@@ -40,8 +40,8 @@ def reliability_table(study) -> pd.DataFrame | None:
     Instruments given only as task totals (no item rows) and the trust game have no internal
     consistency to estimate and are left out. None when nothing is left.
     """
-    from .internal_consistency import reliability
-    from .processing import instrument_keys
+    from .derive.processing import instrument_keys
+    from .derive.reliability import reliability
 
     if "responses" not in study.tables:
         return None
@@ -137,11 +137,11 @@ class _Steps:
 
 def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, process_options,
          say, results) -> dict:
-    from . import plots
-    from .hypothesis_registry import test_hypotheses
-    from .processing import process_study
+    from .derive.processing import process_study
+    from .models.hypotheses import test_hypotheses
+    from .report import plots
     from .report import manifest, methods_text, package_versions, write_report
-    from .validation import validate
+    from .study.validation import validate
 
     say("[bold]1/6[/] validating the study against its contract", markup=True)
     report = validate(study)
@@ -172,7 +172,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
 
     say("[bold]4/6[/] testing the hypotheses (FDR across the family)", markup=True)
     if hypotheses is None:
-        from .hypothesis_registry import hypotheses as registry
+        from .models.hypotheses import hypotheses as registry
 
         repeated = study.contract.design in REPEATED_DESIGNS
         hypotheses = [name for name, h in registry.items() if (h.family == "mixed") == repeated]
@@ -222,8 +222,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
                     "process_options": process_options},
         seed=seed,
     )
+    from .models.sensitivity import sensitivity
     from .report import table1
-    from .sensitivity_analysis import sensitivity
 
     # the same family under the other LOD policies and with winsorising (Pollet & van der
     # Meij 2017): a finding that flips with a processing choice is reported as such

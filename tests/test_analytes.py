@@ -13,8 +13,8 @@ import re
 import pandas as pd
 import pytest
 
-from hormonestats.analytes import ANALYTES, MATRICES, Analyte, get_analyte, list_analytes
 from hormonestats.errors import ContractError
+from hormonestats.registry.analytes import ANALYTES, MATRICES, Analyte, get_analyte, list_analytes
 
 EXPECTED = {
     "oxytocin",

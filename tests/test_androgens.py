@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import brentq
 
-from hormonestats.androgens import (
+from hormonestats.derive.androgens import (
     bioavailable_testosterone,
     free_androgen_index,
     free_testosterone,

@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from hormonestats.assays import (
+from hormonestats.derive.assays import (
     DEFAULT_MAX_CV,
     PlateEffect,
     aggregate_replicates,

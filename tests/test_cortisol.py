@@ -1,4 +1,4 @@
-"""Tests of hormonestats.cortisol.
+"""Tests of hormonestats.derive.cortisol.
 
 References used (none computed by hormonestats itself):
 * Pruessner et al. (2003), Psychoneuroendocrinology 28:916 -- published worked AUC cases.
@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from scipy import integrate, stats
 
-from hormonestats.cortisol import (
+from hormonestats.derive.cortisol import (
     auc,
     auc_values,
     awakening_response,

@@ -1,4 +1,4 @@
-"""Tests of hormonestats.cycle.
+"""Tests of hormonestats.derive.cycle.
 
 References: hand-built calendars whose day counts were worked out by hand from the conventions of
 Schmalenberger et al. (2021) (onset = forward day 1, day before next onset = backward day -1,
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hormonestats.cycle import (
+from hormonestats.derive.cycle import (
     CONTRACEPTION,
     CYCLE_EVENTS,
     PHASE_WINDOWS,

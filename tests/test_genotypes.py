@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 from snphwe import snphwe
 
-from hormonestats.errors import ContractError, DataError
-from hormonestats.genotypes import (
+from hormonestats.derive.genotypes import (
     GROUPINGS,
     code_genotypes,
     genotype_problems,
@@ -19,6 +18,7 @@ from hormonestats.genotypes import (
     hwe_exact,
     normalize_genotypes,
 )
+from hormonestats.errors import ContractError, DataError
 from hormonestats.log import LOG_COLUMNS
 
 

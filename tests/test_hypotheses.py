@@ -17,7 +17,7 @@ import pytest
 
 import hormonestats as hs
 from hormonestats.errors import ModelError
-from hormonestats.hypothesis_registry import RUNNERS, Hypothesis, bootstrap_p
+from hormonestats.models.hypotheses import RUNNERS, Hypothesis, bootstrap_p
 
 MAPPING = {
     "outcome": "rmet_total",
@@ -212,7 +212,7 @@ def test_registry_reads_the_same_through_package_and_module():
     import importlib
     from collections.abc import Mapping
 
-    mod = importlib.import_module("hormonestats.hypothesis_registry")
+    mod = importlib.import_module("hormonestats.models.hypotheses")
     for reg in (hs.hypotheses, mod.hypotheses, mod.HYPOTHESES, hs.HYPOTHESES):
         assert isinstance(reg, Mapping)
         assert reg["oxtr_genotype"] is mod.hypotheses["oxtr_genotype"]

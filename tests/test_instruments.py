@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from hormonestats.errors import ContractError, DataError
-from hormonestats.instruments import (
+from hormonestats.registry.instruments import (
     INSTRUMENTS,
     Instrument,
     get_instrument,

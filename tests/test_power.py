@@ -19,7 +19,7 @@ from statsmodels.stats.power import TTestIndPower
 
 import hormonestats as hs
 from hormonestats.errors import HormoneStatsError
-from hormonestats.power_analysis import HYPOTHESES
+from hormonestats.simulate.power import HYPOTHESES
 
 COLUMNS = [
     "hypothesis",
@@ -159,7 +159,7 @@ def test_registered_hypotheses_recover_truth(name):
 
 
 def test_every_registry_hypothesis_has_a_power_model():
-    from hormonestats.hypothesis_registry import hypotheses
+    from hormonestats.models.hypotheses import hypotheses
 
     assert set(hypotheses) <= set(HYPOTHESES)
     for name in hypotheses:
@@ -295,7 +295,7 @@ def test_mixed_two_stage_agrees_with_mixedlm():
 
 def test_power_models_agree_with_the_registry():
     """Family and predicted sign of each power model are the registry's (one source of truth)."""
-    from hormonestats.hypothesis_registry import hypotheses
+    from hormonestats.models.hypotheses import hypotheses
 
     for name, hyp in hypotheses.items():
         family, _, _, sign, _ = HYPOTHESES[name]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy.integrate import trapezoid
 
 import hormonestats as hs
-from hormonestats.study import Study
+from hormonestats.study.reading import Study
 
 
 def _mini(tables=None):

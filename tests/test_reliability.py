@@ -13,14 +13,14 @@ import pandas as pd
 import pingouin as pg
 import pytest
 
-from hormonestats.errors import ContractError, DataError
-from hormonestats.instruments import get_instrument
-from hormonestats.internal_consistency import (
+from hormonestats.derive.reliability import (
     ReliabilityResult,
     cronbach_alpha,
     omega_total,
     reliability,
 )
+from hormonestats.errors import ContractError, DataError
+from hormonestats.registry.instruments import get_instrument
 
 REF = Path(__file__).parent / "reference"
 DATA = pd.read_csv(REF / "reliability_data.csv")

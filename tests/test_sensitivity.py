@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hormonestats as hs
+from hormonestats.models.sensitivity import DEFAULT_VARIANTS
 from hormonestats.pipeline import DEFAULT_MAPPING
-from hormonestats.sensitivity_analysis import DEFAULT_VARIANTS
 
 
 def test_variants_change_what_they_should():

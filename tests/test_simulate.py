@@ -17,7 +17,7 @@ import pytest
 import statsmodels.formula.api as smf
 
 import hormonestats as hs
-from hormonestats.assays import parse_readings
+from hormonestats.derive.assays import parse_readings
 from hormonestats.errors import HormoneStatsError
 
 DESIGNS = ("between", "cycle", "crossover", "dyadic", "tsst")

@@ -3,7 +3,7 @@
 import pytest
 
 from hormonestats.errors import ContractError
-from hormonestats.snps import SNPS, Snp, get_snp
+from hormonestats.registry.snps import SNPS, Snp, get_snp
 
 
 def test_registry_holds_the_brief_snps():

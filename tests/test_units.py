@@ -15,9 +15,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hormonestats as hs
-from hormonestats.analytes import ANALYTES
 from hormonestats.errors import ContractError, DataError, UnitError
-from hormonestats.units import allowed_units, convert, normalize_unit, to_canonical, unit_allowed
+from hormonestats.registry.analytes import ANALYTES
+from hormonestats.registry.units import (
+    allowed_units,
+    convert,
+    normalize_unit,
+    to_canonical,
+    unit_allowed,
+)
 
 # (analyte, from, to, printed factor, digits printed after the decimal point)
 FACTORS = [

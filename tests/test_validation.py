@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hormonestats as hs
-from hormonestats.study import Study
+from hormonestats.study.reading import Study
 
 
 def _study(tables=None, contract=None) -> Study:

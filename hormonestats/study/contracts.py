@@ -1,0 +1,383 @@
+"""Study contracts: a YAML file naming the tables, analytes, SNPs, instruments and bounds.
+
+``load_contract`` reads the YAML safely, checks every name against the registries (collecting
+all problems before raising one :class:`~hormonestats.errors.ContractError`), and returns a frozen
+:class:`Contract`. ``Contract.schemas()`` compiles it into pandera schemas of the tables; the
+format is documented in ``schemas/README.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .._yaml import read_yaml
+from ..errors import ContractError
+
+__all__ = [
+    "DESIGNS",
+    "TABLES",
+    "AnalyteSpec",
+    "ColumnSpec",
+    "Contract",
+    "InstrumentSpec",
+    "SnpSpec",
+    "load_contract",
+]
+
+#: Tables a study may have (DESIGN.md), in reading order.
+TABLES = ("subjects", "samples", "genotypes", "responses", "treatments", "cycles")
+DESIGNS = ("between", "within", "crossover", "dyadic")
+_DTYPES = ("float", "int", "str", "bool", "date")
+_TOP_KEYS = {
+    "name", "description", "design", "tables", "analytes", "snps", "instruments", "agents",
+    "columns", "identifiers_allowed",
+}
+
+
+@dataclass(frozen=True)
+class AnalyteSpec:
+    """What a contract requires of one analyte's readings."""
+
+    name: str
+    units: tuple[str, ...]
+    matrices: tuple[str, ...]
+    method: str | None = None
+    extracted: bool | None = None
+    range: tuple[float, float] | None = None
+    enforce_range: bool = False
+
+
+@dataclass(frozen=True)
+class SnpSpec:
+    rsid: str
+    strand: str = "forward"
+
+
+@dataclass(frozen=True)
+class InstrumentSpec:
+    name: str
+    key: Any = None
+    max_missing: int | None = None
+    endowment: float | None = None
+    multiplier: float | None = None
+    definition: str | None = None
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """An extra column a contract adds to a table."""
+
+    table: str
+    name: str
+    dtype: str = "str"
+    min: float | None = None
+    max: float | None = None
+    values: tuple | None = None
+    nullable: bool = True
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A compiled study contract (read-only). Build it with :func:`load_contract`."""
+
+    name: str
+    description: str
+    design: str
+    tables: Mapping[str, str | None]
+    analytes: Mapping[str, AnalyteSpec]
+    snps: Mapping[str, SnpSpec]
+    instruments: Mapping[str, InstrumentSpec]
+    agents: tuple[str, ...]
+    columns: Mapping[str, Mapping[str, ColumnSpec]]
+    identifiers_allowed: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    path: str | None = None
+
+    def schemas(self) -> dict:
+        """Pandera schemas of this study's tables (see :mod:`hormonestats.study.schemas`)."""
+        from .schemas import build_schemas
+
+        return build_schemas(self)
+
+    def to_dict(self) -> dict:
+        """The contract as plain data (the YAML it came from, normalised)."""
+        return _plain(self.raw)
+
+    def instrument(self, name: str):
+        """The instrument definition for ``name`` (a user definition or the built-in)."""
+        from ..registry.instruments import get_instrument, load_instrument
+
+        spec = self.instruments[name]
+        if spec.definition is not None:
+            path = Path(spec.definition)
+            if not path.is_absolute() and self.path is not None:
+                path = Path(self.path).parent / path
+            return load_instrument(path)
+        return get_instrument(name)
+
+
+def _plain(obj):
+    if isinstance(obj, Mapping):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _as_tuple(value) -> tuple:
+    if value is None:
+        return ()
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return (value,)
+
+
+def load_contract(source) -> Contract:
+    """Read and check a study contract.
+
+    Parameters
+    ----------
+    source : str, Path or mapping
+        A YAML file, or the already-parsed mapping (as a simulator builds it).
+
+    Returns
+    -------
+    Contract
+
+    Raises
+    ------
+    ContractError
+        Listing every problem at once: unknown analyte, unit, matrix, SNP, instrument, agent,
+        table, design or column type, with the allowed values.
+
+    Examples
+    --------
+    >>> c = load_contract({"name": "mini", "tables": {"subjects": None, "samples": None},
+    ...                    "analytes": {"cortisol": {"unit": "nmol/L", "matrix": "saliva"}}})
+    >>> c.analytes["cortisol"].units
+    ('nmol/L',)
+    >>> load_contract({"name": "bad", "analytes": {"cortisone2": {}}})
+    Traceback (most recent call last):
+    ...
+    hormonestats.errors.ContractError: contract 'bad' has 1 problem:
+      - analytes: unknown analyte 'cortisone2'; allowed analytes: oxytocin, vasopressin, ...
+    """
+    path = None
+    if isinstance(source, Mapping):
+        raw = dict(source)
+    else:
+        path = Path(source)
+        raw = read_yaml(path, what="contract")
+        if not isinstance(raw, Mapping):
+            raise ContractError(f"contract {path.name} must be a YAML mapping of keys")
+    problems: list[str] = []
+    name = str(raw.get("name") or (path.stem if path else ""))
+    if not name:
+        problems.append("name: missing (every contract needs a name)")
+    unknown = sorted(set(raw) - _TOP_KEYS)
+    if unknown:
+        problems.append(
+            f"unknown top-level keys {unknown}; allowed: {', '.join(sorted(_TOP_KEYS))}"
+        )
+    design = str(raw.get("design", "between"))
+    if design not in DESIGNS:
+        problems.append(f"design: {design!r} is not one of {', '.join(DESIGNS)}")
+
+    tables = _parse_tables(raw.get("tables"), problems)
+    analytes = _parse_analytes(raw.get("analytes") or {}, problems)
+    snps = _parse_snps(raw.get("snps") or {}, problems)
+    instruments = _parse_instruments(raw.get("instruments") or {}, problems, path)
+    agents = _parse_agents(raw.get("agents") or [], problems)
+    columns = _parse_columns(raw.get("columns") or {}, problems)
+    allowed_ids = tuple(str(c) for c in _as_tuple(raw.get("identifiers_allowed")))
+
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        word = "problem" if len(problems) == 1 else "problems"
+        raise ContractError(f"contract {name!r} has {len(problems)} {word}:\n{lines}")
+    return Contract(
+        name=name,
+        description=str(raw.get("description", "")),
+        design=design,
+        tables=MappingProxyType(tables),
+        analytes=MappingProxyType(analytes),
+        snps=MappingProxyType(snps),
+        instruments=MappingProxyType(instruments),
+        agents=agents,
+        columns=MappingProxyType({t: MappingProxyType(c) for t, c in columns.items()}),
+        identifiers_allowed=allowed_ids,
+        raw=MappingProxyType(dict(raw)),
+        path=str(path) if path else None,
+    )
+
+
+def _parse_tables(value, problems) -> dict[str, str | None]:
+    if value is None:
+        return {"subjects": None}
+    if isinstance(value, list):
+        value = {t: None for t in value}
+    if not isinstance(value, Mapping):
+        problems.append("tables: must be a mapping of table -> file name (or null)")
+        return {}
+    out = {}
+    for table, file in value.items():
+        if table not in TABLES:
+            problems.append(f"tables: unknown table {table!r}; allowed: {', '.join(TABLES)}")
+            continue
+        out[table] = None if file is None else str(file)
+    if "subjects" not in out:
+        problems.append("tables: every study needs a 'subjects' table (the roster)")
+    return out
+
+
+def _parse_analytes(value, problems) -> dict[str, AnalyteSpec]:
+    from ..registry.analytes import MATRICES, get_analyte
+
+    out = {}
+    for key, opts in (value or {}).items():
+        opts = opts or {}
+        try:
+            reg = get_analyte(key)
+        except ContractError as err:
+            problems.append(f"analytes: {err}")
+            continue
+        units = _as_tuple(opts.get("unit")) or (reg.canonical_unit,)
+        bad_units = [u for u in units if u not in reg.units]
+        if bad_units:
+            problems.append(
+                f"analytes.{key}: unit {', '.join(map(repr, bad_units))} is not a unit of "
+                f"{reg.name}; allowed: {', '.join(reg.units)}"
+            )
+        matrices = _as_tuple(opts.get("matrix")) or tuple(reg.matrices)
+        for mtx in matrices:
+            if mtx not in MATRICES:
+                problems.append(
+                    f"analytes.{key}: matrix {mtx!r} unknown; allowed: {', '.join(MATRICES)}"
+                )
+            elif mtx not in reg.matrices:
+                problems.append(
+                    f"analytes.{key}: {reg.name} is not measured in {mtx}; allowed: "
+                    f"{', '.join(reg.matrices)}"
+                )
+        rng = opts.get("range")
+        if rng is not None and (not isinstance(rng, list | tuple) or len(rng) != 2):
+            problems.append(f"analytes.{key}: range must be [low, high], got {rng!r}")
+            rng = None
+        method = opts.get("method")
+        if method is not None and method not in ("immunoassay", "lc_ms_ms"):
+            problems.append(
+                f"analytes.{key}: method {method!r} unknown; allowed: immunoassay, lc_ms_ms"
+            )
+        unknown = set(opts) - {"unit", "matrix", "method", "extracted", "range", "enforce_range"}
+        if unknown:
+            problems.append(f"analytes.{key}: unknown options {sorted(unknown)}")
+        out[reg.name] = AnalyteSpec(
+            name=reg.name,
+            units=units,
+            matrices=matrices,
+            method=method,
+            extracted=opts.get("extracted"),
+            range=tuple(float(v) for v in rng) if rng else None,
+            enforce_range=bool(opts.get("enforce_range", False)),
+        )
+    return out
+
+
+def _parse_snps(value, problems) -> dict[str, SnpSpec]:
+    from ..registry.snps import get_snp
+
+    if isinstance(value, list):
+        value = {s: {} for s in value}
+    out = {}
+    for rsid, opts in value.items():
+        opts = opts or {}
+        try:
+            snp = get_snp(rsid)
+        except ContractError as err:
+            problems.append(f"snps: {err}")
+            continue
+        strand = opts.get("strand", "forward")
+        if strand not in ("forward", "reverse"):
+            problems.append(f"snps.{rsid}: strand must be forward or reverse, got {strand!r}")
+        out[snp.rsid] = SnpSpec(rsid=snp.rsid, strand=strand)
+    return out
+
+
+def _parse_instruments(value, problems, path) -> dict[str, InstrumentSpec]:
+    from ..registry.instruments import get_instrument, load_instrument
+
+    if isinstance(value, list):
+        value = {s: {} for s in value}
+    out = {}
+    for name, opts in value.items():
+        opts = opts or {}
+        definition = opts.get("definition")
+        try:
+            if definition is not None:
+                file = Path(definition)
+                if not file.is_absolute() and path is not None:
+                    file = path.parent / file
+                load_instrument(file)
+            else:
+                get_instrument(name)
+        except ContractError as err:
+            problems.append(f"instruments: {err}")
+            continue
+        unknown = set(opts) - {"key", "max_missing", "endowment", "multiplier", "definition"}
+        if unknown:
+            problems.append(f"instruments.{name}: unknown options {sorted(unknown)}")
+        out[name] = InstrumentSpec(
+            name=name,
+            key=opts.get("key"),
+            max_missing=opts.get("max_missing"),
+            endowment=opts.get("endowment"),
+            multiplier=opts.get("multiplier"),
+            definition=str(definition) if definition is not None else None,
+        )
+    return out
+
+
+def _parse_agents(value, problems) -> tuple[str, ...]:
+    from ..registry.agents import get_agent
+
+    out = []
+    for name in _as_tuple(value):
+        try:
+            out.append(get_agent(name).name)
+        except ContractError as err:
+            problems.append(f"agents: {err}")
+    return tuple(out)
+
+
+def _parse_columns(value, problems) -> dict[str, dict[str, ColumnSpec]]:
+    out: dict[str, dict[str, ColumnSpec]] = {}
+    for table, cols in value.items():
+        if table not in TABLES:
+            problems.append(f"columns: unknown table {table!r}; allowed: {', '.join(TABLES)}")
+            continue
+        out[table] = {}
+        for col, opts in (cols or {}).items():
+            opts = opts or {}
+            dtype = str(opts.get("dtype", "str"))
+            if dtype not in _DTYPES:
+                problems.append(
+                    f"columns.{table}.{col}: dtype {dtype!r} unknown; allowed: {', '.join(_DTYPES)}"
+                )
+                continue
+            values = opts.get("values")
+            out[table][col] = ColumnSpec(
+                table=table,
+                name=str(col),
+                dtype=dtype,
+                min=opts.get("min"),
+                max=opts.get("max"),
+                values=tuple(values) if values is not None else None,
+                nullable=bool(opts.get("nullable", True)),
+                required=bool(opts.get("required", False)),
+            )
+    return out

@@ -1,0 +1,187 @@
+"""A study: its contract and its tables; reading them from files.
+
+``read_study(contract, data_dir)`` reads every table the contract names from csv, xlsx, sav
+(SPSS) or parquet, choosing the reader by file extension. Problems that stop a table from being
+read (missing file, empty file, wrong delimiter, a merged Excel header) are collected across all
+tables and raised together as one :class:`~hormonestats.errors.DataError`.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+
+from ..errors import DataError
+from .contracts import Contract, load_contract
+
+__all__ = ["ID_COLUMNS", "READERS", "Study", "read_study", "read_table"]
+
+#: Columns read as text whatever they look like (leading zeros in IDs must survive).
+ID_COLUMNS = ("subject_id", "dyad_id", "sample_id", "plate_id", "batch_id", "snp", "item",
+              "genotype")
+READERS = (".csv", ".xlsx", ".sav", ".parquet")
+
+
+@dataclass(frozen=True)
+class Study:
+    """A study's contract and tables.
+
+    ``tables`` maps table name -> DataFrame; ``sources`` maps table name -> file path it was read
+    from (empty for simulated studies); ``truth`` holds the true parameter values of a simulated
+    study (None for real data).
+    """
+
+    contract: Contract
+    tables: Mapping[str, pd.DataFrame]
+    sources: Mapping[str, str] = field(default_factory=dict)
+    truth: Mapping[str, Any] | None = None
+
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        return self.tables[table]
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{k}: {len(v)} rows" for k, v in self.tables.items())
+        return f"Study({self.contract.name!r}; {sizes})"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{len(v)}</td>"
+                       f"<td>{html.escape(', '.join(map(str, v.columns)))}</td></tr>"
+                       for k, v in self.tables.items())
+        return (f"<h4>Study {html.escape(self.contract.name)} ({self.contract.design})</h4>"
+                f"<table><tr><th>table</th><th>rows</th><th>columns</th></tr>{rows}</table>")
+
+
+def _find_file(data_dir: Path, table: str, file: str | None) -> Path | None:
+    if file is not None:
+        return data_dir / file
+    for ext in READERS:
+        candidate = data_dir / f"{table}{ext}"
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def read_table(path, *, table: str = "table") -> pd.DataFrame:
+    """Read one table by extension; raise :class:`DataError` with a plain reason if it can't.
+
+    >>> import io, tempfile, os
+    >>> d = tempfile.mkdtemp(); p = os.path.join(d, "subjects.csv")
+    >>> _ = open(p, "w").write("subject_id;age\\n001;30\\n")
+    >>> read_table(p, table="subjects")
+    Traceback (most recent call last):
+    ...
+    hormonestats.errors.DataError: subjects (subjects.csv): the file is separated by ';', not commas; save it as comma-separated csv
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in READERS:
+        raise DataError(
+            f"{table} ({path.name}): cannot read '{ext}' files; use one of {', '.join(READERS)}"
+        )
+    if not path.exists():
+        raise DataError(f"{table}: file {path.name} not found")
+    if path.stat().st_size == 0:
+        raise DataError(f"{table} ({path.name}): the file is empty")
+    try:
+        if ext == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                header = fh.readline()
+            if not header.strip():
+                raise DataError(f"{table} ({path.name}): the first line (the header) is empty")
+            if "," not in header:
+                for sep in (";", "\t", "|"):
+                    if sep in header:
+                        name = "tabs" if sep == "\t" else f"'{sep}'"
+                        raise DataError(
+                            f"{table} ({path.name}): the file is separated by {name}, not "
+                            "commas; save it as comma-separated csv"
+                        )
+            frame = pd.read_csv(path, dtype={c: "str" for c in ID_COLUMNS}, encoding="utf-8-sig",
+                                keep_default_na=True, na_values=["NA", "N/A", ""])
+        elif ext == ".xlsx":
+            frame = pd.read_excel(path, dtype={c: "str" for c in ID_COLUMNS})
+        elif ext == ".sav":
+            frame = pd.read_spss(path)
+            for col in set(ID_COLUMNS) & set(frame.columns):
+                frame[col] = frame[col].map(_id_text).astype("str")
+        else:
+            frame = pd.read_parquet(path)
+    except DataError:
+        raise
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, csv.Error, ValueError) as err:
+        raise DataError(f"{table} ({path.name}): cannot be read: {err}") from None
+    if frame.shape[1] == 0 or (frame.empty and frame.shape[1] <= 1):
+        raise DataError(f"{table} ({path.name}): the file has no data rows")
+    unnamed = [c for c in frame.columns if str(c).startswith("Unnamed:")]
+    if unnamed and len(unnamed) >= max(1, frame.shape[1] // 2):
+        raise DataError(
+            f"{table} ({path.name}): {len(unnamed)} of {frame.shape[1]} columns have no name "
+            "(a merged or multi-row header?); the first row must hold one column name per column"
+        )
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _id_text(value):
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_study(contract, data_dir) -> Study:
+    """Read the tables a contract names from ``data_dir``.
+
+    Parameters
+    ----------
+    contract : Contract, str or Path
+        A loaded contract or the path of its YAML file.
+    data_dir : str or Path
+        The folder holding the table files.
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    DataError
+        Listing every table that could not be read (missing, empty, wrong delimiter, merged
+        header, unknown extension), all at once.
+    """
+    if not isinstance(contract, Contract):
+        contract = load_contract(contract)
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataError(f"data folder not found: {data_dir}")
+    tables: dict[str, pd.DataFrame] = {}
+    sources: dict[str, str] = {}
+    problems: list[str] = []
+    for table, file in contract.tables.items():
+        path = _find_file(data_dir, table, file)
+        if path is None:
+            problems.append(
+                f"{table}: no file found (looked for {table}.csv/.xlsx/.sav/.parquet in the data "
+                "folder); the contract lists this table"
+            )
+            continue
+        try:
+            tables[table] = read_table(path, table=table)
+            sources[table] = str(path)
+        except DataError as err:
+            problems.append(str(err))
+    if problems:
+        word = "table" if len(problems) == 1 else "tables"
+        lines = "\n".join(f"  - {p}" for p in problems)
+        raise DataError(f"study {contract.name!r}: {len(problems)} {word} could not be read:\n{lines}")
+    return Study(contract=contract, tables=MappingProxyType(tables),
+                 sources=MappingProxyType(sources))

@@ -1,0 +1,250 @@
+"""Pandera schemas of the study tables, compiled from a contract.
+
+Each table gets a ``pandera.pandas.DataFrameSchema`` with its base columns (DESIGN.md, and
+``schemas/README.md``), the contract's allowed values and the contract's extra columns.
+Schemas never coerce: a failing cell is reported, not changed. Checks are element-wise so that
+every failing row is named; text in a numeric column is one failure per offending cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+__all__ = ["BASE_COLUMNS", "SEXES", "build_schemas", "key_columns"]
+
+SEXES = ("female", "male", "other")
+SAMPLE_TYPES = ("subject", "control")
+METHODS = ("immunoassay", "lc_ms_ms")
+CYCLE_EVENTS = ("menses_onset", "lh_positive", "lh_negative", "bleeding")
+_TRUE_FALSE = {"true", "false", "1", "0", "yes", "no", "t", "f", "y", "n"}
+
+
+@dataclass(frozen=True)
+class _Col:
+    name: str
+    kind: str  # "id" | "str" | "float" | "int" | "bool" | "time" | "date"
+    required: bool = False
+    nullable: bool = True
+    min: float | None = None
+    max: float | None = None
+    values: tuple | None = None
+
+
+#: The base columns of every table (required ones first).
+BASE_COLUMNS: dict[str, tuple[_Col, ...]] = {
+    "subjects": (
+        _Col("subject_id", "id", required=True, nullable=False),
+        _Col("sex", "str", values=SEXES),
+        _Col("age", "float", min=0, max=120),
+        _Col("group", "str"),
+        _Col("arm", "str"),
+        _Col("dyad_id", "id"),
+        _Col("role", "str"),
+        _Col("contraception", "str"),
+        _Col("menopause_stage", "str"),
+        _Col("ancestry", "str"),
+    ),
+    "samples": (
+        _Col("subject_id", "id", required=True, nullable=False),
+        _Col("analyte", "str", required=True, nullable=False),
+        _Col("matrix", "str", required=True, nullable=False),
+        _Col("value", "reading", required=True),
+        _Col("unit", "str", required=True, nullable=False),
+        _Col("session", "str"),
+        _Col("sample_id", "id"),
+        _Col("sample_number", "int", min=0),
+        _Col("sample_time", "time"),
+        _Col("wake_time", "time"),
+        _Col("method", "str", values=METHODS),
+        _Col("extracted", "bool"),
+        _Col("lod", "float", min=0),
+        _Col("below_lod", "bool"),
+        _Col("replicate", "int", min=1),
+        _Col("plate_id", "id"),
+        _Col("batch_id", "id"),
+        _Col("sample_type", "str", values=SAMPLE_TYPES),
+    ),
+    "genotypes": (
+        _Col("subject_id", "id", required=True, nullable=False),
+        _Col("snp", "str", required=True, nullable=False),
+        _Col("genotype", "str", required=True),
+        _Col("call_quality", "float", min=0),
+    ),
+    "responses": (
+        _Col("subject_id", "id", required=True, nullable=False),
+        _Col("instrument", "str", required=True, nullable=False),
+        _Col("item", "id", required=True, nullable=False),
+        _Col("response", "float"),
+        _Col("session", "str"),
+    ),
+    "treatments": (
+        _Col("subject_id", "id", required=True, nullable=False),
+        _Col("agent", "str", required=True, nullable=False),
+        _Col("session", "str"),
+        _Col("dose", "float", min=0),
+        _Col("dose_unit", "str"),
+        _Col("route", "str"),
+        _Col("start", "time"),
+        _Col("stop", "time"),
+        _Col("device", "str"),
+        _Col("interval_min", "float", min=0),
+    ),
+    "cycles": (
+        _Col("subject_id", "id", required=True, nullable=False),
+        _Col("date", "date", required=True, nullable=False),
+        _Col("event", "str", required=True, nullable=False, values=CYCLE_EVENTS),
+    ),
+}
+
+
+def key_columns(table: str, frame: pd.DataFrame) -> list[str]:
+    """The columns that identify one row of ``table`` (those present in ``frame``)."""
+    keys = {
+        "subjects": ["subject_id"],
+        "samples": ["sample_type", "subject_id", "session", "sample_id", "sample_number",
+                    "sample_time", "matrix", "analyte", "replicate", "plate_id"],
+        "genotypes": ["subject_id", "snp"],
+        "responses": ["subject_id", "session", "instrument", "item"],
+        "treatments": ["subject_id", "session", "agent", "start"],
+        "cycles": ["subject_id", "date", "event"],
+    }[table]
+    return [k for k in keys if k in frame.columns]
+
+
+# ---------------------------------------------------------------- element-wise check functions
+def _as_number(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype(float)
+    return pd.to_numeric(s, errors="coerce")
+
+
+def _is_number(s: pd.Series) -> pd.Series:
+    return _as_number(s).notna()
+
+
+def _is_integer(s: pd.Series) -> pd.Series:
+    num = _as_number(s)
+    return num.notna() & (num.round() == num)
+
+
+def _is_bool(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s):
+        return pd.Series(True, index=s.index)
+    return s.map(lambda v: isinstance(v, bool) or str(v).strip().lower() in _TRUE_FALSE)
+
+
+def _is_time(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+        return pd.Series(True, index=s.index)
+    num = pd.to_numeric(s, errors="coerce")
+    dt = pd.to_datetime(s, errors="coerce", format="mixed")
+    return num.notna() | dt.notna()
+
+
+def _is_date(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return pd.Series(True, index=s.index)
+    return pd.to_datetime(s, errors="coerce", format="mixed").notna()
+
+
+def _is_reading(s: pd.Series) -> pd.Series:
+    from ..derive.assays import parse_readings
+
+    return ~parse_readings(s)["unparsed"]
+
+
+def _checks_for(col: _Col, values: tuple | None) -> list[pa.Check]:
+    checks: list[pa.Check] = []
+    kind = col.kind
+    if kind in ("float", "int"):
+        checks.append(pa.Check(_is_number, element_wise=False, error="a number"))
+        if kind == "int":
+            checks.append(pa.Check(_is_integer, error="a whole number"))
+    elif kind == "bool":
+        checks.append(pa.Check(_is_bool, error="true/false"))
+    elif kind == "time":
+        checks.append(pa.Check(_is_time, error="a time (minutes or a clock time)"))
+    elif kind == "date":
+        checks.append(pa.Check(_is_date, error="a date"))
+    elif kind == "reading":
+        checks.append(
+            pa.Check(_is_reading, error="a number or a censored reading such as '<0.5' or 'ND'")
+        )
+    if col.min is not None:
+        lo = col.min
+        checks.append(
+            pa.Check(lambda s, lo=lo: ~(_as_number(s) < lo), error=f"at least {lo:g}")
+        )
+    if col.max is not None:
+        hi = col.max
+        checks.append(
+            pa.Check(lambda s, hi=hi: ~(_as_number(s) > hi), error=f"at most {hi:g}")
+        )
+    allowed = values if values is not None else col.values
+    if allowed is not None:
+        allowed_text = tuple(str(v) for v in allowed)
+        checks.append(
+            pa.Check(
+                lambda s, a=allowed_text: s.astype(str).isin(a),
+                error=f"one of: {', '.join(allowed_text)}",
+            )
+        )
+    return checks
+
+
+def _contract_values(table: str, column: str, contract) -> tuple | None:
+    if table == "samples" and column == "analyte" and contract.analytes:
+        return tuple(contract.analytes)
+    if table == "samples" and column == "matrix" and contract.analytes:
+        return tuple(sorted({m for a in contract.analytes.values() for m in a.matrices}))
+    if table == "genotypes" and column == "snp" and contract.snps:
+        return tuple(contract.snps)
+    if table == "responses" and column == "instrument" and contract.instruments:
+        return tuple(contract.instruments)
+    if table == "treatments" and column == "agent":
+        from ..registry.agents import AGENTS
+
+        return tuple(contract.agents) if contract.agents else tuple(AGENTS)
+    if table == "treatments" and column == "route":
+        from ..registry.agents import ROUTES
+
+        return ROUTES
+    if table == "subjects" and column == "contraception":
+        try:
+            from ..derive.cycle import CONTRACEPTION
+        except ImportError:  # pragma: no cover - cycle module is part of the package
+            return None
+        return tuple(CONTRACEPTION)
+    return None
+
+
+def build_schemas(contract) -> dict[str, pa.DataFrameSchema]:
+    """One pandera schema per table the contract names.
+
+    Uniqueness of row keys is checked separately (see ``validation``) so that the report can name
+    each duplicated key once, with all its rows.
+    """
+    out = {}
+    for table in contract.tables:
+        columns: dict[str, pa.Column] = {}
+        for col in BASE_COLUMNS[table]:
+            values = _contract_values(table, col.name, contract)
+            columns[col.name] = pa.Column(
+                dtype=None,
+                checks=_checks_for(col, values),
+                nullable=col.nullable,
+                required=col.required,
+                coerce=False,
+            )
+        for spec in contract.columns.get(table, {}).values():
+            col = _Col(spec.name, spec.dtype, required=spec.required, nullable=spec.nullable,
+                       min=spec.min, max=spec.max, values=spec.values)
+            columns[spec.name] = pa.Column(
+                dtype=None, checks=_checks_for(col, None), nullable=spec.nullable,
+                required=spec.required, coerce=False,
+            )
+        out[table] = pa.DataFrameSchema(columns=columns, name=table, strict=False, coerce=False)
+    return out
