@@ -11,8 +11,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from hormonestats.derive.assays import aggregate_replicates, apply_lod, lod_summary, parse_readings
+from hormonestats.derive.assays import aggregate_replicates, apply_lod, lod_summary
 from hormonestats.registry.units import to_canonical
+from hormonestats.study.readings import parse_readings
 
 
 def simulate(n_samples: int, seed: int = 1) -> pd.DataFrame:

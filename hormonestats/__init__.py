@@ -48,7 +48,7 @@ _API: dict[str, str] = {
     # assay processing
     "convert": "registry.units",
     "to_canonical": "registry.units",
-    "parse_readings": "derive.assays",
+    "parse_readings": "study.readings",
     "apply_lod": "derive.assays",
     "lod_summary": "derive.assays",
     "aggregate_replicates": "derive.assays",

@@ -203,8 +203,7 @@ def power(
         return
     console.print(table.to_string(index=False), markup=False)
     if out is not None:
-        from .report import plots
-        from .report import write_report
+        from .report import plots, write_report
 
         ax = plots.power_curve(table)
         folder = write_report(out, title=f"Power: {hypothesis}", tables={"power": table},

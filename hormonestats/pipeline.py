@@ -139,8 +139,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
          say, results) -> dict:
     from .derive.processing import process_study
     from .models.hypotheses import test_hypotheses
-    from .report import plots
-    from .report import manifest, methods_text, package_versions, write_report
+    from .report import manifest, methods_text, package_versions, plots, write_report
     from .study.validation import validate
 
     say("[bold]1/6[/] validating the study against its contract", markup=True)

@@ -17,8 +17,8 @@ import pytest
 import statsmodels.formula.api as smf
 
 import hormonestats as hs
-from hormonestats.derive.assays import parse_readings
 from hormonestats.errors import HormoneStatsError
+from hormonestats.study.readings import parse_readings
 
 DESIGNS = ("between", "cycle", "crossover", "dyadic", "tsst")
 SMALL_N = {"between": 80, "cycle": 12, "crossover": 16, "dyadic": 20, "tsst": 20}

@@ -74,7 +74,7 @@ class ProcessedSamples:
                 f"{len(self.log)} log entries; settings {self.settings})")
 
     def _repr_html_(self) -> str:
-        from ..models._tidy import ResultDisplay
+        from ..display import ResultDisplay
 
         return ResultDisplay.html(repr(self), [("Row accounting (wells)", self.accounting()),
                                                ("Below the LOD", self.lod_summary)])
@@ -112,7 +112,7 @@ class ProcessedStudy:
                 f"columns; log {dict(actions)})")
 
     def _repr_html_(self) -> str:
-        from ..models._tidy import ResultDisplay
+        from ..display import ResultDisplay
 
         log = (self.log.groupby(["step", "action"]).size().rename("n").reset_index()
                if len(self.log) else self.log)

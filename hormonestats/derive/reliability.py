@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from ..display import ResultDisplay
 from ..errors import ContractError, DataError
-from ..models._tidy import ResultDisplay
 from ..registry.instruments import Instrument, _item_id, _normalise_key, _rows_of, get_instrument
 
 __all__ = ["ReliabilityResult", "cronbach_alpha", "omega_total", "reliability"]

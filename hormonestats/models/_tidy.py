@@ -8,12 +8,13 @@ its ``title`` and its tables, with no class tower.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from ..display import ResultDisplay
 
 __all__ = ["TIDY_COLUMNS", "ResultDisplay", "ci_from_se", "tidy_statsmodels"]
 
@@ -75,40 +76,6 @@ def tidy_statsmodels(fit, conf_level: float = 0.95, df: float | None = None) -> 
             "conf_high": hi,
         }
     )
-
-
-def _fmt_table(df: pd.DataFrame) -> str:
-    with pd.option_context("display.width", 120, "display.max_columns", 30):
-        return df.to_string(index=False, float_format=lambda v: f"{v:.4g}")
-
-
-class ResultDisplay:
-    """Mixin-free display helper: results call these from their own ``summary``/``_repr_html_``.
-
-    A result passes a title, a list of ``(caption, DataFrame)`` pairs and a list of notes.
-    """
-
-    @staticmethod
-    def text(title: str, tables: list[tuple[str, pd.DataFrame]], notes: list[str] = ()) -> str:
-        parts = [title, "=" * len(title)]
-        for caption, table in tables:
-            if caption:
-                parts.append(f"\n{caption}")
-            parts.append(_fmt_table(table))
-        for note in notes:
-            parts.append(f"Note: {note}")
-        return "\n".join(parts)
-
-    @staticmethod
-    def html(title: str, tables: list[tuple[str, pd.DataFrame]], notes: list[str] = ()) -> str:
-        parts = [f"<h4>{html.escape(title)}</h4>"]
-        for caption, table in tables:
-            if caption:
-                parts.append(f"<p><b>{html.escape(caption)}</b></p>")
-            parts.append(table.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
-        for note in notes:
-            parts.append(f"<p><i>Note:</i> {html.escape(note)}</p>")
-        return "\n".join(parts)
 
 
 def as_dict(obj: Any) -> dict:

@@ -151,7 +151,7 @@ def _is_date(s: pd.Series) -> pd.Series:
 
 
 def _is_reading(s: pd.Series) -> pd.Series:
-    from ..derive.assays import parse_readings
+    from .readings import parse_readings
 
     return ~parse_readings(s)["unparsed"]
 

@@ -197,7 +197,7 @@ def _duplicates(col: _Collector, table: str, frame: pd.DataFrame) -> None:
 
 # ------------------------------------------------------------------------ cross-table checks
 def _roster(col: _Collector, tables: dict) -> None:
-    from ..derive.assays import control_mask
+    from .readings import control_mask
 
     subjects = tables.get("subjects")
     if subjects is None or "subject_id" not in subjects.columns:
@@ -218,10 +218,10 @@ def _roster(col: _Collector, tables: dict) -> None:
 
 
 def _samples(col: _Collector, frame: pd.DataFrame, contract) -> None:
-    from ..derive.assays import control_mask, parse_readings
     from ..errors import ContractError
     from ..registry.analytes import get_analyte
     from ..registry.units import normalize_unit, unit_allowed
+    from .readings import control_mask, parse_readings
 
     if not {"analyte", "value", "unit"} <= set(frame.columns):
         return
