@@ -11,7 +11,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from hormonestats.derive.assays import aggregate_replicates, apply_lod, lod_summary
+from hormonestats.derive.lod import apply_lod, lod_summary
+from hormonestats.derive.precision import aggregate_replicates
 from hormonestats.registry.units import to_canonical
 from hormonestats.study.readings import parse_readings
 

@@ -22,22 +22,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from hormonestats.derive.assays import (
+from hormonestats.derive.lod import apply_lod, lod_summary
+from hormonestats.derive.precision import (
     DEFAULT_MAX_CV,
     PlateEffect,
     aggregate_replicates,
-    apply_lod,
     inter_assay_cv,
     intra_assay_cv,
-    lod_summary,
-    log_transform,
-    parse_readings,
     plate_effect,
-    winsorize,
-    zscore,
 )
+from hormonestats.derive.transforms import log_transform, winsorize, zscore
 from hormonestats.errors import DataError, HormoneStatsError
 from hormonestats.log import LOG_COLUMNS
+from hormonestats.study.readings import parse_readings
 
 REF = Path(__file__).parent / "reference"
 

@@ -1,4 +1,4 @@
-"""Tests of hormonestats.derive.cortisol.
+"""Tests of hormonestats.derive.cortisol and hormonestats.derive.diurnal.
 
 References used (none computed by hormonestats itself):
 * Pruessner et al. (2003), Psychoneuroendocrinology 28:916 -- published worked AUC cases.
@@ -21,13 +21,8 @@ import pandas as pd
 import pytest
 from scipy import integrate, stats
 
-from hormonestats.derive.cortisol import (
-    auc,
-    auc_values,
-    awakening_response,
-    cortisol_features,
-    diurnal_slope,
-)
+from hormonestats.derive.cortisol import auc, auc_values, cortisol_features
+from hormonestats.derive.diurnal import awakening_response, diurnal_slope
 from hormonestats.errors import DataError, HormoneStatsError
 
 REF = Path(__file__).parent / "reference"
@@ -210,10 +205,14 @@ def test_interpolation_is_linear_and_logged(long, wide):
     assert list(log["row"]) == list(nan_row)
 
 
-def test_no_extrapolation_first_or_last_missing(long):
+@pytest.mark.parametrize(("as_nan", "schedule"), [(False, "shared"), (True, "shared"),
+                                                  (True, "own")])
+def test_no_extrapolation_first_or_last_missing(long, as_nan, schedule):
+    # a row that is absent is known to be missing only on a nominal schedule; a row with a
+    # missing value is known to be missing on the subject's own times too
     for t in (-30.0, 70.0):
-        data = _drop(long, "Vp05", [t])
-        feats, log = cortisol_features(data, min_samples=6, interpolate=True)
+        data = _drop(long, "Vp05", [t], as_nan=as_nan)
+        feats, log = cortisol_features(data, min_samples=6, interpolate=True, schedule=schedule)
         r = feats.set_index("subject_id").loc["Vp05"]
         assert np.isnan(r["auc_g"]) and np.isnan(r["peak_reactivity"])
         assert log["reason"].str.contains("extrapolation").all()
@@ -221,12 +220,14 @@ def test_no_extrapolation_first_or_last_missing(long):
 
 def test_missing_anchor_without_interpolation_blanks_every_feature(long):
     data = _drop(long, "Vp05", [30.0])
-    feats, log = cortisol_features(data, min_samples=6, slope_between=(30, 70))
+    feats, log = cortisol_features(data, min_samples=6, slope_between=(30, 70),
+                                   schedule="shared")
     r = feats.set_index("subject_id").loc["Vp05"]
     assert np.isnan(r["auc_g"]) and np.isnan(r["slope"]) and np.isnan(r["peak_reactivity"])
     assert log["reason"].str.contains("anchor").all()
     # with interpolation the same subject gets every feature
-    feats2, _ = cortisol_features(data, min_samples=6, slope_between=(30, 70), interpolate=True)
+    feats2, _ = cortisol_features(data, min_samples=6, slope_between=(30, 70), interpolate=True,
+                                  schedule="shared")
     assert feats2.set_index("subject_id").loc["Vp05"].notna().all()
 
 
@@ -246,7 +247,7 @@ def test_errors_name_columns_and_rows(long):
     with pytest.raises(DataError, match="more than one row"):
         auc(dup)
     with pytest.raises(HormoneStatsError, match="baseline_time=5"):
-        cortisol_features(long, baseline_time=5)
+        cortisol_features(long, baseline_time=5, schedule="shared")
 
 
 # ------------------------------------------------------------------ diurnal slope
@@ -382,3 +383,116 @@ def test_custom_column_names(long):
     b = auc(renamed, y="cort", time="minutes", subject="vp")
     assert list(b.columns) == ["vp", "auc_g", "auc_i", "n_samples", "n_missing"]
     np.testing.assert_allclose(a["auc_g"], b["auc_g"])
+
+
+# ------------------------------------------------------------------ each subject's own times
+def _trapezoid_by_hand(values, times):
+    """Pruessner et al. (2003), formulas (2) and (3), written out term by term."""
+    g = 0.0
+    for i in range(len(values) - 1):
+        g += (values[i + 1] + values[i]) * (times[i + 1] - times[i]) / 2.0
+    return g, g - values[0] * (times[-1] - times[0])
+
+
+OWN = {  # subject -> (minutes since waking, nmol/L); no two subjects share a schedule
+    "a": ([0.0, 31.0, 46.0, 62.0], [10.0, 16.0, 13.0, 9.0]),
+    "b": ([0.0, 28.0, 44.0, 59.0], [8.0, 12.5, 11.0, 7.5]),
+    "c": ([0.0, 35.0, 50.0, 70.0], [12.0, 11.0, 10.0, 8.0]),
+}
+
+
+def _own_frame():
+    rows = [{"subject_id": s, "sample_time": t, "value": v}
+            for s, (ts, vs) in OWN.items() for t, v in zip(ts, vs)]
+    return pd.DataFrame(rows).sample(frac=1.0, random_state=3)  # row order must not matter
+
+
+def test_auc_from_each_subjects_own_times_matches_the_formula_by_hand():
+    out = auc(_own_frame()).set_index("subject_id")
+    for s, (ts, vs) in OWN.items():
+        g, i = _trapezoid_by_hand(vs, ts)
+        assert out.loc[s, "auc_g"] == pytest.approx(g, rel=1e-12)
+        assert out.loc[s, "auc_i"] == pytest.approx(i, rel=1e-12)
+        assert out.loc[s, "n_samples"] == 4 and out.loc[s, "n_missing"] == 0
+    # subject a by hand: 13*31 + 14.5*15 + 11*16 = 796.5; AUCi = 796.5 - 10*62 = 176.5
+    assert out.loc["a", "auc_g"] == pytest.approx(796.5)
+    assert out.loc["a", "auc_i"] == pytest.approx(176.5)
+
+
+def test_a_nominal_schedule_only_when_asked():
+    feats, log = cortisol_features(_own_frame(), schedule="shared")
+    # every subject lacks the other subjects' times: nothing to compute, every subject logged
+    assert feats["auc_g"].isna().all()
+    assert set(log["subject_id"]) == set(OWN) and (log["action"] == "excluded").all()
+    with pytest.raises(DataError, match="not on the nominal schedule"):
+        cortisol_features(_own_frame(), schedule=[0, 30, 45, 60])
+    with pytest.raises(DataError, match="schedule"):
+        cortisol_features(_own_frame(), schedule="nominal")
+
+
+def test_explicit_nominal_schedule_knows_a_sample_is_absent():
+    df = pd.DataFrame({"subject_id": ["a"] * 4 + ["b"] * 3,
+                       "sample_time": [0, 30, 45, 60, 0, 30, 45],
+                       "value": [10.0, 16.0, 13.0, 9.0, 8.0, 12.0, 11.0]})
+    feats, log = cortisol_features(df, schedule=[0, 30, 45, 60], min_samples=3)
+    r = feats.set_index("subject_id")
+    assert np.isnan(r.loc["b", "auc_g"]) and r.loc["b", "n_missing"] == 1
+    assert log["reason"].str.contains("last sample missing").all()
+    # on its own times b's curve simply ends at 45 min
+    own = auc(df, min_samples=3).set_index("subject_id")
+    assert own.loc["b", "auc_g"] == pytest.approx(_trapezoid_by_hand([8, 12, 11], [0, 30, 45])[0])
+
+
+def test_own_times_default_expects_as_many_samples_as_the_fullest_subject():
+    df = _own_frame()
+    df = df.drop(df.index[(df["subject_id"] == "c") & (df["sample_time"] == 50.0)])
+    feats, log = cortisol_features(df)
+    r = feats.set_index("subject_id")
+    assert np.isnan(r.loc["c", "auc_g"]) and r.loc["c", "n_missing"] == 1
+    assert set(log["subject_id"]) == {"c"} and log["reason"].str.contains("3 of 4").all()
+    assert r.loc[["a", "b"], "auc_g"].notna().all()
+
+
+def test_clock_times_with_and_without_waking_time_give_the_same_areas():
+    df = _own_frame()
+    wake = {"a": "2024-03-01 06:40", "b": "2024-03-01 07:05", "c": "2024-03-02 05:55"}
+    clock = df.assign(
+        wake_time=pd.to_datetime(df["subject_id"].map(wake)),
+    )
+    clock["sample_time"] = clock["wake_time"] + pd.to_timedelta(df["sample_time"], unit="min")
+    ref = auc(df).set_index("subject_id")
+    with_origin = auc(clock, origin="wake_time").set_index("subject_id")
+    pd.testing.assert_frame_equal(with_origin, ref)
+    # clock times as text, counted from each subject's first sample
+    text = clock.assign(sample_time=clock["sample_time"].dt.strftime("%Y-%m-%d %H:%M"))
+    pd.testing.assert_frame_equal(auc(text).set_index("subject_id"), ref)
+    # timedeltas are minutes too
+    delta = df.assign(sample_time=pd.to_timedelta(df["sample_time"], unit="min"))
+    pd.testing.assert_frame_equal(auc(delta).set_index("subject_id"), ref)
+
+
+def test_own_times_anchor_on_the_nearest_sample_and_the_prestress_sample():
+    # minutes since the stressor onset: each subject's pre-stress sample at its own time
+    df = pd.DataFrame({"subject_id": ["a"] * 4 + ["b"] * 4,
+                       "sample_time": [-12.0, -1.0, 21.0, 41.0, -15.0, -2.5, 19.0, 44.0],
+                       "value": [6.0, 5.0, 11.0, 8.0, 7.0, 6.5, 9.0, 7.0]})
+    feats, _ = cortisol_features(df, stressor_time=0, slope_between=(0, 20))
+    r = feats.set_index("subject_id")
+    # a: stressor baseline at -1 min; AUCi of the post-stress curve against it
+    g_post, i_post = _trapezoid_by_hand([5.0, 11.0, 8.0], [-1.0, 21.0, 41.0])
+    assert r.loc["a", "auc_i_post"] == pytest.approx(i_post)
+    assert r.loc["b", "auc_i_post"] == pytest.approx(
+        _trapezoid_by_hand([6.5, 9.0, 7.0], [-2.5, 19.0, 44.0])[1])
+    # slope between the samples nearest to 0 and 20 min, over their actual times
+    assert r.loc["a", "slope"] == pytest.approx((11.0 - 5.0) / 22.0)
+    assert r.loc["b", "slope"] == pytest.approx((9.0 - 6.5) / 21.5)
+    assert r.loc["a", "time_to_peak"] == pytest.approx(21.0)
+    assert r.loc["b", "peak_time"] == pytest.approx(19.0)
+
+
+def test_auc_signature_is_that_of_cortisol_features():
+    import inspect
+
+    params = inspect.signature(auc).parameters
+    assert list(params) == list(inspect.signature(cortisol_features).parameters)
+    assert "schedule" in params and "origin" in params

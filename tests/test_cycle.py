@@ -14,16 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hormonestats.derive.cycle import (
-    CONTRACEPTION,
-    CYCLE_EVENTS,
-    PHASE_WINDOWS,
-    cycle_days,
-    cycle_phase,
-    menopause_stage,
-    normalize_contraception,
-)
+from hormonestats.derive.cycle import CYCLE_EVENTS, PHASE_WINDOWS, cycle_days, cycle_phase
+from hormonestats.derive.menopause import menopause_stage
 from hormonestats.errors import DataError
+from hormonestats.registry.contraception import CONTRACEPTION, normalize_contraception
 
 D = pd.Timestamp
 

@@ -13,13 +13,13 @@ from snphwe import snphwe
 from hormonestats.derive.genotypes import (
     GROUPINGS,
     code_genotypes,
-    genotype_problems,
     genotype_qc,
     hwe_exact,
     normalize_genotypes,
 )
 from hormonestats.errors import ContractError, DataError
 from hormonestats.log import LOG_COLUMNS
+from hormonestats.study.genotype_calls import genotype_problems
 
 
 def _table(calls, snp="rs53576"):

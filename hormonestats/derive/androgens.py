@@ -72,6 +72,17 @@ def _free_molar(tt, shbg, alb):
     return root, n
 
 
+def _vermeulen(total_t, shbg, albumin, units, *, bound_to_albumin: bool):
+    """Free (or free + albumin-bound) testosterone in the output unit, shaped like the input."""
+    t_unit, shbg_unit, albumin_unit, out_unit = units
+    tt, _ = _as_molar(total_t, "testosterone", t_unit, "total_t")
+    sh, _ = _as_molar(shbg, "shbg", shbg_unit, "shbg")
+    alb, _ = _as_molar(albumin, "albumin", albumin_unit, "albumin")
+    ft, n = _free_molar(tt, sh, alb)
+    molar = n * ft if bound_to_albumin else ft
+    return _shape(np.asarray(convert(molar, "testosterone", "mol/L", out_unit)), total_t, shbg)
+
+
 def free_testosterone(
     total_t,
     shbg,
@@ -119,11 +130,8 @@ def free_testosterone(
     >>> round(free_testosterone(10.0, 40.0, out_unit="ng/dL"), 2)
     5.02
     """
-    tt, _ = _as_molar(total_t, "testosterone", t_unit, "total_t")
-    sh, _ = _as_molar(shbg, "shbg", shbg_unit, "shbg")
-    alb, _ = _as_molar(albumin, "albumin", albumin_unit, "albumin")
-    ft, _n = _free_molar(tt, sh, alb)
-    return _shape(np.asarray(convert(ft, "testosterone", "mol/L", out_unit)), total_t, shbg)
+    return _vermeulen(total_t, shbg, albumin, (t_unit, shbg_unit, albumin_unit, out_unit),
+                      bound_to_albumin=False)
 
 
 def bioavailable_testosterone(
@@ -145,11 +153,8 @@ def bioavailable_testosterone(
     >>> round(bioavailable_testosterone(10.0, 40.0, out_unit="ng/dL"), 1)
     117.5
     """
-    tt, _ = _as_molar(total_t, "testosterone", t_unit, "total_t")
-    sh, _ = _as_molar(shbg, "shbg", shbg_unit, "shbg")
-    alb, _ = _as_molar(albumin, "albumin", albumin_unit, "albumin")
-    ft, n = _free_molar(tt, sh, alb)
-    return _shape(np.asarray(convert(n * ft, "testosterone", "mol/L", out_unit)), total_t, shbg)
+    return _vermeulen(total_t, shbg, albumin, (t_unit, shbg_unit, albumin_unit, out_unit),
+                      bound_to_albumin=True)
 
 
 def free_androgen_index(total_t, shbg, *, t_unit: str = "nmol/L", shbg_unit: str = "nmol/L"):

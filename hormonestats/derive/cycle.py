@@ -1,4 +1,4 @@
-"""Menstrual cycle days, phases, continuous cycle time, contraception and menopause stage.
+"""Menstrual cycle days, phases and continuous cycle time.
 
 The canonical study table is ``cycles``: one row per event with columns ``subject_id``,
 ``date`` (datetime64) and ``event``, one of :data:`CYCLE_EVENTS`.
@@ -21,32 +21,23 @@ recommendations. Psychoneuroendocrinology, 123, 104895.
 Nagpal, A., Schmalenberger, K. M., et al. (2025). Studying the menstrual cycle as a continuous
 variable: Implementing phase-aligned cycle time scaling (PACTS) with the menstrualcycleR package.
 OSF Preprints, doi:10.31219/osf.io/hd5xw.
-
-Harlow, S. D., et al. (2012). Executive summary of the Stages of Reproductive Aging Workshop +
-10: addressing the unfinished agenda of staging reproductive aging. Journal of Clinical
-Endocrinology & Metabolism, 97, 1159-1168.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 
+from ..checks import require_columns
 from ..errors import DataError, format_rows
 from ..log import Derived, empty_log, log_rows
 
 __all__ = [
-    "CONTRACEPTION",
     "CYCLE_EVENTS",
     "CYCLE_LIMITS",
     "PHASE_WINDOWS",
     "cycle_days",
     "cycle_phase",
-    "menopause_stage",
-    "normalize_contraception",
 ]
 
 #: Event vocabulary of the ``cycles`` table.
@@ -101,157 +92,6 @@ _ANCHOR_COLUMNS = {
     "ovulation": "days_from_ovulation",
 }
 
-#: Contraception categories (hormonal methods, IUDs, none).
-CONTRACEPTION = (
-    "combined_pill",
-    "progestin_only_pill",
-    "hormonal_iud",
-    "copper_iud",
-    "implant",
-    "ring",
-    "patch",
-    "injection",
-    "none",
-)
-
-_CONTRACEPTION_SYNONYMS = {
-    "combined_pill": [
-        "combined pill",
-        "combined oral contraceptive",
-        "combined oral contraceptive pill",
-        "combined oral contraception",
-        "coc",
-        "cocp",
-        "ocp",
-        "oral contraceptive",
-        "oral contraceptive pill",
-        "pill",
-        "the pill",
-        "birth control pill",
-    ],
-    "progestin_only_pill": [
-        "progestin only pill",
-        "progestogen only pill",
-        "progesterone only pill",
-        "pop",
-        "mini pill",
-        "minipill",
-    ],
-    "hormonal_iud": [
-        "hormonal iud",
-        "lng iud",
-        "levonorgestrel iud",
-        "lng ius",
-        "ius",
-        "intrauterine system",
-        "hormonal coil",
-        "mirena",
-        "kyleena",
-        "jaydess",
-        "skyla",
-        "liletta",
-    ],
-    "copper_iud": [
-        "copper iud",
-        "cu iud",
-        "copper coil",
-        "non hormonal iud",
-        "nonhormonal iud",
-        "paragard",
-    ],
-    "implant": [
-        "contraceptive implant",
-        "etonogestrel implant",
-        "nexplanon",
-        "implanon",
-        "arm implant",
-    ],
-    "ring": ["vaginal ring", "contraceptive ring", "nuvaring"],
-    "patch": ["contraceptive patch", "transdermal patch", "evra", "ortho evra", "xulane"],
-    "injection": [
-        "injectable",
-        "contraceptive injection",
-        "depo",
-        "depo provera",
-        "dmpa",
-        "shot",
-    ],
-    "none": [
-        "no",
-        "no contraception",
-        "no contraceptive",
-        "no hormonal contraception",
-        "natural cycle",
-        "naturally cycling",
-        "nc",
-    ],
-}
-
-
-def _norm_text(value: str) -> str:
-    return re.sub(r"[\s_\-/.]+", " ", str(value).strip().lower()).strip()
-
-
-_CONTRACEPTION_LOOKUP = {_norm_text(c): c for c in CONTRACEPTION}
-for _cat, _words in _CONTRACEPTION_SYNONYMS.items():
-    for _w in _words:
-        _CONTRACEPTION_LOOKUP[_norm_text(_w)] = _cat
-
-
-def normalize_contraception(values, *, table: str = "subjects", column: str = "contraception"):
-    """Map common spellings of contraceptive methods to :data:`CONTRACEPTION`.
-
-    Matching ignores case, surrounding space and the separators ``- _ / .``; missing values
-    stay missing. Brand names map to their method (e.g. Mirena -> hormonal_iud, NuvaRing ->
-    ring). ``"no hormonal contraception"`` maps to ``none``: record copper IUD users as
-    ``copper_iud``.
-
-    Parameters
-    ----------
-    values : scalar, list or Series
-    table, column : str
-        Named in the error message.
-
-    Returns
-    -------
-    Same kind as the input: a str (or NaN) for a scalar, a list for a list, a Series (same
-    index) for a Series.
-
-    Raises
-    ------
-    DataError
-        Listing every unrecognised value with its rows and the allowed categories.
-
-    Examples
-    --------
-    >>> normalize_contraception(["COC", "Mirena", "none", "Copper IUD"])
-    ['combined_pill', 'hormonal_iud', 'none', 'copper_iud']
-    """
-    scalar = np.isscalar(values) or values is None
-    series = pd.Series([values] if scalar else values, dtype=object)
-    index = values.index if isinstance(values, pd.Series) else None
-    out, bad = [], {}
-    for i, v in enumerate(series):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            out.append(np.nan)
-            continue
-        cat = _CONTRACEPTION_LOOKUP.get(_norm_text(v))
-        if cat is None:
-            bad.setdefault(str(v), []).append(index[i] if index is not None else i)
-        out.append(cat)
-    if bad:
-        listing = "; ".join(f"{v!r} in {format_rows(rows)}" for v, rows in bad.items())
-        raise DataError(
-            f"table '{table}', column '{column}': unknown contraception value(s): {listing}. "
-            f"Allowed categories: {', '.join(CONTRACEPTION)}"
-        )
-    if scalar:
-        return out[0]
-    if index is not None:
-        return pd.Series(out, index=index, name=values.name, dtype="str")
-    return out
-
-
 # ----------------------------------------------------------------------------- validation
 def _dates(series: pd.Series, table: str, column: str) -> pd.Series:
     if not pd.api.types.is_datetime64_any_dtype(series):
@@ -265,18 +105,9 @@ def _dates(series: pd.Series, table: str, column: str) -> pd.Series:
     return series.dt.normalize()
 
 
-def _check(frame, columns, table):
-    if not isinstance(frame, pd.DataFrame):
-        raise DataError(f"table '{table}' must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"table '{table}' lacks column(s) {missing}; available: {list(frame.columns)}"
-        )
-
-
-def _events(events: pd.DataFrame, subject: str, date: str, event: str) -> pd.DataFrame:
-    _check(events, [subject, date, event], "cycles")
+def cycle_events(events: pd.DataFrame, subject: str, date: str, event: str) -> pd.DataFrame:
+    """The ``cycles`` table checked: subject, normalised date and event per row."""
+    require_columns(events, [subject, date, event], table="cycles", step="cycle events")
     ev = pd.DataFrame(
         {"s": events[subject], "d": _dates(events[date], "cycles", date), "e": events[event]}
     )
@@ -420,14 +251,14 @@ def cycle_days(
        forward_day  backward_day  cycle_length ovulation_source  cycle_time
     0           14           -15            28        estimated         0.0
     """
-    _check(data, [subject, date], table)
+    require_columns(data, [subject, date], table=table, step="cycle_days")
     clash = [c for c in _NEW_COLUMNS if c in data.columns]
     if clash:
         raise DataError(
             f"table '{table}' already has column(s) {clash} that cycle_days would add; "
             "rename or drop them first"
         )
-    ev = _events(events, subject, date, event)
+    ev = cycle_events(events, subject, date, event)
     obs_dates = _dates(data[date], table, date)
     n = len(data)
     cols = {
@@ -539,7 +370,7 @@ def cycle_phase(
     if scheme not in PHASE_WINDOWS:
         raise DataError(f"unknown cycle phase scheme {scheme!r}; allowed: {sorted(PHASE_WINDOWS)}")
     needed = [*_ANCHOR_COLUMNS.values(), "cycle_included"]
-    _check(days_frame, needed, "cycle days")
+    require_columns(days_frame, needed, table="cycle days", step="cycle_phase")
     anchors = {
         a: pd.to_numeric(days_frame[c], errors="coerce").astype(float).to_numpy()
         for a, c in _ANCHOR_COLUMNS.items()
@@ -556,140 +387,3 @@ def cycle_phase(
     out = days_frame.copy()
     out[column] = pd.Series(pd.array(phase, dtype="str"), index=days_frame.index)
     return out
-
-
-# ----------------------------------------------------------------------------- STRAW+10
-STRAW_STAGES = {
-    "-3": "reproductive (late reproductive or earlier)",
-    "-2": "early menopausal transition",
-    "-1": "late menopausal transition",
-    "+1a": "early postmenopause (final menstrual period confirmed)",
-}
-
-
-def menopause_stage(
-    bleeding_history: pd.DataFrame,
-    *,
-    subject: str = "subject_id",
-    date: str = "date",
-    event: str = "event",
-    as_of=None,
-    min_difference: int = 7,
-    persistence_cycles: int = 10,
-    amenorrhoea_days: int = 60,
-    fmp_months: int = 12,
-) -> pd.DataFrame:
-    """STRAW+10 menopause stage from bleeding dates (menstrual criteria only; Harlow et al. 2012).
-
-    Bleeding episode starts are the ``menses_onset`` and ``bleeding`` events of the ``cycles``
-    table (same-day duplicates merged); cycle length = days between consecutive starts. Rules,
-    checked from the latest stage down; the first that fires gives the stage:
-
-    * ``+1a`` (``fmp_confirmed``): no bleeding for at least ``fmp_months`` (12) calendar
-      months between the last bleed and ``as_of``; the last bleed is the final menstrual period
-      (``fmp_date``).
-    * ``-1`` (``amenorrhoea_60d``): an interval of >= ``amenorrhoea_days`` (60) days without
-      bleeding, between two bleeds or from the last bleed to ``as_of``.
-    * ``-2`` (``persistent_variability``): a *variable-length cycle* is one whose length differs
-      by >= ``min_difference`` (7) days from the preceding cycle; it is *persistent* when a
-      further variable-length cycle occurs within ``persistence_cycles`` (10) cycles of it (the
-      STRAW+10 definition). The evidence date is the end (next bleed) of the recurring
-      variable-length cycle.
-    * ``-3``: none of the above, with at least 3 bleeds (2 cycle lengths) observed
-      (rule ``none``); with fewer, stage is missing (rule ``insufficient_data``).
-
-    Parameters
-    ----------
-    bleeding_history : DataFrame
-        ``subject``, ``date`` and ``event`` columns (the ``cycles`` table).
-    as_of : Timestamp, str, or mapping subject -> date, optional
-        Assessment date (end of the observation window). Default: the latest date in the table.
-
-    Returns
-    -------
-    DataFrame
-        One row per subject: ``subject``, ``stage`` ("-3", "-2", "-1", "+1a"), ``stage_name``,
-        ``rule``, ``evidence_date`` (when the rule's criterion was met), ``fmp_date``,
-        ``n_bleeds``, ``as_of``.
-
-    Notes
-    -----
-    Supportive criteria (FSH, AMH, antral follicle count) and stage -3a/-3b distinctions are not
-    used. STRAW+10 does not apply to people using hormonal contraception or after
-    hysterectomy/endometrial ablation.
-
-    Examples
-    --------
-    >>> d = pd.to_datetime(["2020-01-01", "2020-01-29", "2020-02-26", "2020-06-01"])
-    >>> hist = pd.DataFrame({"subject_id": "a", "date": d, "event": "bleeding"})
-    >>> menopause_stage(hist, as_of="2020-07-01")[["stage", "rule"]]
-      stage             rule
-    0    -1  amenorrhoea_60d
-    """
-    _check(bleeding_history, [subject, date, event], "cycles")
-    ev = _events(bleeding_history, subject, date, event)
-    bleeds = ev[ev["e"].isin(["menses_onset", "bleeding"])]
-    default_as_of = ev["d"].max()
-    rows = []
-    for sid in pd.unique(ev["s"]):
-        b = np.sort(bleeds.loc[bleeds["s"] == sid, "d"].unique())
-        b = [pd.Timestamp(x) for x in b]
-        if isinstance(as_of, Mapping):
-            ref = as_of.get(sid, default_as_of)
-        else:
-            ref = default_as_of if as_of is None else as_of
-        ref = pd.Timestamp(ref).normalize()
-        row = {
-            subject: sid,
-            "stage": None,
-            "rule": "insufficient_data",
-            "evidence_date": pd.NaT,
-            "fmp_date": pd.NaT,
-            "n_bleeds": len(b),
-            "as_of": ref,
-        }
-        if b:
-            last = b[-1]
-            lengths = [(b[k + 1] - b[k]).days for k in range(len(b) - 1)]
-            gaps = [(b[k], g) for k, g in enumerate(lengths)] + [(last, (ref - last).days)]
-            if last + pd.DateOffset(months=fmp_months) <= ref:
-                row.update(
-                    stage="+1a",
-                    rule="fmp_confirmed",
-                    evidence_date=last + pd.DateOffset(months=fmp_months),
-                    fmp_date=last,
-                )
-            elif any(g >= amenorrhoea_days for _, g in gaps):
-                start, _ = next((s, g) for s, g in gaps if g >= amenorrhoea_days)
-                row.update(
-                    stage="-1",
-                    rule="amenorrhoea_60d",
-                    evidence_date=start + pd.Timedelta(days=amenorrhoea_days),
-                )
-            else:
-                # variable[k] refers to cycle k+1 (compared with cycle k)
-                var = [
-                    k + 1
-                    for k in range(len(lengths) - 1)
-                    if abs(lengths[k + 1] - lengths[k]) >= min_difference
-                ]
-                hit = next(
-                    (j for i, j in zip(var, var[1:]) if j - i <= persistence_cycles),
-                    None,
-                )
-                if hit is not None:
-                    row.update(
-                        stage="-2",
-                        rule="persistent_variability",
-                        evidence_date=b[hit + 1],
-                    )
-                elif len(lengths) >= 2:
-                    row.update(stage="-3", rule="none")
-        rows.append(row)
-    out = pd.DataFrame(rows)
-    out["stage_name"] = out["stage"].map(STRAW_STAGES)
-    out["stage"] = pd.array(out["stage"].to_list(), dtype="str")
-    for c in ("evidence_date", "fmp_date", "as_of"):
-        out[c] = pd.to_datetime(out[c])
-    cols = [subject, "stage", "stage_name", "rule", "evidence_date", "fmp_date", "n_bleeds"]
-    return out[[*cols, "as_of"]]

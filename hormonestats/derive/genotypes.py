@@ -11,8 +11,6 @@ Hardy-Weinberg test of Wigginton, Cutler & Abecasis 2005 (:func:`hwe_exact`).
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -20,32 +18,24 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from ..checks import require_columns
 from ..errors import ContractError, DataError, format_rows
 from ..log import Derived, empty_log, log_rows
 from ..registry.snps import SNPS, Snp
+from ..study.genotype_calls import problem_message, read_calls
 
 __all__ = [
     "CODINGS",
     "GROUPINGS",
-    "NO_CALLS",
     "Grouping",
     "code_genotypes",
-    "genotype_problems",
     "genotype_qc",
     "hwe_exact",
     "normalize_genotypes",
 ]
 
-#: Strings read as "no call" (compared after stripping and upper-casing), plus None/NaN.
-NO_CALLS = frozenset({"", "00", "--", "NA", "N/A", "NAN", "0/0", "0|0", "-/-", "NONE", "NN"})
-
 #: Codings accepted by :func:`code_genotypes`.
 CODINGS = ("additive", "dominant", "recessive", "heterozygote", "group")
-
-_COMPLEMENT = {"A": "T", "T": "A", "C": "G", "G": "C"}
-_SEPARATORS = re.compile(r"[\s/|:;,_-]+")
-_DOSAGE = re.compile(r"^[012](\.0*)?$")
-_PROBLEM_COLUMNS = ["row", "column", "value", "snp", "message"]
 
 
 @dataclass(frozen=True)
@@ -97,199 +87,6 @@ GROUPINGS: Mapping[str, Grouping] = MappingProxyType(
 )
 
 
-# --------------------------------------------------------------------------- parsing
-
-
-def _is_missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and value.strip().upper() in NO_CALLS
-
-
-def _strand_of(strand, rsid: str) -> str:
-    if strand is None:
-        return "forward"
-    if isinstance(strand, str):
-        value = strand
-    else:
-        value = strand.get(rsid, "forward")
-    value = str(value).lower()
-    if value not in ("forward", "reverse"):
-        raise ContractError(f"strand for {rsid} must be 'forward' or 'reverse', got {value!r}")
-    return value
-
-
-def _parse_one(value, snp: Snp, strand: str, counted: str | None):
-    """Parse one call. Returns (canonical string or None, problem message or None)."""
-    allowed = snp.alleles
-    # numeric dosage: 0/1/2 copies of a declared counted allele
-    is_number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, bool
-    )
-    text = None if is_number else str(value).strip()
-    if is_number or (text is not None and _DOSAGE.match(text)):
-        dose = float(value) if is_number else float(text)
-        if counted is None:
-            return None, (
-                f"numeric genotype {value!r} needs a declared counted allele for {snp.rsid} "
-                f"(counted_allele={{'{snp.rsid}': one of {', '.join(allowed)}}})"
-            )
-        if dose not in (0.0, 1.0, 2.0):
-            return None, f"numeric genotype {value!r} is not 0, 1 or 2 copies"
-        other = allowed[1] if counted == allowed[0] else allowed[0]
-        k = int(dose)
-        calls = [counted] * k + [other] * (2 - k)
-        return _canonical(calls, allowed), None
-    letters = _SEPARATORS.sub("", text.upper())
-    if len(letters) != 2:
-        return None, (
-            f"cannot read genotype {value!r} for {snp.rsid}: expected two alleles from "
-            f"{', '.join(allowed)} (e.g. {snp.genotypes[1]!r}, "
-            f"'{allowed[0]}/{allowed[1]}')"
-        )
-    calls = list(letters)
-    if strand == "reverse":
-        calls = [_COMPLEMENT.get(c, c) for c in calls]
-    bad = [c for c in calls if c not in allowed]
-    if bad:
-        hint = "" if strand == "reverse" else "; if called on the reverse strand, declare it"
-        return None, (
-            f"allele(s) {', '.join(sorted(set(bad)))} in {value!r} not in {snp.rsid}'s "
-            f"alleles {', '.join(allowed)}{hint}"
-        )
-    return _canonical(calls, allowed), None
-
-
-def _canonical(calls, allowed) -> str:
-    order = {a: i for i, a in enumerate(allowed)}
-    return "".join(sorted(calls, key=order.__getitem__))
-
-
-def _check_columns(data: pd.DataFrame, columns, table: str = "genotypes") -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(f"{table} must be a pandas DataFrame, got {type(data).__name__}")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise DataError(
-            f"{table} table lacks column(s) {', '.join(map(repr, missing))}; "
-            f"it has {', '.join(map(repr, data.columns))}"
-        )
-
-
-def _check_counted(counted_allele) -> dict:
-    if counted_allele is None:
-        return {}
-    if isinstance(counted_allele, str):
-        raise ContractError(
-            "counted_allele must be a mapping rsid -> allele, e.g. {'rs53576': 'A'}"
-        )
-    out = {}
-    for rsid, allele in counted_allele.items():
-        snp = SNPS.get(str(rsid).lower())
-        if snp is None:
-            raise ContractError(
-                f"counted_allele names unknown SNP {rsid!r}; known rsIDs: {', '.join(sorted(SNPS))}"
-            )
-        allele = str(allele).upper()
-        if allele not in snp.alleles:
-            raise ContractError(
-                f"counted allele {allele!r} for {snp.rsid} is not one of its alleles "
-                f"{', '.join(snp.alleles)}"
-            )
-        out[snp.rsid] = allele
-    return out
-
-
-def _parse_table(data, snp_col, genotype_col, strand, counted_allele):
-    """Shared parser: (std values list, problems frame, no-call mask Series)."""
-    _check_columns(data, [snp_col, genotype_col])
-    counted = _check_counted(counted_allele)
-    std: list = []
-    problems: list[dict] = []
-    nocall = []
-    for label, rsid_raw, value in zip(data.index, data[snp_col], data[genotype_col]):
-        rsid = None if _is_missing(rsid_raw) else str(rsid_raw).strip().lower()
-        snp = SNPS.get(rsid) if rsid is not None else None
-        if snp is None:
-            std.append(None)
-            nocall.append(False)
-            problems.append(
-                {
-                    "row": label,
-                    "column": snp_col,
-                    "value": rsid_raw,
-                    "snp": rsid_raw,
-                    "message": (
-                        f"unknown SNP {rsid_raw!r}; known rsIDs: {', '.join(sorted(SNPS))}"
-                    ),
-                }
-            )
-            continue
-        if _is_missing(value):
-            std.append(None)
-            nocall.append(True)
-            continue
-        call, message = _parse_one(value, snp, _strand_of(strand, snp.rsid), counted.get(snp.rsid))
-        std.append(call)
-        nocall.append(False)
-        if message is not None:
-            problems.append(
-                {
-                    "row": label,
-                    "column": genotype_col,
-                    "value": value,
-                    "snp": snp.rsid,
-                    "message": message,
-                }
-            )
-    frame = pd.DataFrame(problems, columns=_PROBLEM_COLUMNS)
-    if frame.empty:
-        frame = pd.DataFrame({c: pd.Series(dtype="object") for c in _PROBLEM_COLUMNS})
-    return std, frame, pd.Series(nocall, index=data.index, dtype=bool)
-
-
-def genotype_problems(
-    data: pd.DataFrame,
-    *,
-    snp: str = "snp",
-    genotype: str = "genotype",
-    strand=None,
-    counted_allele=None,
-) -> pd.DataFrame:
-    """Every unreadable call in a genotypes table, without raising.
-
-    Parameters
-    ----------
-    data : DataFrame
-        Long genotypes table.
-    snp, genotype : str
-        Column names of the rsID and of the call.
-    strand : None, str or Mapping[str, str]
-        ``"forward"`` (default) or ``"reverse"``, for all SNPs or per rsID.
-    counted_allele : Mapping[str, str], optional
-        rsID -> allele counted by numeric (0/1/2) calls.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``row, column, value, snp, message``; one row per problem (unknown rsID,
-        unreadable call, allele outside the SNP's set, numeric call without a counted allele).
-        No-calls are not problems.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"snp": ["rs53576", "rs53576", "rs0"], "genotype": ["AG", "AC", "AA"]})
-    >>> genotype_problems(df)[["row", "column", "snp"]]
-       row    column      snp
-    0    1  genotype  rs53576
-    1    2       snp      rs0
-    """
-    _, problems, _ = _parse_table(data, snp, genotype, strand, counted_allele)
-    return problems
-
-
 def normalize_genotypes(
     data: pd.DataFrame,
     *,
@@ -302,7 +99,8 @@ def normalize_genotypes(
 
     Accepts ``"AG"``, ``"GA"``, ``"A/G"``, ``"G/A"``, ``"A|G"``, ``"A G"``, lower case, and
     numeric dosages 0/1/2 when ``counted_allele`` declares the allele counted for that SNP.
-    No-calls (``"00"``, ``"--"``, ``"NA"``, ``""``, ``"0/0"``, None, NaN; see :data:`NO_CALLS`)
+    No-calls (``"00"``, ``"--"``, ``"NA"``, ``""``, ``"0/0"``, None, NaN; see
+    :data:`~hormonestats.study.genotype_calls.NO_CALLS`)
     become missing and each is logged as ``flagged``. The caller's frame is not changed; the
     raw ``genotype`` column is kept.
 
@@ -339,9 +137,10 @@ def normalize_genotypes(
     >>> log["action"].tolist()
     ['flagged']
     """
-    std, problems, nocall = _parse_table(data, snp, genotype, strand, counted_allele)
+    read = read_calls(data, snp, genotype, strand, counted_allele)
+    std, problems, nocall = read.calls, read.problems, read.no_call
     if len(problems):
-        raise DataError(_problem_message(problems, snp, genotype))
+        raise DataError(problem_message(problems, snp, genotype))
     out = data.copy()
     out["genotype_std"] = pd.Series(std, index=data.index, dtype="str")
     if nocall.any():
@@ -355,31 +154,12 @@ def normalize_genotypes(
     return Derived(out, log)
 
 
-def _problem_message(problems: pd.DataFrame, snp_col: str, genotype_col: str) -> str:
-    parts = []
-    for (column, rsid), grp in problems.groupby(["column", "snp"], sort=False, dropna=False):
-        values = ", ".join(repr(v) for v in pd.unique(grp["value"])[:8])
-        if column == snp_col:
-            parts.append(
-                f"column {column!r}: unknown SNP {rsid!r} at {format_rows(grp['row'])}; "
-                f"known rsIDs: {', '.join(sorted(SNPS))}"
-            )
-        else:
-            reg = SNPS[rsid]
-            parts.append(
-                f"column {column!r}, {rsid}: {format_rows(grp['row'])} (values {values}); "
-                f"allowed alleles {', '.join(reg.alleles)} (genotypes "
-                f"{', '.join(reg.genotypes)}). {grp['message'].iloc[0]}"
-            )
-    return f"genotypes table has {len(problems)} unreadable call(s):\n- " + "\n- ".join(parts)
-
-
 # --------------------------------------------------------------------------- coding
 
 
 def _std_frame(data: pd.DataFrame, snp: str = "snp") -> pd.DataFrame:
     if "genotype_std" in data.columns:
-        _check_columns(data, [snp, "genotype_std"])
+        require_columns(data, [snp, "genotype_std"], table="genotypes", step="genotype coding")
         return data
     return normalize_genotypes(data, snp=snp).data
 
@@ -456,7 +236,7 @@ def code_genotypes(
     """
     if coding not in CODINGS:
         raise ContractError(f"coding must be one of {', '.join(CODINGS)}, got {coding!r}")
-    _check_columns(data, [subject, "snp"])
+    require_columns(data, [subject, "snp"], table="genotypes", step="code_genotypes")
     frame = _std_frame(data)
     rsids = [snp] if isinstance(snp, str) else list(snp)
     subjects = pd.Index(pd.unique(frame[subject].dropna())).sort_values()
@@ -629,7 +409,8 @@ def genotype_qc(
     [{'n': 4, 'n_called': 3, 'call_rate': 0.75, 'maf': 0.5}]
     """
     cols = [snp, subject] + ([group] if group else [])
-    _check_columns(data, cols + ([] if "genotype_std" in data.columns else [genotype]))
+    needed = cols + ([] if "genotype_std" in data.columns else [genotype])
+    require_columns(data, needed, table="genotypes", step="genotype_qc")
     if "genotype_std" in data.columns:
         frame = data
     else:

@@ -20,17 +20,10 @@ import pandas as pd
 from ..errors import DataError
 from ..log import combine_logs, empty_log, log_rows
 from ..registry.units import to_canonical
-from .assays import (
-    DEFAULT_MAX_CV,
-    aggregate_replicates,
-    apply_lod,
-    control_mask,
-    inter_assay_cv,
-    intra_assay_cv,
-    lod_summary,
-    log_transform,
-    winsorize,
-)
+from ..study.readings import control_mask
+from .lod import apply_lod, lod_summary
+from .precision import DEFAULT_MAX_CV, aggregate_replicates, inter_assay_cv, intra_assay_cv
+from .transforms import log_transform, winsorize
 
 __all__ = ["ProcessedSamples", "ProcessedStudy", "instrument_keys", "process_samples",
            "process_study"]
@@ -45,10 +38,13 @@ class ProcessedSamples:
     Attributes
     ----------
     samples : DataFrame
-        One row per analysed sample (replicates averaged), canonical units.
+        One row per analysed sample (replicates averaged), canonical units; ``table_column``
+        names the analysis-table column that holds the sample's value.
     table : DataFrame
         Wide: one row per subject x session, one column per analyte (canonical unit), its
-        ``log_`` column, and cortisol features where a session has a cortisol series.
+        ``log_`` column; where a session has several samples of an analyte, one column per
+        sample (``<analyte>_s<k>``, ``k`` the sample number) besides the first sample in
+        ``<analyte>``, and cortisol features where a session has a cortisol series.
     log : DataFrame
         Every exclusion, alteration and flag (``hormonestats.log.LOG_COLUMNS``).
     lod_summary, intra_cv, inter_cv : DataFrame
@@ -80,16 +76,28 @@ class ProcessedSamples:
                                                ("Below the LOD", self.lod_summary)])
 
     def accounting(self) -> pd.DataFrame:
-        """Input rows = wells used + wells excluded, per step and reason."""
+        """Input rows = wells used + wells excluded, per step and reason; and every analysed
+        sample in the analysis table."""
         excl = self.log[(self.log["table"] == _TABLE) & (self.log["action"] == "excluded")]
         rows = [{"stage": "input rows (wells)", "n": self.n_input_rows}]
         for (step, reason), grp in excl.groupby(["step", "reason"], sort=False):
             rows.append({"stage": f"excluded at {step}: {reason}", "n": -len(grp)})
         rows.append({"stage": "wells in analysed samples", "n": self.n_used_wells})
+        rows.append({"stage": "analysed samples", "n": len(self.samples)})
+        missing = self.unplaced()
+        rows.append({"stage": "analysed samples in the analysis table",
+                     "n": len(self.samples) - len(missing)})
         out = pd.DataFrame(rows)
+        # internal invariants: every well is used or logged, every sample reaches the table
         if self.n_input_rows != self.n_used_wells + len(excl):
-            raise AssertionError("row accounting does not balance")  # internal invariant
+            raise AssertionError("row accounting does not balance")
+        if len(missing):
+            raise AssertionError(f"{len(missing)} analysed samples are not in the table")
         return out
+
+    def unplaced(self) -> pd.DataFrame:
+        """Analysed samples whose value is not in their analysis-table cell (none, normally)."""
+        return _unplaced(self.samples, self.table)
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,27 @@ class ProcessedStudy:
     #: genotype QC within each ancestry group (subjects' ``ancestry``), where recorded: pooled
     #: samples of several ancestries deviate from Hardy–Weinberg by mixture alone (Wahlund).
     genotype_qc_by_ancestry: pd.DataFrame | None = None
+
+    def accounting(self) -> pd.DataFrame:
+        """The samples' accounting (:meth:`ProcessedSamples.accounting`) carried into the
+        analysis table: every analysed sample's value is in its cell, or its subject is logged
+        as missing from the subjects table."""
+        if self.samples is None:
+            return pd.DataFrame(columns=["stage", "n"])
+        out = self.samples.accounting()
+        lost = _unplaced(self.samples.samples, self.table)
+        stray = self.log.loc[(self.log["step"] == "process_study")
+                             & (self.log["action"] == "excluded"), "subject_id"]
+        unlogged = lost.loc[~lost["subject_id"].isin(stray)]
+        extra = pd.DataFrame([
+            {"stage": "analysed samples of subjects not in the subjects table (logged)",
+             "n": len(lost) - len(unlogged)},
+            {"stage": "analysed samples in the study's analysis table",
+             "n": len(self.samples.samples) - len(lost)},
+        ])
+        if len(unlogged):  # internal invariant
+            raise AssertionError(f"{len(unlogged)} analysed samples are not in the table")
+        return pd.concat([out, extra], ignore_index=True)
 
     def __repr__(self) -> str:
         actions = self.log["action"].value_counts().to_dict() if len(self.log) else {}
@@ -208,13 +237,15 @@ def process_samples(
         if "plate_id" in canon.columns else pd.DataFrame()
     inter = _inter_cv(samples, control)
 
-    table, wide_log = _wide(agg)
+    table, wide_log, placed = _wide(agg)
+    agg = agg.assign(table_column=placed)
     logs.append(wide_log)
     analytes = [str(a) for a in pd.unique(_variable(canon.dropna(subset=["analyte"])))]
     for a in analytes:  # an analyte with no analysable sample still gets its (empty) column
         if a not in table.columns:
             table[a] = np.nan
     present = [a for a in analytes if table[a].notna().any()]
+    present += sorted(set(placed) - set(analytes))  # the per-sample columns of a series
     if transform == "log" and analytes:
         table, tlog = log_transform(table, present, offset=log_offset)
         for a in set(analytes) - set(present):
@@ -242,6 +273,27 @@ def process_samples(
         n_used_wells=n_used,
         settings=settings,
     )
+
+
+def _unplaced(samples: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    idx = [k for k in ("subject_id", "session") if k in samples.columns]
+    if samples.empty:
+        return samples
+    keys = samples[idx].copy()
+    if "session" in idx:
+        keys["session"] = keys["session"].astype(str).where(keys["session"].notna(), "")
+    cells = table.set_index(idx)
+    found = np.full(len(samples), np.nan)
+    for col, rows in samples.groupby("table_column", sort=False).groups.items():
+        pos = samples.index.get_indexer(rows)
+        if col not in cells.columns:
+            continue
+        where = pd.MultiIndex.from_frame(keys.iloc[pos]) if len(idx) > 1 else \
+            pd.Index(keys.iloc[pos, 0])
+        found[pos] = cells[col].reindex(where).to_numpy(dtype=float)
+    value = samples["value"].to_numpy(dtype=float)
+    ok = np.isclose(found, value, rtol=1e-12, atol=0.0) & ~np.isnan(found)
+    return samples.loc[~ok]
 
 
 def _sample_keys(frame: pd.DataFrame) -> list[str]:
@@ -273,12 +325,27 @@ def _variable(frame: pd.DataFrame) -> pd.Series:
     return analyte.where(n_matrices <= 1, analyte + "_" + matrix)
 
 
+def _sample_labels(work: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Label of each sample within its subject x session x variable: the scheduled
+    ``sample_number`` when every sample has a distinct one, else the order in time (1, 2, ...)."""
+    if "sample_number" in work.columns and work["sample_number"].notna().all():
+        number = pd.to_numeric(work["sample_number"], errors="coerce")
+        if number.notna().all() and not work.assign(_n=number).duplicated(keys + ["_n"]).any():
+            return number.map(lambda v: f"{v:g}")
+    rank = work.groupby(keys, sort=False, dropna=False).cumcount() + 1
+    return rank.map(str)
+
+
 def _wide(agg: pd.DataFrame):
     """Pivot sample means to one row per subject x session.
 
-    An analyte sampled once per session gives one column; an analyte sampled several times
-    (a cortisol series) gives its first (baseline) sample in ``<analyte>`` and, for cortisol,
-    the time-course features (AUCg, AUCi, peak reactivity) from :func:`hormonestats.cortisol_features`.
+    An analyte sampled once per session gives one column, ``<analyte>``. An analyte sampled
+    several times in a session (a cortisol series, pre- and post-dose oxytocin) gives every
+    sample its own column ``<analyte>_s<k>`` (``k`` the ``sample_number``, else the order in
+    time) and its first sample also in ``<analyte>``; a cortisol series further gives the
+    time-course features (AUCg, AUCi, peak reactivity) from
+    :func:`hormonestats.cortisol_features`. Returns the table, the log and each sample's
+    analysis-table column (aligned with ``agg``).
     """
     from .cortisol import cortisol_features
 
@@ -290,19 +357,33 @@ def _wide(agg: pd.DataFrame):
     order = [c for c in ("sample_number", "sample_time") if c in work.columns]
     if order:
         work = work.sort_values(idx + ["variable"] + order, kind="stable")
-    first = work.groupby(idx + ["variable"], sort=True, dropna=False)["value"].first()
+    groups = idx + ["variable"]
+    first = work.groupby(groups, sort=True, dropna=False)["value"].first()
     table = first.unstack("variable").reset_index()
     table.columns.name = None
-    counts = work.groupby(idx + ["variable"], dropna=False).size()
-    multi = counts[counts > 1]
-    if "sample_time" in work.columns and "cortisol" in set(
-        multi.index.get_level_values("variable")
-    ):
+    counts = work.groupby(groups, dropna=False)["value"].transform("size")
+    column = work["variable"].astype(str)
+    series_vars = sorted(set(work.loc[counts > 1, "variable"]))
+    if series_vars:
+        several = work["variable"].isin(series_vars)
+        part = work.loc[several]
+        column.loc[several] = part["variable"] + "_s" + _sample_labels(part, groups)
+        per_sample = (work.loc[several].assign(_column=column.loc[several])
+                      .pivot_table(index=idx, columns="_column", values="value",
+                                   aggfunc="first", sort=True).reset_index())
+        per_sample.columns.name = None
+        table = table.merge(per_sample, on=idx, how="left")
+    if "sample_time" in work.columns and "cortisol" in series_vars:
         series = work.loc[work["variable"] == "cortisol"]
         by = [k for k in idx if k != "subject_id"]
         n_sched = int(series.groupby(idx, dropna=False).size().max())
+        n_times = int(series.groupby(by, dropna=False)["sample_time"].nunique().max()) if by \
+            else int(series["sample_time"].nunique())
+        # the protocol's nominal times when every subject was sampled on them, else each
+        # subject's own times (Pruessner et al. 2003 AUCs over the subject's intervals)
+        schedule = "shared" if n_times <= n_sched else "own"
         feats, flog = cortisol_features(series, y="value", time="sample_time",
-                                        subject="subject_id", by=tuple(by),
+                                        subject="subject_id", by=tuple(by), schedule=schedule,
                                         min_samples=max(2, n_sched - 1), interpolate=True)
         # these entries concern derived features, not wells: they point at subjects
         logs.append(flog.assign(table="cortisol_features", row=None))
@@ -310,7 +391,7 @@ def _wide(agg: pd.DataFrame):
                 if c in feats.columns]
         feats = feats[idx + keep].rename(columns={c: f"cortisol_{c}" for c in keep})
         table = table.merge(feats, on=idx, how="left")
-    return table, combine_logs(logs)
+    return table, combine_logs(logs), column.reindex(agg.index)
 
 
 def instrument_keys(study) -> dict:
@@ -394,6 +475,10 @@ def process_study(
             _join_by_session(per_session, scores, "responses")
     # every subject of the roster stays in the table (with missing values where it has no
     # data), so that models, not merges, decide and report who is analysed
+    if per_session is not None:
+        stray = ~per_session["subject_id"].isin(subjects["subject_id"])
+        logs.append(log_rows("process_study", "analysis", per_session, stray, "excluded",
+                             "subject not in the subjects table"))
     table = subjects if per_session is None else \
         subjects.merge(per_session, on="subject_id", how="left")
     qc = None

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..checks import numeric_column
 from ..errors import ContractError, DataError, UnitError, format_rows
 from .analytes import HAIR_UNITS, Analyte, get_analyte
 
@@ -214,19 +215,6 @@ def unit_allowed(analyte: str, unit: str, matrix: str | None = None) -> bool:
     return normalize_unit(unit) in units
 
 
-def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
-    col = frame[column]
-    num = pd.to_numeric(col, errors="coerce")
-    bad = num.isna() & col.notna()
-    if bad.any():
-        raise DataError(
-            f"samples: column {column!r} holds text that is not a number at "
-            f"{format_rows(frame.index[bad])} (e.g. {col[bad].iloc[0]!r}); "
-            "parse it first with hormonestats.parse_readings / apply_lod"
-        )
-    return num.astype(float)
-
-
 def to_canonical(
     samples: pd.DataFrame,
     *,
@@ -275,8 +263,9 @@ def to_canonical(
             f"{analyte!r}; present: {list(samples.columns)}"
         )
     out = samples.copy()
-    vals = _numeric(samples, value)
-    lods = _numeric(samples, "lod") if "lod" in samples.columns else None
+    vals = numeric_column(samples, value, table="samples", step="to_canonical")
+    lods = (numeric_column(samples, "lod", table="samples", step="to_canonical")
+            if "lod" in samples.columns else None)
     no_unit = samples[unit].isna() & vals.notna()
     if no_unit.any():
         raise DataError(

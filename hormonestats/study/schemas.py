@@ -214,7 +214,7 @@ def _contract_values(table: str, column: str, contract) -> tuple | None:
         return ROUTES
     if table == "subjects" and column == "contraception":
         try:
-            from ..derive.cycle import CONTRACEPTION
+            from ..registry.contraception import CONTRACEPTION
         except ImportError:  # pragma: no cover - cycle module is part of the package
             return None
         return tuple(CONTRACEPTION)

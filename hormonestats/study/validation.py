@@ -373,7 +373,7 @@ def _assay_warnings(col: _Collector, frame: pd.DataFrame, contract) -> None:
 
 
 def _genotypes(col: _Collector, frame: pd.DataFrame, contract) -> None:
-    from ..derive.genotypes import genotype_problems
+    from .genotype_calls import genotype_problems
 
     if not {"snp", "genotype"} <= set(frame.columns):
         return
