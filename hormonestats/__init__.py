@@ -68,7 +68,7 @@ _API: dict[str, str] = {
     "cycle_days": "derive.cycle",
     "cycle_phase": "derive.cycle",
     "menopause_stage": "derive.menopause",
-    "process_samples": "derive.processing",
+    "process_samples": "derive.hormone_table",
     "process_study": "derive.processing",
     "list_analytes": "registry.analytes",
     "allowed_units": "registry.units",

@@ -219,3 +219,42 @@ def test_processed_results_display_briefly():
     assert "<table" in out._repr_html_() and "Log by step" in out._repr_html_()
     assert "Row accounting" in out.samples._repr_html_()
     assert "<td>samples</td>" in _mini()._repr_html_()
+
+
+def test_cortisol_features_use_each_subjects_own_times():
+    """Sample times that differ between subjects (every real study) still give AUCs."""
+    study = hs.read_dataset("biopsykit_cortisol")
+    samples = study.tables["samples"].copy()
+    rng = np.random.default_rng(4)
+    subjects = samples["subject_id"].unique()
+    jitter = dict(zip(subjects, rng.uniform(-3.0, 3.0, size=len(subjects))))
+    own = samples["sample_time"] + samples["subject_id"].map(jitter)
+    own = own.where(samples["sample_time"] != samples["sample_time"].min(),
+                    samples["sample_time"])  # the first sample keeps its time
+    samples["sample_time"] = own
+    out = hs.process_samples(samples)
+    table = out.table.set_index("subject_id")
+    assert table["cortisol_auc_g"].notna().all()
+    ref = hs.auc(out.samples[out.samples["analyte"] == "cortisol"]).set_index("subject_id")
+    np.testing.assert_allclose(table.loc[ref.index, "cortisol_auc_g"], ref["auc_g"], rtol=1e-12)
+    # by hand for one subject: trapezoids over that subject's own times
+    s = out.samples[out.samples["subject_id"] == subjects[0]].sort_values("sample_time")
+    t, v = s["sample_time"].to_numpy(), s["value"].to_numpy()
+    by_hand = sum((v[i + 1] + v[i]) * (t[i + 1] - t[i]) / 2 for i in range(len(t) - 1))
+    assert table.loc[subjects[0], "cortisol_auc_g"] == pytest.approx(by_hand, rel=1e-12)
+    out.accounting()
+
+
+def test_two_agents_in_one_period_are_logged_not_silently_dropped():
+    study = hs.read_dataset("crossover_study")
+    treatments = study.tables["treatments"].copy()
+    first = treatments.index[0]
+    other = "placebo" if treatments.loc[first, "agent"] != "placebo" else "intranasal_oxytocin"
+    extra = treatments.loc[[first]].assign(agent=other)
+    tables = {**study.tables, "treatments": pd.concat([treatments, extra], ignore_index=True)}
+    broken = Study(tables=tables, contract=study.contract, sources={})
+    out = hs.process_study(broken)
+    assert "oxytocin_arm" not in out.table.columns
+    flagged = out.log[(out.log["table"] == "treatments") & (out.log["action"] == "flagged")]
+    assert len(flagged) == 2 and flagged["reason"].str.contains("more than one agent").all()
+    assert "oxytocin_arm" in hs.process_study(study).table.columns
