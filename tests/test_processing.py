@@ -258,3 +258,18 @@ def test_two_agents_in_one_period_are_logged_not_silently_dropped():
     flagged = out.log[(out.log["table"] == "treatments") & (out.log["action"] == "flagged")]
     assert len(flagged) == 2 and flagged["reason"].str.contains("more than one agent").all()
     assert "oxytocin_arm" in hs.process_study(study).table.columns
+
+
+def test_clock_time_sample_times_give_the_same_areas_as_minutes():
+    study = hs.read_dataset("tsst_study")
+    samples = study.tables["samples"].copy()
+    start = pd.Timestamp("2024-05-01 14:00")
+    samples["sample_time"] = (start + pd.to_timedelta(samples["sample_time"], unit="min")
+                              ).dt.strftime("%H:%M")
+    clock = Study(tables={**study.tables, "samples": samples}, contract=study.contract,
+                  sources={})
+    cols = ["cortisol_auc_g", "cortisol_auc_i", "cortisol_peak_reactivity"]
+    ref = hs.process_study(study).table
+    out = hs.process_study(clock)
+    pd.testing.assert_frame_equal(out.table[cols], ref[cols])
+    out.accounting()
