@@ -172,12 +172,13 @@ def test_user_filters_and_bad_decisions(sim_study):
     sub = res.table.set_index("subset")
     assert sub.loc["women", "n"].max() < sub.loc["all", "n"].min()
     with pytest.raises(ModelError, match="unknown decision 'lodd'"):
-        hs.multiverse(sim_study, hypothesis="estradiol_oxytocin", decisions={"lodd": ["x"]})
+        hs.multiverse(sim_study, hypothesis="estradiol_oxytocin", mapping=MAPPING,
+                      decisions={"lodd": ["x"]})
     with pytest.raises(ModelError, match="unknown choice"):
-        hs.multiverse(sim_study, hypothesis="estradiol_oxytocin",
+        hs.multiverse(sim_study, hypothesis="estradiol_oxytocin", mapping=MAPPING,
                       decisions={"outliers": ["trimmed"]})
     with pytest.raises(ModelError, match="unknown hypothesis"):
-        hs.multiverse(sim_study, hypothesis="nope")
+        hs.multiverse(sim_study, hypothesis="nope", mapping=MAPPING)
 
 
 def test_share_significant_test_holds_its_size_under_the_null():

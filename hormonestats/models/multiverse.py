@@ -360,7 +360,7 @@ def multiverse(
     *,
     hypothesis: str,
     decisions: Mapping[str, Sequence[str]] | None = None,
-    mapping: Mapping[str, str] | None = None,
+    mapping: Mapping[str, str],
     covariates: Sequence[str] = (),
     covariate_sets: Sequence[Sequence[str]] | None = None,
     filters: Mapping[str, Callable] | None = None,
@@ -381,8 +381,8 @@ def multiverse(
     decisions : mapping, optional
         Decision name -> choices to vary (see :data:`DECISIONS`); a decision left out keeps its
         default. Default: ``lod``, ``max_cv``, ``outliers`` and ``transform``, all choices.
-    mapping : role -> column of the analysis table (default: the example study's,
-        :data:`hormonestats.pipeline.DEFAULT_MAPPING`).
+    mapping : role -> column of the analysis table, as for :func:`hormonestats.test_hypotheses`
+        (the example study's is :data:`hormonestats.pipeline.DEFAULT_MAPPING`).
     covariates : covariates of the planned analysis (the default specification).
     covariate_sets : sequence of covariate lists, optional
         Adds the ``covariates`` decision with these sets (include the planned one).
@@ -411,10 +411,6 @@ def multiverse(
     if hypothesis not in registry:
         raise ModelError(f"unknown hypothesis {hypothesis!r}; registered: {', '.join(registry)}")
     hyp = registry[hypothesis]
-    if mapping is None:
-        from ..pipeline import DEFAULT_MAPPING
-
-        mapping = DEFAULT_MAPPING
     missing = [r for r in hyp.role_names if r not in mapping]
     if missing:
         raise ModelError(f"multiverse: roles not mapped for {hypothesis}: {', '.join(missing)}")
