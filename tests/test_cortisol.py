@@ -496,3 +496,10 @@ def test_auc_signature_is_that_of_cortisol_features():
     params = inspect.signature(auc).parameters
     assert list(params) == list(inspect.signature(cortisol_features).parameters)
     assert "schedule" in params and "origin" in params
+
+
+def test_unreadable_clock_time_names_its_row():
+    df = pd.DataFrame({"subject_id": ["a"] * 3, "sample_time": ["08:00", "later", "08:45"],
+                       "value": [10.0, 12.0, 9.0]})
+    with pytest.raises(DataError, match=r"row 1.*'later'"):
+        cortisol_features(df)

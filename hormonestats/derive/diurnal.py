@@ -49,7 +49,8 @@ def diurnal_slope(
         Concentration column; must be > 0 when ``log=True``.
     time_since_waking : str
         Column of time since waking: numbers in **minutes**, timedelta64, or clock times
-        (counted from the subject's first sample; the slope does not depend on the origin).
+        (then counted from the subject's first sample, so ``intercept`` is at that sample;
+        the slope does not depend on the origin).
     subject : str
         Subject column.
     log : bool
