@@ -177,7 +177,9 @@ def category_levels(
     return out
 
 
-def fixed_design(frame: pd.DataFrame, spec: ModelSpec, levels: dict) -> tuple[np.ndarray, FixedDesign]:
+def fixed_design(
+    frame: pd.DataFrame, spec: ModelSpec, levels: dict
+) -> tuple[np.ndarray, FixedDesign]:
     X, names = _term_columns(frame, spec.terms, spec.intercept, levels)
     dup = [n for n in set(names) if names.count(n) > 1]
     if dup:

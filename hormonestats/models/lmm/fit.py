@@ -207,7 +207,7 @@ class _nullcontext:
 def _messages(blocks, theta, eng, covs, singular, converged) -> tuple:
     msgs = []
     if singular:
-        for b, (r, c), sl, cv in zip(blocks, eng.tri, eng.theta_slices, covs):
+        for b, (r, c), sl in zip(blocks, eng.tri, eng.theta_slices):
             lam_diag = theta[sl][r == c]
             zero = [b.names[j] for j in range(b.q) if lam_diag[j] < SINGULAR_TOL]
             if zero:

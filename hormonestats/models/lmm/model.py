@@ -8,7 +8,14 @@ import pandas as pd
 from ...errors import DataError, ModelError
 from .design import category_levels, drop_missing, fixed_design, random_blocks, require_columns
 from .fit import LMMFit, fit_lmm
-from .formula import ModelSpec, parse_formula
+from .formula import ModelSpec, RandomTerm, parse_formula
+
+
+def repeated_spec(y: str, fixed, subject: str, slopes=()) -> ModelSpec:
+    """``y ~ fixed + (1 + slopes | subject)``: the model of the repeated-measures families
+    (crossover, therapy over time, cycle phases). ``fixed`` holds terms as tuples of columns."""
+    rterm = RandomTerm(tuple((s,) for s in slopes), True, (subject,))
+    return ModelSpec(y, tuple(tuple(t) for t in fixed), True, (rterm,))
 
 
 def fit_model(
@@ -35,9 +42,7 @@ def fit_model(
     if isinstance(spec, str):
         spec = parse_formula(spec)
     if not spec.random:
-        raise ModelError(
-            f"The {what} needs at least one random-effect term such as (1 | subject)."
-        )
+        raise ModelError(f"The {what} needs at least one random-effect term such as (1 | subject).")
     cols = spec.columns()
     if not checked:
         require_columns(data, {"formula": cols})

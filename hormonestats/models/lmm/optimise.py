@@ -102,7 +102,7 @@ def _polish(f, x, fx, lower, iters: int = 8):
             break
         idx = np.flatnonzero(free)
 
-        def fsub(z):
+        def fsub(z, x=x, idx=idx):
             xx = x.copy()
             xx[idx] = z
             return f(xx)

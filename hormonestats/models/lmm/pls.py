@@ -83,7 +83,7 @@ class PLSDeviance:
         self.theta_slices = [slice(offs[i], offs[i + 1]) for i in range(len(blocks))]
         self.n_theta = int(offs[-1])
         lower = []
-        for (r, c) in self.tri:
+        for r, c in self.tri:
             lower.extend(0.0 if i == j else -np.inf for i, j in zip(r, c))
         self.lower = np.array(lower)
         # block 1: all terms on the grouping factor with the most levels
