@@ -133,6 +133,7 @@ def parse_formula(formula: str) -> ModelSpec:
         raise ModelError(f"A formula needs exactly one '~' (response ~ terms), got {formula!r}")
     lhs, rhs = formula.split("~")
     response = _name(lhs, formula)
+    rhs = re.sub(r"-\s*1\b", "+ 0", rhs)  # "- 1" drops the intercept, wherever it stands
     fixed_parts, random = [], []
     for part in _split_top(rhs, "+"):
         s = part.strip()
