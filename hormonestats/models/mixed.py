@@ -17,12 +17,12 @@ quantities lme4/lmerTest users expect:
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
 
 from ..errors import DataError, ModelError
 from ._slopes import JohnsonNeyman, johnson_neyman_from_cov, slopes_from_cov
@@ -35,11 +35,11 @@ from .lmm.design import (
     numeric_problems,
     require_columns,
 )
-from .lmm.fit import SATTERTHWAITE, WALD, LMMFit, MixedModelWarning, fit_lmm, variance_components
+from .lmm.fit import SATTERTHWAITE, WALD, LMMFit, MixedModelWarning, variance_components
 from .lmm.formula import ModelSpec, RandomTerm, parse_formula
 from .lmm.inference import emmeans_table, likelihood_ratio, tidy_rows
 from .lmm.model import fit_model
-from .lmm.pls import ReBlock
+from .lmm.pls import PLSDeviance, ReBlock
 
 __all__ = ["MixedModelWarning", "MixedResult", "mixed", "mixed_lrt"]
 
@@ -52,14 +52,26 @@ __all__ += ["SATTERTHWAITE", "WALD"]
 
 def _null_icc(y: np.ndarray, codes: np.ndarray) -> tuple[float, float, float]:
     """ICC of the unconditional random-intercept model ``y ~ 1 + (1 | subject)`` by REML.
-    Returns (icc, intercept variance, residual variance)."""
+
+    Returns (icc, intercept variance, residual variance). One-dimensional minimisation of the
+    profiled REML criterion over the relative SD ``theta = tau / sigma`` (lme4's
+    parameterisation), mapped to ``t = theta / (1 + theta)`` in [0, 1).
+    """
     n = len(y)
     block = ReBlock("g", np.asarray(codes), int(codes.max()) + 1, np.ones((n, 1)), ("Intercept",))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MixedModelWarning)
-        f = fit_lmm(y, np.ones((n, 1)), ("Intercept",), [block], df_method="wald")
-    tau = float(f.covs[0][0, 0])
-    return tau / (tau + f.sigma2), tau, f.sigma2
+    eng = PLSDeviance(np.asarray(y, float), np.ones((n, 1)), [block], reml=True)
+
+    def dev(t):
+        return eng.profiled(np.array([t / (1 - t)]))
+
+    res = optimize.minimize_scalar(
+        dev, bounds=(0.0, 1 - 1e-9), method="bounded", options={"xatol": 1e-10}
+    )
+    t = res.x if dev(res.x) <= dev(0.0) else 0.0
+    theta = np.array([t / (1 - t)])
+    s2 = eng.sigma2(theta)
+    tau = float(theta[0] ** 2 * s2)
+    return tau / (tau + s2), tau, float(s2)
 
 
 def _q(name: str) -> str:

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ...errors import ModelError
 from .design import FixedDesign
-from .optimise import hessian, jacobian, minimise
+from .optimise import minimise, satterthwaite_derivatives
 from .pls import PLSDeviance, ReBlock
 
 SATTERTHWAITE = (
@@ -143,8 +143,9 @@ def fit_lmm(
         )
     if n <= p:
         raise ModelError(f"Too few rows ({n}) for the {what} with {p} terms.")
+    # BLAS threads only cost time on these small dense blocks (and on a busy machine)
     small = n * p < 5_000_000
-    with threadpool_limits(limits=1) if small else _nullcontext():
+    with _controller().limit(limits=1) if small else _nullcontext():
         eng = PLSDeviance(y, X, blocks, reml=reml)
         start = np.where(eng.lower == 0.0, 1.0, 0.0)
         theta, crit, converged = minimise(eng.profiled, start, eng.lower)
@@ -156,18 +157,8 @@ def fit_lmm(
         A = dcov = None
         method = WALD
         if df_method == "satterthwaite":
-            vp = np.r_[theta, np.sqrt(s2)]
-            H = hessian(eng.deviance_vp, vp)
+            H, dcov = satterthwaite_derivatives(eng, theta, float(np.sqrt(s2)))
             A = 2 * _pinv_sym(H)
-
-            def vcov_vp(v):
-                return v[-1] ** 2 * eng.unscaled_cov(v[:-1])
-
-            h = 3e-3 * np.maximum(np.abs(vp), 0.05)
-            dth = jacobian(lambda t: eng.unscaled_cov(t), theta, h[:-1])
-            dcov = np.concatenate(
-                [s2 * dth, (2 * np.sqrt(s2) * eng.unscaled_cov(theta))[None]], axis=0
-            )
             method = SATTERTHWAITE
     covs = tuple(eng.covariances(theta, s2))
     singular = bool(np.any(theta[eng.lower == 0.0] < SINGULAR_TOL))
@@ -194,6 +185,16 @@ def fit_lmm(
         _A=A,
         _dcov=dcov,
     )
+
+
+_CONTROLLER: list = []
+
+
+def _controller() -> ThreadpoolController:
+    """One controller per process (building one scans the loaded libraries)."""
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
 
 
 class _nullcontext:

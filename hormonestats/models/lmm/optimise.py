@@ -80,7 +80,7 @@ def minimise(f, start: np.ndarray, lower: np.ndarray) -> tuple[np.ndarray, float
         f,
         start,
         method="L-BFGS-B",
-        jac="3-point",
+        jac="2-point",
         bounds=bounds,
         options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000, "maxcor": 20},
     )
@@ -90,45 +90,104 @@ def minimise(f, start: np.ndarray, lower: np.ndarray) -> tuple[np.ndarray, float
     return x, fx, ok and np.isfinite(fx)
 
 
-def _polish(f, x, fx, lower, iters: int = 8):
-    """Newton steps on the coordinates off their bounds (central differences)."""
+def _grad_hess(f, x, h, f0):
+    """Central gradient and a cheap Hessian (central diagonal, one-sided cross terms) from
+    1 + 2k + k(k-1)/2 evaluations: enough for Newton steps near the optimum."""
+    k = len(x)
+    fp, fm = np.empty(k), np.empty(k)
+    for i in range(k):
+        e = np.zeros(k)
+        e[i] = h[i]
+        fp[i], fm[i] = f(x + e), f(x - e)
+    g = (fp - fm) / (2 * h)
+    H = np.diag((fp - 2 * f0 + fm) / h**2)
+    for i in range(k):
+        for j in range(i):
+            e = np.zeros(k)
+            e[i], e[j] = h[i], h[j]
+            H[i, j] = H[j, i] = (f(x + e) - fp[i] - fp[j] + f0) / (h[i] * h[j])
+    return g, H
+
+
+def _polish(f, x, fx, lower, iters: int = 6):
+    """Newton steps on the coordinates off their bounds (finite differences)."""
     for _ in range(iters):
-        at_bound = (x - lower) <= 1e-10
         h = 1e-4 * np.maximum(np.abs(x), 0.05)
-        # a coordinate on its bound stays there if the deviance rises into the interior
-        g_full = _grad(f, np.where(at_bound, x + h, x), h)
-        free = ~at_bound | (g_full < 0)
+        at_bound = (x - lower) <= 1e-10
+        g, H = _grad_hess(f, x, h, fx)
+        # a coordinate on its bound stays there unless the deviance falls into the interior
+        free = ~at_bound | (g < 0)
         if not free.any():
             break
         idx = np.flatnonzero(free)
-
-        def fsub(z, x=x, idx=idx):
-            xx = x.copy()
-            xx[idx] = z
-            return f(xx)
-
-        z0 = x[idx]
-        hz = h[idx]
-        g = _grad(fsub, z0, hz)
-        H = hessian(fsub, z0, hz, richardson=False)
         try:
-            step = -np.linalg.solve(H, g)
+            step = -np.linalg.solve(H[np.ix_(idx, idx)], g[idx])
         except np.linalg.LinAlgError:
             break
-        if not np.all(np.isfinite(step)) or g @ step >= 0:
+        if not np.all(np.isfinite(step)) or g[idx] @ step >= 0:
             break
         improved = False
         t = 1.0
         for _ in range(20):
-            z = np.maximum(z0 + t * step, lower[idx])
-            fz = fsub(z)
+            z = x.copy()
+            z[idx] = np.maximum(x[idx] + t * step, lower[idx])
+            fz = f(z)
             if fz < fx:
-                x = x.copy()
-                x[idx] = z
-                improved = fx - fz > 1e-13 * max(1.0, abs(fx))
-                fx = fz
+                improved = fx - fz > 1e-14 * max(1.0, abs(fx))
+                x, fx = z, fz
                 break
             t /= 2
         if not improved or np.max(np.abs(t * step)) < 1e-9:
             break
     return x, fx
+
+
+def satterthwaite_derivatives(eng, theta: np.ndarray, sigma: float):
+    """Hessian of the deviance in (theta, sigma) and the Jacobian of the fixed-effect covariance
+    ``sigma^2 U(theta)``, as lmerTest needs them, from one set of evaluations.
+
+    With ``dev = a(theta) + r2(theta) / sigma^2 + nu log(2 pi sigma^2)`` the sigma parts are
+    analytic; the theta parts are central differences of ``a``, ``r2`` and ``U`` with one
+    Richardson step (the same evaluations serve all three). Returns (H, dcov).
+    """
+    k = len(theta)
+    nu = eng.n - eng.p if eng.reml else eng.n
+    a0, r0, U0 = eng.state(theta)
+    h = 3e-3 * np.maximum(np.abs(theta), 0.05)
+
+    def derivs(hh):
+        Ha, Hr = np.zeros((k, k)), np.zeros((k, k))
+        gr = np.zeros(k)
+        dU = np.zeros((k, *U0.shape))
+        plus, minus = [], []
+        for i in range(k):
+            e = np.zeros(k)
+            e[i] = hh[i]
+            plus.append(eng.state(theta + e))
+            minus.append(eng.state(theta - e))
+            Ha[i, i] = (plus[i][0] - 2 * a0 + minus[i][0]) / hh[i] ** 2
+            Hr[i, i] = (plus[i][1] - 2 * r0 + minus[i][1]) / hh[i] ** 2
+            gr[i] = (plus[i][1] - minus[i][1]) / (2 * hh[i])
+            dU[i] = (plus[i][2] - minus[i][2]) / (2 * hh[i])
+        for i in range(k):
+            for j in range(i):
+                vals = []
+                for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+                    e = np.zeros(k)
+                    e[i], e[j] = si * hh[i], sj * hh[j]
+                    vals.append(eng.state(theta + e)[:2])
+                vals = np.array(vals)
+                cross = (vals[0] - vals[1] - vals[2] + vals[3]) / (4 * hh[i] * hh[j])
+                Ha[i, j] = Ha[j, i] = cross[0]
+                Hr[i, j] = Hr[j, i] = cross[1]
+        return Ha, Hr, gr, dU
+
+    d1, d2 = derivs(h), derivs(h / 2)
+    Ha, Hr, gr, dU = ((4 * b - a) / 3 for a, b in zip(d1, d2))
+    s2 = sigma * sigma
+    H = np.zeros((k + 1, k + 1))
+    H[:k, :k] = Ha + Hr / s2
+    H[:k, k] = H[k, :k] = -2 * gr / sigma**3
+    H[k, k] = 6 * r0 / s2**2 - 2 * nu / s2
+    dcov = np.concatenate([s2 * dU, (2 * sigma * U0)[None]], axis=0)
+    return H, dcov

@@ -56,9 +56,19 @@ def _tril_colmajor(q: int):
     return np.array(rows, int), np.array(cols, int)
 
 
+def _gram_ld(R):
+    """``R' R`` in extended precision (numpy's matmul has no BLAS path for it)."""
+    m = R.shape[1]
+    out = np.empty((m, m), dtype=R.dtype)
+    for i in range(m):
+        out[i, i:] = (R[:, i : i + 1] * R[:, i:]).sum(axis=0)
+        out[i:, i] = out[i, i:]
+    return out
+
+
 def _block_diag_ld(mats):
     q = sum(m.shape[0] for m in mats)
-    out = np.zeros((q, q), dtype=np.longdouble)
+    out = np.zeros((q, q), dtype=mats[0].dtype)
     o = 0
     for m in mats:
         k = m.shape[0]
@@ -148,7 +158,9 @@ class PLSDeviance:
         return out
 
     def _lam1(self, lams) -> np.ndarray:
-        return linalg.block_diag(*[lams[i] for i in self.b1])
+        if len(self.b1) == 1:
+            return lams[self.b1[0]]
+        return _block_diag_ld([lams[i] for i in self.b1])
 
     def _scale_cols(self, M: np.ndarray, lams) -> np.ndarray:
         """``M @ S`` with ``S = diag(I_levels (x) Lambda_t for block-2 terms, I_p, 1)``."""
@@ -172,7 +184,7 @@ class PLSDeviance:
         lams = self.lambdas(np.asarray(theta, float))
         if ext:
             lams = [lam.astype(np.longdouble) for lam in lams]
-        lam1 = self._lam1(lams) if not ext else _block_diag_ld([lams[i] for i in self.b1])
+        lam1 = self._lam1(lams)
         BS = B if self.q2 == 0 else self._scale_cols(B, lams)
         if q1 == 1:
             l1 = lam1[0, 0]
@@ -182,19 +194,24 @@ class PLSDeviance:
             ld1 = np.log(a).sum()
             Rflat = R
         elif q1 == 2:
-            A = np.einsum("ji,gjk,kl->gil", lam1, C1, lam1)
-            LB = np.einsum("ji,gjm->gim", lam1, BS)
-            a, b, c = A[:, 0, 0] + 1.0, A[:, 1, 0], A[:, 1, 1] + 1.0
+            # Lambda' C Lambda and Lambda' B S in closed form (Lambda lower triangular)
+            m00, m10, m11 = lam1[0, 0], lam1[1, 0], lam1[1, 1]
+            c00, c01, c11 = C1[:, 0, 0], C1[:, 1, 0], C1[:, 1, 1]
+            t = m00 * c01 + m10 * c11
+            A00 = m00 * m00 * c00 + 2 * m00 * m10 * c01 + m10 * m10 * c11
+            LB0 = m00 * BS[:, 0, :] + m10 * BS[:, 1, :]
+            LB1 = m11 * BS[:, 1, :]
+            a, b, c = A00 + 1.0, m11 * t, m11 * m11 * c11 + 1.0
             l00 = np.sqrt(a)
             l10 = b / l00
             d = c - l10 * l10
             if np.any(d <= 0):
                 return None
             l11 = np.sqrt(d)
-            r0 = LB[:, 0, :] / l00[:, None]
-            r1 = (LB[:, 1, :] - l10[:, None] * r0) / l11[:, None]
+            r0 = LB0 / l00[:, None]
+            r1 = (LB1 - l10[:, None] * r0) / l11[:, None]
             ld1 = 2.0 * (np.log(l00).sum() + np.log(l11).sum())
-            Rflat = np.concatenate([r0, r1], axis=0)
+            Rflat = (r0, r1)
         else:
             C1, BS = C1.astype(float), BS.astype(float)
             A = np.einsum("ji,gjk,kl->gil", lam1, C1, lam1) + np.eye(q1)
@@ -209,7 +226,10 @@ class PLSDeviance:
         if self.q2 and not ext:
             lams = [lam.astype(float) for lam in lams]
         DS = D if self.q2 == 0 else self._scale_cols(self._scale_cols(D, lams).T, lams)
-        M = DS - (np.einsum("im,in->mn", Rflat, Rflat) if ext else Rflat.T @ Rflat)
+        parts = Rflat if isinstance(Rflat, tuple) else (Rflat,)
+        M = DS.copy()
+        for r in parts:
+            M -= _gram_ld(r) if ext else r.T @ r
         if self.q2:
             M[np.arange(self.q2), np.arange(self.q2)] += 1.0
         M = np.asarray(M, float)
@@ -259,6 +279,15 @@ class PLSDeviance:
         if self.reml:
             dev += ldRX2 - self.p * (LOG2PI + np.log(s2))
         return float(dev)
+
+    def state(self, theta):
+        """(a, r2, U) at ``theta``: the log-determinant part of the deviance (``ldL2`` plus
+        ``ldRX2`` under REML), the penalised residual sum of squares and the unscaled
+        fixed-effect covariance ``(RX RX')^-1``."""
+        ldL2, ldRX2, r2, Lm = self.pieces(theta)
+        q2, p = self.q2, self.p
+        inv = linalg.solve_triangular(Lm[q2 : q2 + p, q2 : q2 + p], np.eye(p), lower=True)
+        return ldL2 + (ldRX2 if self.reml else 0.0), r2, inv.T @ inv
 
     def sigma2(self, theta) -> float:
         r2 = self.pieces(theta)[2]
