@@ -56,16 +56,6 @@ def _tril_colmajor(q: int):
     return np.array(rows, int), np.array(cols, int)
 
 
-def _gram_ld(R):
-    """``R' R`` in extended precision (numpy's matmul has no BLAS path for it)."""
-    m = R.shape[1]
-    out = np.empty((m, m), dtype=R.dtype)
-    for i in range(m):
-        out[i, i:] = (R[:, i : i + 1] * R[:, i:]).sum(axis=0)
-        out[i:, i] = out[i, i:]
-    return out
-
-
 def _block_diag_ld(mats):
     q = sum(m.shape[0] for m in mats)
     out = np.zeros((q, q), dtype=mats[0].dtype)
@@ -116,18 +106,23 @@ class PLSDeviance:
             )
             self.q2_sizes.append(b.n_levels * b.q)
         self.q2 = int(sum(self.q2_sizes))
-        W0 = sparse.hstack(
-            [*z2_parts, sparse.csr_matrix(X), sparse.csr_matrix(y[:, None])], format="csr"
-        )
-        self.m = W0.shape[1]
-        self.D = np.asarray((W0.T @ W0).todense())
+        if self.q2 == 0:
+            Xy = np.column_stack([X, y])
+            self.m = Xy.shape[1]
+            self.D = Xy.T @ Xy
+        else:
+            W0 = sparse.hstack(
+                [*z2_parts, sparse.csr_matrix(X), sparse.csr_matrix(y[:, None])], format="csr"
+            )
+            self.m = W0.shape[1]
+            self.D = np.asarray((W0.T @ W0).todense())
         order = np.argsort(codes1, kind="stable")
         sc = codes1[order]
         starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
         Z1o = Z1[order]
         self.C1 = np.add.reduceat(Z1o[:, :, None] * Z1o[:, None, :], starts, axis=0)
         if self.q2 == 0:
-            W0d = np.column_stack([X, y])[order]
+            W0d = Xy[order]
             self.B = np.add.reduceat(Z1o[:, :, None] * W0d[:, None, :], starts, axis=0)
         else:
             rows = np.repeat(np.arange(self.n), self.q1)
@@ -229,7 +224,7 @@ class PLSDeviance:
         parts = Rflat if isinstance(Rflat, tuple) else (Rflat,)
         M = DS.copy()
         for r in parts:
-            M -= _gram_ld(r) if ext else r.T @ r
+            M -= r.T @ r
         if self.q2:
             M[np.arange(self.q2), np.arange(self.q2)] += 1.0
         M = np.asarray(M, float)
