@@ -283,3 +283,25 @@ def test_does_not_mutate_input_and_logs_missing():
     assert sorted(res.dropped["row"]) == [1, 7] and res.n_obs == len(d) - 2
     hs.mixed(d, formula="y ~ x + (1 | subject)")
     pd.testing.assert_frame_equal(d, before)
+
+
+@pytest.mark.parametrize("name", ["sleep", "orthodont", "orthodont_ri", "machines"])
+def test_kenward_roger_against_pbkrtest(name):
+    file, formula, ref_levels = CASES[name]
+    res = hs.mixed(_data(file), formula=formula, reference=ref_levels, df_method="kenward-roger")
+    assert "Kenward" in res.df_method
+    ref = pd.read_csv(REF / f"mixed_engine_{name}_fixed.csv")
+    ref["term"] = [_r_term(t, _cats(res)) for t in ref["term"]]
+    got = res.table.set_index("term").loc[ref["term"]]
+    np.testing.assert_allclose(got["std_error"], ref["kr_std_error"], rtol=1e-5)
+    np.testing.assert_allclose(got["df"], ref["kr_df"], rtol=1e-4)
+    np.testing.assert_allclose(got["estimate"], ref["estimate"], rtol=1e-5)
+
+
+def test_kenward_roger_emmeans_against_emmeans():
+    file, formula, _ = CASES["machines"]
+    res = hs.mixed(_data(file), formula=formula, df_method="kenward-roger")
+    means, _ = res.emmeans("Machine")
+    ref = pd.read_csv(REF / "mixed_engine_machines_emmeans_kr.csv")
+    np.testing.assert_allclose(means["std_error"], ref["SE"], rtol=1e-5)
+    np.testing.assert_allclose(means["df"], ref["df"], rtol=1e-4)

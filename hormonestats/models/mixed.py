@@ -10,7 +10,8 @@ quantities lme4/lmerTest users expect:
 * the fixed-effect covariance ``sigma^2 (RX' RX)^-1`` (lme4's ``vcov``),
 * the REML criterion (lme4's ``REMLcrit``) or the ML deviance,
 * Satterthwaite (1946) degrees of freedom for every fixed effect and every linear contrast, by
-  the method of lmerTest (Kuznetsova, Brockhoff & Christensen 2017),
+  the method of lmerTest (Kuznetsova, Brockhoff & Christensen 2017), or Kenward & Roger (1997)
+  df with the adjusted covariance (pbkrtest's computation),
 * estimated marginal means and contrasts of categorical predictors (emmeans' reference grid),
   likelihood-ratio tests between nested fits (:func:`mixed_lrt`) and lme4's singular-fit rule.
 """
@@ -356,8 +357,10 @@ def mixed(
     reml : bool
         REML (default) or maximum likelihood (use ML to compare fixed effects with
         :func:`mixed_lrt`).
-    df_method : {"satterthwaite", "wald"}
-        Satterthwaite df as in lmerTest (default) or Wald z tests (df = inf).
+    df_method : {"satterthwaite", "kenward-roger", "wald"}
+        Satterthwaite df as in lmerTest (default); Kenward–Roger df with the bias-adjusted
+        fixed-effect covariance as in pbkrtest (dense: designs up to 4,000 rows); or Wald z
+        tests (df = inf).
 
     Returns
     -------

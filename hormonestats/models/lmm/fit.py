@@ -12,6 +12,7 @@ from threadpoolctl import ThreadpoolController
 
 from ...errors import ModelError
 from .design import FixedDesign
+from .kenward_roger import kr_df, kr_pieces
 from .optimise import minimise, satterthwaite_derivatives
 from .pls import PLSDeviance, ReBlock
 
@@ -21,6 +22,11 @@ SATTERTHWAITE = (
     "variance parameters (theta, sigma); t reference distribution"
 )
 WALD = "Wald z tests (df = inf); normal reference"
+KENWARD_ROGER = (
+    "Kenward & Roger (1997) df and bias-adjusted fixed-effect covariance, computed as in "
+    "pbkrtest (Halekoh & Hojsgaard 2014); t reference distribution"
+)
+DF_METHODS = ("satterthwaite", "kenward-roger", "wald")
 SINGULAR_TOL = 1e-4  # lme4's isSingular(tol = 1e-4)
 
 
@@ -56,6 +62,7 @@ class LMMFit:
     design: FixedDesign | None = None
     _A: np.ndarray | None = field(default=None, repr=False)
     _dcov: np.ndarray | None = field(default=None, repr=False)
+    _kr: tuple | None = field(default=None, repr=False)
 
     @property
     def s2(self) -> float:
@@ -85,11 +92,14 @@ class LMMFit:
         return pd.Series(self.beta, index=list(self.names))
 
     def contrast(self, L) -> tuple[float, float, float]:
-        """Estimate, SE and Satterthwaite df of ``L @ beta``."""
+        """Estimate, SE and df (Satterthwaite or Kenward-Roger) of ``L @ beta``."""
         L = np.asarray(L, float)
         est = float(L @ self.beta)
         var = float(L @ self.cov @ L)
         se = float(np.sqrt(max(var, 0.0)))
+        if self._kr is not None:
+            Phi, P, W = self._kr
+            return est, se, kr_df(L, Phi, P, W)
         if self._A is None:
             return est, se, np.inf
         g = np.einsum("p,kpq,q->k", L, self._dcov, L)
@@ -127,8 +137,8 @@ def fit_lmm(
     design: FixedDesign | None = None,
 ) -> LMMFit:
     """Fit by minimising the profiled REML criterion (or ML deviance) over theta."""
-    if df_method not in ("satterthwaite", "wald"):
-        raise ModelError(f"df_method must be 'satterthwaite' or 'wald', got {df_method!r}")
+    if df_method not in DF_METHODS:
+        raise ModelError(f"df_method must be one of {DF_METHODS}, got {df_method!r}")
     names = tuple(names)
     X = np.asarray(X, float)
     y = np.asarray(y, float)
@@ -161,6 +171,12 @@ def fit_lmm(
             A = 2 * _pinv_sym(H)
             method = SATTERTHWAITE
     covs = tuple(eng.covariances(theta, s2))
+    kr = None
+    if df_method == "kenward-roger":
+        PhiA, P, W = kr_pieces(X, blocks, covs, float(s2), cov)
+        kr = (cov, P, W)
+        cov = PhiA
+        method = KENWARD_ROGER
     singular = bool(np.any(theta[eng.lower == 0.0] < SINGULAR_TOL))
     messages = _messages(blocks, theta, eng, covs, singular, converged)
     for msg in messages:
@@ -184,6 +200,7 @@ def fit_lmm(
         design=design,
         _A=A,
         _dcov=dcov,
+        _kr=kr,
     )
 
 
