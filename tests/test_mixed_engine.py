@@ -37,6 +37,7 @@ CASES = {
     "pastes": ("pastes", "strength ~ 1 + (1 | batch/cask)", None),
     "machines": ("machines", "score ~ Machine + (1 | Worker/Machine)", None),
     "plates": ("plates", "y ~ x + group + (x | subject) + (1 | plate)", {"group": "control"}),
+    "slopes2": ("slopes2", "y ~ x + z + (x + z | subject)", None),
     "plates_inter": (
         "plates",
         "y ~ x * group + (1 | subject) + (1 | plate)",
@@ -285,7 +286,7 @@ def test_does_not_mutate_input_and_logs_missing():
     pd.testing.assert_frame_equal(d, before)
 
 
-@pytest.mark.parametrize("name", ["sleep", "orthodont", "orthodont_ri", "machines"])
+@pytest.mark.parametrize("name", ["sleep", "orthodont", "orthodont_ri", "machines", "slopes2"])
 def test_kenward_roger_against_pbkrtest(name):
     file, formula, ref_levels = CASES[name]
     res = hs.mixed(_data(file), formula=formula, reference=ref_levels, df_method="kenward-roger")

@@ -133,4 +133,17 @@ write.csv(data.frame(chisq = a$Chisq[2], df = a$Df[2], p_value = a[["Pr(>Chisq)"
 # a*b interaction with the categorical group and a:b product
 fi <- write_fit("plates_inter", y ~ x * group + (1 | subject) + (1 | plate), plates)
 
+# 7. two random slopes per subject (3 x 3 unstructured covariance)
+set.seed(20261202)
+n_sub <- 50; n_obs <- 8
+subject <- rep(sprintf("t%02d", seq_len(n_sub)), each = n_obs)
+x <- rnorm(n_sub * n_obs); z <- rnorm(n_sub * n_obs)
+b0 <- rep(rnorm(n_sub, 0, 1), each = n_obs)
+b1 <- rep(rnorm(n_sub, 0, 0.5), each = n_obs)
+b2 <- rep(rnorm(n_sub, 0, 0.4), each = n_obs)
+y <- 1 + (0.4 + b1) * x + (-0.3 + b2) * z + b0 + rnorm(n_sub * n_obs, 0, 0.7)
+slopes2 <- data.frame(subject = subject, x = x, z = z, y = y)
+write.csv(slopes2, "mixed_engine_slopes2.csv", row.names = FALSE)
+write_fit("slopes2", y ~ x + z + (x + z | subject), slopes2, kr = TRUE)
+
 writeLines(capture.output(sessionInfo()), "mixed_engine_R_sessionInfo.txt")
