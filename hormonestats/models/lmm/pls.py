@@ -13,7 +13,9 @@ level), so it is factored level by level in vectorised form. Everything else (te
 grouping factors, crossed or nested, then ``X`` and ``y``) forms the dense remainder ``W``; block 1
 is eliminated from it by a Schur complement, and the remainder (``q2 + p + 1`` square) is factored
 densely. A single grouping factor therefore costs ``O(levels * q1^2 * (p + 1))`` per evaluation;
-crossed designs with a small second factor (plates, batches) stay almost as cheap.
+crossed designs with a small second factor (plates, batches) stay almost as cheap, and nested
+designs put the inner factor (most levels) in block 1. Two crossed factors that both have
+thousands of levels are beyond this dense remainder (:data:`MAX_DENSE`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, sparse
 
+from ...errors import ModelError
+
 LOG2PI = float(np.log(2 * np.pi))
+MAX_DENSE = 5000  # random effects outside block 1, factored densely
+MAX_CROSS = 60_000_000  # entries of the block-1 x remainder cross-product
 
 
 @dataclass
@@ -106,6 +112,14 @@ class PLSDeviance:
             )
             self.q2_sizes.append(b.n_levels * b.q)
         self.q2 = int(sum(self.q2_sizes))
+        if self.q2 and (self.q2 > MAX_DENSE or self.g * self.q1 * self.q2 > MAX_CROSS):
+            raise ModelError(
+                f"The random effects outside the largest grouping factor "
+                f"({', '.join(blocks[i].group for i in self.b2)}) have {self.q2} levels x "
+                "terms; this engine factors them densely, which is offered up to "
+                f"{MAX_DENSE} (two crossed factors that both have thousands of levels are "
+                "beyond it). Fit a simpler random-effects structure, or fewer levels."
+            )
         if self.q2 == 0:
             Xy = np.column_stack([X, y])
             self.m = Xy.shape[1]
