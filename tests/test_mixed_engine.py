@@ -335,3 +335,24 @@ def test_families_share_the_engine():
     assert a.loc["drug[active]", "df"] == pytest.approx(b.loc["drug[active]", "df"], rel=1e-6)
     # complete 2x2: the drug effect has the classical n - 2 df (Senn 2002)
     assert a.loc["drug[active]", "df"] == pytest.approx(28, rel=1e-4)
+
+
+def test_huge_dense_remainder_is_refused_with_a_message():
+    n = 6000
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"a": np.arange(n), "b": rng.permutation(n), "y": rng.normal(size=n)}).astype(
+        {"a": str, "b": str}
+    )
+    with pytest.raises(ModelError, match="densely"):
+        hs.mixed(d, formula="y ~ 1 + (1 | a) + (1 | b)")
+
+
+def test_warnings_point_at_the_caller():
+    rng = np.random.default_rng(11)
+    subj = np.repeat(np.arange(40), 5)
+    plate = rng.integers(0, 6, subj.size)
+    y = rng.normal(0, 1, 40)[subj] + rng.normal(0, 1, subj.size)
+    d = pd.DataFrame({"s": subj, "plate": plate, "y": y})
+    with pytest.warns(MixedModelWarning) as rec:
+        hs.mixed(d, formula="y ~ 1 + (1 | s) + (1 | plate)")
+    assert all(Path(w.filename).name == "test_mixed_engine.py" for w in rec)

@@ -180,7 +180,7 @@ def fit_lmm(
     singular = bool(np.any(theta[eng.lower == 0.0] < SINGULAR_TOL))
     messages = _messages(blocks, theta, eng, covs, singular, converged)
     for msg in messages:
-        warnings.warn(f"{what}: {msg}", MixedModelWarning, stacklevel=3)
+        warnings.warn(f"{what}: {msg}", MixedModelWarning, stacklevel=_caller_level())
     return LMMFit(
         names=names,
         blocks=tuple((b.group, b.names, b.correlated) for b in blocks),
@@ -202,6 +202,17 @@ def fit_lmm(
         _dcov=dcov,
         _kr=kr,
     )
+
+
+def _caller_level() -> int:
+    """Stack level of the first frame outside hormonestats (so a warning names user code)."""
+    import sys
+
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("hormonestats"):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 _CONTROLLER: list = []
