@@ -356,3 +356,8 @@ def test_warnings_point_at_the_caller():
     with pytest.warns(MixedModelWarning) as rec:
         hs.mixed(d, formula="y ~ 1 + (1 | s) + (1 | plate)")
     assert all(Path(w.filename).name == "test_mixed_engine.py" for w in rec)
+
+
+def test_formula_and_keywords_are_not_mixed():
+    with pytest.raises(ModelError, match="either formula"):
+        hs.mixed(_data("sleepstudy"), formula="Reaction ~ Days + (1 | Subject)", y="Reaction")

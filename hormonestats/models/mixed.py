@@ -331,8 +331,8 @@ def mixed(
     data : DataFrame
         Long table, one row per observation. Not modified.
     formula : str, optional
-        lme4-style model formula; when given, ``y``, ``x``, ``subject``, ``covariates``, ``m``,
-        ``random_slopes`` and ``decompose`` are not used.
+        lme4-style model formula; then ``y``, ``x``, ``subject``, ``covariates`` and ``m``
+        must not be given (``random_slopes`` and ``decompose`` are not used).
     y, x : str
         Outcome and time-varying predictor (numeric).
     subject : str
@@ -389,6 +389,12 @@ def mixed(
     'y ~ x + (1 | id)'
     """
     if formula is not None:
+        given = [a for a, v in (("y", y), ("x", x), ("subject", subject), ("m", m)) if v]
+        if given or covariates:
+            raise ModelError(
+                f"Give either formula=... or the keywords, not both (also given: "
+                f"{', '.join(given + (['covariates'] if covariates else []))})."
+            )
         return _mixed_formula(data, formula, reference, conf_level, reml, df_method)
     missing_args = [a for a, v in (("y", y), ("x", x), ("subject", subject)) if v is None]
     if missing_args:
