@@ -99,6 +99,7 @@ _API: dict[str, str] = {
     "fdr": "models.effects",
     "mixed": "models.mixed",
     "MixedModelWarning": "models.mixed",
+    "mixed_lrt": "models.mixed",
     "crossover": "models.crossover",
     "apim": "models.dyadic",
     "cycle_models": "models.cycle",

@@ -203,3 +203,55 @@ def test_missing_rows_logged(trial):
     d.loc[5, "y"] = np.nan
     r = hs.crossover(d, y="y", drug="drug", period="period", subject="subject")
     assert r.dropped["row"].tolist() == [5] and r.n_obs == len(d) - 1
+
+
+def _sim_2x2(seed: int, n: int = 80) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        u = rng.normal()
+        order = ["oxytocin", "placebo"] if i % 2 else ["placebo", "oxytocin"]
+        for p, dr in enumerate(order, start=1):
+            eff = 0.5 * (dr == "oxytocin") + 0.2 * (p == 2)
+            rows.append({"id": i, "period": p, "drug": dr, "y": u + eff + rng.normal(0, 0.6)})
+    return pd.DataFrame(rows)
+
+
+def test_cohens_d_interval_survives_nan_tails_of_the_noncentral_t():
+    """Issue: on this ordinary 80-subject 2x2 crossover (t = 4.31, df = 78.0000) the previous
+    bracketing (steps of 10 from t) hit NaN from scipy's nct.cdf and the whole fit raised
+    ValueError. The interval must be finite and be the noncentral-t inversion."""
+    from hormonestats.models.crossover import _d_interval
+
+    res = hs.crossover(_sim_2x2(8), y="y", drug="drug", period="period", subject="id")
+    es = res.effect_sizes.set_index("effect_size").loc["cohens_d_within"]
+    assert np.isfinite(es["conf_low"]) and np.isfinite(es["conf_high"])
+    assert es["conf_low"] < es["estimate"] < es["conf_high"]
+    row = res.drug_effect.iloc[0]
+    sigma = np.sqrt(res.variance_components.set_index("term").loc["residual", "variance"])
+    scale = row["std_error"] / sigma
+    # the limits are where the noncentral t cdf of the observed t is 0.975 and 0.025
+    assert stats.nct.cdf(row["statistic"], row["df"], es["conf_low"] / scale) == pytest.approx(
+        0.975, abs=1e-7
+    )
+    assert stats.nct.cdf(row["statistic"], row["df"], es["conf_high"] / scale) == pytest.approx(
+        0.025, abs=1e-7
+    )
+    # the failing inputs from the issue report also give finite limits
+    lo, hi, note = _d_interval(4.81, 78.005, 0.1, 0.95)
+    assert np.isfinite(lo) and np.isfinite(hi) and lo < 0.481 < hi and note is None
+
+
+def test_cohens_d_interval_falls_back_with_a_note(monkeypatch):
+    """If the noncentral t cannot be evaluated at all, the fit still returns, with the normal
+    approximation and a note saying so."""
+    from hormonestats.models import crossover as cx
+
+    monkeypatch.setattr(cx.stats.nct, "cdf", lambda *a, **k: np.nan)
+    res = hs.crossover(_sim_2x2(8), y="y", drug="drug", period="period", subject="id")
+    es = res.effect_sizes.set_index("effect_size").loc["cohens_d_within"]
+    row = res.drug_effect.iloc[0]
+    scale = es["estimate"] / row["statistic"]
+    z = stats.norm.ppf(0.975)
+    assert es["conf_low"] == pytest.approx((row["statistic"] - z) * scale)
+    assert any("normal approximation" in n for n in res.notes)

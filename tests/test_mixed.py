@@ -26,7 +26,7 @@ from scipy import stats
 
 import hormonestats as hs
 from hormonestats.errors import DataError, ModelError
-from hormonestats.models.mixed import MixedModelWarning, _plain
+from hormonestats.models.mixed import MixedModelWarning
 
 REF = Path(__file__).parent / "reference"
 
@@ -222,13 +222,6 @@ def test_singular_fit_is_reported_not_swallowed():
         res = hs.mixed(df, y="y", x="x", subject="id", decompose=False)
     assert any("Singular" in w or "Boundary" in w for w in res.warnings)
     assert "WARNING" in res.summary()
-
-
-def test_statsmodels_messages_become_plain_language():
-    msg = _plain("MixedLM optimization failed, trying a different optimizer may help.")
-    assert "random_slopes=False" in msg and "rescaling" in msg
-    assert "boundary" in _plain("The MLE may be on the boundary of the parameter space.")
-    assert _plain("something new").startswith("statsmodels warned:")
 
 
 def test_wald_option_and_categorical_covariate(sim):

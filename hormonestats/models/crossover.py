@@ -39,16 +39,10 @@ from scipy import optimize, stats
 
 from ..errors import DataError, ModelError
 from ._tidy import ResultDisplay
-from .mixed import (
-    _covariate_columns,
-    _drop_missing,
-    _dummies,
-    _fit_lmm,
-    _levels_of,
-    _require_columns,
-    _tidy_rows,
-    _variance_components,
-)
+from .lmm.design import drop_missing, levels_of, require_columns
+from .lmm.fit import variance_components
+from .lmm.inference import tidy_rows
+from .lmm.model import fit_model, repeated_spec
 
 __all__ = ["CrossoverResult", "crossover"]
 
@@ -66,22 +60,50 @@ def _auto_reference(levels, reference=None):
 
 def _d_interval(t_obs: float, df: float, scale: float, conf_level: float):
     """CI for d = ncp * scale by inverting the noncentral t (Steiger & Fouladi 1997; Cumming &
-    Finch 2001); ``scale`` = SE(b) / sigma_within, so d = t * scale."""
+    Finch 2001); ``scale`` = SE(b) / sigma_within, so d = t * scale.
+
+    Each limit is bracketed by stepping outwards from ``ncp = t`` (where the noncentral t cdf
+    is about 1/2), so the root is always bracketed where scipy's ``nct.cdf`` is finite (it
+    returns NaN far in the tails at some non-integer df). If a limit cannot be bracketed, the
+    interval falls back to the normal approximation ``(t -+ z) * scale`` and says so: returns
+    (low, high, note or None)."""
+    q = stats.norm.ppf(0.5 + conf_level / 2)
+    normal = ((t_obs - q) * scale, (t_obs + q) * scale)
     if not np.isfinite(df):
-        q = stats.norm.ppf(0.5 + conf_level / 2)
-        return (t_obs - q) * scale, (t_obs + q) * scale
+        return (*normal, None)
     alpha = 1 - conf_level
 
-    def solve(target):
-        f = lambda nc: stats.nct.cdf(t_obs, df, nc) - target  # noqa: E731
-        lo, hi = t_obs - 10.0, t_obs + 10.0
-        while f(lo) < 0:
-            lo -= 10.0
-        while f(hi) > 0:
-            hi += 10.0
-        return optimize.brentq(f, lo, hi, xtol=1e-10)
+    def f(nc, target):
+        return float(stats.nct.cdf(t_obs, df, nc)) - target
 
-    return solve(1 - alpha / 2) * scale, solve(alpha / 2) * scale
+    def solve(target):
+        a = t_obs
+        fa = f(a, target)
+        if not np.isfinite(fa):
+            return None
+        direction = 1.0 if fa > 0 else -1.0  # the cdf falls as the noncentrality rises
+        step = 0.25
+        for _ in range(200):
+            b = a + direction * step
+            fb = f(b, target)
+            if not np.isfinite(fb):
+                return None
+            if fb == 0 or np.sign(fb) != np.sign(fa):
+                lo, hi = min(a, b), max(a, b)
+                return optimize.brentq(f, lo, hi, args=(target,), xtol=1e-10)
+            a, fa = b, fb
+            step *= 1.5
+        return None
+
+    lo, hi = solve(1 - alpha / 2), solve(alpha / 2)
+    if lo is None or hi is None:
+        note = (
+            f"Cohen's d interval: the noncentral t distribution could not be evaluated at "
+            f"t = {t_obs:.3g}, df = {df:.6g}; the normal approximation (t -+ z) x SE/sigma "
+            "was used instead."
+        )
+        return (*normal, note)
+    return lo * scale, hi * scale, None
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,7 +254,7 @@ def crossover(
     '24 IU'
     """
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
-    _require_columns(
+    require_columns(
         data,
         {
             "y": y,
@@ -264,56 +286,59 @@ def crossover(
             )
     if problems:
         raise DataError("Cannot analyse the crossover: " + "; ".join(problems) + ".")
-    d, dropped = _drop_missing(
+    d, dropped = drop_missing(
         data, [y, drug, period, subject, sequence, *covariates], "crossover", subject
     )
-    levels = _levels_of(d[drug])
+    levels = levels_of(d[drug])
     if len(levels) < 2:
         raise DataError(
             f"Column {drug!r} needs at least two conditions; found {levels} after dropping "
             "missing rows."
         )
     ref = _auto_reference(levels, reference)
-    D, dlev = _dummies(d[drug], drug, reference=ref)
-    P, plev = _dummies(d[period], period)
+    plev = levels_of(d[period])
     if len(plev) < 2:
         raise DataError(f"Column {period!r} needs at least two periods; found {plev}.")
     d = d.sort_values([subject, period], kind="stable")
+    seq_name = sequence or "sequence"
+    work = d.copy()
     if sequence is None:
         seq = d.groupby(subject, sort=False)[drug].agg(lambda s: "-".join(map(str, s)))
-        seq_col = d[subject].map(seq)
-    else:
-        seq_col = d[sequence]
-    seq_name = sequence or "sequence"
-    codes, uniq = pd.factorize(d[subject], sort=False)
-    yv = d[y].astype(float).to_numpy()
-    Xcov = _covariate_columns(d, covariates)
-    X = pd.concat(
-        [pd.DataFrame({"Intercept": 1.0}, index=d.index), D.loc[d.index], P.loc[d.index], Xcov],
-        axis=1,
+        work[seq_name] = d[subject].map(seq)
+    seq_col = work[seq_name]
+    uniq = pd.unique(d[subject])
+    fixed = [(drug,), (period,), *[(c,) for c in covariates]]
+    common = dict(
+        reference={drug: ref}, factors=(drug, period, seq_name), subject=subject, checked=True
     )
-    Z = pd.DataFrame({"Intercept": 1.0}, index=d.index)
-    lmm = _fit_lmm(yv, X, Z, codes, what="hs.crossover")
+    lmm, _, _ = fit_model(work, repeated_spec(y, fixed, subject), what="hs.crossover", **common)
     table = lmm.tidy(conf_level)
-    drug_terms = list(D.columns)
+    dlev = lmm.design.levels[drug]
+    drug_terms = [f"{drug}[{lv}]" for lv in dlev[1:]]
+    period_terms = [f"{period}[{lv}]" for lv in lmm.design.levels[period][1:]]
     drug_tab = table[table["term"].isin(drug_terms)].reset_index(drop=True)
-    period_tab = table[table["term"].isin(P.columns)].reset_index(drop=True)
+    period_tab = table[table["term"].isin(period_terms)].reset_index(drop=True)
     notes = []
     # carry-over: the sequence effect, between subjects
-    S, slev = _dummies(seq_col.rename(seq_name), seq_name)
+    slev = levels_of(seq_col)
     if len(slev) >= 2:
-        Xs = pd.concat([X, S.loc[d.index]], axis=1)
         try:
-            lmm_s = _fit_lmm(yv, Xs, Z, codes, what="hs.crossover carry-over model")
+            lmm_s, _, _ = fit_model(
+                work,
+                repeated_spec(y, [*fixed, (seq_name,)], subject),
+                what="hs.crossover carry-over model",
+                **common,
+            )
             carry = lmm_s.tidy(conf_level)
-            carry = carry[carry["term"].isin(S.columns)].reset_index(drop=True)
-            carry_fit = lmm_s.fit
+            seq_terms = [f"{seq_name}[{lv}]" for lv in lmm_s.design.levels[seq_name][1:]]
+            carry = carry[carry["term"].isin(seq_terms)].reset_index(drop=True)
+            carry_fit = lmm_s
         except ModelError as exc:
-            carry = _tidy_rows([], conf_level)
+            carry = tidy_rows([], conf_level)
             carry_fit = None
             notes.append(f"Carry-over check not estimable: {exc}")
     else:
-        carry = _tidy_rows([], conf_level)
+        carry = tidy_rows([], conf_level)
         carry_fit = None
         notes.append("Only one sequence observed: carry-over (sequence) cannot be checked.")
     # effect sizes
@@ -321,7 +346,9 @@ def crossover(
     es_rows = []
     for r in drug_tab.itertuples():
         dval = r.estimate / sigma
-        lo_d, hi_d = _d_interval(r.statistic, r.df, r.std_error / sigma, conf_level)
+        lo_d, hi_d, note = _d_interval(r.statistic, r.df, r.std_error / sigma, conf_level)
+        if note:
+            notes.append(f"{r.term}: {note}")
         es_rows.append((r.term, "cohens_d_within", dval, lo_d, hi_d))
         level = r.term[len(drug) + 1 : -1]
         lv = next(v for v in dlev if str(v) == level)
@@ -353,9 +380,9 @@ def crossover(
         period_effect=period_tab,
         carryover=carry,
         effect_sizes=effect_sizes,
-        variance_components=_variance_components(lmm, subject),
+        variance_components=variance_components(lmm, subject),
         sequences=sequences,
-        fit=lmm.fit,
+        fit=lmm,
         carryover_fit=carry_fit,
         reference=ref,
         n_obs=len(d),

@@ -28,17 +28,11 @@ from statsmodels.stats.multitest import multipletests
 from ..errors import DataError
 from ..log import combine_logs
 from ._tidy import TIDY_COLUMNS, ResultDisplay
-from .mixed import (
-    MixedModelWarning,
-    _covariate_columns,
-    _drop_missing,
-    _dummies,
-    _fit_lmm,
-    _levels_of,
-    _require_columns,
-    _tidy_rows,
-    mixed,
-)
+from .lmm.design import drop_missing, levels_of, require_columns
+from .lmm.fit import MixedModelWarning
+from .lmm.inference import tidy_rows
+from .lmm.model import fit_model, repeated_spec
+from .mixed import mixed
 
 __all__ = ["CycleModelsResult", "cycle_models"]
 
@@ -62,7 +56,7 @@ _ADJUST = {"holm": "holm", "fdr_bh": "fdr_bh", "fdr": "fdr_bh", "bonferroni": "b
 
 
 def _phase_levels(series: pd.Series) -> list:
-    levels = _levels_of(series)
+    levels = levels_of(series)
     if isinstance(series.dtype, pd.CategoricalDtype):
         return levels
     rank = {p: i for i, p in enumerate(PHASE_ORDER)}
@@ -88,7 +82,7 @@ class CycleModelsResult:
         Fixed effects of the phase model (reference = first phase).
     models : dict
         hormone -> :class:`~hormonestats.models.mixed.MixedResult` (the model reported).
-    fit : statsmodels result of the phase model.
+    fit : the engine's fit (:class:`~hormonestats.models.lmm.LMMFit`) of the phase model.
     adjust : str
     notes, warnings : tuple of str
     dropped : DataFrame
@@ -224,7 +218,7 @@ def cycle_models(
     """
     hormones = [hormones] if isinstance(hormones, str) else list(hormones)
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
-    _require_columns(
+    require_columns(
         data,
         {
             "y": y,
@@ -258,30 +252,26 @@ def cycle_models(
     contrasts = phase_table = fit = None
     levels: list = []
     if phase is not None:
-        d, dropped = _drop_missing(
+        d, dropped = drop_missing(
             data, [y, subject, phase, *covariates], "cycle_models:phase", subject
         )
         logs.append(dropped)
         levels = _phase_levels(d[phase])
         if len(levels) < 2:
             raise DataError(f"Column {phase!r} needs at least two phases; found {levels}.")
-        P, _ = _dummies(d[phase], phase, reference=levels[0])
-        P = P[[f"{phase}[{lv}]" for lv in levels[1:]]]
-        X = pd.concat(
-            [pd.DataFrame({"Intercept": 1.0}, index=d.index), P, _covariate_columns(d, covariates)],
-            axis=1,
-        )
-        codes, _ = pd.factorize(d[subject])
-        lmm = _fit_lmm(
-            d[y].astype(float).to_numpy(),
-            X,
-            pd.DataFrame({"Intercept": 1.0}, index=d.index),
-            codes,
+        lmm, _, _ = fit_model(
+            d,
+            repeated_spec(y, [(phase,), *[(c,) for c in covariates]], subject),
+            reference={phase: levels[0]},
+            order={phase: levels},
+            factors=(phase,),
             what="hs.cycle_models phase model",
+            subject=subject,
+            checked=True,
         )
         warns.extend(f"phase model: {w}" for w in lmm.messages)
         phase_table = lmm.tidy(conf_level)
-        fit = lmm.fit
+        fit = lmm
         names = list(lmm.names)
         idx = {lv: (names.index(f"{phase}[{lv}]") if i else None) for i, lv in enumerate(levels)}
         crows = []
@@ -292,7 +282,7 @@ def cycle_models(
                 if idx[levels[i]] is not None:
                     L[idx[levels[i]]] = -1.0
                 crows.append((f"{levels[j]} - {levels[i]}", *lmm.contrast(L)))
-        contrasts = _tidy_rows(crows, conf_level).rename(columns={"term": "contrast"})
+        contrasts = tidy_rows(crows, conf_level).rename(columns={"term": "contrast"})
         p_adj = multipletests(contrasts["p_value"].to_numpy(), method=_ADJUST[adjust])[1]
         contrasts.insert(6, "p_adjusted", p_adj)
     else:

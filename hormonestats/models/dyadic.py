@@ -34,7 +34,10 @@ from scipy import optimize, stats
 
 from ..errors import DataError, ModelError
 from ._tidy import ResultDisplay, tidy_statsmodels
-from .mixed import _covariate_columns, _drop_missing, _levels_of, _require_columns
+from .lmm.design import covariate_columns as _covariate_columns
+from .lmm.design import drop_missing as _drop_missing
+from .lmm.design import levels_of as _levels_of
+from .lmm.design import require_columns as _require_columns
 
 __all__ = ["ApimResult", "apim"]
 

@@ -1,561 +1,100 @@
 """Linear mixed models for repeated measures, with the within/between split of time-varying
-predictors (Curran & Bauer 2011) and cross-level interactions (Bauer & Curran 2005).
+predictors (Curran & Bauer 2011), cross-level interactions (Bauer & Curran 2005), and lme4-style
+formulas for any mix of random slopes and nested or crossed grouping factors.
 
-The model is fitted by REML with statsmodels' ``MixedLM``. On top of the fit this module computes,
-from the same variance estimates, the quantities lme4/lmerTest users expect:
+The model is fitted by the engine in :mod:`hormonestats.models.lmm`, on lme4's penalised least
+squares formulation (Bates, Maechler, Bolker & Walker 2015): the profiled REML criterion (or ML
+deviance) is minimised over the relative covariance factor theta. From the fit come the
+quantities lme4/lmerTest users expect:
 
-* the fixed-effect covariance ``(X' V^-1 X)^-1`` (lme4's),
-* the REML criterion ``-2 * REML log-likelihood`` (lme4's ``REMLcrit``),
+* the fixed-effect covariance ``sigma^2 (RX' RX)^-1`` (lme4's ``vcov``),
+* the REML criterion (lme4's ``REMLcrit``) or the ML deviance,
 * Satterthwaite (1946) degrees of freedom for every fixed effect and every linear contrast, by
-  the method of lmerTest (Kuznetsova, Brockhoff & Christensen 2017): numerical derivatives of the
-  contrast variance and of the REML deviance with respect to the variance parameters in lme4's
-  parameterisation (the relative Cholesky factor and the residual SD).
-
-Everything here works from per-subject cross-products, so the extra work is small compared with
-the fit itself.
+  the method of lmerTest (Kuznetsova, Brockhoff & Christensen 2017), or Kenward & Roger (1997)
+  df with the adjusted covariance (pbkrtest's computation),
+* estimated marginal means and contrasts of categorical predictors (emmeans' reference grid),
+  likelihood-ratio tests between nested fits (:func:`mixed_lrt`) and lme4's singular-fit rule.
 """
 
 from __future__ import annotations
 
-import re
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
-from statsmodels.regression.mixed_linear_model import MixedLM
+from scipy import optimize
 
 from ..errors import DataError, ModelError
-from ..log import empty_log, log_rows
 from ._slopes import JohnsonNeyman, johnson_neyman_from_cov, slopes_from_cov
-from ._tidy import TIDY_COLUMNS, ResultDisplay, ci_from_se
-
-__all__ = ["MixedModelWarning", "MixedResult", "mixed"]
-
-SATTERTHWAITE = (
-    "Satterthwaite (1946) df computed as in lmerTest (Kuznetsova et al. 2017): numerical "
-    "derivatives of each contrast's variance and of the REML deviance with respect to lme4's "
-    "variance parameters; t reference distribution"
+from ._tidy import ResultDisplay
+from .lmm.design import (
+    covariate_columns,
+    drop_missing,
+    dummies,
+    levels_of,
+    numeric_problems,
+    require_columns,
 )
-WALD = "Wald z tests (df = inf), as statsmodels MixedLM reports them; normal reference"
+from .lmm.fit import LMMFit, MixedModelWarning, variance_components
+from .lmm.formula import ModelSpec, RandomTerm, parse_formula
+from .lmm.inference import emmeans_table, likelihood_ratio, tidy_rows
+from .lmm.model import fit_model
+from .lmm.pls import PLSDeviance, ReBlock
 
+__all__ = ["MixedModelWarning", "MixedResult", "mixed", "mixed_lrt"]
 
-class MixedModelWarning(UserWarning):
-    """A mixed model fitted, but with a problem the researcher must know about (boundary fit,
-    non-convergence). The same message is kept on the result's ``warnings``."""
-
-
-# --------------------------------------------------------------------------------------------
-# validation helpers shared by the repeated-measures families
-def _require_columns(data: pd.DataFrame, columns: dict[str, object], table: str = "data") -> None:
-    """Collect every missing column (argument -> column name) and raise once."""
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
-    missing = []
-    for arg, col in columns.items():
-        if col is None:
-            continue
-        cols = [col] if isinstance(col, str) else list(col)
-        for c in cols:
-            if c not in data.columns:
-                missing.append(f"{arg}={c!r}")
-    if missing:
-        raise DataError(
-            f"Table {table!r} lacks column(s) {', '.join(missing)}. "
-            f"Available columns: {', '.join(map(str, data.columns))}."
-        )
-
-
-def _numeric_problems(data: pd.DataFrame, columns: Sequence[str], table: str = "data") -> list:
-    out = []
-    for c in columns:
-        s = data[c]
-        if pd.api.types.is_bool_dtype(s):
-            continue
-        if not pd.api.types.is_numeric_dtype(s):
-            out.append(
-                f"column {c!r} of table {table!r} must be numeric (got {s.dtype}); "
-                "code categories as numbers first"
-            )
-    return out
-
-
-def _drop_missing(data: pd.DataFrame, columns: Sequence[str], step: str, subject: str | None):
-    """Rows with a missing value in any used column are excluded and logged (never silently)."""
-    cols = list(dict.fromkeys(c for c in columns if c is not None))
-    na = data[cols].isna()
-    mask = na.any(axis=1)
-    if not mask.any():
-        return data, empty_log()
-    reason = na.apply(
-        lambda r: "missing " + ", ".join(c for c, v in r.items() if v), axis=1
-    ).astype(str)
-    log = log_rows(step, "data", data, mask, "excluded", reason, subject_col=subject or "")
-    return data.loc[~mask], log
-
-
-def _levels_of(series: pd.Series) -> list:
-    """Observed levels: category order for categoricals, sorted otherwise."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return [lv for lv in series.cat.categories if (series == lv).any()]
-    return sorted(series.dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
-
-
-def _dummies(series: pd.Series, name: str, reference=None) -> tuple[pd.DataFrame, list]:
-    """Treatment coding of a categorical column: one 0/1 column per non-reference level,
-    named ``name[level]``. Returns the columns and the level order (reference first)."""
-    levels = _levels_of(series)
-    if reference is not None:
-        if reference not in levels:
-            raise DataError(
-                f"reference level {reference!r} is not a value of column {name!r}; "
-                f"values: {', '.join(map(str, levels))}"
-            )
-        levels = [reference] + [lv for lv in levels if lv != reference]
-    cols = {f"{name}[{lv}]": (series == lv).astype(float).to_numpy() for lv in levels[1:]}
-    return pd.DataFrame(cols, index=series.index), levels
-
-
-def _covariate_columns(d: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
-    parts = []
-    for c in covariates:
-        s = d[c]
-        if pd.api.types.is_bool_dtype(s):
-            parts.append(pd.DataFrame({c: s.astype(float)}, index=d.index))
-        elif pd.api.types.is_numeric_dtype(s):
-            parts.append(pd.DataFrame({c: s.astype(float)}, index=d.index))
-        else:
-            parts.append(_dummies(s, c)[0])
-    if not parts:
-        return pd.DataFrame(index=d.index)
-    return pd.concat(parts, axis=1)
-
-
-# --------------------------------------------------------------------------------------------
-# the REML engine shared by mixed, crossover, cycle_models and therapy_over_time
-def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    return np.add.reduceat(values, starts, axis=0)
-
-
-def _psd_cholesky(a: np.ndarray) -> np.ndarray:
-    """Lower Cholesky factor of a positive semi-definite matrix (zero pivots give zero columns)."""
-    a = (a + a.T) / 2
-    q = a.shape[0]
-    low = np.zeros_like(a)
-    for j in range(q):
-        d = a[j, j] - low[j, :j] @ low[j, :j]
-        if d <= 1e-14 * max(1.0, abs(a[j, j])):
-            continue
-        low[j, j] = np.sqrt(d)
-        for i in range(j + 1, q):
-            low[i, j] = (a[i, j] - low[i, :j] @ low[j, :j]) / low[j, j]
-    return low
-
-
-class _Engine:
-    """Cross-products per group and the REML/ML deviance as a function of lme4's parameters.
-
-    ``phi`` = (lower triangle of Lambda, row by row; sigma) with ``G = sigma^2 Lambda Lambda'``
-    and residual variance ``sigma^2`` (the parameterisation of lme4 and lmerTest).
-    """
-
-    def __init__(self, y, X, Z, codes, reml: bool):
-        order = np.argsort(codes, kind="stable")
-        codes = codes[order]
-        y, X, Z = y[order], X[order], Z[order]
-        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-        self.n, self.p = X.shape
-        self.q = Z.shape[1]
-        self.reml = reml
-        self.XtX = X.T @ X
-        self.Xty = X.T @ y
-        self.yty = float(y @ y)
-        self.XtZ = _group_sums(X[:, :, None] * Z[:, None, :], starts)
-        self.ZtZ = _group_sums(Z[:, :, None] * Z[:, None, :], starts)
-        self.Zty = _group_sums(Z * y[:, None], starts)
-        self.tril = np.tril_indices(self.q)
-
-    def split(self, phi):
-        lam = np.zeros((self.q, self.q))
-        lam[self.tril] = phi[:-1]
-        s2 = phi[-1] ** 2
-        return s2 * lam @ lam.T, s2
-
-    def phi_from(self, G, s2):
-        lam = _psd_cholesky(np.asarray(G, float) / s2)
-        return np.r_[lam[self.tril], np.sqrt(s2)]
-
-    def pieces(self, G, s2):
-        eye = np.eye(self.q)
-        A = eye + np.einsum("ij,gjk->gik", G, self.ZtZ) / s2
-        M = np.linalg.solve(A, np.broadcast_to(G, A.shape))
-        XVX = self.XtX / s2 - np.einsum("gpq,gqr,gsr->ps", self.XtZ, M, self.XtZ) / s2**2
-        XVy = self.Xty / s2 - np.einsum("gpq,gqr,gr->p", self.XtZ, M, self.Zty) / s2**2
-        yVy = self.yty / s2 - np.einsum("gq,gqr,gr->", self.Zty, M, self.Zty) / s2**2
-        logdet_v = self.n * np.log(s2) + np.linalg.slogdet(A)[1].sum()
-        return XVX, XVy, yVy, logdet_v
-
-    def deviance(self, phi) -> float:
-        G, s2 = self.split(phi)
-        XVX, XVy, yVy, logdet_v = self.pieces(G, s2)
-        beta = np.linalg.solve(XVX, XVy)
-        rvr = yVy - XVy @ beta
-        if self.reml:
-            return float(
-                (self.n - self.p) * np.log(2 * np.pi) + logdet_v + np.linalg.slogdet(XVX)[1] + rvr
-            )
-        return float(self.n * np.log(2 * np.pi) + logdet_v + rvr)
-
-    def profiled(self, lam_tril) -> tuple[float, float]:
-        """Deviance with sigma^2 profiled out, at relative factor ``Lambda``; (dev, sigma^2)."""
-        lam = np.zeros((self.q, self.q))
-        lam[self.tril] = lam_tril
-        XVX, XVy, yVy, logdet_v = self.pieces(lam @ lam.T, 1.0)
-        rvr = max(float(yVy - XVy @ np.linalg.solve(XVX, XVy)), 1e-300)
-        dof = self.n - self.p if self.reml else self.n
-        s2 = rvr / dof
-        dev = dof * (1 + np.log(2 * np.pi * s2)) + logdet_v
-        if self.reml:
-            dev += np.linalg.slogdet(XVX)[1]
-        return float(dev), s2
-
-    def optimise(self) -> tuple[np.ndarray, bool]:
-        """Minimise the profiled deviance over Lambda (diagonal >= 0), from Lambda = I as lme4
-        does. Returns (phi, converged)."""
-        diag = {i for i, (r, c) in enumerate(zip(*self.tril)) if r == c}
-        start = np.array([1.0 if i in diag else 0.0 for i in range(len(self.tril[0]))])
-        bounds = [(0.0, None) if i in diag else (None, None) for i in range(len(start))]
-        best = None
-        for x0 in (start, 0.1 * start):
-            res = optimize.minimize(
-                lambda t: self.profiled(t)[0],
-                x0,
-                method="L-BFGS-B",
-                bounds=bounds,
-                options={"ftol": 1e-13, "gtol": 1e-8, "maxiter": 500},
-            )
-            if best is None or res.fun < best.fun - 1e-9:
-                best = res
-            if res.success:
-                break
-        s2 = self.profiled(best.x)[1]
-        return np.r_[best.x, np.sqrt(s2)], bool(best.success)
-
-    def cov_beta(self, phi) -> np.ndarray:
-        G, s2 = self.split(phi)
-        return np.linalg.inv(self.pieces(G, s2)[0])
-
-    def steps(self, phi):
-        # Lambda entries are relative to sigma (dimensionless); sigma carries the data's scale
-        h = 1e-4 * np.maximum(np.abs(phi), 1e-2)
-        h[-1] = 1e-4 * abs(phi[-1])
-        return h
-
-    def hessian(self, phi) -> np.ndarray:
-        k = len(phi)
-        h = self.steps(phi)
-        f0 = self.deviance(phi)
-        H = np.zeros((k, k))
-        for i in range(k):
-            ei = np.zeros(k)
-            ei[i] = h[i]
-            H[i, i] = (self.deviance(phi + ei) - 2 * f0 + self.deviance(phi - ei)) / h[i] ** 2
-            for j in range(i):
-                ej = np.zeros(k)
-                ej[j] = h[j]
-                H[i, j] = H[j, i] = (
-                    self.deviance(phi + ei + ej)
-                    - self.deviance(phi + ei - ej)
-                    - self.deviance(phi - ei + ej)
-                    + self.deviance(phi - ei - ej)
-                ) / (4 * h[i] * h[j])
-        return H
-
-    def cov_gradient(self, phi) -> np.ndarray:
-        """d cov(beta) / d phi_k, shape (k, p, p), by central differences."""
-        h = self.steps(phi)
-        out = np.empty((len(phi), self.p, self.p))
-        for i in range(len(phi)):
-            e = np.zeros(len(phi))
-            e[i] = h[i]
-            out[i] = (self.cov_beta(phi + e) - self.cov_beta(phi - e)) / (2 * h[i])
-        return out
-
-
-@dataclass(frozen=True, eq=False)
-class _LMM:
-    """A fitted model with everything needed for contrasts (private)."""
-
-    fit: object
-    names: tuple
-    re_names: tuple
-    beta: np.ndarray
-    cov: np.ndarray
-    G: np.ndarray
-    s2: float
-    criterion: float
-    converged: bool
-    messages: tuple
-    df_method: str
-    _A: np.ndarray | None  # asymptotic covariance of phi (2 H^-1); None for Wald
-    _dcov: np.ndarray | None
-
-    def cov_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.cov, index=list(self.names), columns=list(self.names))
-
-    def params(self) -> pd.Series:
-        return pd.Series(self.beta, index=list(self.names))
-
-    def contrast(self, L) -> tuple[float, float, float]:
-        """Estimate, SE and df of ``L @ beta``."""
-        L = np.asarray(L, float)
-        est = float(L @ self.beta)
-        var = float(L @ self.cov @ L)
-        se = float(np.sqrt(max(var, 0.0)))
-        if self._A is None:
-            return est, se, np.inf
-        g = np.einsum("p,kpq,q->k", L, self._dcov, L)
-        denom = float(g @ self._A @ g)
-        df = 2 * var**2 / denom if denom > 0 else np.inf
-        return est, se, float(df)
-
-    def tidy(self, conf_level: float, rename: dict | None = None) -> pd.DataFrame:
-        rows = []
-        for i, name in enumerate(self.names):
-            L = np.zeros(len(self.names))
-            L[i] = 1.0
-            rows.append((name, *self.contrast(L)))
-        return _tidy_rows(rows, conf_level, rename)
-
-
-def _tidy_rows(rows, conf_level, rename=None) -> pd.DataFrame:
-    term, est, se, df = (list(c) for c in zip(*rows)) if rows else ([], [], [], [])
-    est, se, df = np.array(est, float), np.array(se, float), np.array(df, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stat = est / se
-    finite = np.isfinite(df)
-    p = np.where(
-        finite,
-        2 * stats.t.sf(np.abs(stat), np.where(finite, df, 1.0)),
-        2 * stats.norm.sf(np.abs(stat)),
-    )
-    lo, hi = np.empty_like(est), np.empty_like(est)
-    for i in range(len(est)):
-        lo[i], hi[i] = ci_from_se(est[i], se[i], conf_level, df[i] if finite[i] else None)
-    rename = rename or {}
-    return pd.DataFrame(
-        {
-            "term": [rename.get(t, t) for t in term],
-            "estimate": est,
-            "std_error": se,
-            "statistic": stat,
-            "df": df,
-            "p_value": p,
-            "conf_low": lo,
-            "conf_high": hi,
-        }
-    )[TIDY_COLUMNS]
-
-
-_KNOWN = [
-    (
-        r"optimization failed|failed to converge|did not converge|Retrying",
-        "The optimiser had trouble converging ({orig}). Estimates may be unreliable: try "
-        "rescaling predictors (e.g. hormone in SD units), dropping the random slope "
-        "(random_slopes=False), or collecting more observations per person.",
-    ),
-    (
-        r"boundary|singular",
-        "statsmodels reports a boundary/singular fit ({orig}): a random-effect variance is "
-        "(near) zero or a correlation is (near) +-1, so the data do not support that part of "
-        "the random-effects structure. Consider a simpler one (random_slopes=False) or more "
-        "data per person.",
-    ),
-    (
-        r"Hessian",
-        "statsmodels could not invert the Hessian ({orig}); standard errors of the variance "
-        "parameters are unavailable. Rescale predictors or simplify the random effects.",
-    ),
-]
-
-
-def _plain(message: str) -> str:
-    for pattern, text in _KNOWN:
-        if re.search(pattern, message, flags=re.IGNORECASE):
-            return text.format(orig=message.strip().rstrip("."))
-    return f"statsmodels warned: {message.strip()}"
-
-
-def _fit_lmm(
-    y: np.ndarray,
-    X: pd.DataFrame,
-    Z: pd.DataFrame,
-    codes: np.ndarray,
-    *,
-    reml: bool = True,
-    df_method: str = "satterthwaite",
-    what: str = "mixed model",
-) -> _LMM:
-    if df_method not in ("satterthwaite", "wald"):
-        raise ModelError(f"df_method must be 'satterthwaite' or 'wald', got {df_method!r}")
-    Xa = X.to_numpy(float)
-    Za = Z.to_numpy(float)
-    rank = np.linalg.matrix_rank(Xa)
-    if rank < Xa.shape[1]:
-        raise ModelError(
-            f"The fixed-effect design of the {what} is rank deficient (rank {rank} of "
-            f"{Xa.shape[1]} columns: {', '.join(X.columns)}): a predictor is constant or a "
-            "linear combination of others (e.g. a between-person variable that is also the "
-            "person mean)."
-        )
-    if len(y) <= Xa.shape[1]:
-        raise ModelError(f"Too few rows ({len(y)}) for the {what} with {Xa.shape[1]} terms.")
-    messages: list[str] = []
-    eng = _Engine(y, Xa, Za, codes, reml)
-    # Our own profiled-deviance optimum (lme4's parameterisation) gives statsmodels a start near
-    # the optimum; statsmodels' default chain from the identity start fails on some ordinary
-    # data sets (bfgs stops early and the retries start from its bad point).
-    phi0, own_ok = eng.optimise()
-    # statsmodels cannot start from an exactly singular factor: lift zero diagonals a little
-    start = np.asarray(phi0[:-1], float).copy()
-    diag_pos = [i for i, (r, c) in enumerate(zip(*eng.tril)) if r == c]
-    start[diag_pos] = np.maximum(start[diag_pos], 1e-2)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model = MixedLM(y, Xa, groups=codes, exog_re=Za)
-        try:
-            fit = model.fit(reml=reml, start_params=start, method=["lbfgs", "bfgs", "cg"])
-        except (np.linalg.LinAlgError, ValueError) as exc:
-            # last resort: statsmodels' own default start and optimiser chain
-            warnings.warn(f"statsmodels failed from our start values ({exc})", stacklevel=2)
-            fit = model.fit(reml=reml)
-    sm_msgs = []
-    for w in caught:
-        text = _plain(str(w.message))
-        if text not in sm_msgs:
-            sm_msgs.append(text)
-    G = np.asarray(fit.cov_re, float).reshape(Za.shape[1], Za.shape[1])
-    s2 = float(fit.scale)
-    phi = eng.phi_from(G, s2)
-    sm_dev, own_dev = eng.deviance(phi), eng.deviance(phi0)
-    converged = bool(getattr(fit, "converged", True))
-    if own_ok and own_dev < sm_dev - 1e-6 * max(1.0, abs(own_dev)):
-        # statsmodels stopped short of the optimum: keep our estimates and say so
-        phi = phi0
-        messages.append(
-            "statsmodels' optimiser stopped short of the REML optimum "
-            f"(deviance {sm_dev:.4f} vs {own_dev:.4f}); the reported variance components, "
-            "fixed effects and SEs are at the better optimum, while .fit holds statsmodels' "
-            "own result."
-        )
-        converged = True
-    else:
-        messages.extend(sm_msgs)
-    G, s2 = eng.split(phi)  # the PSD projection actually used
-    cov = eng.cov_beta(phi)
-    XVX, XVy, _, _ = eng.pieces(G, s2)
-    beta = np.linalg.solve(XVX, XVy)  # GLS at the variance estimates (= statsmodels' fe_params)
-    crit = eng.deviance(phi)
-    # lme4-style boundary checks (isSingular: relative Cholesky diagonal < 1e-4)
-    lam = _psd_cholesky(G / s2)
-    re_names = tuple(Z.columns)
-    for j, nm in enumerate(re_names):
-        if lam[j, j] < 1e-4:
-            messages.append(
-                f"Singular (boundary) fit: the random-effect variance of {nm!r} is estimated "
-                "at zero given the others, so the data cannot separate it from the residual. "
-                "Consider random_slopes=False (random intercept only), or more observations "
-                "per person."
-            )
-            break
-    sd = np.sqrt(np.clip(np.diag(G), 0, None))
-    for i in range(len(re_names)):
-        for j in range(i):
-            if sd[i] > 0 and sd[j] > 0 and abs(G[i, j] / (sd[i] * sd[j])) > 0.99:
-                messages.append(
-                    f"Boundary fit: the correlation of the random {re_names[j]!r} and "
-                    f"{re_names[i]!r} effects is estimated at +-1. Consider "
-                    "random_slopes=False or rescaling the predictor."
-                )
-    if not converged:
-        messages.append(
-            "The model did not converge: estimates are not trustworthy. Try rescaling "
-            "predictors, random_slopes=False, or more data."
-        )
-    messages = list(dict.fromkeys(messages))
-    for msg in messages:
-        warnings.warn(f"{what}: {msg}", MixedModelWarning, stacklevel=3)
-    A = dcov = None
-    method = WALD
-    if df_method == "satterthwaite":
-        H = eng.hessian(phi)
-        try:
-            A = 2 * np.linalg.pinv(H)
-        except np.linalg.LinAlgError:  # pragma: no cover - pinv rarely fails
-            A = None
-        dcov = eng.cov_gradient(phi)
-        method = SATTERTHWAITE
-    return _LMM(
-        fit=fit,
-        names=tuple(X.columns),
-        re_names=re_names,
-        beta=beta,
-        cov=cov,
-        G=G,
-        s2=s2,
-        criterion=crit,
-        converged=converged,
-        messages=tuple(messages),
-        df_method=method if A is not None else WALD,
-        _A=A,
-        _dcov=dcov,
-    )
-
-
-def _variance_components(lmm: _LMM, group: str, rename: dict | None = None) -> pd.DataFrame:
-    rename = rename or {}
-    names = [rename.get(n, n) for n in lmm.re_names]
-    G = lmm.G
-    sd = np.sqrt(np.clip(np.diag(G), 0, None))
-    rows = []
-    for i, n in enumerate(names):
-        rows.append((group, n, float(G[i, i]), float(sd[i]), np.nan))
-    for i in range(len(names)):
-        for j in range(i):
-            r = G[i, j] / (sd[i] * sd[j]) if sd[i] > 0 and sd[j] > 0 else np.nan
-            rows.append((group, f"{names[j]}~{names[i]}", float(G[i, j]), np.nan, float(r)))
-    rows.append(("residual", "residual", lmm.s2, float(np.sqrt(lmm.s2)), np.nan))
-    return pd.DataFrame(rows, columns=["group", "term", "variance", "sd", "correlation"])
+# names kept for modules that imported the shared helpers from here
+_require_columns, _numeric_problems, _drop_missing = require_columns, numeric_problems, drop_missing
+_levels_of, _dummies, _covariate_columns = levels_of, dummies, covariate_columns
+_tidy_rows, _variance_components = tidy_rows, variance_components
 
 
 def _null_icc(y: np.ndarray, codes: np.ndarray) -> tuple[float, float, float]:
     """ICC of the unconditional random-intercept model ``y ~ 1 + (1 | subject)`` by REML.
 
-    Returns (icc, intercept variance, residual variance). One-dimensional profile REML over the
-    relative SD ``lambda = tau / sigma`` (lme4's parameterisation).
+    Returns (icc, intercept variance, residual variance). One-dimensional minimisation of the
+    profiled REML criterion over the relative SD ``theta = tau / sigma`` (lme4's
+    parameterisation), mapped to ``t = theta / (1 + theta)`` in [0, 1).
     """
-    eng = _Engine(y, np.ones((len(y), 1)), np.ones((len(y), 1)), codes, reml=True)
+    n = len(y)
+    block = ReBlock("g", np.asarray(codes), int(codes.max()) + 1, np.ones((n, 1)), ("Intercept",))
+    eng = PLSDeviance(np.asarray(y, float), np.ones((n, 1)), [block], reml=True)
 
     def dev(t):
-        lam = t / (1 - t)
-        XVX, XVy, yVy, logdet_v = eng.pieces(np.array([[lam**2]]), 1.0)
-        s2 = (yVy - XVy @ np.linalg.solve(XVX, XVy)) / (eng.n - 1)
-        return (eng.n - 1) * (np.log(2 * np.pi * s2) + 1) + logdet_v + np.linalg.slogdet(XVX)[1]
+        return eng.profiled(np.array([t / (1 - t)]))
 
     res = optimize.minimize_scalar(
         dev, bounds=(0.0, 1 - 1e-9), method="bounded", options={"xatol": 1e-10}
     )
     t = res.x if dev(res.x) <= dev(0.0) else 0.0
-    lam = t / (1 - t)
-    XVX, XVy, yVy, _ = eng.pieces(np.array([[lam**2]]), 1.0)
-    s2 = float((yVy - XVy @ np.linalg.solve(XVX, XVy)) / (eng.n - 1))
-    tau = lam**2 * s2
-    return tau / (tau + s2), tau, s2
+    theta = np.array([t / (1 - t)])
+    s2 = eng.sigma2(theta)
+    tau = float(theta[0] ** 2 * s2)
+    return tau / (tau + s2), tau, float(s2)
 
 
-# --------------------------------------------------------------------------------------------
+def _q(name: str) -> str:
+    """A column name as a formula token (backticks unless it is an identifier)."""
+    import re
+
+    return name if re.fullmatch(r"[A-Za-z_.][A-Za-z0-9_.]*", name) else f"`{name}`"
+
+
+def spec_formula(spec: ModelSpec) -> str:
+    """lme4 syntax of a :class:`ModelSpec` (for display)."""
+    fx = [":".join(map(_q, t)) for t in spec.terms]
+    if not spec.intercept:
+        fx = ["0", *fx]
+    rnd = []
+    for r in spec.random:
+        inner = [":".join(map(_q, t)) for t in r.terms]
+        inner = (["1"] if r.intercept else ["0"]) + inner
+        bar = "|" if r.correlated else "||"
+        rnd.append(f"({' + '.join(inner)} {bar} {':'.join(map(_q, r.group))})")
+    return f"{_q(spec.response)} ~ " + " + ".join((fx or ["1"]) + rnd)
+
+
 @dataclass(frozen=True, eq=False)
 class MixedResult:
     """Result of :func:`mixed`.
@@ -572,13 +111,16 @@ class MixedResult:
     icc : float
         Intraclass correlation of ``y`` from the unconditional random-intercept model
         ``y ~ 1 + (1 | subject)`` fitted by REML on the analysed rows: tau00 / (tau00 + sigma^2),
-        the share of the outcome's variance that lies between persons.
-    fit : statsmodels MixedLMResults
+        the share of the outcome's variance that lies between persons (for a formula, the
+        first grouping factor plays the subject's part).
+    fit : LMMFit
+        The engine's fit (theta, sigma^2, covariances); no statsmodels object.
     converged : bool
     warnings : tuple of str
         Plain-language problems (boundary/singular fit, non-convergence) with what to try.
         The same messages are emitted as :class:`MixedModelWarning`.
     n_obs, n_subjects : int
+        Rows analysed; levels of the (first) grouping factor.
     reml_criterion : float
         -2 x REML log-likelihood at the estimates (lme4's ``REMLcrit``); NaN when ``reml=False``.
     deviance : float
@@ -587,6 +129,12 @@ class MixedResult:
         How ``df`` was obtained (Satterthwaite as in lmerTest, or Wald z).
     dropped : DataFrame
         Exclusion log of rows dropped for missing values (empty if none).
+    formula : str
+        The model in lme4 syntax (built from the keywords when no formula was given).
+    singular : bool
+        lme4's ``isSingular`` rule: a diagonal element of theta below 1e-4.
+    n_groups : dict
+        Levels of every grouping factor.
     """
 
     table: pd.DataFrame
@@ -602,10 +150,14 @@ class MixedResult:
     df_method: str
     dropped: pd.DataFrame
     y: str
-    x: str
+    x: str | None
     m: str | None = None
     conf_level: float = 0.95
-    _lmm: _LMM | None = field(default=None, repr=False)
+    formula: str = ""
+    singular: bool = False
+    n_groups: dict = field(default_factory=dict)
+    _lmm: LMMFit | None = field(default=None, repr=False)
+    _frame: pd.DataFrame | None = field(default=None, repr=False)
     _x_term: str | None = field(default=None, repr=False)
     _m_mean: float = field(default=0.0, repr=False)
     _m_sd: float = field(default=float("nan"), repr=False)
@@ -693,15 +245,29 @@ class MixedResult:
             raise ModelError(f"Unknown term(s) {unknown}; terms: {', '.join(names)}")
         L = np.array([float(weights.get(n, 0.0)) for n in names])
         label = " + ".join(f"{w:g}*{k}" for k, w in weights.items())
-        return _tidy_rows([(label, *self._lmm.contrast(L))], self.conf_level)
+        return tidy_rows([(label, *self._lmm.contrast(L))], self.conf_level)
+
+    def emmeans(self, factor: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Estimated marginal means of a categorical predictor and their pairwise contrasts
+        (later minus earlier level, unadjusted), as emmeans computes them: a reference grid of
+        all factor levels with numeric predictors at their means, equal weights over the other
+        factors; Satterthwaite df. Returns (means, contrasts)."""
+        return emmeans_table(self._lmm, self._frame, factor, self.conf_level)
 
     # ---- display ---------------------------------------------------------------------------
     def _notes(self) -> list[str]:
+        groups = "; ".join(f"{g}: {k} levels" for g, k in self.n_groups.items())
+        crit = (
+            f"REML criterion {self.reml_criterion:.2f}"
+            if np.isfinite(self.reml_criterion)
+            else f"deviance (ML) {self.deviance:.2f}"
+        )
         notes = [
-            f"n = {self.n_obs} observations from {self.n_subjects} subjects; "
-            f"REML criterion {self.reml_criterion:.2f}; ICC (null model) {self.icc:.3f}.",
+            f"{self.formula}" if self.formula else "",
+            f"n = {self.n_obs} observations ({groups}); {crit}; ICC (null model) {self.icc:.3f}.",
             f"df: {self.df_method}.",
         ]
+        notes = [n for n in notes if n]
         if len(self.dropped):
             notes.append(f"{len(self.dropped)} row(s) dropped for missing values (see .dropped).")
         notes.extend(f"WARNING: {w}" for w in self.warnings)
@@ -731,30 +297,42 @@ def _person_centre(d: pd.DataFrame, col: str, subject: str) -> tuple[pd.Series, 
 def mixed(
     data: pd.DataFrame,
     *,
-    y: str,
-    x: str,
-    subject: str,
+    formula: str | None = None,
+    y: str | None = None,
+    x: str | None = None,
+    subject: str | None = None,
     covariates: Sequence[str] = (),
     m: str | None = None,
     random_slopes: bool = True,
     decompose: bool | Sequence[str] = True,
+    reference: dict | None = None,
     conf_level: float = 0.95,
     reml: bool = True,
     df_method: str = "satterthwaite",
 ) -> MixedResult:
-    """Linear mixed model for repeated measures with a within/between split of ``x``.
+    """Linear mixed model: an lme4-style ``formula``, or the repeated-measures keywords.
 
-    Person-mean centring (Curran & Bauer 2011): ``<x>_within`` is the deviation from the
-    person's own mean and ``<x>_between`` the person mean centred at the mean of the person
-    means (each person counts once). Both enter as fixed effects, so the within-person and
-    between-person slopes are estimated separately. Random intercepts per ``subject`` and, if
-    ``random_slopes``, a correlated random slope of the within part (unstructured 2x2
-    covariance, like lme4's ``(1 + x_within | subject)``).
+    With ``formula`` (e.g. ``"mood ~ e2_within + e2_between + (e2_within | subject) +
+    (1 | plate)"``) any fixed part (``a + b``, ``a:b``, ``a*b``; text columns are categorical,
+    treatment-coded with the first level, or ``reference[column]``, as reference) and any random
+    part (``(x | g)``, ``(1 | g)``, ``(0 + x | g)``, ``(x || g)``, nested ``(1 | a/b)``, crossed
+    ``(1 | a) + (1 | b)``, ``(1 | a:b)``) can be fitted. Column names are looked up, never
+    evaluated.
+
+    Without a formula, the keywords build one. Person-mean centring (Curran & Bauer 2011):
+    ``<x>_within`` is the deviation from the person's own mean and ``<x>_between`` the person
+    mean centred at the mean of the person means (each person counts once). Both enter as fixed
+    effects, so the within-person and between-person slopes are estimated separately. Random
+    intercepts per ``subject`` and, if ``random_slopes``, a correlated random slope of the within
+    part (like lme4's ``(1 + x_within | subject)``).
 
     Parameters
     ----------
     data : DataFrame
         Long table, one row per observation. Not modified.
+    formula : str, optional
+        lme4-style model formula; then ``y``, ``x``, ``subject``, ``covariates`` and ``m``
+        must not be given (``random_slopes`` and ``decompose`` are not used).
     y, x : str
         Outcome and time-varying predictor (numeric).
     subject : str
@@ -772,12 +350,16 @@ def mixed(
     decompose : bool or sequence of str
         ``True`` splits ``x``; ``False`` uses ``x`` as is; a sequence names the columns to split
         (``x`` and/or time-varying covariates).
+    reference : dict, optional
+        Reference level per categorical column, e.g. ``{"drug": "placebo"}``.
     conf_level : float
     reml : bool
-        REML (default) or maximum likelihood (use ML to compare fixed effects by likelihood).
-    df_method : {"satterthwaite", "wald"}
-        Satterthwaite df as in lmerTest (default) or Wald z tests (df = inf, statsmodels'
-        own).
+        REML (default) or maximum likelihood (use ML to compare fixed effects with
+        :func:`mixed_lrt`).
+    df_method : {"satterthwaite", "kenward-roger", "wald"}
+        Satterthwaite df as in lmerTest (default); Kenward–Roger df with the bias-adjusted
+        fixed-effect covariance as in pbkrtest (dense: designs up to 4,000 rows); or Wald z
+        tests (df = inf).
 
     Returns
     -------
@@ -786,8 +368,7 @@ def mixed(
     Notes
     -----
     Rows with a missing value in any used column are dropped and listed in
-    ``result.dropped``. Fixed-effect standard errors are lme4's ``(X' V^-1 X)^-1`` at the REML
-    estimates. Problems of the fit are in ``result.warnings`` and emitted as
+    ``result.dropped``. Problems of the fit are in ``result.warnings`` and emitted as
     :class:`MixedModelWarning`.
 
     Examples
@@ -804,10 +385,26 @@ def mixed(
     ['Intercept', 'x_within', 'x_between']
     >>> bool(res.table.set_index("term").loc["x_within", "conf_low"] > 0)
     True
+    >>> hs.mixed(df, formula="y ~ x + (1 | id)").formula
+    'y ~ x + (1 | id)'
     """
+    if formula is not None:
+        given = [a for a, v in (("y", y), ("x", x), ("subject", subject), ("m", m)) if v]
+        if given or covariates:
+            raise ModelError(
+                f"Give either formula=... or the keywords, not both (also given: "
+                f"{', '.join(given + (['covariates'] if covariates else []))})."
+            )
+        return _mixed_formula(data, formula, reference, conf_level, reml, df_method)
+    missing_args = [a for a, v in (("y", y), ("x", x), ("subject", subject)) if v is None]
+    if missing_args:
+        raise ModelError(
+            f"hs.mixed needs formula=... or the keywords y, x and subject (missing: "
+            f"{', '.join(missing_args)})."
+        )
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
-    _require_columns(data, {"y": y, "x": x, "subject": subject, "covariates": covariates, "m": m})
-    problems = _numeric_problems(data, [y, x] + ([m] if m else []))
+    require_columns(data, {"y": y, "x": x, "subject": subject, "covariates": covariates, "m": m})
+    problems = numeric_problems(data, [y, x] + ([m] if m else []))
     if isinstance(decompose, bool):
         split = [x] if decompose else []
     else:
@@ -815,26 +412,24 @@ def mixed(
         bad = [c for c in split if c not in [x, *covariates]]
         if bad:
             problems.append(f"decompose names {bad}, which are neither x nor a covariate")
-        problems += _numeric_problems(data, [c for c in split if c in data.columns])
+        problems += numeric_problems(data, [c for c in split if c in data.columns])
     if problems:
         raise DataError("Cannot fit the mixed model: " + "; ".join(problems) + ".")
-    d, dropped = _drop_missing(data, [y, x, subject, *covariates, m], "mixed", subject)
-    codes, uniq = pd.factorize(d[subject], sort=False)
-    n_sub = len(uniq)
+    d, dropped = drop_missing(data, [y, x, subject, *covariates, m], "mixed", subject)
+    n_sub = d[subject].nunique()
     if n_sub < 2:
         raise ModelError(f"Need at least 2 subjects in column {subject!r}; found {n_sub}.")
-    cols = {"Intercept": np.ones(len(d))}
+    work = d.copy()
+    terms = []
     x_term = f"{x}_within" if x in split else x
     for c in [x, *covariates]:
         if c in split:
             w, b = _person_centre(d, c, subject)
-            cols[f"{c}_within"] = w.to_numpy()
-            cols[f"{c}_between"] = b.to_numpy()
+            work[f"{c}_within"], work[f"{c}_between"] = w, b
+            terms += [(f"{c}_within",), (f"{c}_between",)]
         elif c == x:
-            cols[x] = d[x].astype(float).to_numpy()
-    X = pd.DataFrame(cols, index=d.index)
-    rest = [c for c in covariates if c not in split]
-    X = pd.concat([X, _covariate_columns(d, rest)], axis=1)
+            terms.append((x,))
+    terms += [(c,) for c in covariates if c not in split]
     m_mean = m_sd = np.nan
     m_range = (np.nan, np.nan)
     if m is not None:
@@ -850,32 +445,79 @@ def mixed(
         msub = d.groupby(subject, sort=False)[m].first().astype(float)
         m_mean, m_sd = float(msub.mean()), float(msub.std(ddof=1))
         m_range = (float(msub.min()), float(msub.max()))
-        mc = d[m].astype(float).to_numpy() - m_mean
-        X[m] = mc
-        X[f"{x_term}:{m}"] = X[x_term].to_numpy() * mc
-    Zcols = {"Intercept": np.ones(len(d))}
+        work[m] = d[m].astype(float) - m_mean
+        terms += [(m,), (x_term, m)]
     if random_slopes:
-        Zcols[x_term] = X[x_term].to_numpy()
-        within_sd = X[x_term].groupby(codes).std(ddof=0)
+        within_sd = work[x_term].astype(float).groupby(d[subject]).std(ddof=0)
         if not (within_sd > 0).any():
             raise ModelError(
                 f"{x!r} does not vary within any subject, so a random slope cannot be "
                 "estimated; use random_slopes=False."
             )
-    Z = pd.DataFrame(Zcols, index=d.index)
-    yv = d[y].astype(float).to_numpy()
-    lmm = _fit_lmm(yv, X, Z, codes, reml=reml, df_method=df_method, what="hs.mixed")
-    icc = _null_icc(yv, codes)[0]
+    rterm = RandomTerm(((x_term,),) if random_slopes else (), True, (subject,))
+    spec = ModelSpec(y, tuple(terms), True, (rterm,))
+    lmm, work, _ = fit_model(
+        work,
+        spec,
+        reference=reference,
+        reml=reml,
+        df_method=df_method,
+        what="hs.mixed",
+        subject=subject,
+        checked=True,
+    )
+    return _result(
+        lmm,
+        work,
+        spec,
+        dropped,
+        subject,
+        conf_level,
+        y=y,
+        x=x,
+        m=m,
+        x_term=x_term,
+        m_stats=(m_mean, m_sd, m_range),
+    )
+
+
+def _mixed_formula(data, formula, reference, conf_level, reml, df_method) -> MixedResult:
+    spec = parse_formula(formula)
+    lmm, d, dropped = fit_model(
+        data, spec, reference=reference, reml=reml, df_method=df_method, what="hs.mixed"
+    )
+    return _result(lmm, d, spec, dropped, None, conf_level, y=spec.response)
+
+
+def _result(
+    lmm,
+    d,
+    spec,
+    dropped,
+    subject,
+    conf_level,
+    *,
+    y,
+    x=None,
+    m=None,
+    x_term=None,
+    m_stats=(np.nan, np.nan, (np.nan, np.nan)),
+) -> MixedResult:
+    g0 = spec.random[0].group
+    codes = pd.factorize(
+        d[g0[0]] if len(g0) == 1 else pd.MultiIndex.from_frame(d[list(g0)].astype(str))
+    )[0]
+    icc = _null_icc(d[y].astype(float).to_numpy(), np.asarray(codes))[0]
     return MixedResult(
         table=lmm.tidy(conf_level),
-        variance_components=_variance_components(lmm, subject),
+        variance_components=variance_components(lmm, subject),
         icc=float(icc),
-        fit=lmm.fit,
+        fit=lmm,
         converged=lmm.converged,
         warnings=lmm.messages,
-        n_obs=len(d),
-        n_subjects=n_sub,
-        reml_criterion=lmm.criterion if reml else float("nan"),
+        n_obs=lmm.n_obs,
+        n_subjects=int(lmm.n_levels[":".join(g0)]),
+        reml_criterion=lmm.criterion if lmm.reml else float("nan"),
         deviance=lmm.criterion,
         df_method=lmm.df_method,
         dropped=dropped,
@@ -883,9 +525,24 @@ def mixed(
         x=x,
         m=m,
         conf_level=conf_level,
+        formula=spec_formula(spec),
+        singular=lmm.singular,
+        n_groups=dict(lmm.n_levels),
         _lmm=lmm,
+        _frame=d,
         _x_term=x_term,
-        _m_mean=m_mean,
-        _m_sd=m_sd,
-        _m_range=m_range,
+        _m_mean=m_stats[0],
+        _m_sd=m_stats[1],
+        _m_range=m_stats[2],
     )
+
+
+def mixed_lrt(smaller: MixedResult, larger: MixedResult) -> pd.DataFrame:
+    """Likelihood-ratio test between nested :func:`mixed` fits of the same rows.
+
+    Fit both with ``reml=False`` to compare fixed effects (as lme4's ``anova`` does after its
+    ML refit); REML fits may be compared only when their fixed effects are the same (then a
+    test of random-effect terms, conservative on the boundary: Self & Liang 1987). Returns
+    ``model, n_params, deviance, chisq, df, p_value``.
+    """
+    return likelihood_ratio(smaller, larger)

@@ -19,16 +19,10 @@ import pandas as pd
 from ..errors import DataError
 from ._tidy import ResultDisplay
 from .crossover import _auto_reference
-from .mixed import (
-    _covariate_columns,
-    _drop_missing,
-    _dummies,
-    _fit_lmm,
-    _levels_of,
-    _require_columns,
-    _tidy_rows,
-    _variance_components,
-)
+from .lmm.design import drop_missing, levels_of, require_columns
+from .lmm.fit import variance_components
+from .lmm.inference import tidy_rows
+from .lmm.model import fit_model, repeated_spec
 
 __all__ = ["TherapyResult", "therapy_over_time"]
 
@@ -157,7 +151,7 @@ def therapy_over_time(
     'testosterone cypionate'
     """
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
-    _require_columns(
+    require_columns(
         data,
         {
             "y": y,
@@ -174,29 +168,28 @@ def therapy_over_time(
             problems.append(f"column {c!r} must be numeric (got {s.dtype})")
     if problems:
         raise DataError("Cannot fit the therapy model: " + "; ".join(problems) + ".")
-    d, dropped = _drop_missing(
+    d, dropped = drop_missing(
         data, [y, time, treatment, subject, *covariates], "therapy_over_time", subject
     )
-    levels = _levels_of(d[treatment])
+    levels = levels_of(d[treatment])
     if len(levels) < 2:
         raise DataError(
             f"Column {treatment!r} needs at least two groups to compare; found {levels}."
         )
     ref = _auto_reference(levels, reference)
-    T, tlev = _dummies(d[treatment], treatment, reference=ref)
-    tv = d[time].astype(float)
-    X = pd.concat(
-        [pd.DataFrame({"Intercept": 1.0}, index=d.index), T, pd.DataFrame({time: tv})],
-        axis=1,
+    fixed = [(treatment,), (time,), (treatment, time), *[(c,) for c in covariates]]
+    spec = repeated_spec(y, fixed, subject, slopes=(time,) if random_slopes else ())
+    lmm, _, _ = fit_model(
+        d,
+        spec,
+        reference={treatment: ref},
+        factors=(treatment,),
+        what="hs.therapy_over_time",
+        subject=subject,
+        checked=True,
     )
-    for c in T.columns:
-        X[f"{c}:{time}"] = T[c] * tv
-    X = pd.concat([X, _covariate_columns(d, covariates)], axis=1)
-    Z = pd.DataFrame({"Intercept": 1.0}, index=d.index)
-    if random_slopes:
-        Z[time] = tv
-    codes, uniq = pd.factorize(d[subject])
-    lmm = _fit_lmm(d[y].astype(float).to_numpy(), X, Z, codes, what="hs.therapy_over_time")
+    tlev = lmm.design.levels[treatment]
+    uniq = pd.unique(d[subject])
     names = list(lmm.names)
     srows = []
     for lv in tlev:
@@ -205,12 +198,12 @@ def therapy_over_time(
         if lv != ref:
             L[names.index(f"{treatment}[{lv}]:{time}")] = 1.0
         srows.append((str(lv), *lmm.contrast(L)))
-    slopes = _tidy_rows(srows, conf_level).rename(columns={"term": "group"})
+    slopes = tidy_rows(srows, conf_level).rename(columns={"term": "group"})
     return TherapyResult(
         table=lmm.tidy(conf_level),
         slopes=slopes,
-        variance_components=_variance_components(lmm, subject),
-        fit=lmm.fit,
+        variance_components=variance_components(lmm, subject),
+        fit=lmm,
         agent=agent,
         reference=ref,
         converged=lmm.converged,
