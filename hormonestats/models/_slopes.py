@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._tidy import ResultDisplay
+from ._tidy import ResultDisplay, short_repr
 
 __all__ = ["JohnsonNeyman", "johnson_neyman_from_cov", "slopes_from_cov"]
 
@@ -129,6 +129,9 @@ class JohnsonNeyman:
             [],
             self.summary().splitlines()[2:],
         )
+
+    def __repr__(self) -> str:
+        return short_repr(self, f"Johnson–Neyman: slope of {self.x} across {self.m}")
 
 
 def _describe(bounds, sig_at) -> str:

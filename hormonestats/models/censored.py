@@ -27,8 +27,8 @@ from scipy import optimize, stats
 from statsmodels.tools.numdiff import approx_fprime
 
 from ..errors import DataError, ModelError, format_rows
-from ._tidy import TIDY_COLUMNS, ResultDisplay, ci_from_se
-from .moderation import INTERCEPT, _as_tuple, _is_numeric, complete_cases, covariate_design
+from ._design import INTERCEPT, _as_tuple, _is_numeric, complete_cases, covariate_design
+from ._tidy import TIDY_COLUMNS, ci_from_se, displayed, excluded_note
 
 __all__ = ["CensoredResult", "censored_regression"]
 
@@ -37,6 +37,7 @@ RIGHT_VALUES = ("right", "above")
 NONE_VALUES = ("none", "observed", "false", "0", "no", "")
 
 
+@displayed
 @dataclass(frozen=True)
 class CensoredResult:
     """Result of :func:`censored_regression`.
@@ -61,7 +62,7 @@ class CensoredResult:
         Rows left out (``row, subject_id, reason``).
     """
 
-    table: pd.DataFrame
+    table: pd.DataFrame = field(repr=False)
     fit: object = field(repr=False)
     cov: pd.DataFrame = field(repr=False)
     y: str
@@ -87,19 +88,12 @@ class CensoredResult:
         if not self.converged:
             notes.append("WARNING: the optimiser did not converge; do not trust these numbers.")
         if len(self.excluded):
-            notes.append(
-                f"{len(self.excluded)} row(s) excluded ({format_rows(self.excluded['row'])})."
-            )
+            notes.append(excluded_note(self.excluded))
         return notes
 
-    def summary(self) -> str:
-        """Plain-text summary of the coefficients and the censoring."""
+    def _display(self):
         title = f"Censored regression: {self.y} ~ {self.x} (n = {self.n})"
-        return ResultDisplay.text(title, [("Coefficients", self.table)], self._notes())
-
-    def _repr_html_(self) -> str:
-        title = f"Censored regression: {self.y} ~ {self.x} (n = {self.n})"
-        return ResultDisplay.html(title, [("Coefficients", self.table)], self._notes())
+        return title, [("Coefficients", self.table)], self._notes()
 
 
 def _loglik_and_grad(theta, X, y, kind):

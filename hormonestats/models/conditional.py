@@ -32,8 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ._bootstrap import jackknife_ols
-from ._tidy import TIDY_COLUMNS, ResultDisplay, tidy_statsmodels
-from .mediation import (
+from ._process import (
     _as_list,
     _boot_rows,
     _bootstrap_paths,
@@ -42,7 +41,9 @@ from .mediation import (
     _ols,
     _prepare,
     categorical_covariates,
+    process_notes,
 )
+from ._tidy import TIDY_COLUMNS, ResultDisplay, short_repr, tidy_statsmodels
 
 __all__ = ["ConditionalProcessResult", "moderated_mediation"]
 
@@ -148,17 +149,7 @@ class ConditionalProcessResult:
         return tables
 
     def _notes(self) -> list[str]:
-        notes = [
-            f"n = {self.n}; covariates: {', '.join(self.covariates) or 'none'}; "
-            f"path SEs: {self.cov_type}; variables not centred (PROCESS default).",
-            f"Indirect effects: {self.n_boot} bootstrap resamples, {self.ci} "
-            f"{self.conf_level:.0%} intervals, seed {self.seed}.",
-        ]
-        if len(self.excluded):
-            notes.append(f"{len(self.excluded)} rows excluded for missing values (see .excluded).")
-        if self.n_boot_failed:
-            notes.append(f"{self.n_boot_failed} resamples had a singular design and were dropped.")
-        return notes + list(self.notes)
+        return process_notes(self, "; variables not centred (PROCESS default)")
 
     def summary(self) -> str:
         """Plain-text summary of all tables."""
@@ -168,7 +159,7 @@ class ConditionalProcessResult:
         return ResultDisplay.html(self._title(), self._tables(), self._notes())
 
     def __repr__(self) -> str:
-        return self.summary()
+        return short_repr(self, self._title())
 
 
 def _default_w_values(wcol: pd.Series) -> tuple[np.ndarray, list[str]]:
