@@ -107,6 +107,7 @@ _API: dict[str, str] = {
     "HYPOTHESES": "models.hypotheses",
     "test_hypotheses": "models.hypotheses",
     "sensitivity": "models.sensitivity",
+    "equivalence_test": "models.equivalence",
     # simulation and power
     "simulate_study": "simulate.simulator",
     "power": "simulate.power",
