@@ -193,10 +193,16 @@ class ModerationResult:
         out["m_label"] = out["m_label"].astype("str")
         return out
 
-    def johnson_neyman(self, conf_level: float | None = None, n_points: int = 200) -> JohnsonNeyman:
+    def johnson_neyman(
+        self, conf_level: float | None = None, n_points: int = 200, band: str = "pointwise"
+    ) -> JohnsonNeyman:
         """Johnson–Neyman boundaries of the moderator (original scale) for the slope of ``x``.
 
         Only for a continuous moderator; the grid spans the observed moderator range.
+        ``band="simultaneous"`` uses the Scheffé-type critical value of Bauer & Curran (2005),
+        which holds the familywise error over the moderator's range at ``1 - conf_level``.
+        Boundaries come with delta-method intervals, and the result carries a caution when the
+        interaction itself is not significant.
         """
         if self.moderator_kind != "continuous":
             raise ModelError(
@@ -216,6 +222,7 @@ class ModerationResult:
             n_points=n_points,
             x=self.x,
             m=self.m,
+            band=band,
         )
 
     def predictions(self, n_points: int = 50, at=None) -> pd.DataFrame:
