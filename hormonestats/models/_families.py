@@ -11,6 +11,7 @@ Python loop over resamples.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -20,6 +21,7 @@ from scipy import stats
 from scipy.special import expit
 
 from ..errors import ModelError
+from ._bootstrap import _one_blas_thread
 
 __all__ = [
     "FAMILIES",
@@ -116,26 +118,31 @@ def batched_logit(X, y, weights, *, max_iter: int = 50, tol: float = 1e-9) -> np
     y = np.asarray(y, float)
     W = np.asarray(weights, float)
     B, p = W.shape[0], X.shape[1]
+    outer = (X[:, :, None] * X[:, None, :]).reshape(len(X), p * p)  # row-wise x x'
     beta = np.zeros((B, p))
     done = np.zeros(B, bool)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), _one_blas_thread():
         for _ in range(max_iter):
-            mu = expit(beta @ X.T)  # (B, n)
-            grad = (W * (y - mu)) @ X  # (B, p)
-            info = np.einsum("bn,ni,nj->bij", W * mu * (1 - mu), X, X)
-            try:
-                step = np.linalg.solve(info, grad[..., None])[..., 0]
-            except np.linalg.LinAlgError:
-                step = np.full_like(beta, np.nan)
-                for b in range(B):
-                    try:
-                        step[b] = np.linalg.solve(info[b], grad[b])
-                    except np.linalg.LinAlgError:
-                        pass
-            step[done] = 0.0
-            beta = beta + step
-            done |= np.max(np.abs(step), axis=1) < tol
-            if done.all() or not np.isfinite(beta).any():
+            todo = np.flatnonzero(~done)
+            bt, wt = beta[todo], W[todo]
+            mu = expit(bt @ X.T)  # (b, n)
+            grad = (wt * (y - mu)) @ X  # (b, p)
+            info = ((wt * mu * (1 - mu)) @ outer).reshape(len(todo), p, p)
+            step = np.full_like(bt, np.nan)
+            ok = np.abs(np.linalg.det(info)) > 1e-300
+            if ok.any():
+                try:
+                    step[ok] = np.linalg.solve(info[ok], grad[ok][..., None])[..., 0]
+                except np.linalg.LinAlgError:  # some matrix numerically singular: one by one
+                    for i in np.flatnonzero(ok):
+                        with contextlib.suppress(np.linalg.LinAlgError):
+                            step[i] = np.linalg.solve(info[i], grad[i])
+            beta[todo] = bt + step
+            conv = np.max(np.abs(step), axis=1) < tol
+            failed = ~np.isfinite(step).all(axis=1)
+            done[todo[conv | failed]] = True
+            beta[todo[failed]] = np.nan
+            if done.all():
                 break
-    beta[~done] = np.nan
+    beta[~done] = np.nan  # no convergence (e.g. separation within a resample)
     return beta

@@ -19,7 +19,14 @@ import statsmodels.api as sm
 
 from ..errors import DataError, ModelError, format_rows
 from ..log import empty_log, log_rows
-from ._bootstrap import bootstrap_interval, bootstrap_system, prepare_system
+from ._bootstrap import (
+    bootstrap_interval,
+    bootstrap_system,
+    prepare_system,
+    resample_counts,
+    solve_system,
+)
+from ._families import batched_logit
 
 __all__ = ["CI_METHODS", "COV_TYPES", "INTERCEPT", "categorical_covariates", "process_notes"]
 
@@ -178,18 +185,29 @@ def _design(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(values, index=frame.index, columns=[INTERCEPT, *columns])
 
 
-def _bootstrap_paths(frame, a_cols, b_cols, mediators, y, n_boot, seed):
+def _bootstrap_paths(frame, a_cols, b_cols, mediators, y, n_boot, seed, family="gaussian"):
     """Bootstrap coefficients of the mediator equations ``(n_boot, 1 + len(a_cols), k)`` and of
     the outcome equation ``(n_boot, 1 + len(b_cols))`` (intercept first), all equations from one
-    weighted cross-product matrix per resample."""
+    weighted cross-product matrix per resample.
+
+    With a binomial outcome the outcome equation is a logistic regression, fitted to every
+    resample at once by :func:`hormonestats.models._families.batched_logit`; the resamples are
+    the same as in the Gaussian case (one stream of row indices), and their ``(n_boot, n)``
+    counts are returned as a third item (None for a Gaussian outcome)."""
     names = list(dict.fromkeys([*a_cols, *b_cols, *mediators, y]))
     V = np.column_stack([np.ones(len(frame)), frame[names].to_numpy(float)])
     pos = {name: i + 1 for i, name in enumerate(names)}
     a_idx = [0, *(pos[c] for c in a_cols)]
     b_idx = [0, *(pos[c] for c in b_cols)]
-    equations = [(a_idx, pos[m]) for m in mediators] + [(b_idx, pos[y])]
-    coefs = bootstrap_system(prepare_system(V, equations), np.random.default_rng(seed), n_boot)
-    return np.stack(coefs[:-1], axis=-1), coefs[-1]
+    rng = np.random.default_rng(seed)
+    if family == "gaussian":
+        equations = [(a_idx, pos[m]) for m in mediators] + [(b_idx, pos[y])]
+        coefs = bootstrap_system(prepare_system(V, equations), rng, n_boot)
+        return np.stack(coefs[:-1], axis=-1), coefs[-1], None
+    counts = np.vstack(list(resample_counts(rng, len(frame), int(n_boot))))
+    coefs = solve_system(prepare_system(V, [(a_idx, pos[m]) for m in mediators]), counts)
+    coef_b = batched_logit(V[:, b_idx], V[:, pos[y]], counts)
+    return np.stack(coefs, axis=-1), coef_b, counts
 
 
 def _boot_rows(boot, estimate, jack, method, conf_level):

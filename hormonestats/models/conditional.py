@@ -31,7 +31,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..errors import ModelError
 from ._bootstrap import jackknife_ols
+from ._families import is_binary
 from ._process import (
     _as_list,
     _boot_rows,
@@ -263,6 +265,12 @@ def moderated_mediation(
         problems=problems,
     )
     n = len(frame)
+    if is_binary(frame[y]):
+        raise ModelError(
+            f"outcome {y!r} is coded 0/1: moderated mediation fits the outcome by OLS, which "
+            "would be a linear probability model; logistic conditional process models are not "
+            "implemented (hs.mediation fits a 0/1 outcome by logistic regression)"
+        )
     if w_values is None:
         wv, labels = _default_w_values(frame[w])
     else:
@@ -306,7 +314,7 @@ def moderated_mediation(
     coef_b_hat = fits["outcome"].params.to_numpy()[None]
     est = statistics(coef_a_hat, coef_b_hat)[0]
 
-    boot = statistics(*_bootstrap_paths(frame, a_cols, b_cols, mediators, y, n_boot, seed))
+    boot = statistics(*_bootstrap_paths(frame, a_cols, b_cols, mediators, y, n_boot, seed)[:2])
     failed = int((~np.isfinite(boot).all(axis=1)).sum())
     jack = None
     if ci == "bca":

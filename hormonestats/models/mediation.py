@@ -23,8 +23,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.special import expit
 
+from ..errors import ModelError
 from ._bootstrap import jackknife_ols
+from ._families import batched_logit, fit_family, is_binary, resolve_family
 from ._process import (
     _as_list,
     _boot_rows,
@@ -40,6 +43,8 @@ from ._tidy import TIDY_COLUMNS, ResultDisplay, short_repr
 
 __all__ = ["MediationResult", "mediation"]
 
+
+EFFECT_SCALES = ("log_odds", "probability")
 
 #: columns of :attr:`MediationResult.table`
 MEDIATION_COLUMNS = ["term", "mediator", *TIDY_COLUMNS[1:], "ci_method"]
@@ -92,6 +97,8 @@ class MediationResult:
     cov_type: str = "nonrobust"
     n_boot_failed: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    family: str = "gaussian"
+    effect_scale: str = "log_odds"
 
     @property
     def fit(self):
@@ -122,12 +129,14 @@ class MediationResult:
 def _path_rows(fits: dict, spec, conf_level: float) -> list[dict]:
     """Tidy rows for selected coefficients: ``spec`` is ``(fit key, term, label, mediator)``.
 
-    t-based tests and intervals with each fit's residual df (the statistics statsmodels reports
-    with ``use_t=True``), computed for all rows at once.
+    t-based tests and intervals with each OLS fit's residual df (the statistics statsmodels
+    reports with ``use_t=True``), z tests (``df`` infinite) for logistic fits.
     """
     est = np.array([fits[k].params[t] for k, t, _, _ in spec], dtype=float)
     se = np.array([fits[k].bse[t] for k, t, _, _ in spec], dtype=float)
-    df = np.array([fits[k].df_resid for k, _, _, _ in spec], dtype=float)
+    df = np.array(
+        [fits[k].df_resid if fits[k].use_t else np.inf for k, _, _, _ in spec], dtype=float
+    )
     stat = est / se
     p = 2 * stats.t.sf(np.abs(stat), df)
     q = stats.t.ppf(1 - (1 - conf_level) / 2, df)
@@ -142,7 +151,7 @@ def _path_rows(fits: dict, spec, conf_level: float) -> list[dict]:
             "p_value": p[i],
             "conf_low": est[i] - q[i] * se[i],
             "conf_high": est[i] + q[i] * se[i],
-            "ci_method": "t",
+            "ci_method": "t" if np.isfinite(df[i]) else "z",
         }
         for i, (_, _, label, med) in enumerate(spec)
     ]
@@ -175,6 +184,8 @@ def mediation(
     conf_level: float = 0.95,
     seed: int | None = None,
     cov_type: str = "nonrobust",
+    family: str | None = None,
+    effect_scale: str = "log_odds",
 ) -> MediationResult:
     """Simple or parallel mediation with bootstrap intervals for the indirect effects.
 
@@ -206,6 +217,18 @@ def mediation(
     cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3"}
         Covariance of the regression-path coefficients (``"HC3"`` matches PROCESS with
         ``hc3=1``). Does not affect the bootstrap.
+    family : {None, "gaussian", "binomial"}
+        Outcome model. ``None`` (default): logistic regression for a 0/1 outcome, as PROCESS
+        does, OLS otherwise. With a logistic outcome ``b``, ``direct`` and ``total`` are
+        log-odds coefficients with z tests, ``total`` is not ``direct + indirect`` (the
+        logistic scale changes with the predictors), and no proportion mediated is reported.
+        Mediators must be continuous (a 0/1 mediator is refused: its equation would be a
+        linear probability model).
+    effect_scale : {"log_odds", "probability"}
+        Scale of the indirect effects of a logistic outcome: ``a * b`` in log-odds (as PROCESS
+        reports it), or ``a * b * mean(p (1 - p))``, the change in the probability of the
+        outcome per unit of ``x`` carried through the mediator (the average marginal effect of
+        the mediator on the probability, times ``a``), bootstrapped the same way.
 
     Returns
     -------
@@ -245,13 +268,29 @@ def mediation(
         problems=problems,
     )
     n = len(frame)
+    family = resolve_family(family, frame[y], y)
+    if effect_scale not in EFFECT_SCALES:
+        raise ModelError(f"effect_scale must be one of {EFFECT_SCALES}, got {effect_scale!r}")
+    if family == "gaussian" and effect_scale != "log_odds":
+        raise ModelError("effect_scale='probability' is for a 0/1 (logistic) outcome only")
+    binary_mediators = [m for m in mediators if is_binary(frame[m])]
+    if binary_mediators:
+        raise ModelError(
+            f"mediator(s) {binary_mediators} are coded 0/1; their equations would be linear "
+            "probability models (PROCESS also requires continuous mediators)"
+        )
 
     # point fits (statsmodels)
     Xa = _design(frame, [x, *covs])
     Xb = _design(frame, [x, *mediators, *covs])
+    robust = None if cov_type == "nonrobust" else cov_type
     fits = {f"mediator:{m}": _ols(frame[m].to_numpy(), Xa, cov_type) for m in mediators}
-    fits["outcome"] = _ols(frame[y].to_numpy(), Xb, cov_type)
-    fits["total"] = _ols(frame[y].to_numpy(), Xa, cov_type)
+    if family == "gaussian":
+        fits["outcome"] = _ols(frame[y].to_numpy(), Xb, cov_type)
+        fits["total"] = _ols(frame[y].to_numpy(), Xa, cov_type)
+    else:
+        fits["outcome"] = fit_family(frame[y], Xb, family, robust)
+        fits["total"] = fit_family(frame[y], Xa, family, robust)
 
     a_hat = np.array([fits[f"mediator:{m}"].params[x] for m in mediators])
     b_hat = np.array([fits["outcome"].params[m] for m in mediators])
@@ -259,13 +298,17 @@ def mediation(
     ind_hat = a_hat * b_hat
 
     # bootstrap: all resamples solved at once (chunked over resamples to bound memory)
-    coef_a, coef_b = _bootstrap_paths(
-        frame, [x, *covs], [x, *mediators, *covs], mediators, y, n_boot, seed
+    coef_a, coef_b, counts = _bootstrap_paths(
+        frame, [x, *covs], [x, *mediators, *covs], mediators, y, n_boot, seed, family
     )
     a_b = coef_a[:, 1, :]
     b_b = coef_b[:, 2 : 2 + k]
     cp_b = coef_b[:, 1]
     ind_b = a_b * b_b
+    if effect_scale == "probability":
+        xb = Xb.to_numpy()
+        ind_hat = ind_hat * _mean_density(fits["outcome"].params.to_numpy() @ xb.T, None, n)
+        ind_b = ind_b * _mean_density(coef_b @ xb.T, counts, n)[:, None]
     tot_ind_b = ind_b.sum(axis=1)
     c_b = cp_b + tot_ind_b  # OLS identity c = c' + sum a b holds in every resample
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -275,8 +318,14 @@ def mediation(
     jack = None
     if ci == "bca":
         ja = jackknife_ols(Xa.to_numpy(), frame[mediators].to_numpy())[:, 1, :]
-        jb = jackknife_ols(Xb.to_numpy(), frame[y].to_numpy())
+        if family == "gaussian":
+            jb = jackknife_ols(Xb.to_numpy(), frame[y].to_numpy())
+        else:
+            loo = 1.0 - np.eye(n)
+            jb = batched_logit(Xb.to_numpy(), frame[y].to_numpy(), loo)
         ind_j = ja * jb[:, 2 : 2 + k]
+        if effect_scale == "probability":
+            ind_j = ind_j * _mean_density(jb @ Xb.to_numpy().T, loo, n - 1)[:, None]
         tot_j = ind_j.sum(axis=1)
         jack = np.column_stack([ind_j, tot_j, tot_j / (jb[:, 1] + tot_j)])
 
@@ -293,9 +342,12 @@ def mediation(
         rows.append(_boot_row("indirect", m, est_all[j], se[j], lo[j], hi[j], ci))
     if k > 1:
         rows.append(_boot_row("total_indirect", None, est_all[k], se[k], lo[k], hi[k], ci))
-    rows.append(
-        _boot_row("proportion_mediated", None, est_all[k + 1], se[k + 1], lo[k + 1], hi[k + 1], ci)
-    )
+    if family == "gaussian":
+        rows.append(
+            _boot_row(
+                "proportion_mediated", None, est_all[k + 1], se[k + 1], lo[k + 1], hi[k + 1], ci
+            )
+        )
     table = pd.DataFrame(rows, columns=MEDIATION_COLUMNS)
     table["mediator"] = table["mediator"].astype("str")
     return MediationResult(
@@ -314,8 +366,35 @@ def mediation(
         conf_level=conf_level,
         cov_type=cov_type,
         n_boot_failed=failed,
-        notes=(
+        notes=_notes_for(family, effect_scale, y),
+        family=family,
+        effect_scale=effect_scale,
+    )
+
+
+def _mean_density(eta, weights, n) -> np.ndarray:
+    """Mean of p (1 - p) over the (weighted) rows, p = expit(eta): the average derivative of
+    the probability with respect to the linear predictor."""
+    p = expit(eta)
+    dens = p * (1 - p)
+    if weights is None:
+        return dens.mean(axis=-1)
+    return (weights * dens).sum(axis=-1) / n
+
+
+def _notes_for(family, effect_scale, y) -> tuple[str, ...]:
+    if family == "gaussian":
+        return (
             "proportion_mediated = total indirect / total effect; unstable when the total "
             "effect is near zero.",
-        ),
+        )
+    scale = (
+        "log-odds (a * b, as PROCESS reports it)"
+        if effect_scale == "log_odds"
+        else "probability (a * b * mean p(1 - p): change in P(" + y + " = 1) per unit of x)"
+    )
+    return (
+        f"Outcome {y} is 0/1: logistic regression (b, direct and total in log-odds, z tests); "
+        f"indirect effects on the {scale} scale. total is not direct + indirect on the "
+        "log-odds scale, so no proportion mediated is reported.",
     )
