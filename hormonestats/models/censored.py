@@ -99,6 +99,13 @@ class CensoredResult:
             notes.append(excluded_note(self.excluded))
         return notes
 
+    def coverage_check(self, n_sims: int = 200, seed: int | None = None):
+        """How often the Wald intervals cover the truth at this design and these limits
+        (:mod:`hormonestats.models.coverage`)."""
+        from .coverage import censored_coverage
+
+        return censored_coverage(self, n_sims=n_sims, seed=seed)
+
     def _display(self):
         title = f"Censored regression: {self.y} ~ {self.x} (n = {self.n})"
         return title, [("Coefficients", self.table)], self._notes()
@@ -366,6 +373,7 @@ def censored_regression(
             f"too few rows to fit: {n} rows ({int(observed.sum())} uncensored) for "
             f"{k + 1} parameters"
         )
+    own_limit = None if interval else frame[limit].to_numpy(dtype=float, na_value=np.nan)
     if np.linalg.matrix_rank(Xm) < k:
         raise ModelError(f"the predictors of {y or lower} are collinear (rank < {k} columns)")
     theta, vcov, ll, converged, opt = _mle(Xm, lo, hi)
@@ -405,5 +413,27 @@ def censored_regression(
         conf_level=conf_level,
         excluded=excluded,
         n_interval=int(between.sum()),
-        _design=(Xm, lo, hi),
+        _design=(Xm, *_study_limits(lo, hi, own_limit)),
     )
+
+
+def _study_limits(lo, hi, own_limit):
+    """Per-row censoring limits for simulations (see :mod:`hormonestats.models.coverage`): a
+    censored row keeps its own, the others get the study's median limit of each kind; with an
+    indicator column every row with a limit keeps it (its plate's LOD, say)."""
+    observed = lo == hi
+    left = np.isneginf(lo) & np.isfinite(hi)
+    right = np.isposinf(hi) & np.isfinite(lo)
+    between = ~observed & np.isfinite(lo) & np.isfinite(hi)
+    n = len(lo)
+
+    def typical(mask, values):
+        return np.full(n, float(np.median(values[mask])) if mask.any() else np.nan)
+
+    left_at = np.where(left, hi, typical(left, hi))
+    if own_limit is not None and left.any():
+        left_at = np.where(~right & np.isfinite(own_limit), own_limit, left_at)
+    right_at = np.where(right, lo, typical(right, lo))
+    iv_lo = np.where(between, lo, typical(between, lo))
+    iv_hi = np.where(between, hi, typical(between, hi))
+    return left_at, right_at, iv_lo, iv_hi

@@ -117,6 +117,10 @@ class GxEResult:
         out["m_label"] = out["m_label"].map(labels).astype("str")
         return out
 
+    def coverage_check(self, n_sims: int = 500, seed: int | None = None):
+        """Coverage of the coefficient intervals at this design (as for moderation)."""
+        return self.moderation.coverage_check(n_sims=n_sims, seed=seed)
+
     def _tables(self):
         return [
             ("Coefficients", self.table),

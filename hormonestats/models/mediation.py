@@ -105,6 +105,13 @@ class MediationResult:
         """The outcome equation's statsmodels result (``Y ~ X + mediators + covariates``)."""
         return self.fits["outcome"]
 
+    def coverage_check(self, n_sims: int = 200, seed: int | None = None, n_boot: int | None = None):
+        """How often the path and indirect-effect intervals cover the truth at this design
+        (:mod:`hormonestats.models.coverage`)."""
+        from .coverage import mediation_coverage
+
+        return mediation_coverage(self, n_sims=n_sims, seed=seed, n_boot=n_boot)
+
     def _title(self) -> str:
         kind = "Simple" if len(self.mediators) == 1 else "Parallel"
         return f"{kind} mediation: {self.x} -> {', '.join(self.mediators)} -> {self.y}"

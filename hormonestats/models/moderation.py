@@ -267,6 +267,14 @@ class ModerationResult:
         out["m_label"] = out["m_label"].astype("str")
         return out
 
+    def coverage_check(self, n_sims: int = 500, seed: int | None = None):
+        """How often the coefficient intervals cover the truth at this design: outcomes
+        simulated from the fitted model, predictors as observed, refitted
+        (:mod:`hormonestats.models.coverage`)."""
+        from .coverage import moderation_coverage
+
+        return moderation_coverage(self, n_sims=n_sims, seed=seed)
+
     def fit_statistics(self) -> pd.DataFrame:
         """One-row frame: n, R², adjusted R², ΔR² of the interaction, f², F change and p."""
         return pd.DataFrame(
