@@ -238,3 +238,14 @@ def process_notes(result, paths: str = "") -> list[str]:
     if result.n_boot_failed:
         notes.append(f"{result.n_boot_failed} resamples had a singular design and were dropped.")
     return notes + list(result.notes)
+
+
+def process_settings(n_boot, seed, ci, conf_level, cov_type) -> dict:
+    """The settings every PROCESS-type result records, as keyword arguments of its dataclass."""
+    return {
+        "n_boot": int(n_boot),
+        "seed": seed,
+        "ci": ci,
+        "conf_level": conf_level,
+        "cov_type": cov_type,
+    }
