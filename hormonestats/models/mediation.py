@@ -38,6 +38,7 @@ from ._process import (
     _prepare,
     categorical_covariates,
     process_notes,
+    process_settings,
 )
 from ._tidy import TIDY_COLUMNS, ResultDisplay, short_repr
 
@@ -361,18 +362,14 @@ def mediation(
         table=table,
         boot_indirect=ind_b,
         n=n,
-        n_boot=int(n_boot),
-        seed=seed,
         fits=fits,
         excluded=excluded,
         x=x,
         mediators=tuple(mediators),
         y=y,
         covariates=tuple(covs),
-        ci=ci,
-        conf_level=conf_level,
-        cov_type=cov_type,
         n_boot_failed=failed,
+        **process_settings(n_boot, seed, ci, conf_level, cov_type),
         notes=_notes_for(family, effect_scale, y),
         family=family,
         effect_scale=effect_scale,
