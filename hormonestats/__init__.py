@@ -110,6 +110,7 @@ _API: dict[str, str] = {
     "sensitivity": "models.sensitivity",
     "multiverse": "models.multiverse",
     "DECISIONS": "models.multiverse",
+    "equivalence_test": "models.equivalence",
     # simulation and power
     "simulate_study": "simulate.simulator",
     "power": "simulate.power",

@@ -113,6 +113,33 @@ def qc(
 
 
 @app.command()
+def checklist(
+    contract: Annotated[Path, typer.Option("--contract", help="The study contract (YAML).")],
+    data: Annotated[Path, typer.Option("--data", help="Folder holding the study's table files.")],
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="Also write the checklist as an HTML section.")
+    ] = None,
+) -> None:
+    """Reporting checklists (CAR, intranasal oxytocin, cycle, assays): met / not met / not recorded."""
+    from .report.checklists import checklist as fill_checklist
+    from .report.checklists import checklist_section_html
+    from .study.reading import read_study
+
+    try:
+        table = fill_checklist(read_study(contract, data))
+    except HormoneStatsError as err:
+        _fail(str(err))
+        return
+    for guideline, rows in table.groupby("guideline", sort=False):
+        met = int((rows["status"] == "met").sum())
+        console.print(f"\n{guideline}: {met} of {len(rows)} items met", style="bold", markup=False)
+        shown = rows.drop(columns="guideline")
+        console.print(shown.to_string(index=False), markup=False, soft_wrap=True)
+    if html_out is not None:
+        html_out.write_text(checklist_section_html(table), encoding="utf-8")
+
+
+@app.command()
 def datasets() -> None:
     """List the bundled datasets with their source and licence."""
     from rich.table import Table

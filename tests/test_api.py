@@ -26,7 +26,8 @@ def test_functions_are_not_shadowed_by_submodules():
             continue
         importlib.import_module(info.name)
     for name in ("reliability", "power", "mixed", "mediation", "moderation", "validate",
-                 "simulate_study", "test_hypotheses", "cycle_models", "auc", "sensitivity"):
+                 "simulate_study", "test_hypotheses", "cycle_models", "auc", "sensitivity",
+                 "equivalence_test"):
         assert callable(getattr(hs, name)) and not isinstance(getattr(hs, name),
                                                               type(importlib)), name
     assert isinstance(hs.hypotheses, Mapping)

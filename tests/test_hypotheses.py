@@ -166,7 +166,10 @@ def test_gxe_hypothesis_and_failures_are_recorded():
     row = fam.table.iloc[0]
     assert row["status"] == "tested" and row["predicted_sign"] == 0
     res = fam.results["oxtr_genotype"]
-    assert res.coding == "dominant" and res.keller_terms == ("age:oxytocin_arm", "age:rs53576_a")
+    # the model term says the coding used: carriers vs non-carriers, not allele counts
+    assert res.coding == "dominant" and res.gene_term == "rs53576_a (dominant)"
+    assert res.keller_terms == ("age:oxytocin_arm", "age:rs53576_a (dominant)")
+    assert row["term"] == "oxytocin_arm:rs53576_a (dominant)"
     # a model that cannot be fitted is "failed" with the reason, and the others still run
     bad = dict(MAPPING, oxytocin="arm_label")
     fam2 = hs.test_hypotheses(
@@ -238,3 +241,21 @@ def test_within_person_hypotheses_run_the_mixed_model():
     direct = hs.mixed(data, y="y", x="e2", subject="id")
     assert row["estimate"] == pytest.approx(
         direct.table.set_index("term").loc["e2_within", "estimate"])
+
+
+def test_genotype_label_says_the_coding_used():
+    """Issue 13: an additive column (``rs53576_add_A``) tested with dominant coding is labelled
+    as carriers, and the coded values are 0/1 (carrier) rather than the allele counts."""
+    d = simulate().rename(columns={"rs53576_a": "rs53576_add_A"})
+    mapping = dict(MAPPING, rs53576="rs53576_add_A")
+    fam = hs.test_hypotheses(d, mapping=mapping, hypotheses=["oxtr_genotype"])
+    res = fam.results["oxtr_genotype"]
+    assert res.gene_term == "rs53576 (A carrier)"
+    assert fam.table.loc[0, "term"] == "oxytocin_arm:rs53576 (A carrier)"
+    coded = res.fit.model.exog[:, list(res.fit.model.exog_names).index("rs53576 (A carrier)")]
+    assert set(np.unique(coded)) == {0.0, 1.0}
+    expected = (d["rs53576_add_A"] >= 1).astype(float).to_numpy()
+    assert np.array_equal(coded, expected)
+    # additive coding keeps the column's own (additive) name
+    add = hs.gxe(d, y="rmet_total", gene="rs53576_add_A", env="oxytocin_arm", coding="additive")
+    assert add.interaction_term == "oxytocin_arm:rs53576_add_A"

@@ -15,8 +15,16 @@ import pandas as pd
 from scipy import stats
 
 from ..display import ResultDisplay
+from ..errors import format_rows
 
-__all__ = ["TIDY_COLUMNS", "ResultDisplay", "ci_from_se", "tidy_statsmodels"]
+__all__ = [
+    "TIDY_COLUMNS",
+    "ResultDisplay",
+    "ci_from_se",
+    "excluded_note",
+    "short_repr",
+    "tidy_statsmodels",
+]
 
 TIDY_COLUMNS = [
     "term",
@@ -81,3 +89,43 @@ def tidy_statsmodels(fit, conf_level: float = 0.95, df: float | None = None) -> 
 def as_dict(obj: Any) -> dict:
     """Shallow dict of a dataclass's public fields (for reports and manifests)."""
     return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+
+
+def excluded_note(excluded: pd.DataFrame, why: str = "") -> str:
+    """The note a result prints about the rows it left out (``excluded`` has a ``row`` column).
+
+    >>> excluded_note(pd.DataFrame({"row": [3, 7]}), "for missing values")
+    '2 row(s) excluded for missing values (rows 3, 7).'
+    """
+    reason = f" {why}" if why else ""
+    return f"{len(excluded)} row(s) excluded{reason} ({format_rows(excluded['row'])})."
+
+
+def short_repr(result, title: str) -> str:
+    """A result's one-line repr: its type and title, never a dump of its tables.
+
+    >>> short_repr(object(), "Moderation: y ~ x x m (n = 10)")
+    '<object: Moderation: y ~ x x m (n = 10); .summary() shows the tables>'
+    """
+    return f"<{type(result).__name__}: {title}; .summary() shows the tables>"
+
+
+def displayed(cls):
+    """Class decorator: ``summary()``, ``_repr_html_()`` and a short repr from ``_display()``.
+
+    ``_display()`` returns ``(title, [(caption, table), ...], notes)``; the result's text and
+    HTML views are composed from it by :class:`ResultDisplay`, and its repr names the title only.
+    """
+
+    def summary(self) -> str:
+        """Plain-text summary: the result's tables and notes."""
+        return ResultDisplay.text(*self._display())
+
+    def _repr_html_(self) -> str:
+        return ResultDisplay.html(*self._display())
+
+    def __repr__(self) -> str:
+        return short_repr(self, self._display()[0])
+
+    cls.summary, cls._repr_html_, cls.__repr__ = summary, _repr_html_, __repr__
+    return cls

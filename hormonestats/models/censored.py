@@ -9,11 +9,15 @@ as in R's ``survival::survreg(..., dist = "gaussian")``) uses what is known. Wit
     observed y_i          log phi((y_i - mu_i) / sigma) - log sigma
     left-censored at L_i  log Phi((L_i - mu_i) / sigma)
     right-censored at U_i log(1 - Phi((U_i - mu_i) / sigma))
+    in an interval [L_i, U_i]  log(Phi((U_i - mu_i) / sigma) - Phi((L_i - mu_i) / sigma))
 
 maximised over ``(beta, log_sigma)`` by BFGS with the analytic gradient; standard errors come
 from the inverse of the Hessian (the numerical Jacobian of the analytic gradient, central
 differences), tests are Wald z tests as in ``survreg``. Each row has its own limit, so plates
-with different LODs are handled.
+with different LODs are handled. Readings between the LOD and the lower limit of quantification
+(LLOQ) are interval-censored: give ``lower`` and ``upper`` columns (``survreg``'s
+``Surv(lo, hi, type = "interval2")``: equal limits = an exact reading, missing lower = below
+``upper``, missing upper = above ``lower``).
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ from scipy import optimize, stats
 from statsmodels.tools.numdiff import approx_fprime
 
 from ..errors import DataError, ModelError, format_rows
-from ._tidy import TIDY_COLUMNS, ResultDisplay, ci_from_se
-from .moderation import INTERCEPT, _as_tuple, _is_numeric, complete_cases, covariate_design
+from ._design import INTERCEPT, _as_tuple, _is_numeric, complete_cases, covariate_design
+from ._tidy import TIDY_COLUMNS, ci_from_se, displayed, excluded_note
 
 __all__ = ["CensoredResult", "censored_regression"]
 
@@ -37,6 +41,7 @@ RIGHT_VALUES = ("right", "above")
 NONE_VALUES = ("none", "observed", "false", "0", "no", "")
 
 
+@displayed
 @dataclass(frozen=True)
 class CensoredResult:
     """Result of :func:`censored_regression`.
@@ -51,8 +56,9 @@ class CensoredResult:
         Covariance of the estimates (inverse observed information).
     sigma : float
         Residual SD on the ``y`` scale.
-    n, n_censored, n_left, n_right : int
-        Analysed rows, and how many were censored (in total, below, above).
+    n, n_censored, n_left, n_right, n_interval : int
+        Analysed rows, and how many were censored (in total, below, above, within an
+        interval).
     loglik : float
         Maximised log-likelihood.
     converged : bool
@@ -61,7 +67,7 @@ class CensoredResult:
         Rows left out (``row, subject_id, reason``).
     """
 
-    table: pd.DataFrame
+    table: pd.DataFrame = field(repr=False)
     fit: object = field(repr=False)
     cov: pd.DataFrame = field(repr=False)
     y: str
@@ -76,10 +82,13 @@ class CensoredResult:
     converged: bool
     conf_level: float
     excluded: pd.DataFrame = field(repr=False)
+    n_interval: int = 0
+    _design: tuple = field(default=None, repr=False)
 
     def _notes(self):
         notes = [
-            f"{self.n_left} left-censored and {self.n_right} right-censored of {self.n} rows "
+            f"{self.n_left} left-censored, {self.n_right} right-censored and {self.n_interval} "
+            f"interval-censored of {self.n} rows "
             f"({self.n_censored / self.n:.0%}); log-likelihood {self.loglik:.4f}; "
             f"sigma = {self.sigma:.4g}.",
             "Gaussian censored (Tobit-type) maximum likelihood; Wald z tests.",
@@ -87,44 +96,98 @@ class CensoredResult:
         if not self.converged:
             notes.append("WARNING: the optimiser did not converge; do not trust these numbers.")
         if len(self.excluded):
-            notes.append(
-                f"{len(self.excluded)} row(s) excluded ({format_rows(self.excluded['row'])})."
-            )
+            notes.append(excluded_note(self.excluded))
         return notes
 
-    def summary(self) -> str:
-        """Plain-text summary of the coefficients and the censoring."""
+    def coverage_check(self, n_sims: int = 200, seed: int | None = None):
+        """How often the Wald intervals cover the truth at this design and these limits
+        (:mod:`hormonestats.models.coverage`)."""
+        from .coverage import censored_coverage
+
+        return censored_coverage(self, n_sims=n_sims, seed=seed)
+
+    def _display(self):
         title = f"Censored regression: {self.y} ~ {self.x} (n = {self.n})"
-        return ResultDisplay.text(title, [("Coefficients", self.table)], self._notes())
-
-    def _repr_html_(self) -> str:
-        title = f"Censored regression: {self.y} ~ {self.x} (n = {self.n})"
-        return ResultDisplay.html(title, [("Coefficients", self.table)], self._notes())
+        return title, [("Coefficients", self.table)], self._notes()
 
 
-def _loglik_and_grad(theta, X, y, kind):
-    """Log-likelihood and its gradient; ``kind`` is 0 observed, 1 left, 2 right."""
+def _loglik_and_grad(theta, X, lo, hi):
+    """Log-likelihood and gradient for rows known to lie in ``[lo, hi]`` (equal = observed,
+    ``-inf`` lower = left-censored, ``+inf`` upper = right-censored)."""
     beta, log_s = theta[:-1], theta[-1]
     s = np.exp(log_s)
-    z = (y - X @ beta) / s
-    obs, left, right = kind == 0, kind == 1, kind == 2
-    ll = np.empty_like(z)
-    ll[obs] = stats.norm.logpdf(z[obs]) - log_s
-    ll[left] = stats.norm.logcdf(z[left])
-    ll[right] = stats.norm.logsf(z[right])
-    # d ll / d mu and d ll / d log_sigma per row
-    dmu = np.empty_like(z)
-    dls = np.empty_like(z)
-    dmu[obs] = z[obs] / s
-    dls[obs] = z[obs] ** 2 - 1
-    lam = np.exp(stats.norm.logpdf(z[left]) - stats.norm.logcdf(z[left]))  # inverse Mills
-    dmu[left] = -lam / s
-    dls[left] = -lam * z[left]
-    haz = np.exp(stats.norm.logpdf(z[right]) - stats.norm.logsf(z[right]))
-    dmu[right] = haz / s
-    dls[right] = haz * z[right]
+    mu = X @ beta
+    obs = lo == hi
+    cen = ~obs
+    zl = np.where(cen, (lo - mu) / s, 0.0)
+    zu = np.where(cen, (hi - mu) / s, 0.0)
+    ll = np.empty_like(mu)
+    dmu = np.empty_like(mu)
+    dls = np.empty_like(mu)
+    z = (lo[obs] - mu[obs]) / s
+    ll[obs] = stats.norm.logpdf(z) - log_s
+    dmu[obs] = z / s
+    dls[obs] = z**2 - 1
+    zl, zu = zl[cen], zu[cen]
+    # log(Phi(zu) - Phi(zl)) computed in the tail where it is accurate
+    upper_tail = zl > 0
+    mass = np.where(
+        upper_tail, stats.norm.sf(zl) - stats.norm.sf(zu), stats.norm.cdf(zu) - stats.norm.cdf(zl)
+    )
+    with np.errstate(divide="ignore"):
+        log_mass = np.log(mass)
+    # far in a tail the difference underflows: fall back to the one-sided log probabilities
+    left_only = np.isneginf(zl)
+    right_only = np.isposinf(zu)
+    log_mass[left_only] = stats.norm.logcdf(zu[left_only])
+    log_mass[right_only] = stats.norm.logsf(zl[right_only])
+    ll[cen] = log_mass
+    with np.errstate(invalid="ignore"):
+        pl = np.where(np.isfinite(zl), np.exp(stats.norm.logpdf(zl) - log_mass), 0.0)
+        pu = np.where(np.isfinite(zu), np.exp(stats.norm.logpdf(zu) - log_mass), 0.0)
+        zpl = np.where(np.isfinite(zl), zl * pl, 0.0)
+        zpu = np.where(np.isfinite(zu), zu * pu, 0.0)
+    dmu[cen] = (pl - pu) / s
+    dls[cen] = zpl - zpu
     grad = np.concatenate([X.T @ dmu, [dls.sum()]])
     return float(ll.sum()), grad
+
+
+def _mle(Xm, lo, hi):
+    """Maximum likelihood: (theta, covariance, loglik, converged)."""
+    k = Xm.shape[1]
+    start = np.where(np.isfinite(lo), lo, hi)
+    start = np.where(np.isfinite(start), start, np.where(np.isfinite(hi), hi, 0.0))
+    beta0, *_ = np.linalg.lstsq(Xm, start, rcond=None)
+    s0 = np.std(start - Xm @ beta0, ddof=k) or 1.0
+    theta0 = np.concatenate([beta0, [np.log(s0)]])
+
+    def negll(theta):
+        ll, g = _loglik_and_grad(theta, Xm, lo, hi)
+        return -ll, -g
+
+    def grad(t):
+        return _loglik_and_grad(t, Xm, lo, hi)[1]
+
+    opt = optimize.minimize(negll, theta0, jac=True, method="BFGS", options={"gtol": 1e-9})
+    # polish with Newton steps on the numerical Hessian of the analytic gradient
+    theta = opt.x
+    for _ in range(5):
+        hess = approx_fprime(theta, grad, centered=True)
+        step = np.linalg.solve((hess + hess.T) / 2, grad(theta))
+        theta = theta - step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    ll, g = _loglik_and_grad(theta, Xm, lo, hi)
+    hess = approx_fprime(theta, grad, centered=True)
+    try:
+        vcov = np.linalg.inv(-(hess + hess.T) / 2)
+    except np.linalg.LinAlgError as exc:
+        raise ModelError("the information matrix is singular; the model is not identified") from exc
+    converged = bool(np.all(np.isfinite(theta)) and np.max(np.abs(g)) < 1e-4) and bool(
+        np.all(np.diag(vcov) > 0)
+    )
+    return theta, vcov, ll, converged, opt
 
 
 def _parse_indicator(series: pd.Series, column: str) -> tuple[np.ndarray, list[str]]:
@@ -149,14 +212,47 @@ def _parse_indicator(series: pd.Series, column: str) -> tuple[np.ndarray, list[s
     return kind, problems
 
 
+def _interval_rows(frame, lower, upper):
+    """Bounds from ``lower``/``upper`` columns (survreg's interval2): (lo, hi, reasons, bad)."""
+    lo = frame[lower].to_numpy(dtype=float, na_value=np.nan)
+    hi = frame[upper].to_numpy(dtype=float, na_value=np.nan)
+    both = np.isnan(lo) & np.isnan(hi)
+    reversed_ = lo > hi
+    problems = []
+    if reversed_.any():
+        problems.append(
+            f"{lower!r} exceeds {upper!r} at {format_rows(frame.index[reversed_])}; each row "
+            "needs lower <= upper"
+        )
+    lo = np.where(np.isnan(lo), -np.inf, lo)
+    hi = np.where(np.isnan(hi), np.inf, hi)
+    reasons = np.full(len(frame), f"missing both {lower} and {upper}", dtype=object)
+    return lo, hi, both, reasons, problems
+
+
+def _indicator_rows(frame, y, censored, limit):
+    """Bounds from a reading, a censoring indicator and a limit: (lo, hi, drop, reasons, problems)."""
+    kind, problems = _parse_indicator(frame[censored], censored)
+    yv = frame[y].to_numpy(dtype=float, na_value=np.nan)
+    lim = frame[limit].to_numpy(dtype=float, na_value=np.nan)
+    need_y = (kind == 0) & np.isnan(yv)
+    need_lim = (kind > 0) & np.isnan(lim)
+    lo = np.select([kind == 0, kind == 1, kind == 2], [yv, -np.inf, lim], np.nan)
+    hi = np.select([kind == 0, kind == 1, kind == 2], [yv, lim, np.inf], np.nan)
+    reasons = np.where(need_y, f"missing {y} (not censored)", f"missing {limit} (censored)")
+    return lo, hi, need_y | need_lim, reasons.astype(object), problems
+
+
 def censored_regression(
     data: pd.DataFrame,
     *,
-    y: str,
+    y: str | None = None,
     x: str,
     covariates: Sequence[str] = (),
     censored: str = "censored",
     limit: str = "lod_limit",
+    lower: str | None = None,
+    upper: str | None = None,
     conf_level: float = 0.95,
 ) -> CensoredResult:
     """Gaussian censored regression of ``y`` on ``x`` and covariates (Tobit-type ML).
@@ -166,6 +262,13 @@ def censored_regression(
     ``"right"`` lie at or above their ``limit`` (e.g. the upper limit of quantification). Rows
     marked ``"none"`` (or False/0) are observed and need ``y``. Non-numeric covariates enter as
     treatment-coded dummies.
+
+    Interval-censored readings (between the LOD and the LLOQ, say) are given instead as two
+    columns ``lower`` and ``upper``, one interval per row, as ``survreg``'s
+    ``Surv(lower, upper, type = "interval2")``: equal limits are an exact reading, a missing
+    ``lower`` means below ``upper``, a missing ``upper`` means above ``lower``, and a row with
+    both missing is excluded. ``y``, ``censored`` and ``limit`` are then not used (``y`` only
+    names the outcome).
 
     Parameters
     ----------
@@ -179,6 +282,8 @@ def censored_regression(
         Column with the censoring indicator (``"left"``, ``"right"``, ``"none"`` or bool).
     limit : str
         Column with each row's censoring point (used only on censored rows).
+    lower, upper : str, optional
+        Columns with each row's lower and upper limit (interval censoring; both or neither).
     conf_level : float
         Confidence level of the Wald intervals.
 
@@ -186,7 +291,7 @@ def censored_regression(
     -------
     CensoredResult
         ``.table`` (terms then ``log_sigma``), ``.sigma``, ``.loglik``, ``.n_censored``,
-        ``.converged``; rows left out are in ``.excluded``.
+        ``.converged``, ``.coverage_check()``; rows left out are in ``.excluded``.
 
     Examples
     --------
@@ -207,14 +312,21 @@ def censored_regression(
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     covariates = _as_tuple(covariates)
+    interval = lower is not None or upper is not None
+    if interval and (lower is None or upper is None):
+        raise ModelError("interval censoring needs both lower= and upper= columns")
+    if not interval and y is None:
+        raise ModelError("give y= (with censored= and limit=), or lower= and upper=")
+    response = [lower, upper] if interval else [y, censored, limit]
     problems = []
-    absent = [c for c in (y, x, *covariates, censored, limit) if c not in data.columns]
+    absent = [c for c in (*response, x, *covariates) if c not in data.columns]
     if absent:
         raise ModelError(
             f"data has no column(s) {', '.join(map(repr, absent))}; "
             f"available: {', '.join(map(str, data.columns))}"
         )
-    for role, col in (("y", y), ("x", x), ("limit", limit)):
+    numeric = [("lower", lower), ("upper", upper)] if interval else [("y", y), ("limit", limit)]
+    for role, col in [*numeric, ("x", x)]:
         if not _is_numeric(data[col]):
             problems.append(f"{role} column {col!r} must be numeric (dtype {data[col].dtype})")
     if not 0 < conf_level < 1:
@@ -223,17 +335,14 @@ def censored_regression(
         raise ModelError("Cannot fit the censored regression: " + "; ".join(problems))
 
     # rows missing predictors or the indicator are excluded (and recorded)
-    frame, excluded = complete_cases(data, [x, *covariates, censored])
-    kind, problems = _parse_indicator(frame[censored], censored)
+    frame, excluded = complete_cases(data, [x, *covariates, *([] if interval else [censored])])
+    if interval:
+        lo, hi, drop, reasons, problems = _interval_rows(frame, lower, upper)
+    else:
+        lo, hi, drop, reasons, problems = _indicator_rows(frame, y, censored, limit)
     if problems:
         raise ModelError("Cannot fit the censored regression: " + "; ".join(problems))
-    yv = frame[y].to_numpy(dtype=float, na_value=np.nan)
-    lim = frame[limit].to_numpy(dtype=float, na_value=np.nan)
-    need_y = (kind == 0) & np.isnan(yv)
-    need_lim = (kind > 0) & np.isnan(lim)
-    drop = need_y | need_lim
     if drop.any():
-        reasons = np.where(need_y, f"missing {y} (not censored)", f"missing {limit} (censored)")
         extra = pd.DataFrame(
             {
                 "row": pd.Series(list(frame.index[drop]), dtype="object"),
@@ -247,65 +356,31 @@ def censored_regression(
             }
         )
         excluded = pd.concat([excluded, extra], ignore_index=True)
-        frame, kind, yv, lim = frame.loc[~drop], kind[~drop], yv[~drop], lim[~drop]
-    resp = np.where(kind == 0, yv, lim)
-    cov = covariate_design(frame, covariates)
+        frame, lo, hi = frame.loc[~drop], lo[~drop], hi[~drop]
     X = pd.concat(
         [
             pd.DataFrame({INTERCEPT: 1.0, x: frame[x].astype(float)}, index=frame.index),
-            cov,
+            covariate_design(frame, covariates),
         ],
         axis=1,
     )
     names = list(X.columns)
     Xm = X.to_numpy(float)
     n, k = Xm.shape
-    if n <= k + 1 or (kind == 0).sum() < 2:
+    observed = lo == hi
+    if n <= k + 1 or observed.sum() < 2:
         raise ModelError(
-            f"too few rows to fit: {n} rows ({int((kind == 0).sum())} uncensored) for "
+            f"too few rows to fit: {n} rows ({int(observed.sum())} uncensored) for "
             f"{k + 1} parameters"
         )
+    own_limit = None if interval else frame[limit].to_numpy(dtype=float, na_value=np.nan)
     if np.linalg.matrix_rank(Xm) < k:
-        raise ModelError(f"the predictors of {y} are collinear (rank < {k} columns)")
-
-    # start: OLS on observed values and limits
-    beta0, *_ = np.linalg.lstsq(Xm, resp, rcond=None)
-    s0 = np.std(resp - Xm @ beta0, ddof=k) or 1.0
-    theta0 = np.concatenate([beta0, [np.log(s0)]])
-
-    def negll(theta):
-        ll, g = _loglik_and_grad(theta, Xm, resp, kind)
-        return -ll, -g
-
-    opt = optimize.minimize(negll, theta0, jac=True, method="BFGS", options={"gtol": 1e-9})
-    # polish with Newton steps on the numerical Hessian of the analytic gradient
-    theta = opt.x
-    for _ in range(5):
-
-        def grad(t):
-            return _loglik_and_grad(t, Xm, resp, kind)[1]
-
-        hess = approx_fprime(theta, grad, centered=True)
-        hess = (hess + hess.T) / 2
-        g = grad(theta)
-        step = np.linalg.solve(hess, g)
-        theta = theta - step
-        if np.max(np.abs(step)) < 1e-10:
-            break
-    ll, g = _loglik_and_grad(theta, Xm, resp, kind)
-    hess = approx_fprime(theta, lambda t: _loglik_and_grad(t, Xm, resp, kind)[1], centered=True)
-    hess = (hess + hess.T) / 2
-    try:
-        vcov = np.linalg.inv(-hess)
-    except np.linalg.LinAlgError as exc:
-        raise ModelError("the information matrix is singular; the model is not identified") from exc
-    converged = bool(np.all(np.isfinite(theta)) and np.max(np.abs(g)) < 1e-4) and bool(
-        np.all(np.diag(vcov) > 0)
-    )
+        raise ModelError(f"the predictors of {y or lower} are collinear (rank < {k} columns)")
+    theta, vcov, ll, converged, opt = _mle(Xm, lo, hi)
     terms = [*names, "log_sigma"]
     se = np.sqrt(np.diag(vcov))
     stat = theta / se
-    lo, hi = ci_from_se(theta, se, conf_level)
+    ci_lo, ci_hi = ci_from_se(theta, se, conf_level)
     table = pd.DataFrame(
         {
             "term": pd.Series(terms, dtype="str"),
@@ -314,24 +389,51 @@ def censored_regression(
             "statistic": stat,
             "df": np.inf,
             "p_value": 2 * stats.norm.sf(np.abs(stat)),
-            "conf_low": lo,
-            "conf_high": hi,
+            "conf_low": ci_lo,
+            "conf_high": ci_hi,
         }
     )[TIDY_COLUMNS]
+    left = np.isneginf(lo) & np.isfinite(hi)
+    right = np.isposinf(hi) & np.isfinite(lo)
+    between = ~observed & np.isfinite(lo) & np.isfinite(hi)
     return CensoredResult(
         table=table,
         fit=opt,
         cov=pd.DataFrame(vcov, index=terms, columns=terms),
-        y=y,
+        y=y if y is not None else f"[{lower}, {upper}]",
         x=x,
         covariates=covariates,
         n=int(n),
-        n_censored=int((kind > 0).sum()),
-        n_left=int((kind == 1).sum()),
-        n_right=int((kind == 2).sum()),
+        n_censored=int((~observed).sum()),
+        n_left=int(left.sum()),
+        n_right=int(right.sum()),
         sigma=float(np.exp(theta[-1])),
         loglik=float(ll),
         converged=converged,
         conf_level=conf_level,
         excluded=excluded,
+        n_interval=int(between.sum()),
+        _design=(Xm, *_study_limits(lo, hi, own_limit)),
     )
+
+
+def _study_limits(lo, hi, own_limit):
+    """Per-row censoring limits for simulations (see :mod:`hormonestats.models.coverage`): a
+    censored row keeps its own, the others get the study's median limit of each kind; with an
+    indicator column every row with a limit keeps it (its plate's LOD, say)."""
+    observed = lo == hi
+    left = np.isneginf(lo) & np.isfinite(hi)
+    right = np.isposinf(hi) & np.isfinite(lo)
+    between = ~observed & np.isfinite(lo) & np.isfinite(hi)
+    n = len(lo)
+
+    def typical(mask, values):
+        return np.full(n, float(np.median(values[mask])) if mask.any() else np.nan)
+
+    left_at = np.where(left, hi, typical(left, hi))
+    if own_limit is not None and left.any():
+        left_at = np.where(~right & np.isfinite(own_limit), own_limit, left_at)
+    right_at = np.where(right, lo, typical(right, lo))
+    iv_lo = np.where(between, lo, typical(between, lo))
+    iv_hi = np.where(between, hi, typical(between, hi))
+    return left_at, right_at, iv_lo, iv_hi

@@ -31,18 +31,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..errors import ModelError
+from . import _process as proc
 from ._bootstrap import jackknife_ols
-from ._tidy import TIDY_COLUMNS, ResultDisplay, tidy_statsmodels
-from .mediation import (
-    _as_list,
-    _boot_rows,
-    _bootstrap_paths,
-    _check_options,
-    _design,
-    _ols,
-    _prepare,
-    categorical_covariates,
-)
+from ._families import is_binary
+from ._tidy import TIDY_COLUMNS, ResultDisplay, short_repr, tidy_statsmodels
 
 __all__ = ["ConditionalProcessResult", "moderated_mediation"]
 
@@ -148,17 +141,7 @@ class ConditionalProcessResult:
         return tables
 
     def _notes(self) -> list[str]:
-        notes = [
-            f"n = {self.n}; covariates: {', '.join(self.covariates) or 'none'}; "
-            f"path SEs: {self.cov_type}; variables not centred (PROCESS default).",
-            f"Indirect effects: {self.n_boot} bootstrap resamples, {self.ci} "
-            f"{self.conf_level:.0%} intervals, seed {self.seed}.",
-        ]
-        if len(self.excluded):
-            notes.append(f"{len(self.excluded)} rows excluded for missing values (see .excluded).")
-        if self.n_boot_failed:
-            notes.append(f"{self.n_boot_failed} resamples had a singular design and were dropped.")
-        return notes + list(self.notes)
+        return proc.process_notes(self, "; variables not centred (PROCESS default)")
 
     def summary(self) -> str:
         """Plain-text summary of all tables."""
@@ -168,7 +151,7 @@ class ConditionalProcessResult:
         return ResultDisplay.html(self._title(), self._tables(), self._notes())
 
     def __repr__(self) -> str:
-        return self.summary()
+        return short_repr(self, self._title())
 
 
 def _default_w_values(wcol: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -246,9 +229,9 @@ def moderated_mediation(
     >>> bool(res.index["conf_low"].iloc[0] > 0)
     True
     """
-    mediators = _as_list(mediator, "mediator")
-    data, covs = categorical_covariates(data, _as_list(covariates, "covariates"))
-    problems = _check_options(n_boot, ci, conf_level, cov_type)
+    mediators = proc._as_list(mediator, "mediator")
+    data, covs = proc.categorical_covariates(data, proc._as_list(covariates, "covariates"))
+    problems = proc._check_options(n_boot, ci, conf_level, cov_type)
     if model not in MODELS:
         problems.append(f"model must be one of {', '.join(map(str, MODELS))}, got {model!r}")
     if not mediators:
@@ -264,7 +247,7 @@ def moderated_mediation(
     mod_a = model in (7, 58)
     mod_b = model in (14, 58)
     n_params = 1 + k + 1 + (1 + k if mod_b else 0) + len(covs)
-    frame, excluded = _prepare(
+    frame, excluded = proc._prepare(
         data,
         {"x": [x], "mediator": mediators, "y": [y], "w": [w], "covariate": covs},
         step=f"moderated mediation (model {model})",
@@ -272,6 +255,12 @@ def moderated_mediation(
         problems=problems,
     )
     n = len(frame)
+    if is_binary(frame[y]):
+        raise ModelError(
+            f"outcome {y!r} is coded 0/1: moderated mediation fits the outcome by OLS, which "
+            "would be a linear probability model; logistic conditional process models are not "
+            "implemented (hs.mediation fits a 0/1 outcome by logistic regression)"
+        )
     if w_values is None:
         wv, labels = _default_w_values(frame[w])
     else:
@@ -285,10 +274,10 @@ def moderated_mediation(
     frame = frame.assign(**{name: frame[m] * frame[w] for name, m in zip(mw, mediators)})
     a_cols = [x, w, xw, *covs] if mod_a else [x, *covs]
     b_cols = [*mediators, x, *([w, *mw] if mod_b else []), *covs]
-    Xa = _design(frame, a_cols)
-    Xb = _design(frame, b_cols)
-    fits = {f"mediator:{m}": _ols(frame[m].to_numpy(), Xa, cov_type) for m in mediators}
-    fits["outcome"] = _ols(frame[y].to_numpy(), Xb, cov_type)
+    Xa = proc._design(frame, a_cols)
+    Xb = proc._design(frame, b_cols)
+    fits = {f"mediator:{m}": proc._ols(frame[m].to_numpy(), Xa, cov_type) for m in mediators}
+    fits["outcome"] = proc._ols(frame[y].to_numpy(), Xb, cov_type)
 
     # coefficient positions (column 0 is the intercept)
     ia1, ia3 = 1, (3 if mod_a else None)
@@ -315,13 +304,13 @@ def moderated_mediation(
     coef_b_hat = fits["outcome"].params.to_numpy()[None]
     est = statistics(coef_a_hat, coef_b_hat)[0]
 
-    boot = statistics(*_bootstrap_paths(frame, a_cols, b_cols, mediators, y, n_boot, seed))
+    boot = statistics(*proc._bootstrap_paths(frame, a_cols, b_cols, mediators, y, n_boot, seed)[:2])
     failed = int((~np.isfinite(boot).all(axis=1)).sum())
     jack = None
     if ci == "bca":
         ym, yy = frame[mediators].to_numpy(), frame[y].to_numpy()
         jack = statistics(jackknife_ols(Xa.to_numpy(), ym), jackknife_ols(Xb.to_numpy(), yy))
-    se, lo, hi = _boot_rows(boot, est, jack, ci, conf_level)
+    se, lo, hi = proc._boot_rows(boot, est, jack, ci, conf_level)
 
     # tables
     n_w = len(wv)
@@ -402,16 +391,12 @@ def moderated_mediation(
         fits=fits,
         excluded=excluded,
         n=n,
-        n_boot=int(n_boot),
-        seed=seed,
         x=x,
         mediators=tuple(mediators),
         y=y,
         w=w,
         covariates=tuple(covs),
-        ci=ci,
-        conf_level=conf_level,
-        cov_type=cov_type,
         n_boot_failed=failed,
+        **proc.process_settings(n_boot, seed, ci, conf_level, cov_type),
         notes=tuple(notes),
     )

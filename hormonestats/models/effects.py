@@ -27,8 +27,8 @@ from scipy import optimize, stats
 from statsmodels.stats.multitest import multipletests
 
 from ..errors import DataError, ModelError
+from ._design import INTERCEPT, _as_tuple, _is_numeric, complete_cases, covariate_design
 from ._tidy import TIDY_COLUMNS, tidy_statsmodels
-from .moderation import INTERCEPT, _as_tuple, _is_numeric, complete_cases, covariate_design
 
 __all__ = [
     "f_squared",

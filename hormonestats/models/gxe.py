@@ -16,6 +16,7 @@ Gene codings (``gene`` holds the count of the effect allele, 0/1/2, unless ``cod
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -23,14 +24,40 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ModelError, format_rows
-from ._tidy import ResultDisplay
+from ._tidy import displayed, excluded_note
 from .moderation import ModerationResult, _as_tuple, _is_numeric, fit_moderation
 
-__all__ = ["CODINGS", "GxEResult", "gxe"]
+__all__ = ["CODINGS", "GxEResult", "coded_gene_name", "gxe"]
 
 CODINGS = ("additive", "dominant", "recessive", "group")
 
 
+#: ``<rsid>_add_<allele>``: the additive column name :func:`hormonestats.code_genotypes` writes
+_ADDITIVE_NAME = re.compile(r"^(?P<snp>.+)_add_(?P<allele>[A-Za-z]+)$")
+
+
+def coded_gene_name(column: str, coding: str) -> str:
+    """The name a genotype enters the model under, saying the coding actually used.
+
+    An allele-count column named ``<rsid>_add_<allele>`` becomes ``"<rsid> (<allele> carrier)"``
+    under dominant coding and ``"<rsid> (<allele><allele>)"`` under recessive coding; another
+    count column gets the coding in brackets. Additive and group codings keep the column name.
+
+    >>> coded_gene_name("rs53576_add_A", "dominant")
+    'rs53576 (A carrier)'
+    >>> coded_gene_name("rs53576_add_A", "recessive"), coded_gene_name("g", "dominant")
+    ('rs53576 (AA)', 'g (dominant)')
+    """
+    if coding in ("additive", "group"):
+        return column
+    match = _ADDITIVE_NAME.match(column)
+    if match is None:
+        return f"{column} ({coding})"
+    snp, allele = match["snp"], match["allele"]
+    return f"{snp} ({allele} carrier)" if coding == "dominant" else f"{snp} ({allele}{allele})"
+
+
+@displayed
 @dataclass(frozen=True)
 class GxEResult:
     """Result of :func:`gxe`.
@@ -43,19 +70,23 @@ class GxEResult:
         The OLS fit.
     moderation : ModerationResult
         The underlying moderation result (``env`` is its ``x``, the coded gene its ``m``).
+    gene_term : str
+        The name the coded gene has in the model (:func:`coded_gene_name`: it says the coding,
+        e.g. ``"rs53576 (A carrier)"`` for dominant coding of ``rs53576_add_A``).
     interaction_term : str
-        The G x E coefficient's name, ``"{env}:{gene}"``.
+        The G x E coefficient's name, ``"{env}:{gene_term}"``.
     gene_levels : tuple of (float, str)
         The coded gene values and what they mean, e.g. ``((0.0, "GG"), (1.0, "A carrier"))``.
     keller_terms : tuple of str
         The covariate x G and covariate x E terms added.
     """
 
-    table: pd.DataFrame
+    table: pd.DataFrame = field(repr=False)
     fit: object = field(repr=False)
     moderation: ModerationResult = field(repr=False)
     y: str
     gene: str
+    gene_term: str
     env: str
     covariates: tuple[str, ...]
     coding: str
@@ -86,6 +117,10 @@ class GxEResult:
         out["m_label"] = out["m_label"].map(labels).astype("str")
         return out
 
+    def coverage_check(self, n_sims: int = 500, seed: int | None = None):
+        """Coverage of the coefficient intervals at this design (as for moderation)."""
+        return self.moderation.coverage_check(n_sims=n_sims, seed=seed)
+
     def _tables(self):
         return [
             ("Coefficients", self.table),
@@ -107,19 +142,12 @@ class GxEResult:
         elif self.covariates:
             notes.append("Covariates enter as main effects only (keller=False; see Keller 2014).")
         if len(self.excluded):
-            notes.append(
-                f"{len(self.excluded)} row(s) excluded ({format_rows(self.excluded['row'])})."
-            )
+            notes.append(excluded_note(self.excluded))
         return notes
 
-    def summary(self) -> str:
-        """Plain-text summary: coefficients, ΔR² of G x E and slopes by genotype."""
+    def _display(self):
         title = f"Gene x environment: {self.y} ~ {self.env} x {self.gene} (n = {self.n})"
-        return ResultDisplay.text(title, self._tables(), self._notes())
-
-    def _repr_html_(self) -> str:
-        title = f"Gene x environment: {self.y} ~ {self.env} x {self.gene} (n = {self.n})"
-        return ResultDisplay.html(title, self._tables(), self._notes())
+        return title, self._tables(), self._notes()
 
 
 def _code_gene(series: pd.Series, coding: str, reference, column: str):
@@ -237,12 +265,15 @@ def gxe(
             f"data has no gene column {gene!r}; available: {', '.join(map(str, data.columns))}"
         )
     coded, levels = _code_gene(data[gene], coding, reference, gene)
-    work = data.assign(**{gene: coded})  # a new frame; the caller's data stay as they are
+    term = coded_gene_name(gene, coding)
+    if term != gene and term in data.columns:
+        raise ModelError(f"data already has a column {term!r}, the name of the coded {gene!r}")
+    work = data.assign(**{term: coded})  # a new frame; the caller's data stay as they are
     res = fit_moderation(
         work,
         y=y,
         x=env,
-        m=gene,
+        m=term,
         covariates=covariates,
         center=True,
         center_m=False,
@@ -251,7 +282,7 @@ def gxe(
         m_categorical=False,
         keller=keller,
     )
-    observed = set(np.unique(res.fit.model.exog[:, list(res.fit.model.exog_names).index(gene)]))
+    observed = set(np.unique(res.fit.model.exog[:, list(res.fit.model.exog_names).index(term)]))
     levels = tuple((v, lab) for v, lab in levels if v in observed)
     return GxEResult(
         table=res.table,
@@ -259,6 +290,7 @@ def gxe(
         moderation=res,
         y=y,
         gene=gene,
+        gene_term=term,
         env=env,
         covariates=covariates,
         coding=coding,

@@ -17,207 +17,38 @@ squares with the resample's row counts (see :mod:`hormonestats.models._bootstrap
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from scipy.special import expit
 
-from ..errors import DataError, ModelError, format_rows
-from ..log import empty_log, log_rows
-from ._bootstrap import bootstrap_interval, bootstrap_system, jackknife_ols, prepare_system
-from ._tidy import TIDY_COLUMNS, ResultDisplay
+from ..errors import ModelError
+from ._bootstrap import jackknife_ols
+from ._families import batched_logit, fit_family, is_binary, resolve_family
+from ._process import (
+    _as_list,
+    _boot_rows,
+    _bootstrap_paths,
+    _check_options,
+    _design,
+    _ols,
+    _prepare,
+    categorical_covariates,
+    process_notes,
+    process_settings,
+)
+from ._tidy import TIDY_COLUMNS, ResultDisplay, short_repr
 
 __all__ = ["MediationResult", "mediation"]
 
-INTERCEPT = "Intercept"
-CI_METHODS = ("percentile", "bc", "bca")
-COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
-_EMPTY_LOG = empty_log()
+
+EFFECT_SCALES = ("log_odds", "probability")
 
 #: columns of :attr:`MediationResult.table`
 MEDIATION_COLUMNS = ["term", "mediator", *TIDY_COLUMNS[1:], "ci_method"]
-
-
-# --------------------------------------------------------------------------- shared helpers
-
-
-def _as_list(value, name: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Sequence) or isinstance(value, pd.Index):
-        return [str(v) for v in value]
-    raise ModelError(f"{name} must be a column name or a list of column names, got {value!r}")
-
-
-def categorical_covariates(data: pd.DataFrame, covariates: list[str]):
-    """Treatment-coded dummies for non-numeric covariates (reference = first level, sorted).
-
-    Returns a new frame with the dummy columns added (named as in ``hs.moderation``, e.g.
-    ``sex[T.male]``; missing where the covariate is missing, so those rows are excluded and
-    logged) and the covariate list with each categorical name replaced by its dummies.
-    """
-    if not isinstance(data, pd.DataFrame):
-        return data, covariates
-    out_covs: list[str] = []
-    extra: dict[str, pd.Series] = {}
-    for c in covariates:
-        if c not in data.columns:
-            out_covs.append(c)
-            continue
-        col = data[c]
-        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-            out_covs.append(c)
-            continue
-        levels = sorted(col.dropna().astype(str).unique())
-        for level in levels[1:]:
-            name = f"{c}[T.{level}]"
-            extra[name] = (col.astype(str) == level).astype(float).where(col.notna())
-            out_covs.append(name)
-    return (data.assign(**extra) if extra else data), out_covs
-
-
-def _check_options(n_boot, ci, conf_level, cov_type) -> list[str]:
-    problems = []
-    if not isinstance(n_boot, (int, np.integer)) or isinstance(n_boot, bool) or n_boot < 1:
-        problems.append(f"n_boot must be a positive integer, got {n_boot!r}")
-    if ci not in CI_METHODS:
-        problems.append(f"ci must be one of {', '.join(CI_METHODS)}, got {ci!r}")
-    if not (isinstance(conf_level, (float, int)) and 0 < conf_level < 1):
-        problems.append(f"conf_level must be between 0 and 1, got {conf_level!r}")
-    if cov_type not in COV_TYPES:
-        problems.append(f"cov_type must be one of {', '.join(COV_TYPES)}, got {cov_type!r}")
-    return problems
-
-
-def _prepare(
-    data,
-    roles: dict[str, list[str]],
-    *,
-    step: str,
-    n_params: int,
-    problems: list[str],
-    table: str = "data",
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Check the columns, drop (and log) rows with missing values; raise all problems at once.
-
-    ``roles`` maps a role ("x", "mediator", ...) to its column names. Returns the complete-case
-    frame of float columns (a new frame; ``data`` is untouched) and the exclusion log.
-    """
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    problems = list(problems)
-    used: dict[str, str] = {}
-    for role, names in roles.items():
-        for name in names:
-            if name in used:
-                problems.append(
-                    f"column {name!r} is given both as {used[name]} and as {role}; "
-                    "each variable may play one role"
-                )
-            else:
-                used[name] = role
-    columns = list(used)
-    missing = [c for c in columns if c not in data.columns]
-    for c in missing:
-        problems.append(
-            f"table {table!r} has no column {c!r} (given as {used[c]}); "
-            f"available columns: {', '.join(map(str, data.columns))}"
-        )
-    present = [c for c in columns if c in data.columns]
-    for c in present:
-        col = data[c]
-        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
-            problems.append(
-                f"column {c!r} ({used[c]}) must be numeric, got dtype {col.dtype}; "
-                "code categories as numbers (e.g. 0/1) first"
-            )
-    numeric = [
-        c
-        for c in present
-        if pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c])
-    ]
-    values = np.empty((len(data), len(numeric)))
-    for j, c in enumerate(numeric):
-        values[:, j] = data[c].to_numpy(dtype=float, na_value=np.nan)
-    frame = pd.DataFrame(values, index=data.index, columns=numeric)
-    for j, c in enumerate(numeric):
-        bad = np.isinf(values[:, j])
-        if bad.any():
-            problems.append(
-                f"column {c!r} ({used[c]}) has infinite values in "
-                f"{format_rows(data.index[bad])} of table {table!r}"
-            )
-    flags = np.isnan(values)
-    drop = flags.any(axis=1)
-    if drop.any():
-        reasons = pd.Series("", index=data.index, dtype="str")
-        reasons[drop] = [
-            "missing value in " + ", ".join(c for c, f in zip(numeric, row) if f)
-            for row in flags[drop]
-        ]
-        excluded = log_rows(step, table, data, drop, "excluded", reasons)
-    else:
-        excluded = _EMPTY_LOG.copy()
-    clean = frame.loc[~drop]
-    clean_values = values[~drop]
-    if not missing and len(numeric) == len(present):
-        n = len(clean)
-        if n < n_params + 2:
-            problems.append(
-                f"only {n} complete rows in table {table!r} (after excluding "
-                f"{int(drop.sum())} with missing values); the model needs at least {n_params + 2}"
-            )
-        else:
-            spread = np.ptp(clean_values, axis=0) if n else np.zeros(len(numeric))
-            for c, sp in zip(numeric, spread):
-                if used[c] != "covariate" and sp == 0:
-                    problems.append(f"column {c!r} ({used[c]}) has no variance")
-    if problems:
-        raise ModelError(f"cannot fit {step}:\n- " + "\n- ".join(problems))
-    return clean, excluded
-
-
-def _ols(y: np.ndarray, X: pd.DataFrame, cov_type: str):
-    """statsmodels OLS with named terms and t-based inference (PROCESS uses t with HC SEs too)."""
-    model = sm.OLS(pd.Series(y, index=X.index, name="y"), X)
-    return model.fit(cov_type=cov_type, use_t=True)
-
-
-def _design(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    values = np.column_stack([np.ones(len(frame)), frame[columns].to_numpy(float)])
-    return pd.DataFrame(values, index=frame.index, columns=[INTERCEPT, *columns])
-
-
-def _bootstrap_paths(frame, a_cols, b_cols, mediators, y, n_boot, seed):
-    """Bootstrap coefficients of the mediator equations ``(n_boot, 1 + len(a_cols), k)`` and of
-    the outcome equation ``(n_boot, 1 + len(b_cols))`` (intercept first), all equations from one
-    weighted cross-product matrix per resample."""
-    names = list(dict.fromkeys([*a_cols, *b_cols, *mediators, y]))
-    V = np.column_stack([np.ones(len(frame)), frame[names].to_numpy(float)])
-    pos = {name: i + 1 for i, name in enumerate(names)}
-    a_idx = [0, *(pos[c] for c in a_cols)]
-    b_idx = [0, *(pos[c] for c in b_cols)]
-    equations = [(a_idx, pos[m]) for m in mediators] + [(b_idx, pos[y])]
-    coefs = bootstrap_system(prepare_system(V, equations), np.random.default_rng(seed), n_boot)
-    return np.stack(coefs[:-1], axis=-1), coefs[-1]
-
-
-def _boot_rows(boot, estimate, jack, method, conf_level):
-    """Bootstrap SE (SD of finite replicates, ddof=1) and interval per column."""
-    boot = np.asarray(boot, dtype=float)
-    with warnings.catch_warnings():  # fewer than two finite replicates -> NaN, silently
-        warnings.simplefilter("ignore", RuntimeWarning)
-        se = np.nanstd(boot, axis=0, ddof=1)
-    lo, hi = bootstrap_interval(
-        boot, estimate, method=method, conf_level=conf_level, jackknife=jack
-    )
-    return se, lo, hi
 
 
 # --------------------------------------------------------------------------- result
@@ -267,28 +98,27 @@ class MediationResult:
     cov_type: str = "nonrobust"
     n_boot_failed: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    family: str = "gaussian"
+    effect_scale: str = "log_odds"
 
     @property
     def fit(self):
         """The outcome equation's statsmodels result (``Y ~ X + mediators + covariates``)."""
         return self.fits["outcome"]
 
+    def coverage_check(self, n_sims: int = 200, seed: int | None = None, n_boot: int | None = None):
+        """How often the path and indirect-effect intervals cover the truth at this design
+        (:mod:`hormonestats.models.coverage`)."""
+        from .coverage import mediation_coverage
+
+        return mediation_coverage(self, n_sims=n_sims, seed=seed, n_boot=n_boot)
+
     def _title(self) -> str:
         kind = "Simple" if len(self.mediators) == 1 else "Parallel"
         return f"{kind} mediation: {self.x} -> {', '.join(self.mediators)} -> {self.y}"
 
     def _notes(self) -> list[str]:
-        notes = [
-            f"n = {self.n}; covariates: {', '.join(self.covariates) or 'none'}; "
-            f"path SEs: {self.cov_type}.",
-            f"Indirect effects: {self.n_boot} bootstrap resamples, {self.ci} "
-            f"{self.conf_level:.0%} intervals, seed {self.seed}.",
-        ]
-        if len(self.excluded):
-            notes.append(f"{len(self.excluded)} rows excluded for missing values (see .excluded).")
-        if self.n_boot_failed:
-            notes.append(f"{self.n_boot_failed} resamples had a singular design and were dropped.")
-        return notes + list(self.notes)
+        return process_notes(self)
 
     def summary(self) -> str:
         """Plain-text summary of the paths and effects."""
@@ -298,7 +128,7 @@ class MediationResult:
         return ResultDisplay.html(self._title(), [("Paths and effects", self.table)], self._notes())
 
     def __repr__(self) -> str:
-        return self.summary()
+        return short_repr(self, self._title())
 
 
 # --------------------------------------------------------------------------- main function
@@ -307,12 +137,14 @@ class MediationResult:
 def _path_rows(fits: dict, spec, conf_level: float) -> list[dict]:
     """Tidy rows for selected coefficients: ``spec`` is ``(fit key, term, label, mediator)``.
 
-    t-based tests and intervals with each fit's residual df (the statistics statsmodels reports
-    with ``use_t=True``), computed for all rows at once.
+    t-based tests and intervals with each OLS fit's residual df (the statistics statsmodels
+    reports with ``use_t=True``), z tests (``df`` infinite) for logistic fits.
     """
     est = np.array([fits[k].params[t] for k, t, _, _ in spec], dtype=float)
     se = np.array([fits[k].bse[t] for k, t, _, _ in spec], dtype=float)
-    df = np.array([fits[k].df_resid for k, _, _, _ in spec], dtype=float)
+    df = np.array(
+        [fits[k].df_resid if fits[k].use_t else np.inf for k, _, _, _ in spec], dtype=float
+    )
     stat = est / se
     p = 2 * stats.t.sf(np.abs(stat), df)
     q = stats.t.ppf(1 - (1 - conf_level) / 2, df)
@@ -327,7 +159,7 @@ def _path_rows(fits: dict, spec, conf_level: float) -> list[dict]:
             "p_value": p[i],
             "conf_low": est[i] - q[i] * se[i],
             "conf_high": est[i] + q[i] * se[i],
-            "ci_method": "t",
+            "ci_method": "t" if np.isfinite(df[i]) else "z",
         }
         for i, (_, _, label, med) in enumerate(spec)
     ]
@@ -360,6 +192,8 @@ def mediation(
     conf_level: float = 0.95,
     seed: int | None = None,
     cov_type: str = "nonrobust",
+    family: str | None = None,
+    effect_scale: str = "log_odds",
 ) -> MediationResult:
     """Simple or parallel mediation with bootstrap intervals for the indirect effects.
 
@@ -391,6 +225,18 @@ def mediation(
     cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3"}
         Covariance of the regression-path coefficients (``"HC3"`` matches PROCESS with
         ``hc3=1``). Does not affect the bootstrap.
+    family : {None, "gaussian", "binomial"}
+        Outcome model. ``None`` (default): logistic regression for a 0/1 outcome, as PROCESS
+        does, OLS otherwise. With a logistic outcome ``b``, ``direct`` and ``total`` are
+        log-odds coefficients with z tests, ``total`` is not ``direct + indirect`` (the
+        logistic scale changes with the predictors), and no proportion mediated is reported.
+        Mediators must be continuous (a 0/1 mediator is refused: its equation would be a
+        linear probability model).
+    effect_scale : {"log_odds", "probability"}
+        Scale of the indirect effects of a logistic outcome: ``a * b`` in log-odds (as PROCESS
+        reports it), or ``a * b * mean(p (1 - p))``, the change in the probability of the
+        outcome per unit of ``x`` carried through the mediator (the average marginal effect of
+        the mediator on the probability, times ``a``), bootstrapped the same way.
 
     Returns
     -------
@@ -430,13 +276,29 @@ def mediation(
         problems=problems,
     )
     n = len(frame)
+    family = resolve_family(family, frame[y], y)
+    if effect_scale not in EFFECT_SCALES:
+        raise ModelError(f"effect_scale must be one of {EFFECT_SCALES}, got {effect_scale!r}")
+    if family == "gaussian" and effect_scale != "log_odds":
+        raise ModelError("effect_scale='probability' is for a 0/1 (logistic) outcome only")
+    binary_mediators = [m for m in mediators if is_binary(frame[m])]
+    if binary_mediators:
+        raise ModelError(
+            f"mediator(s) {binary_mediators} are coded 0/1; their equations would be linear "
+            "probability models (PROCESS also requires continuous mediators)"
+        )
 
     # point fits (statsmodels)
     Xa = _design(frame, [x, *covs])
     Xb = _design(frame, [x, *mediators, *covs])
+    robust = None if cov_type == "nonrobust" else cov_type
     fits = {f"mediator:{m}": _ols(frame[m].to_numpy(), Xa, cov_type) for m in mediators}
-    fits["outcome"] = _ols(frame[y].to_numpy(), Xb, cov_type)
-    fits["total"] = _ols(frame[y].to_numpy(), Xa, cov_type)
+    if family == "gaussian":
+        fits["outcome"] = _ols(frame[y].to_numpy(), Xb, cov_type)
+        fits["total"] = _ols(frame[y].to_numpy(), Xa, cov_type)
+    else:
+        fits["outcome"] = fit_family(frame[y], Xb, family, robust)
+        fits["total"] = fit_family(frame[y], Xa, family, robust)
 
     a_hat = np.array([fits[f"mediator:{m}"].params[x] for m in mediators])
     b_hat = np.array([fits["outcome"].params[m] for m in mediators])
@@ -444,13 +306,17 @@ def mediation(
     ind_hat = a_hat * b_hat
 
     # bootstrap: all resamples solved at once (chunked over resamples to bound memory)
-    coef_a, coef_b = _bootstrap_paths(
-        frame, [x, *covs], [x, *mediators, *covs], mediators, y, n_boot, seed
+    coef_a, coef_b, counts = _bootstrap_paths(
+        frame, [x, *covs], [x, *mediators, *covs], mediators, y, n_boot, seed, family
     )
     a_b = coef_a[:, 1, :]
     b_b = coef_b[:, 2 : 2 + k]
     cp_b = coef_b[:, 1]
     ind_b = a_b * b_b
+    if effect_scale == "probability":
+        xb = Xb.to_numpy()
+        ind_hat = ind_hat * _mean_density(fits["outcome"].params.to_numpy() @ xb.T, None, n)
+        ind_b = ind_b * _mean_density(coef_b @ xb.T, counts, n)[:, None]
     tot_ind_b = ind_b.sum(axis=1)
     c_b = cp_b + tot_ind_b  # OLS identity c = c' + sum a b holds in every resample
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -460,8 +326,14 @@ def mediation(
     jack = None
     if ci == "bca":
         ja = jackknife_ols(Xa.to_numpy(), frame[mediators].to_numpy())[:, 1, :]
-        jb = jackknife_ols(Xb.to_numpy(), frame[y].to_numpy())
+        if family == "gaussian":
+            jb = jackknife_ols(Xb.to_numpy(), frame[y].to_numpy())
+        else:
+            loo = 1.0 - np.eye(n)
+            jb = batched_logit(Xb.to_numpy(), frame[y].to_numpy(), loo)
         ind_j = ja * jb[:, 2 : 2 + k]
+        if effect_scale == "probability":
+            ind_j = ind_j * _mean_density(jb @ Xb.to_numpy().T, loo, n - 1)[:, None]
         tot_j = ind_j.sum(axis=1)
         jack = np.column_stack([ind_j, tot_j, tot_j / (jb[:, 1] + tot_j)])
 
@@ -478,29 +350,55 @@ def mediation(
         rows.append(_boot_row("indirect", m, est_all[j], se[j], lo[j], hi[j], ci))
     if k > 1:
         rows.append(_boot_row("total_indirect", None, est_all[k], se[k], lo[k], hi[k], ci))
-    rows.append(
-        _boot_row("proportion_mediated", None, est_all[k + 1], se[k + 1], lo[k + 1], hi[k + 1], ci)
-    )
+    if family == "gaussian":
+        rows.append(
+            _boot_row(
+                "proportion_mediated", None, est_all[k + 1], se[k + 1], lo[k + 1], hi[k + 1], ci
+            )
+        )
     table = pd.DataFrame(rows, columns=MEDIATION_COLUMNS)
     table["mediator"] = table["mediator"].astype("str")
     return MediationResult(
         table=table,
         boot_indirect=ind_b,
         n=n,
-        n_boot=int(n_boot),
-        seed=seed,
         fits=fits,
         excluded=excluded,
         x=x,
         mediators=tuple(mediators),
         y=y,
         covariates=tuple(covs),
-        ci=ci,
-        conf_level=conf_level,
-        cov_type=cov_type,
         n_boot_failed=failed,
-        notes=(
+        **process_settings(n_boot, seed, ci, conf_level, cov_type),
+        notes=_notes_for(family, effect_scale, y),
+        family=family,
+        effect_scale=effect_scale,
+    )
+
+
+def _mean_density(eta, weights, n) -> np.ndarray:
+    """Mean of p (1 - p) over the (weighted) rows, p = expit(eta): the average derivative of
+    the probability with respect to the linear predictor."""
+    p = expit(eta)
+    dens = p * (1 - p)
+    if weights is None:
+        return dens.mean(axis=-1)
+    return (weights * dens).sum(axis=-1) / n
+
+
+def _notes_for(family, effect_scale, y) -> tuple[str, ...]:
+    if family == "gaussian":
+        return (
             "proportion_mediated = total indirect / total effect; unstable when the total "
             "effect is near zero.",
-        ),
+        )
+    scale = (
+        "log-odds (a * b, as PROCESS reports it)"
+        if effect_scale == "log_odds"
+        else "probability (a * b * mean p(1 - p): change in P(" + y + " = 1) per unit of x)"
+    )
+    return (
+        f"Outcome {y} is 0/1: logistic regression (b, direct and total in log-odds, z tests); "
+        f"indirect effects on the {scale} scale. total is not direct + indirect on the "
+        "log-odds scale, so no proportion mediated is reported.",
     )

@@ -23,162 +23,45 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from scipy.special import expit
 
 from ..errors import DataError, ModelError, format_rows
+from ._design import (
+    INTERCEPT,
+    Design,
+    _as_tuple,
+    _is_numeric,
+    _levels,
+    complete_cases,
+    covariate_design,
+)
+from ._families import fit_family, nested_test, resolve_family
 from ._slopes import JohnsonNeyman, johnson_neyman_from_cov, slopes_from_cov
-from ._tidy import TIDY_COLUMNS, ResultDisplay, ci_from_se, tidy_statsmodels
+from ._tidy import (
+    TIDY_COLUMNS,
+    ci_from_se,
+    displayed,
+    excluded_note,
+    tidy_statsmodels,
+)
 
-__all__ = ["ModerationResult", "moderation"]
+__all__ = [
+    "INTERCEPT",
+    "ModerationResult",
+    "complete_cases",
+    "covariate_design",
+    "fit_moderation",
+    "moderation",
+]
 
 ROBUST_TYPES = ("HC0", "HC1", "HC2", "HC3")
-INTERCEPT = "Intercept"
 EXCLUDED_COLUMNS = ["row", "subject_id", "reason"]
-
-
-# --------------------------------------------------------------------------------------------
-# data preparation
-# --------------------------------------------------------------------------------------------
-def _as_tuple(names) -> tuple[str, ...]:
-    if names is None:
-        return ()
-    if isinstance(names, str):
-        return (names,)
-    return tuple(names)
-
-
-def _is_numeric(series: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
-
-
-def complete_cases(
-    data: pd.DataFrame, columns: Sequence[str], *, table: str = "data"
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split ``data`` into the complete rows on ``columns`` and a tidy record of the others.
-
-    Returns ``(kept, excluded)``; ``excluded`` has one row per dropped row with the row label,
-    the ``subject_id`` when the data have one (else missing) and the reason naming the columns
-    that were missing. Raises :class:`DataError` if a column is absent.
-
-    >>> df = pd.DataFrame({"y": [1.0, None, 3.0], "x": [1.0, 2.0, None]})
-    >>> kept, excluded = complete_cases(df, ["y", "x"])
-    >>> len(kept), excluded["reason"].tolist()
-    (1, ['missing y', 'missing x'])
-    """
-    absent = [c for c in dict.fromkeys(columns) if c not in data.columns]
-    if absent:
-        raise DataError(
-            f"{table} has no column(s) {', '.join(map(repr, absent))}; "
-            f"available: {', '.join(map(str, data.columns))}"
-        )
-    cols = list(dict.fromkeys(columns))
-    missing = data[cols].isna()
-    bad = missing.any(axis=1)
-    reasons = [
-        "missing " + ", ".join(c for c in cols if missing.at[idx, c]) for idx in data.index[bad]
-    ]
-    subjects = (
-        data.loc[bad, "subject_id"].to_list()
-        if "subject_id" in data.columns
-        else [None] * len(reasons)
-    )
-    excluded = pd.DataFrame(
-        {
-            "row": pd.Series(list(data.index[bad]), dtype="object"),
-            "subject_id": pd.Series(subjects, dtype="object"),
-            "reason": pd.Series(reasons, dtype="str"),
-        }
-    )
-    return data.loc[~bad].copy(), excluded
-
-
-def _dummies(series: pd.Series, name: str, levels: Sequence) -> pd.DataFrame:
-    """Treatment-coded dummies, reference = ``levels[0]``; columns ``name[T.level]``."""
-    return pd.DataFrame(
-        {f"{name}[T.{lev}]": (series == lev).astype(float).to_numpy() for lev in levels[1:]},
-        index=series.index,
-    )
-
-
-def _levels(series: pd.Series) -> tuple:
-    return tuple(sorted(pd.unique(series.dropna()), key=lambda v: (str(type(v)), v)))
-
-
-def covariate_design(frame: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
-    """Design columns of the covariates: numeric ones as they are, others as dummies."""
-    parts = []
-    for c in covariates:
-        s = frame[c]
-        if _is_numeric(s):
-            parts.append(pd.DataFrame({c: s.astype(float).to_numpy()}, index=frame.index))
-        else:
-            parts.append(_dummies(s, c, _levels(s)))
-    if not parts:
-        return pd.DataFrame(index=frame.index)
-    return pd.concat(parts, axis=1)
-
-
-# --------------------------------------------------------------------------------------------
-# the design: how raw values become model columns (used for fitting and for predictions)
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Design:
-    """Everything needed to turn raw x, m and covariate values into model columns."""
-
-    x: str
-    m: str
-    x_center: float
-    m_center: float
-    m_levels: tuple | None  # categorical moderator levels (reference first) or None
-    cov_columns: tuple[str, ...]
-    cov_means: tuple[float, ...]
-    # extra products (covariate column, "x" or "m"); the covariate column enters centred
-    extra: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def m_columns(self) -> tuple[str, ...]:
-        if self.m_levels is None:
-            return (self.m,)
-        return tuple(f"{self.m}[T.{lev}]" for lev in self.m_levels[1:])
-
-    @property
-    def interaction_columns(self) -> tuple[str, ...]:
-        return tuple(f"{self.x}:{c}" for c in self.m_columns)
-
-    @property
-    def extra_columns(self) -> tuple[str, ...]:
-        return tuple(f"{c}:{self.x if w == 'x' else self.m}" for c, w in self.extra)
-
-    def build(self, x_raw, m_raw, cov: pd.DataFrame) -> pd.DataFrame:
-        """Model matrix from raw values (``cov`` holds the covariate design columns)."""
-        n = len(cov)
-        idx = cov.index
-        out = {INTERCEPT: np.ones(n)}
-        xc = np.asarray(x_raw, dtype=float) - self.x_center
-        out[self.x] = xc
-        if self.m_levels is None:
-            mcols = {self.m: np.asarray(m_raw, dtype=float) - self.m_center}
-        else:
-            m_raw = np.asarray(m_raw, dtype=object)
-            mcols = {
-                f"{self.m}[T.{lev}]": (m_raw == lev).astype(float) for lev in self.m_levels[1:]
-            }
-        out.update(mcols)
-        for c in self.cov_columns:
-            out[c] = cov[c].to_numpy(float)
-        for name, col in zip(self.interaction_columns, mcols.values()):
-            out[name] = xc * col
-        means = dict(zip(self.cov_columns, self.cov_means))
-        m_single = next(iter(mcols.values()))
-        for (c, w), name in zip(self.extra, self.extra_columns):
-            centred = cov[c].to_numpy(float) - means[c]
-            out[name] = centred * (xc if w == "x" else m_single)
-        return pd.DataFrame(out, index=idx)
 
 
 # --------------------------------------------------------------------------------------------
 # result
 # --------------------------------------------------------------------------------------------
+@displayed
 @dataclass(frozen=True)
 class ModerationResult:
     """Result of :func:`moderation` (see its docstring for the model).
@@ -194,7 +77,7 @@ class ModerationResult:
         Rows left out because a used column was missing (``row, subject_id, reason``).
     """
 
-    table: pd.DataFrame
+    table: pd.DataFrame = field(repr=False)
     fit: object = field(repr=False)
     y: str
     x: str
@@ -219,14 +102,17 @@ class ModerationResult:
     m_levels: tuple | None = None
     m_range: tuple[float, float] = (float("nan"), float("nan"))
     x_range: tuple[float, float] = (float("nan"), float("nan"))
-    _design: _Design = field(default=None, repr=False)
+    family: str = "gaussian"
+    change_test: str = "F"
+    _design: Design = field(default=None, repr=False)
     _cov_design_means: pd.Series = field(default=None, repr=False)
     _m_binary_values: tuple | None = field(default=None, repr=False)
 
     # ---- helpers ------------------------------------------------------------------------
     @property
     def df_resid(self) -> float:
-        return float(self.fit.df_resid)
+        """Residual df of the t tests; infinite (z tests) for a logistic model."""
+        return float(self.fit.df_resid) if self.family == "gaussian" else float("inf")
 
     def _params_cov(self):
         return pd.Series(self.fit.params), pd.DataFrame(self.fit.cov_params())
@@ -307,10 +193,16 @@ class ModerationResult:
         out["m_label"] = out["m_label"].astype("str")
         return out
 
-    def johnson_neyman(self, conf_level: float | None = None, n_points: int = 200) -> JohnsonNeyman:
+    def johnson_neyman(
+        self, conf_level: float | None = None, n_points: int = 200, band: str = "pointwise"
+    ) -> JohnsonNeyman:
         """Johnson–Neyman boundaries of the moderator (original scale) for the slope of ``x``.
 
         Only for a continuous moderator; the grid spans the observed moderator range.
+        ``band="simultaneous"`` uses the Scheffé-type critical value of Bauer & Curran (2005),
+        which holds the familywise error over the moderator's range at ``1 - conf_level``.
+        Boundaries come with delta-method intervals, and the result carries a caution when the
+        interaction itself is not significant.
         """
         if self.moderator_kind != "continuous":
             raise ModelError(
@@ -330,12 +222,14 @@ class ModerationResult:
             n_points=n_points,
             x=self.x,
             m=self.m,
+            band=band,
         )
 
     def predictions(self, n_points: int = 50, at=None) -> pd.DataFrame:
         """Predicted ``y`` over the observed ``x`` range at moderator levels, with CIs.
 
-        Covariates are held at their means (dummy columns at their proportions). Columns:
+        Covariates are held at their means (dummy columns at their proportions); a logistic
+        model predicts probabilities (interval: the log-odds interval mapped back). Columns:
         ``x_value, m_label, m_value, estimate, std_error, conf_low, conf_high``.
         """
         values, labels = self._resolve_at(at)
@@ -353,6 +247,9 @@ class ModerationResult:
             est = xmat @ params.to_numpy(float)
             se = np.sqrt(np.einsum("ij,jk,ik->i", xmat, cov.to_numpy(float), xmat))
             lo, hi = ci_from_se(est, se, self.conf_level, self.df_resid)
+            if self.family == "binomial":  # probabilities: the link-scale interval mapped back
+                est, lo, hi = expit(est), expit(lo), expit(hi)
+                se = est * (1 - est) * se  # delta method
             frames.append(
                 pd.DataFrame(
                     {
@@ -369,6 +266,14 @@ class ModerationResult:
         out = pd.concat(frames, ignore_index=True)
         out["m_label"] = out["m_label"].astype("str")
         return out
+
+    def coverage_check(self, n_sims: int = 500, seed: int | None = None):
+        """How often the coefficient intervals cover the truth at this design: outcomes
+        simulated from the fitted model, predictors as observed, refitted
+        (:mod:`hormonestats.models.coverage`)."""
+        from .coverage import moderation_coverage
+
+        return moderation_coverage(self, n_sims=n_sims, seed=seed)
 
     def fit_statistics(self) -> pd.DataFrame:
         """One-row frame: n, R², adjusted R², ΔR² of the interaction, f², F change and p."""
@@ -391,17 +296,22 @@ class ModerationResult:
             centred.append(self.m)
         if centred:
             notes.append(f"Mean-centred in the model: {', '.join(centred)}.")
+        if self.family == "binomial":
+            notes.append(
+                f"Logistic regression of the 0/1 outcome {self.y}: coefficients and slopes in "
+                f"log-odds, Wald z tests; interaction tested by {self.change_test}; r2 is "
+                "McFadden's pseudo R²."
+            )
         if self.robust:
-            notes.append(f"{self.robust} heteroskedasticity-consistent standard errors (t tests).")
+            tests = "t tests" if self.family == "gaussian" else "z tests"
+            notes.append(f"{self.robust} heteroskedasticity-consistent standard errors ({tests}).")
         notes.append(
             "std_estimate: Friedrich (1982) standardized coefficients (z-scores formed before "
-            "the product; dummies left unstandardized)."
+            "the product; dummies left unstandardized"
+            + ("; the 0/1 outcome left as it is)." if self.family == "binomial" else ").")
         )
         if len(self.excluded):
-            notes.append(
-                f"{len(self.excluded)} row(s) excluded for missing values "
-                f"({format_rows(self.excluded['row'])})."
-            )
+            notes.append(excluded_note(self.excluded, "for missing values"))
         return notes
 
     def _tables(self):
@@ -411,14 +321,9 @@ class ModerationResult:
             (f"Simple slopes of {self.x} at values of {self.m}", self.simple_slopes()),
         ]
 
-    def summary(self) -> str:
-        """Plain-text summary: coefficients, fit statistics and simple slopes."""
+    def _display(self):
         title = f"Moderation: {self.y} ~ {self.x} x {self.m} (n = {self.n})"
-        return ResultDisplay.text(title, self._tables(), self._notes())
-
-    def _repr_html_(self) -> str:
-        title = f"Moderation: {self.y} ~ {self.x} x {self.m} (n = {self.n})"
-        return ResultDisplay.html(title, self._tables(), self._notes())
+        return title, self._tables(), self._notes()
 
 
 # --------------------------------------------------------------------------------------------
@@ -469,15 +374,7 @@ def _check_inputs(data, y, x, m, covariates, robust, conf_level, m_categorical):
         raise ModelError("Cannot fit the moderation model: " + "; ".join(problems))
 
 
-def _fit_ols(endog, exog, robust):
-    model = sm.OLS(endog, exog)
-    if robust:
-        # t reference with the residual df, as PROCESS (Hayes 2013) does with HC3
-        return model.fit(cov_type=robust, use_t=True)
-    return model.fit()
-
-
-def fit_moderation(
+def moderation(
     data: pd.DataFrame,
     *,
     y: str,
@@ -485,21 +382,81 @@ def fit_moderation(
     m: str,
     covariates: Sequence[str] = (),
     center: bool = True,
-    center_m: bool | None = None,
     robust: str | None = None,
     conf_level: float = 0.95,
     m_categorical: bool | None = None,
+    family: str | None = None,
+    center_m: bool | None = None,
     keller: bool = False,
 ) -> ModerationResult:
-    """Engine behind :func:`moderation` and :func:`hormonestats.gxe`.
+    """Moderation with an ``x`` by ``m`` product term (PROCESS model 1).
 
-    ``center_m`` (default: ``center``) centres a continuous moderator separately from ``x``;
-    ``keller=True`` adds every covariate design column's product with ``x`` and with ``m``
-    (covariates centred in those products; Keller 2014).
+    Fits ``y ~ x + m + x:m + covariates`` by OLS, or by logistic regression when ``y`` is a 0/1
+    outcome (``family``; PROCESS does the same, and a linear probability model is fitted only
+    when asked for with ``family="gaussian"``). With ``center=True`` ``x`` and a continuous ``m`` are
+    mean-centred over the analysed rows, so the lower-order coefficients are the effects at the
+    other variable's mean (Aiken & West 1991); the product coefficient is unchanged by centring.
+    A categorical moderator (non-numeric column, or ``m_categorical=True``) enters as
+    treatment-coded dummies with the first sorted level as reference, one product per dummy.
+    Non-numeric covariates enter as dummies the same way.
+
+    Rows with a missing value in any used column are left out of the fit and listed in
+    ``result.excluded`` (row label, subject_id, which columns were missing).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per observation; not modified.
+    y, x, m : str
+        Outcome, focal predictor (numeric; code two groups as 0/1) and moderator columns.
+    covariates : sequence of str
+        Further predictors (entered uncentred, without interactions).
+    center : bool
+        Mean-centre ``x`` and a continuous ``m`` (default True). PROCESS centres only on request.
+    robust : {None, "HC0", "HC1", "HC2", "HC3"}
+        Heteroskedasticity-consistent covariance; tests stay t tests with the residual df, as in
+        PROCESS (whose output uses HC3).
+    conf_level : float
+        Confidence level of every interval.
+    m_categorical : bool, optional
+        Force the moderator to be treated as categorical (True) or continuous (False).
+    family : {None, "gaussian", "binomial"}
+        Outcome model. ``None`` (default): logistic for a 0/1 outcome, OLS otherwise. Logistic
+        coefficients, simple slopes and Johnson–Neyman regions are on the log-odds scale with
+        z tests; the interaction is tested by the likelihood ratio (``p_change``), ``r2`` is
+        McFadden's pseudo R² and ``predictions()`` are probabilities.
+    center_m : bool, optional
+        Centre a continuous moderator separately from ``x`` (default: as ``center``).
+    keller : bool
+        Add every covariate design column's product with ``x`` and with ``m`` (covariates
+        centred in those products; Keller 2014). :func:`hormonestats.gxe` uses this.
+
+    Returns
+    -------
+    ModerationResult
+        ``.table`` (tidy, with ``std_estimate``), ``.fit``, R², ΔR² of the interaction, f²,
+        F change; ``.simple_slopes()``, ``.johnson_neyman()``, ``.predictions()``,
+        ``.coverage_check()``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import hormonestats as hs
+    >>> rng = np.random.default_rng(1)
+    >>> d = pd.DataFrame({"oxt": rng.normal(size=200), "e2": rng.normal(size=200)})
+    >>> d["rmet"] = 0.3 * d.oxt + 0.2 * d.e2 + 0.4 * d.oxt * d.e2 + rng.normal(size=200)
+    >>> res = hs.moderation(d, y="rmet", x="oxt", m="e2")
+    >>> res.interaction_term
+    'oxt:e2'
+    >>> res.simple_slopes()["m_label"].tolist()
+    ['-1 SD', 'mean', '+1 SD']
+    >>> bool(res.table.set_index("term").loc["oxt:e2", "p_value"] < 0.001)
+    True
     """
     covariates = _as_tuple(covariates)
     _check_inputs(data, y, x, m, covariates, robust, conf_level, m_categorical)
     frame, excluded = complete_cases(data, [y, x, m, *covariates])
+    family = resolve_family(family, frame[y], y)
     categorical = bool(m_categorical) if m_categorical is not None else not _is_numeric(frame[m])
     if keller and categorical:
         raise ModelError("Keller covariate terms need a numeric-coded moderator")
@@ -527,7 +484,7 @@ def fit_moderation(
         m_center = m_mean if center_m else 0.0
         m_range = (float(m_float.min()), float(m_float.max()))
     cov = covariate_design(frame, covariates)
-    design = _Design(
+    design = Design(
         x=x,
         m=m,
         x_center=float(xv.mean()) if center else 0.0,
@@ -555,17 +512,19 @@ def fit_moderation(
             f"the design of {y} ~ {x} x {m} (+ covariates) is rank deficient "
             f"(rank {rank} < {exog.shape[1]} columns): some columns are collinear"
         )
-    fit = _fit_ols(yv, exog, robust)
+    fit = fit_family(yv, exog, family, robust)
     inter = list(design.interaction_columns)
-    reduced = _fit_ols(yv, exog.drop(columns=inter), None)
-    ftest = fit.f_test(
-        np.vstack([(exog.columns == c).astype(float) for c in inter])
-    )  # Wald F: the nested F-change when robust is None, the robust Wald F otherwise
-    r2, r2_red = float(fit.rsquared), float(reduced.rsquared)
+    reduced = fit_family(yv, exog.drop(columns=inter), family)
+    # Gaussian: Wald F (the nested F change without robust SEs); binomial: LR chi-square
+    stat, p_change, change_test = nested_test(fit, reduced, inter, family)
+    if family == "gaussian":
+        r2, r2_red, r2_adj = float(fit.rsquared), float(reduced.rsquared), float(fit.rsquared_adj)
+    else:
+        r2, r2_red, r2_adj = float(fit.prsquared), float(reduced.prsquared), float("nan")
     delta = r2 - r2_red
 
     table = _tidy(fit, conf_level)
-    table["std_estimate"] = _friedrich(frame, yv, xv, m_raw, cov, design, table["term"])
+    table["std_estimate"] = _friedrich(frame, yv, xv, m_raw, cov, design, table["term"], family)
     m_unique = np.unique(m_raw) if not categorical else None
     binary = (
         tuple(float(v) for v in m_unique) if m_unique is not None and len(m_unique) == 2 else None
@@ -582,11 +541,13 @@ def fit_moderation(
         interaction_term=inter[0],
         moderator_kind="categorical" if categorical else "continuous",
         r2=r2,
-        r2_adj=float(fit.rsquared_adj),
+        r2_adj=r2_adj,
         delta_r2=delta,
-        f2=delta / (1 - r2),
-        f_change=float(np.squeeze(ftest.fvalue)),
-        p_change=float(np.squeeze(ftest.pvalue)),
+        f2=delta / (1 - r2) if family == "gaussian" else float("nan"),
+        f_change=stat,
+        p_change=p_change,
+        family=family,
+        change_test=change_test,
         excluded=excluded,
         robust=robust,
         center=center,
@@ -606,8 +567,10 @@ def _tidy(fit, conf_level) -> pd.DataFrame:
     return tidy_statsmodels(fit, conf_level)[TIDY_COLUMNS]
 
 
-def _friedrich(frame, yv, xv, m_raw, cov, design: _Design, terms) -> np.ndarray:
-    """Standardized coefficients: refit on z-scores with products of z-scores (Friedrich 1982)."""
+def _friedrich(frame, yv, xv, m_raw, cov, design: Design, terms, family) -> np.ndarray:
+    """Standardized coefficients: refit on z-scores with products of z-scores (Friedrich 1982).
+
+    A 0/1 outcome stays 0/1 (log-odds per SD of the predictors)."""
 
     def z(v):
         v = np.asarray(v, float)
@@ -617,95 +580,15 @@ def _friedrich(frame, yv, xv, m_raw, cov, design: _Design, terms) -> np.ndarray:
     for c in cov.columns:
         if "[T." not in c:  # dummy columns stay 0/1
             cov_z[c] = z(cov[c])
-    zdesign = _Design(
-        x=design.x,
-        m=design.m,
-        x_center=0.0,
-        m_center=0.0,
-        m_levels=design.m_levels,
-        cov_columns=design.cov_columns,
-        cov_means=tuple(float(v) for v in cov_z.mean()),
-        extra=design.extra,
-    )
+    zdesign = design.uncentred(cov_z.mean())
     m_z = m_raw if design.m_levels is not None else z(m_raw)
     exog = zdesign.build(z(xv), m_z, cov_z)
-    params = sm.OLS(z(yv), exog).fit().params
+    outcome = z(yv) if family == "gaussian" else np.asarray(yv, float)
+    params = fit_family(outcome, exog, family).params
     out = np.array(params.reindex(list(terms)).to_numpy(float), copy=True)
     out[list(terms).index(INTERCEPT)] = np.nan
     return out
 
 
-def moderation(
-    data: pd.DataFrame,
-    *,
-    y: str,
-    x: str,
-    m: str,
-    covariates: Sequence[str] = (),
-    center: bool = True,
-    robust: str | None = None,
-    conf_level: float = 0.95,
-    m_categorical: bool | None = None,
-) -> ModerationResult:
-    """Moderation by OLS with an ``x`` by ``m`` product term (PROCESS model 1).
-
-    Fits ``y ~ x + m + x:m + covariates``. With ``center=True`` ``x`` and a continuous ``m`` are
-    mean-centred over the analysed rows, so the lower-order coefficients are the effects at the
-    other variable's mean (Aiken & West 1991); the product coefficient is unchanged by centring.
-    A categorical moderator (non-numeric column, or ``m_categorical=True``) enters as
-    treatment-coded dummies with the first sorted level as reference, one product per dummy.
-    Non-numeric covariates enter as dummies the same way.
-
-    Rows with a missing value in any used column are left out of the fit and listed in
-    ``result.excluded`` (row label, subject_id, which columns were missing).
-
-    Parameters
-    ----------
-    data : DataFrame
-        One row per observation; not modified.
-    y, x, m : str
-        Outcome, focal predictor (numeric; code two groups as 0/1) and moderator columns.
-    covariates : sequence of str
-        Further predictors (entered uncentred, without interactions).
-    center : bool
-        Mean-centre ``x`` and a continuous ``m`` (default True). PROCESS centres only on request.
-    robust : {None, "HC0", "HC1", "HC2", "HC3"}
-        Heteroskedasticity-consistent covariance; tests stay t tests with the residual df, as in
-        PROCESS (whose output uses HC3).
-    conf_level : float
-        Confidence level of every interval.
-    m_categorical : bool, optional
-        Force the moderator to be treated as categorical (True) or continuous (False).
-
-    Returns
-    -------
-    ModerationResult
-        ``.table`` (tidy, with ``std_estimate``), ``.fit``, R², ΔR² of the interaction, f²,
-        F change; ``.simple_slopes()``, ``.johnson_neyman()``, ``.predictions()``.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> import hormonestats as hs
-    >>> rng = np.random.default_rng(1)
-    >>> d = pd.DataFrame({"oxt": rng.normal(size=200), "e2": rng.normal(size=200)})
-    >>> d["rmet"] = 0.3 * d.oxt + 0.2 * d.e2 + 0.4 * d.oxt * d.e2 + rng.normal(size=200)
-    >>> res = hs.moderation(d, y="rmet", x="oxt", m="e2")
-    >>> res.interaction_term
-    'oxt:e2'
-    >>> res.simple_slopes()["m_label"].tolist()
-    ['-1 SD', 'mean', '+1 SD']
-    >>> bool(res.table.set_index("term").loc["oxt:e2", "p_value"] < 0.001)
-    True
-    """
-    return fit_moderation(
-        data,
-        y=y,
-        x=x,
-        m=m,
-        covariates=covariates,
-        center=center,
-        robust=robust,
-        conf_level=conf_level,
-        m_categorical=m_categorical,
-    )
+#: the engine's former name (gene x environment and older callers use it)
+fit_moderation = moderation
