@@ -7,6 +7,7 @@ LL.4 standards, blanks, a control, 40 samples in duplicate at dilution 2; made-u
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -156,6 +157,12 @@ def test_cli_plates_makes_a_samples_table_that_validates(tmp_path):
     assert "CORT04: 4PL chosen by AIC" in proc.stdout
     rows = pd.read_csv(out)
     assert len(rows) == 2 * (148 + 8) and (rows["analyte"] == "cortisol").all()
+    # the simulated concentrations lie within the stated 95% intervals (about 95% of wells)
+    truth = json.loads((folder.parent / "truth.json").read_text())["samples"]
+    subj = rows[rows["sample_type"] == "subject"].dropna(subset=["concentration"])
+    true = subj["sample_id"].map(truth)
+    inside = (subj["conf_low"] <= true) & (true <= subj["conf_high"])
+    assert 0.90 <= inside.mean() <= 0.99
     # into the example study, in place of its cortisol readings
     study = tmp_path / "study"
     shutil.copytree(dataset_path("example_study"), study)
