@@ -120,6 +120,10 @@ def test_layout_wells_missing_from_data(tmp_path):
     # a per-plate layout that lacks a plate
     with pytest.raises(PlateError, match="have no rows in the layout"):
         hs.read_plates(GRID, layout=lay.assign(plate_id="OTHER"))
+    # a per-plate layout describing a plate whose export is missing
+    both = pd.concat([lay.assign(plate_id="PLATE01"), lay.assign(plate_id="PLATE02")])
+    with pytest.raises(PlateError, match="plates 'PLATE02' that are not in the exports"):
+        hs.read_plates(GRID, layout=both)
 
 
 def test_duplicate_plate_ids(tmp_path):

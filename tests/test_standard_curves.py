@@ -184,6 +184,8 @@ def test_plate_qc(elisa):
     wells, curves, _ = elisa
     qc = hs.plate_qc(wells, curves)
     assert len(qc.table) == 4 and set(qc.inter["control"]) == {"CTRL_low", "CTRL_high"}
+    nsb = wells[wells["type"] == "nsb"].groupby("plate_id")["od"].mean()
+    np.testing.assert_allclose(qc.table.set_index("plate_id")["nsb_od"], nsb.loc[list(curves)])
     # inter-assay CV by hand from the plate means of the low control
     low = qc.rows[qc.rows["sample_id"] == "CTRL_low"].groupby("plate_id")["concentration"].mean()
     cv = 100 * low.std(ddof=1) / low.mean()

@@ -147,7 +147,7 @@ def plate_qc(wells: pd.DataFrame, curves=None, *, rows: pd.DataFrame | None = No
     -------
     PlateQC
         ``table`` (one row per plate: model, AIC choice, weights, residual SD, LLOQ, ULOQ, LOD,
-        the LOD rule), ``controls`` and ``inter`` (intra- and inter-assay CVs of the controls),
+        mean OD of the NSB wells, the LOD rule), ``controls`` and ``inter`` (intra- and inter-assay CVs of the controls),
         ``drift`` and ``parameters`` (curve parameters across plates), ``edge`` (edge-effect
         tests) and ``flags`` (readings per range flag).
 
@@ -170,10 +170,12 @@ def plate_qc(wells: pd.DataFrame, curves=None, *, rows: pd.DataFrame | None = No
         rows = plate_concentrations(wells, curves)
     nominal = (wells[wells["type"] == "control"].groupby("sample_id")["concentration"].first())
     rows = rows.assign(nominal=rows["sample_id"].map(nominal))
+    nsb = wells[wells["type"] == "nsb"].groupby("plate_id")["od"].mean().to_dict()
     table = pd.DataFrame([{
         "plate_id": p, "model": c.model, "weights": c.weights or "none", "n_standards":
         len(c.residuals), "sigma": c.sigma, "aic": c.aic, "lloq": c.lloq, "uloq": c.uloq,
-        "lod": c.lod, "choice": c.choice, "lod_rule": c.lod_rule} for p, c in curves.items()])
+        "lod": c.lod, "nsb_od": nsb.get(p, math.nan), "choice": c.choice,
+        "lod_rule": c.lod_rule} for p, c in curves.items()])
     controls, inter = _controls(rows)
     drift, params = _drift(curves)
     flags = (rows.groupby(["sample_type", "flag"]).size().rename("n").reset_index())

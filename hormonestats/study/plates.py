@@ -366,7 +366,10 @@ def _join_layout(wells: pd.DataFrame, lay: pd.DataFrame) -> pd.DataFrame:
         if missing:
             raise PlateError(f"plates {', '.join(map(repr, missing))} have no rows in the "
                              f"layout (its plates: {', '.join(sorted(set(lay['plate_id'])))})")
-        lay = lay[lay["plate_id"].isin(plates)]
+        extra = sorted(set(lay["plate_id"]) - set(plates))
+        if extra:
+            raise PlateError(f"the layout describes plates {', '.join(map(repr, extra))} that "
+                             f"are not in the exports (read: {', '.join(map(repr, plates))})")
     else:
         lay = pd.concat([lay.assign(plate_id=p) for p in plates], ignore_index=True)
     merged = lay.merge(wells, on=["plate_id", "well"], how="left", indicator=True)
