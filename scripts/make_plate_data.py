@@ -21,8 +21,11 @@ makes of them (``samples.csv`` via ``hs.plate_concentrations``, ``subjects.csv``
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -170,7 +173,18 @@ def write_xlsx(path: Path, sheet: str, od: dict) -> None:
     for letter in "ABCDEFGH":
         ws.append([letter] + [od[f"{letter}{c}"] for c in range(1, 13)])
     book.properties.created = book.properties.modified = datetime(2026, 12, 1)
-    book.save(path)
+    raw = io.BytesIO()
+    book.save(raw)
+    # re-zip with fixed entry times so that regenerating gives a byte-identical file
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=(2026, 12, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            data = src.read(item.filename)
+            if item.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                data = re.sub(rb"<dcterms:modified([^>]*)>[^<]*<",
+                              rb"<dcterms:modified\1>2026-12-01T00:00:00Z<", data)
+            dst.writestr(info, data)
 
 
 if __name__ == "__main__":
