@@ -222,6 +222,9 @@ def plates(
     method: Annotated[str, typer.Option(help="Assay method.")] = "immunoassay",
     model: Annotated[str, typer.Option(help="Curve: 4pl, 5pl or auto (by AIC).")] = "auto",
     weights: Annotated[str, typer.Option(help="Weights: 1/y^2, 1/y or none.")] = "1/y^2",
+    qc: Annotated[
+        Path | None, typer.Option("--qc", help="Also write the plate QC as an HTML page.")
+    ] = None,
 ) -> None:
     """Standard curves per plate and back-calculated concentrations -> a samples table."""
     from .derive.back_calculation import plate_concentrations
@@ -251,6 +254,15 @@ def plates(
     out.parent.mkdir(parents=True, exist_ok=True)
     rows.to_csv(out, index=False)
     console.print(f"Samples table: {out} ({len(rows)} rows)", markup=False)
+    if qc is not None:
+        from .derive.plate_qc import plate_qc
+        from .report.plate_report import plate_qc_section
+
+        section = plate_qc_section(plate_qc(wells, curves, rows=rows), unit=unit)
+        qc.parent.mkdir(parents=True, exist_ok=True)
+        qc.write_text(f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Plate QC"
+                      f"</title></head><body>\n{section}\n</body></html>\n", encoding="utf-8")
+        console.print(f"Plate QC: {qc}", markup=False)
 
 
 def _spread_multi(argv: list[str], option: str = "--n") -> list[str]:

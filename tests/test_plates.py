@@ -145,6 +145,12 @@ def test_example_plate_back_calculates():
     sample = rows[rows["sample_type"] == "subject"].iloc[0]
     od = wells.set_index("well").loc[sample["well"], "od"]
     assert sample["concentration"] == pytest.approx(2 * float(curve.inverse(od)))
+    # range flags for both orientations of the asymptotes (the 5PL here has c > d)
+    for model in ("4pl", "5pl"):
+        fit = hs.fit_standard_curve(wells, model=model)
+        lo, hi = sorted([fit.params["c"], fit.params["d"]])
+        assert fit.back_calculate([lo - 0.01, hi + 0.01])["flag"].tolist() == [
+            "below_curve", "above_curve"]
 
 
 def _cli(*args, cwd=None):
@@ -156,8 +162,11 @@ def test_cli_plates_makes_a_samples_table_that_validates(tmp_path):
     folder = dataset_path("cortisol_elisa") / "plates"
     out = tmp_path / "samples_cortisol.csv"
     proc = _cli("plates", *sorted(folder.glob("export_*")), "--layout", folder / "layout.csv",
-                "--analyte", "cortisol", "--unit", "nmol/L", "--out", out)
+                "--analyte", "cortisol", "--unit", "nmol/L", "--out", out,
+                "--qc", tmp_path / "plate_qc.html")
     assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "plate_qc.html").read_text()
+    assert page.count("<img") == 8 and "inter-assay CVs were CTRL_low" in page
     assert "CORT04: 4PL chosen by AIC" in proc.stdout
     rows = pd.read_csv(out)
     assert len(rows) == 2 * (148 + 8) and (rows["analyte"] == "cortisol").all()

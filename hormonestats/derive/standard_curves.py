@@ -160,7 +160,8 @@ def _fit_one(x, y, w, model: str):
         sol, (b, c, d, e, f) = _least_squares(x, y, sw, t0, five)
         rss = float(np.sum(sol.fun**2))
         if np.isfinite(rss) and (best is None or rss < best[1] - 1e-12 * max(rss, 1e-300)):
-            best = ({"b": b, "c": c, "d": d, "e": e, "f": f}, rss, bool(sol.success))
+            best = ({"b": float(b), "c": float(c), "d": float(d), "e": float(e),
+                     "f": float(f)}, rss, bool(sol.success))
     params = best[0]
     if not five and params["c"] > params["d"]:  # drc's convention: d is the upper asymptote
         params = {**params, "b": -params["b"], "c": params["d"], "d": params["c"]}
@@ -243,9 +244,8 @@ class StandardCurve:
             "conf_low": conc * np.exp(-tq * se_log),
             "conf_high": conc * np.exp(tq * se_log),
         })
-        c, d = self.params["c"], self.params["d"]
-        # an OD beyond the zero-dose asymptote means "below the curve" (no concentration)
-        zero_side, inf_side = (c, d) if self.increasing else (d, c)
+        # an OD beyond the zero-dose asymptote (d when b > 0, else c) is "below the curve"
+        zero_side = self.params["d"] if self.params["b"] > 0 else self.params["c"]
         beyond_zero = (od <= zero_side) if self.increasing else (od >= zero_side)
         flag = np.where(np.isnan(x), np.where(beyond_zero, "below_curve", "above_curve"), "ok")
         flag = flag.astype(object)
@@ -257,7 +257,6 @@ class StandardCurve:
             hit = ok & ((x * dil < lim) if below else (x * dil > lim))
             flag = np.where(hit & np.isfinite(lim), name, flag)
         out["flag"] = flag
-        del inf_side
         return out
 
     # ---------------------------------------------------------------- display
