@@ -98,7 +98,7 @@ _API: dict[str, str] = {
     "fit_standard_curves": "derive.standard_curves",
     "StandardCurve": "derive.standard_curves",
     "plate_concentrations": "derive.back_calculation",
-    "plate_qc": "derive.plate_qc",
+    "plate_qc": "derive.plate_quality",
     # models
     "moderation": "models.moderation",
     "mediation": "models.mediation",

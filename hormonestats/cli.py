@@ -255,7 +255,7 @@ def plates(
     rows.to_csv(out, index=False)
     console.print(f"Samples table: {out} ({len(rows)} rows)", markup=False)
     if qc is not None:
-        from .derive.plate_qc import plate_qc
+        from .derive.plate_quality import plate_qc
         from .report.plate_report import plate_qc_section
 
         section = plate_qc_section(plate_qc(wells, curves, rows=rows), unit=unit)

@@ -1,6 +1,7 @@
 """The plate-QC section of a report (HTML) and its methods sentences.
 
-:func:`plate_qc_section` renders a :class:`~hormonestats.derive.plate_qc.PlateQC` as one
+:func:`plate_qc_section` renders a
+:class:`~hormonestats.derive.plate_quality.PlateQC` as one
 ``<section>`` (tables, and optionally each plate's standard curve and heat map as embedded PNG);
 :func:`plate_methods` writes the sentences a methods section needs: the curve model and its
 choice, weights, back-calculation, LLOQ/ULOQ and LOD rules, control CVs and the readings outside
