@@ -116,6 +116,8 @@ _API: dict[str, str] = {
     "HYPOTHESES": "models.hypotheses",
     "test_hypotheses": "models.hypotheses",
     "sensitivity": "models.sensitivity",
+    "multiverse": "models.multiverse",
+    "DECISIONS": "models.multiverse",
     # simulation and power
     "simulate_study": "simulate.simulator",
     "power": "simulate.power",

@@ -265,6 +265,67 @@ def plates(
         console.print(f"Plate QC: {qc}", markup=False)
 
 
+@app.command()
+def multiverse(
+    hypothesis: Annotated[str, typer.Argument(help="A registered hypothesis name.")],
+    contract: Annotated[Path, typer.Option(help="The study contract (YAML).")],
+    data: Annotated[Path, typer.Option(help="Folder holding the study's table files.")],
+    out: Annotated[Path, typer.Option(help="Results folder to write.")],
+    decision: Annotated[
+        list[str] | None,
+        typer.Option("--decision", help="name=choice,choice (repeatable), e.g. "
+                     "lod=lod/2,lod/sqrt2 or outliers=kept,excluded. Names: lod, max_cv, "
+                     "outliers, transform, genotype_coding, contraception, cycle_coding, "
+                     "car_delay. Default: lod, max_cv, outliers and transform, all choices."),
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="role=column, e.g. outcome=iri_ec (repeatable)."),
+    ] = None,
+    covariate: Annotated[
+        list[str] | None, typer.Option("--covariate", help="Covariate (repeatable).")
+    ] = None,
+    n_null: Annotated[int, typer.Option(help="Resamples under the null (0: none).")] = 500,
+    seed: Annotated[int, typer.Option(help="Seed (same seed, same table).")] = 20261122,
+    n_jobs: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+) -> None:
+    """Multiverse analysis: the hypothesis under every combination of the decisions."""
+    from .models.hypotheses import hypotheses
+    from .pipeline import DEFAULT_MAPPING
+    from .report.multiverse_report import write_multiverse
+    from .study.reading import read_study
+
+    if hypothesis not in hypotheses:
+        _fail(f"unknown hypothesis {hypothesis!r}; choose one of: {', '.join(hypotheses)}")
+    decisions = {}
+    for item in decision or []:
+        if "=" not in item:
+            _fail(f"--decision expects name=choice,choice, got {item!r}")
+        name, choices = item.split("=", 1)
+        decisions[name.strip()] = [c.strip() for c in choices.split(",") if c.strip()]
+    mapping = dict(DEFAULT_MAPPING)
+    for item in map_ or []:
+        if "=" not in item:
+            _fail(f"--map expects role=column, got {item!r}")
+        role, column = item.split("=", 1)
+        mapping[role.strip()] = column.strip()
+    try:
+        study = read_study(contract, data)
+        result, folder = write_multiverse(
+            study, out=out, hypothesis=hypothesis, decisions=decisions or None,
+            mapping=mapping, covariates=tuple(covariate or ()), n_null=n_null, seed=seed,
+            n_jobs=n_jobs, scheduler=scheduler, inputs={"contract": contract, "data": data},
+        )
+    except HormoneStatsError as err:
+        _fail(str(err))
+        return
+    console.print(result.summary(), markup=False, soft_wrap=True)
+    console.print(f"Results: {folder}", markup=False)
+
+
 def _spread_multi(argv: list[str], option: str = "--n") -> list[str]:
     """Let ``--n 50 100 200`` mean ``--n 50 --n 100 --n 200`` (numbers after the option)."""
     out: list[str] = []

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..errors import DataError, HormoneStatsError
 from ..models._slopes import JohnsonNeyman
+from .multiverse_figure import specification_curve
 from .tables import as_frame, format_ci, format_number, format_p
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "save",
     "set_theme",
     "simple_slopes",
+    "specification_curve",
     "theme",
 ]
 

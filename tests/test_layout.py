@@ -1,0 +1,109 @@
+"""The package's layout: modules under 600 lines, no import cycle, imports that point down the flow.
+
+The stages, in the order data flows through them (DESIGN.md): the shared top-level modules,
+registry, study, derive, models, simulate and report, then the entry points (pipeline, demo,
+cli). A module may import from its own stage or an earlier one, never from a later one; imports
+inside functions count too, because a lazy import is still a dependency.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "hormonestats"
+MAX_LINES = 600
+
+#: stage of each top-level name of the package; a module's stage is that of its first part
+STAGES = {
+    "errors": 0, "log": 0, "_yaml": 0, "display": 0, "parallel": 0,
+    "registry": 1, "study": 2, "datasets": 2, "derive": 3, "models": 4, "simulate": 5,
+    "report": 6, "pipeline": 7, "demo": 8, "cli": 9, "__main__": 10, "__init__": 10,
+}
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE).with_suffix("")
+        parts = list(rel.parts)
+        if parts[-1] == "__init__" and len(parts) > 1:
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+def _imports(name: str, path: Path, modules) -> set[str]:
+    """Package modules that ``name`` imports (module level and inside functions)."""
+    is_pkg = path.name == "__init__.py"
+    base = name.split(".") if name != "__init__" else []
+    if not is_pkg:
+        base = base[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                anchor = base[: len(base) - (node.level - 1)] if node.level > 1 else base
+                target = ".".join([*anchor, *(node.module.split(".") if node.module else [])])
+            elif node.module and node.module.startswith("hormonestats"):
+                target = node.module.removeprefix("hormonestats").lstrip(".")
+            else:
+                continue
+            for alias in node.names:
+                sub = f"{target}.{alias.name}" if target else alias.name
+                found.add(sub if sub in modules else target)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("hormonestats."):
+                    found.add(alias.name.removeprefix("hormonestats."))
+    return {m for m in found if m in modules and m != name}
+
+
+def _graph():
+    modules = _modules()
+    return {name: _imports(name, path, modules) for name, path in modules.items()}
+
+
+def test_no_module_over_600_lines():
+    long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert long == {}
+
+
+def test_import_graph_has_no_cycle():
+    graph = _graph()
+    # a subpackage's __init__ re-exporting its own modules is not a cycle of the flow
+    edges = {m: {t for t in ts if not (t.startswith(m + ".") or m.startswith(t + "."))}
+             for m, ts in graph.items()}
+    state, cycles = defaultdict(int), []
+
+    def visit(node, stack):
+        state[node] = 1
+        for nxt in sorted(edges.get(node, ())):
+            if state[nxt] == 1:
+                cycles.append(stack[stack.index(nxt):] + [nxt])
+            elif state[nxt] == 0:
+                visit(nxt, [*stack, nxt])
+        state[node] = 2
+
+    for node in sorted(edges):
+        if state[node] == 0:
+            visit(node, [node])
+    assert cycles == []
+
+
+def test_imports_point_down_the_flow():
+    upward = []
+    for name, targets in _graph().items():
+        if name in ("__init__", "__main__"):
+            continue
+        stage = STAGES[name.split(".")[0]]
+        for target in targets:
+            if STAGES[target.split(".")[0]] > stage:
+                upward.append(f"{name} -> {target}")
+    assert upward == []
+
+
+def test_every_stage_is_known():
+    assert {name.split(".")[0] for name in _modules()} <= set(STAGES)
