@@ -90,6 +90,15 @@ _API: dict[str, str] = {
     "score_instrument": "registry.instruments",
     "score_responses": "registry.instruments",
     "reliability": "derive.reliability",
+    # plate reader: standard curves, back-calculation, plate QC
+    "read_plates": "study.plates",
+    "read_plate_layout": "study.plates",
+    "PlateError": "study.plates",
+    "fit_standard_curve": "derive.standard_curves",
+    "fit_standard_curves": "derive.standard_curves",
+    "StandardCurve": "derive.standard_curves",
+    "plate_concentrations": "derive.back_calculation",
+    "plate_qc": "derive.plate_quality",
     # models
     "moderation": "models.moderation",
     "mediation": "models.mediation",

@@ -30,6 +30,10 @@ def test_functions_are_not_shadowed_by_submodules():
                  "equivalence_test"):
         assert callable(getattr(hs, name)) and not isinstance(getattr(hs, name),
                                                               type(importlib)), name
+    for name in ("read_plates", "read_plate_layout", "fit_standard_curve", "fit_standard_curves",
+                 "plate_concentrations", "plate_qc"):
+        assert callable(getattr(hs, name)) and not isinstance(getattr(hs, name),
+                                                              type(importlib)), name
     assert isinstance(hs.hypotheses, Mapping)
     assert "estradiol_oxytocin" in hs.hypotheses
 

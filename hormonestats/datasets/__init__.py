@@ -87,6 +87,18 @@ CATALOGUE: dict[str, DatasetInfo] = {
             "MIT (as hormonestats)",
         ),
         DatasetInfo(
+            "cortisol_elisa",
+            "Simulated competitive salivary cortisol ELISA, 4 plates (plates/: reader exports "
+            "as csv grids and an xlsx sheet, the layout): standards 0.3-72.9 nmol/L, blanks, "
+            "NSB, two controls and 148 example-study samples in duplicate at 1:2; samples.csv "
+            "is what hs.plate_concentrations makes of them; truth.json holds the curves and "
+            "concentrations.",
+            "between",
+            "simulated by scripts/make_plate_data.py, seed 20261201, from example_study; "
+            "part of hormonestats",
+            "MIT (as hormonestats)",
+        ),
+        DatasetInfo(
             "biopsykit_cortisol",
             "Salivary cortisol of 26 participants (13 Intervention, 13 Control) at 7 samples "
             "around a stressor (-30 to 70 min); converted to long tables by "
