@@ -195,3 +195,18 @@ def test_cli_mistakes_as_subprocesses_exit_2_without_traceback(tmp_path):
         proc = _subprocess(*args, cwd=tmp_path)
         assert proc.returncode == 2, (args, proc.stderr)
         assert message in " ".join((proc.stdout + proc.stderr).split()), proc.stderr
+
+
+def test_analyses_scripts_take_the_run_options(capsys, monkeypatch):
+    import runpy
+    from pathlib import Path
+
+    scripts = sorted((Path(__file__).resolve().parent.parent / "analyses").glob("*.py"))
+    assert scripts
+    for script in scripts:
+        monkeypatch.setattr(sys, "argv", [str(script), "--help"])
+        with pytest.raises(SystemExit) as stop:
+            runpy.run_path(str(script), run_name="__main__")
+        assert stop.value.code == 0
+        out = " ".join(capsys.readouterr().out.split())
+        assert "--covariate" in out and "--map" in out and "outcome:" in out, script.name
