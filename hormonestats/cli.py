@@ -47,6 +47,11 @@ def _main(
     """Validate, process and model behavioural-endocrinology study data."""
 
 
+def _os_message(path, err: OSError) -> str:
+    where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+    return f"cannot write {path}: {err.strerror or err}{where}"
+
+
 def _fail(message: str) -> None:
     err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
@@ -71,7 +76,10 @@ def validate(
         _fail(str(err))
         return
     if json_out is not None:
-        json_out.write_text(report.to_json(), encoding="utf-8")
+        try:
+            json_out.write_text(report.to_json(), encoding="utf-8")
+        except OSError as err:
+            _fail(_os_message(json_out, err))
     console.print(report.summary(), markup=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -143,6 +151,8 @@ def demo(
         run_demo(out=out, console=console, progress=not quiet)
     except HormoneStatsError as err:
         _fail(str(err))
+    except OSError as err:
+        _fail(_os_message(out, err))
 
 
 def _roles_help() -> str:
@@ -213,7 +223,7 @@ def run(
     data: Annotated[Path, typer.Option(help="Folder holding the study's table files.")],
     out: Annotated[Path, typer.Option(help="Results folder to write.")],
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 20261122,
-    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 5000,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.", min=1)] = 5000,
     map_: Annotated[
         list[str] | None,
         typer.Option("--map", help="role=column, e.g. outcome=iri_ec (repeatable; roles below)."),
@@ -243,6 +253,9 @@ def run(
                                console=console, title=f"hormonestats: {analysis}")
     except HormoneStatsError as err:
         _fail(str(err))
+        return
+    except OSError as err:
+        _fail(_os_message(out, err))
         return
     table = results["hypotheses_table"]
     if len(table):
@@ -392,8 +405,12 @@ def power(
         from .report import plots, write_report
 
         ax = plots.power_curve(table)
-        folder = write_report(out, title=f"Power: {hypothesis}", tables={"power": table},
-                              figures={"power_curve": ax})
+        try:
+            folder = write_report(out, title=f"Power: {hypothesis}", tables={"power": table},
+                                  figures={"power_curve": ax})
+        except (HormoneStatsError, OSError) as err:
+            _fail(_os_message(out, err) if isinstance(err, OSError) else str(err))
+            return
         console.print(f"Results: {folder}", markup=False)
 
 
@@ -451,7 +468,7 @@ def init(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(draft.text, encoding="utf-8")
     except OSError as err:
-        _fail(f"cannot write {out}: {err.strerror or err}")
+        _fail(_os_message(out, err))
     console.print(draft.summary(), markup=False, soft_wrap=True)
     console.print(f"Draft contract: {out}", markup=False)
 

@@ -178,12 +178,17 @@ MISTAKES = [
         (["validate", "missing.yaml", "."], "missing.yaml"),
         (["init", "no_such_folder"], "not found"),
         (["frobnicate"], "No such command"),
+        (["run", "full_study", "--contract", "c.yaml", "--data", ".", "--out", "o", "--n-boot",
+          "0"], "--n-boot"),
+        (["power", "two_group", "--n", "20", "--sims", "10", "--out", "afile/x"],
+         "cannot write afile/x"),
 ]
 
 
 @pytest.mark.parametrize(("args", "message"), MISTAKES)
 def test_every_cli_mistake_exits_2_with_a_message(args, message, cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("not a folder")
     proc = cli(*args)
     assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
     assert message in " ".join((proc.stdout + proc.stderr).split()), proc.stderr
@@ -191,7 +196,7 @@ def test_every_cli_mistake_exits_2_with_a_message(args, message, cli, tmp_path, 
 
 def test_cli_mistakes_as_subprocesses_exit_2_without_traceback(tmp_path):
     """The same as a user meets them: one mistake of each kind, in a fresh process."""
-    for args, message in (MISTAKES[0], MISTAKES[2], MISTAKES[5], MISTAKES[-2], MISTAKES[-1]):
+    for args, message in (MISTAKES[0], MISTAKES[2], MISTAKES[5], MISTAKES[12], MISTAKES[13]):
         proc = _subprocess(*args, cwd=tmp_path)
         assert proc.returncode == 2, (args, proc.stderr)
         assert message in " ".join((proc.stdout + proc.stderr).split()), proc.stderr
