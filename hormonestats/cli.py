@@ -15,6 +15,14 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .cli_help import (
+    EFFECT_HELP,
+    EXIT_BAD_INPUT,
+    EXIT_NOTHING_TESTED,
+    effect_scale,
+    hypothesis_names,
+    run_epilog,
+)
 from .errors import HormoneStatsError
 
 app = typer.Typer(
@@ -26,10 +34,6 @@ app = typer.Typer(
 )
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
-
-EXIT_BAD_INPUT = 2
-#: ``run`` exit code when no hypothesis could be tested (the results folder is still written).
-EXIT_NOTHING_TESTED = 3
 
 
 def _version(value: bool) -> None:
@@ -155,43 +159,12 @@ def demo(
         _fail(_os_message(out, err))
 
 
-def _roles_help() -> str:
-    from .roles import DEFAULT_MAPPING, ROLES
-
-    lines = [f"{role}: {text} (default column: {DEFAULT_MAPPING.get(role, 'none')})"
-             for role, text in ROLES.items()]
-    return "\n\n".join(lines)
-
-
-def _hypothesis_names() -> list[str]:
-    from .models.hypotheses import hypotheses
-
-    return list(hypotheses)
-
-
-def _run_epilog() -> str:
-    return (
-        "Analyses: full_study (every hypothesis that can apply to the study) or one of: "
-        + ", ".join(_hypothesis_names()) + ".\n\n"
-        "Roles (--map role=column; `hormonestats hypotheses --contract C --data D` shows which "
-        "roles a study maps on its own and the --map line that fixes the others):\n\n"
-        + _roles_help() + "\n\n"
-        "Covariates (--covariate COL, repeatable): columns of the analysis table every model is "
-        "adjusted for (main effects); they are named in the hypotheses table, the methods text "
-        "and the manifest.\n\n"
-        f"Exit codes: 0 at least one hypothesis tested; {EXIT_BAD_INPUT} bad input (invalid "
-        "study, unknown analysis, role or column); "
-        f"{EXIT_NOTHING_TESTED} nothing could be tested (no hypothesis applies to the study, or "
-        "every model failed): the results folder is still written."
-    )
-
-
 def add_lazy_help() -> None:
     """Fill the help texts that need the registries (built only when help is shown, so that
     starting the command stays fast)."""
     for info in app.registered_commands:
         if info.callback is not None and info.callback.__name__ == "run":
-            info.epilog = _run_epilog()
+            info.epilog = run_epilog()
 
 
 def _closest_text(name: str, choices) -> str:
@@ -239,7 +212,7 @@ def run(
     from .pipeline import run_analysis
     from .study.reading import read_study
 
-    names = _hypothesis_names()
+    names = hypothesis_names()
     if analysis != "full_study" and analysis not in names:
         _fail(f"unknown analysis {analysis!r}{_closest_text(analysis, ['full_study', *names])}"
               f"; choose full_study or one of: {', '.join(names)}")
@@ -329,34 +302,9 @@ def hypotheses_cmd(
                       markup=False, soft_wrap=True)
 
 
-_EFFECT_HELP = (
-    "An effect as TERM=VALUE (repeatable). For the between-person hypotheses the terms are "
-    "the simulator's effects (e.g. estradiol_x_oxytocin, oxytocin, rs53576_gg), in residual-SD "
-    "units of the outcome per natural-log unit of the hormone; for the within-person ones "
-    "effect (outcome-SD units per log unit), x_sd, n_obs, icc; for "
-    "progesterone_allopregnanolone_anxiety a, b, direct (standardised); for a model family "
-    "(two_group, correlation, moderation, mediation, mixed, crossover) its effects in SD units "
-    "(d, r, x:m, a, b, x, treatment, ...). An unknown term lists the allowed ones."
-)
-
-
-def _effect_scale(name: str) -> str:
-    from .models.hypotheses import hypotheses
-
-    if name not in hypotheses:
-        return f"{name} family effects in SD units of the outcome (standardised)"
-    if hypotheses[name].family == "mixed":
-        return ("effect in outcome-SD units per natural-log unit of the hormone, within "
-                "person; estimates and true_value in outcome units")
-    if name == "progesterone_allopregnanolone_anxiety":
-        return "a, b and direct in SD units (standardised)"
-    return ("simulator effects in residual-SD units of the outcome per natural-log unit of the "
-            "hormone; estimates and true_value in score points of the outcome")
-
-
 def _power_target(name: str):
     """A registered hypothesis name, or a family spec {'family': name}; else exit 2."""
-    names = _hypothesis_names()
+    names = hypothesis_names()
     if name in names:
         return name
     try:
@@ -382,7 +330,7 @@ def power(
     out: Annotated[Path | None, typer.Option(help="Folder for power.csv and the curve.")] = None,
     n_jobs: Annotated[int, typer.Option(help="Parallel workers.")] = 1,
     effect: Annotated[
-        list[str] | None, typer.Option("--effect", help=_EFFECT_HELP)
+        list[str] | None, typer.Option("--effect", help=EFFECT_HELP)
     ] = None,
     alpha: Annotated[float, typer.Option(help="Two-sided significance level.")] = 0.05,
 ) -> None:
@@ -398,7 +346,7 @@ def power(
         _fail(str(err))
         return
     console.print(table.to_string(index=False), markup=False, soft_wrap=True)
-    console.print(f"Effect scale: {_effect_scale(hypothesis)}."
+    console.print(f"Effect scale: {effect_scale(hypothesis)}."
                   + (f" Effects set: {effects}." if effects else " Built-in effects."),
                   markup=False, soft_wrap=True)
     if out is not None:
@@ -419,7 +367,7 @@ def sample_size(
     hypothesis: Annotated[str, typer.Argument(help="A registered hypothesis or a model family.")],
     target: Annotated[float, typer.Option("--power", help="Power to reach.")] = 0.8,
     effect: Annotated[
-        list[str] | None, typer.Option("--effect", help=_EFFECT_HELP)
+        list[str] | None, typer.Option("--effect", help=EFFECT_HELP)
     ] = None,
     alpha: Annotated[float, typer.Option(help="Two-sided significance level.")] = 0.05,
     sims: Annotated[int, typer.Option(help="Simulations per evaluated sample size.")] = 1000,
@@ -443,7 +391,7 @@ def sample_size(
     row = table.iloc[0]
     console.print(f"n = {int(row['n'])} reaches power {row['power']:.3f} "
                   f"(Monte-Carlo SE {row['mc_se']:.3f}; target {target}, alpha {alpha}). "
-                  f"Effect scale: {_effect_scale(hypothesis)}.", markup=False, soft_wrap=True)
+                  f"Effect scale: {effect_scale(hypothesis)}.", markup=False, soft_wrap=True)
 
 
 @app.command()
