@@ -55,6 +55,18 @@ def _list(values) -> str:
 
 # --------------------------------------------------------------------------- contract
 _FIELD_KEYS = {"units": "unit", "matrices": "matrix"}  # dataclass field -> YAML key
+_TOP_HELP = {  # a key the module adds without an entry here is still listed
+    "name": "The study's name (required).",
+    "description": "One line about the study.",
+    "design": "The study design (below).",
+    "tables": "The tables the study has and their files.",
+    "analytes": "Analyte -> unit(s), matrix/matrices, method, bounds (see the analytes page).",
+    "snps": "rsID -> options (see the SNPs page).",
+    "instruments": "Instrument -> options: answer key, prorating, own definition.",
+    "agents": "Treatment agents the study may record (see the agents page).",
+    "columns": "Extra columns per table, with type and bounds.",
+    "identifiers_allowed": "Columns that look like direct identifiers but are permitted.",
+}
 
 
 def _spec_rows(cls, skip=("name", "rsid", "table")):
@@ -77,7 +89,8 @@ def contract_page() -> str:
            "build time. A study contract is a YAML file; `hs.load_contract(path)` checks it and "
            "`hormonestats validate CONTRACT DATA_DIR` checks the data against it. "
            "`hormonestats init DATA_DIR` drafts one from the data files.\n",
-           "## Top-level keys\n", _table(["key"], [(f"`{k}`",) for k in top]),
+           "## Top-level keys\n",
+           _table(["key", "what it holds"], [(f"`{k}`", _TOP_HELP.get(k, "")) for k in top]),
            f"`design` is one of {_list(contracts.DESIGNS)}. `tables` maps each table the study "
            f"has ({_list(contracts.TABLES)}) to its file name in the data folder, or null to "
            "look for `<table>.csv/.xlsx/.sav/.parquet`.\n",
@@ -105,8 +118,8 @@ def contract_page() -> str:
                 f"min {c.min:g}" if c.min is not None else "",
                 f"max {c.max:g}" if c.max is not None else "",
                 f"one of {', '.join(map(str, c.values))}" if c.values else "") if p)
-            rows.append((f"`{c.name}`", c.kind, "yes" if c.required else "",
-                         "" if c.nullable else "no", bounds))
+            rows.append((f"`{c.name}`", c.kind, "yes" if c.required else "no",
+                         "yes" if c.nullable else "no", bounds))
         out += [f"### {table}\n", _table(["column", "kind", "required", "missing allowed",
                                           "allowed values"], rows)]
     example = (ROOT / "schemas" / "example_study.yaml").read_text(encoding="utf-8")
@@ -227,7 +240,7 @@ def cli_page() -> str:
         for p in cmd.params:
             if p.name == "help":
                 continue
-            kind = "argument" if isinstance(p, click.Argument) else ", ".join(p.opts)
+            kind = "argument" if p.param_type_name == "argument" else ", ".join(p.opts)
             default = "" if p.required or p.default in (None, ()) else p.default
             rows.append((f"`{kind}`" if kind != "argument" else f"`{p.name.upper()}`",
                          getattr(p, "help", "") or "", "yes" if p.required else "",
