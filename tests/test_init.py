@@ -102,12 +102,16 @@ def test_draft_marks_what_it_cannot_infer_and_validates_once_settled(tmp_path):
     assert study.contract.instruments["rmet"].key == "rmet_key.csv"
 
 
-def test_draft_recognises_tables_by_their_columns_and_reports_left_out_files(tmp_path):
+def test_draft_recognises_tables_by_their_columns_in_any_format(tmp_path):
     folder = tmp_path / "d"
     shutil.copytree(dataset_path("biopsykit_cortisol"), folder)
-    (folder / "samples.csv").rename(folder / "saliva_export.csv")
+    # a lab's own file name, and not csv
+    pd.read_csv(folder / "samples.csv").to_parquet(folder / "saliva_export.parquet")
+    (folder / "samples.csv").unlink()
+    pd.read_csv(folder / "subjects.csv").to_excel(folder / "subjects.xlsx", index=False)
+    (folder / "subjects.csv").unlink()
     draft = draft_contract(folder)
-    assert draft.tables == {"subjects": "subjects.csv", "samples": "saliva_export.csv"}
+    assert draft.tables == {"subjects": "subjects.xlsx", "samples": "saliva_export.parquet"}
     assert "original_cortisol_sample.csv" in draft.ignored
     _, report = _settle_and_validate(draft, folder, tmp_path / "c")
     assert report.ok, report.summary()
