@@ -21,6 +21,7 @@ from .cli_help import (
     EXIT_NOTHING_TESTED,
     effect_scale,
     hypothesis_names,
+    power_epilog,
     run_epilog,
 )
 from .errors import HormoneStatsError
@@ -163,8 +164,11 @@ def add_lazy_help() -> None:
     """Fill the help texts that need the registries (built only when help is shown, so that
     starting the command stays fast)."""
     for info in app.registered_commands:
-        if info.callback is not None and info.callback.__name__ == "run":
+        name = getattr(info.callback, "__name__", "")
+        if name == "run":
             info.epilog = run_epilog()
+        elif name in ("power", "sample_size"):
+            info.epilog = power_epilog()
 
 
 def _closest_text(name: str, choices) -> str:

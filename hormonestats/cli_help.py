@@ -5,7 +5,7 @@ need the registries are built only when help is shown (starting the command stay
 from __future__ import annotations
 
 __all__ = ["EFFECT_HELP", "EXIT_BAD_INPUT", "EXIT_NOTHING_TESTED", "effect_scale",
-           "hypothesis_names", "roles_help", "run_epilog"]
+           "hypothesis_names", "power_epilog", "roles_help", "run_epilog"]
 
 #: Exit code of every mistake (bad input, unknown name or column).
 EXIT_BAD_INPUT = 2
@@ -67,3 +67,11 @@ def effect_scale(name: str) -> str:
         return "a, b and direct in SD units (standardised)"
     return ("simulator effects in residual-SD units of the outcome per natural-log unit of the "
             "hormone; estimates and true_value in score points of the outcome")
+
+
+def power_epilog() -> str:
+    from .simulate import power as power_module
+
+    families = ", ".join(getattr(power_module, "FAMILIES", {}))
+    return (f"Hypotheses: {', '.join(hypothesis_names())}.\n\nModel families (effects in SD "
+            f"units): {families}.\n\n{EFFECT_HELP}")

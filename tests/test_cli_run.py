@@ -215,3 +215,10 @@ def test_analyses_scripts_take_the_run_options(capsys, monkeypatch):
         assert stop.value.code == 0
         out = " ".join(capsys.readouterr().out.split())
         assert "--covariate" in out and "--map" in out and "outcome:" in out, script.name
+
+
+def test_power_help_lists_hypotheses_families_and_the_effect_scale(cli):
+    for command in ("power", "sample-size"):
+        text = " ".join(cli(command, "--help").stdout.split())
+        assert "oxtr_genotype" in text and "two_group" in text, command
+        assert "residual-SD units of the outcome per natural-log unit" in text, command
