@@ -139,22 +139,22 @@ def test_draft_without_subjects_table_is_an_error(tmp_path):
         draft_contract(tmp_path / "missing")
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "hormonestats", *args], capture_output=True,
-                          text=True, check=False)
+def test_cli_init_writes_refuses_to_overwrite_and_fails_cleanly(tmp_path, capsys):
+    from hormonestats.cli import main
 
-
-def test_cli_init_writes_refuses_to_overwrite_and_fails_cleanly(tmp_path):
     out = tmp_path / "c" / "contract.yaml"
-    proc = _cli("init", str(dataset_path("tsst_study")), "--out", str(out))
+    # as a user runs it: a subprocess
+    proc = subprocess.run([sys.executable, "-m", "hormonestats", "init",
+                           str(dataset_path("tsst_study")), "--out", str(out)],
+                          capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "Nothing left to settle" in proc.stdout
     assert hs.load_contract(out).design == "between"
-    again = _cli("init", str(dataset_path("tsst_study")), "--out", str(out))
-    assert again.returncode == 2 and "--force" in again.stderr
-    assert "Traceback" not in again.stderr
-    forced = _cli("init", str(dataset_path("tsst_study")), "--out", str(out), "--force")
-    assert forced.returncode == 0
-    missing = _cli("init", str(tmp_path / "nope"), "--out", str(tmp_path / "n.yaml"))
-    assert missing.returncode == 2 and "not found" in missing.stderr
-    assert "Traceback" not in missing.stderr
+    assert main(["init", str(dataset_path("tsst_study")), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--force" in err and "Traceback" not in err
+    assert main(["init", str(dataset_path("tsst_study")), "--out", str(out), "--force"]) == 0
+    capsys.readouterr()
+    assert main(["init", str(tmp_path / "nope"), "--out", str(tmp_path / "n.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "not found" in err and "Traceback" not in err
