@@ -39,6 +39,7 @@ _API: dict[str, str] = {
     # contracts, reading, validation
     "Contract": "study.contracts",
     "load_contract": "study.contracts",
+    "draft_contract": "study.drafting",
     "Study": "study.reading",
     "read_study": "study.reading",
     "validate": "study.validation",

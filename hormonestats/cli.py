@@ -1,7 +1,8 @@
 """Command line: a thin layer over the public API (typer + rich).
 
 Bad input (a contract naming an unknown analyte, an unreadable table, a study that fails
-validation) prints a readable report and exits with code 2, never with a traceback.
+validation, an unknown hypothesis, role or column) prints a readable report and exits with code
+2, never with a traceback. ``run`` exits with 3 when nothing could be tested.
 """
 
 from __future__ import annotations
@@ -14,6 +15,15 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .cli_help import (
+    EFFECT_HELP,
+    EXIT_BAD_INPUT,
+    EXIT_NOTHING_TESTED,
+    effect_scale,
+    hypothesis_names,
+    power_epilog,
+    run_epilog,
+)
 from .errors import HormoneStatsError
 
 app = typer.Typer(
@@ -25,8 +35,6 @@ app = typer.Typer(
 )
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
-
-EXIT_BAD_INPUT = 2
 
 
 def _version(value: bool) -> None:
@@ -42,6 +50,11 @@ def _main(
     ] = False,
 ) -> None:
     """Validate, process and model behavioural-endocrinology study data."""
+
+
+def _os_message(path, err: OSError) -> str:
+    where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+    return f"cannot write {path}: {err.strerror or err}{where}"
 
 
 def _fail(message: str) -> None:
@@ -68,7 +81,10 @@ def validate(
         _fail(str(err))
         return
     if json_out is not None:
-        json_out.write_text(report.to_json(), encoding="utf-8")
+        try:
+            json_out.write_text(report.to_json(), encoding="utf-8")
+        except OSError as err:
+            _fail(_os_message(json_out, err))
     console.print(report.summary(), markup=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -167,6 +183,41 @@ def demo(
         run_demo(out=out, console=console, progress=not quiet)
     except HormoneStatsError as err:
         _fail(str(err))
+    except OSError as err:
+        _fail(_os_message(out, err))
+
+
+def add_lazy_help() -> None:
+    """Fill the help texts that need the registries (built only when help is shown, so that
+    starting the command stays fast)."""
+    for info in app.registered_commands:
+        name = getattr(info.callback, "__name__", "")
+        if name == "run":
+            info.epilog = run_epilog()
+        elif name in ("power", "sample_size"):
+            info.epilog = power_epilog()
+
+
+def _closest_text(name: str, choices) -> str:
+    from .roles import closest
+
+    near = closest(name, choices)
+    return f"; closest: {', '.join(near)}" if near else ""
+
+
+def _parse_pairs(items, option: str, value_type=str) -> dict:
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            _fail(f"{option} expects NAME=VALUE, got {item!r}")
+        key, value = (part.strip() for part in item.split("=", 1))
+        if not key or not value:
+            _fail(f"{option} expects NAME=VALUE, got {item!r}")
+        try:
+            out[key] = value_type(value)
+        except ValueError:
+            _fail(f"{option} {key}: {value!r} is not a number")
+    return out
 
 
 @app.command()
@@ -176,65 +227,169 @@ def run(
     data: Annotated[Path, typer.Option(help="Folder holding the study's table files.")],
     out: Annotated[Path, typer.Option(help="Results folder to write.")],
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 20261122,
-    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 5000,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.", min=1)] = 5000,
     map_: Annotated[
         list[str] | None,
-        typer.Option("--map", help="role=column, e.g. outcome=iri_ec (repeatable)."),
+        typer.Option("--map", help="role=column, e.g. outcome=iri_ec (repeatable; roles below)."),
+    ] = None,
+    covariate: Annotated[
+        list[str] | None,
+        typer.Option("--covariate", help="A column every model is adjusted for, e.g. sex "
+                     "(repeatable)."),
     ] = None,
 ) -> None:
     """Run a canned analysis: validate, process, test, figures, report.html, manifest."""
-    from .models.hypotheses import hypotheses
-    from .pipeline import DEFAULT_MAPPING, run_analysis
+    from .cli_tables import results_table, role_table
+    from .pipeline import run_analysis
     from .study.reading import read_study
 
-    if analysis != "full_study" and analysis not in hypotheses:
-        _fail(f"unknown analysis {analysis!r}; choose full_study or one of: "
-              f"{', '.join(hypotheses)}")
-    mapping = dict(DEFAULT_MAPPING)
-    for item in map_ or []:
-        if "=" not in item:
-            _fail(f"--map expects role=column, got {item!r}")
-        role, column = item.split("=", 1)
-        mapping[role.strip()] = column.strip()
+    names = hypothesis_names()
+    if analysis != "full_study" and analysis not in names:
+        _fail(f"unknown analysis {analysis!r}{_closest_text(analysis, ['full_study', *names])}"
+              f"; choose full_study or one of: {', '.join(names)}")
+    mapping = _parse_pairs(map_, "--map")
+    covariates = list(dict.fromkeys(covariate or []))
     try:
         study = read_study(contract, data)
         results = run_analysis(study, out=out, seed=seed, n_boot=n_boot, mapping=mapping,
+                               covariates=covariates,
                                hypotheses=None if analysis == "full_study" else [analysis],
                                console=console, title=f"hormonestats: {analysis}")
     except HormoneStatsError as err:
         _fail(str(err))
         return
-    table = results["hypotheses"].table
-    cols = ["hypothesis", "estimate", "conf_low", "conf_high", "p_value", "p_fdr", "status"]
-    console.print(table[cols].to_string(index=False), markup=False)
+    except OSError as err:
+        _fail(_os_message(out, err))
+        return
+    table = results["hypotheses_table"]
+    if len(table):
+        console.print(results_table(table))
+    plan = results["roles"]
+    skipped = plan[plan["status"] != "applicable"]
+    if len(skipped):
+        console.print(role_table(skipped, "Not applicable to this study (not in the results)"))
+    n_tested = int((table["status"] == "tested").sum()) if len(table) else 0
+    console.print(f"{n_tested} of {len(plan)} hypotheses tested"
+                  + (f"; adjusted for {', '.join(covariates)}" if covariates else ""),
+                  markup=False)
     console.print(f"Results: {results['folder']}", markup=False)
+    if n_tested == 0:
+        err_console.print(
+            "nothing could be tested: see the reasons above (`hormonestats hypotheses "
+            "--contract C --data D` shows the --map line that maps the missing roles)",
+            markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_NOTHING_TESTED)
+
+
+@app.command("hypotheses")
+def hypotheses_cmd(
+    contract: Annotated[
+        Path | None, typer.Option(help="A study contract: show which roles it maps.")
+    ] = None,
+    data: Annotated[Path | None, typer.Option(help="The study's data folder.")] = None,
+    map_: Annotated[
+        list[str] | None, typer.Option("--map", help="role=column to try (repeatable).")
+    ] = None,
+) -> None:
+    """Every registered hypothesis (family, roles, claim); with a study, which roles map to
+    which columns on their own, which do not and why, and the --map line that fixes it."""
+    from .cli_tables import map_line, registry_table, role_table
+    from .models.hypotheses import hypotheses
+    from .roles import ROLES, check_columns, role_plan
+
+    if (contract is None) != (data is None):
+        _fail("give both --contract and --data (or neither, for the list of hypotheses)")
+    console.print(registry_table(hypotheses, ROLES))
+    if contract is None:
+        console.print("Roles:", style="bold", markup=False)
+        for role, text in ROLES.items():
+            console.print(f"  {role}: {text}", markup=False, soft_wrap=True)
+        return
+    from .derive.processing import process_study
+    from .study.reading import read_study
+    from .study.validation import validate as run_validate
+
+    mapping = _parse_pairs(map_, "--map")
+    try:
+        study = read_study(contract, data)
+        run_validate(study).raise_for_errors()
+        table = process_study(study).table
+        check_columns(table.columns, mapping=mapping)
+    except HormoneStatsError as err:
+        _fail(str(err))
+        return
+    plan = role_plan(table, design=study.contract.design, mapping=mapping,
+                     instruments=tuple(study.contract.instruments))
+    console.print(role_table(plan, f"Roles of study {study.contract.name!r} "
+                                   f"(design {study.contract.design})"))
+    n_ok = int((plan["status"] == "applicable").sum())
+    console.print(f"{n_ok} of {len(plan)} hypotheses apply as mapped.", markup=False)
+    fix = map_line(plan)
+    if fix:
+        given = " ".join(f"--map {r}={c}" for r, c in mapping.items())
+        console.print("To map the missing roles (best guesses: check them):", markup=False)
+        console.print(f"  hormonestats run full_study --contract {contract} --data {data} "
+                      f"--out results {' '.join(p for p in (given, fix) if p)}",
+                      markup=False, soft_wrap=True)
+
+
+def _power_target(name: str):
+    """A registered hypothesis name, or a family spec {'family': name}; else exit 2."""
+    names = hypothesis_names()
+    if name in names:
+        return name
+    try:
+        from .simulate import power as power_module
+
+        families = list(getattr(power_module, "FAMILIES", {}))
+    except ImportError:  # pragma: no cover - the module is part of the package
+        families = []
+    if name in families:
+        return {"family": name}
+    _fail(f"unknown hypothesis {name!r}{_closest_text(name, names + families)}; choose a "
+          f"registered hypothesis ({', '.join(names)}) or a model family "
+          f"({', '.join(families)})")
+    return None
 
 
 @app.command()
 def power(
-    hypothesis: Annotated[str, typer.Argument(help="A registered hypothesis name.")],
+    hypothesis: Annotated[str, typer.Argument(help="A registered hypothesis or a model family.")],
     n: Annotated[list[int], typer.Option("--n", help="Sample sizes, e.g. --n 50 100 200.")],
     sims: Annotated[int, typer.Option(help="Simulations per sample size.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed (same seed, same table).")] = 20261122,
     out: Annotated[Path | None, typer.Option(help="Folder for power.csv and the curve.")] = None,
     n_jobs: Annotated[int, typer.Option(help="Parallel workers.")] = 1,
+    effect: Annotated[
+        list[str] | None, typer.Option("--effect", help=EFFECT_HELP)
+    ] = None,
+    alpha: Annotated[float, typer.Option(help="Two-sided significance level.")] = 0.05,
 ) -> None:
     """Simulation-based power over sample sizes; writes a table and a power curve."""
     from .simulate.power import power as run_power
 
+    target = _power_target(hypothesis)
+    effects = _parse_pairs(effect, "--effect", float) or None
     try:
-        table = run_power(hypothesis, n=n, n_sims=sims, seed=seed, n_jobs=n_jobs,
-                          progress=True)
+        table = run_power(target, n=n, n_sims=sims, seed=seed, n_jobs=n_jobs,
+                          effects=effects, alpha=alpha, progress=True)
     except HormoneStatsError as err:
         _fail(str(err))
         return
-    console.print(table.to_string(index=False), markup=False)
+    console.print(table.to_string(index=False), markup=False, soft_wrap=True)
+    console.print(f"Effect scale: {effect_scale(hypothesis)}."
+                  + (f" Effects set: {effects}." if effects else " Built-in effects."),
+                  markup=False, soft_wrap=True)
     if out is not None:
         from .report import plots, write_report
 
         ax = plots.power_curve(table)
-        folder = write_report(out, title=f"Power: {hypothesis}", tables={"power": table},
-                              figures={"power_curve": ax})
+        try:
+            folder = write_report(out, title=f"Power: {hypothesis}", tables={"power": table},
+                                  figures={"power_curve": ax})
+        except (HormoneStatsError, OSError) as err:
+            _fail(_os_message(out, err) if isinstance(err, OSError) else str(err))
+            return
         console.print(f"Results: {folder}", markup=False)
 
 
@@ -353,6 +508,65 @@ def multiverse(
     console.print(f"Results: {folder}", markup=False)
 
 
+@app.command("sample-size")
+def sample_size(
+    hypothesis: Annotated[str, typer.Argument(help="A registered hypothesis or a model family.")],
+    target: Annotated[float, typer.Option("--power", help="Power to reach.")] = 0.8,
+    effect: Annotated[
+        list[str] | None, typer.Option("--effect", help=EFFECT_HELP)
+    ] = None,
+    alpha: Annotated[float, typer.Option(help="Two-sided significance level.")] = 0.05,
+    sims: Annotated[int, typer.Option(help="Simulations per evaluated sample size.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed (same seed, same answer).")] = 20261122,
+    n_min: Annotated[int, typer.Option(help="Smallest sample size searched.")] = 20,
+    n_max: Annotated[int, typer.Option(help="Largest sample size searched.")] = 5000,
+    n_jobs: Annotated[int, typer.Option(help="Parallel workers.")] = 1,
+) -> None:
+    """The smallest sample size whose simulated power reaches --power (bisection)."""
+    from .simulate.power import sample_size_for
+
+    spec = _power_target(hypothesis)
+    effects = _parse_pairs(effect, "--effect", float) or None
+    try:
+        table = sample_size_for(spec, power=target, n_range=(n_min, n_max), effects=effects,
+                                n_sims=sims, alpha=alpha, seed=seed, n_jobs=n_jobs)
+    except HormoneStatsError as err:
+        _fail(str(err))
+        return
+    console.print(table.to_string(index=False), markup=False, soft_wrap=True)
+    row = table.iloc[0]
+    console.print(f"n = {int(row['n'])} reaches power {row['power']:.3f} "
+                  f"(Monte-Carlo SE {row['mc_se']:.3f}; target {target}, alpha {alpha}). "
+                  f"Effect scale: {effect_scale(hypothesis)}.", markup=False, soft_wrap=True)
+
+
+@app.command()
+def init(
+    data_dir: Annotated[Path, typer.Argument(help="Folder holding the study's table files.")],
+    out: Annotated[Path, typer.Option(help="Contract file to write.")] = Path("contract.yaml"),
+    name: Annotated[str | None, typer.Option(help="Study name (default: the folder's).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Draft a study contract from the data files; what it cannot infer is marked TODO
+    with the allowed choices listed. Settle the TODOs, then `hormonestats validate`."""
+    from .study.drafting import draft_contract
+
+    if out.exists() and not force:
+        _fail(f"{out} exists; choose another --out or pass --force to replace it")
+    try:
+        draft = draft_contract(data_dir, name=name, contract_dir=out.parent)
+    except HormoneStatsError as err:
+        _fail(str(err))
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(draft.text, encoding="utf-8")
+    except OSError as err:
+        _fail(_os_message(out, err))
+    console.print(draft.summary(), markup=False, soft_wrap=True)
+    console.print(f"Draft contract: {out}", markup=False)
+
+
 def _spread_multi(argv: list[str], option: str = "--n") -> list[str]:
     """Let ``--n 50 100 200`` mean ``--n 50 --n 100 --n 200`` (numbers after the option)."""
     out: list[str] = []
@@ -382,6 +596,8 @@ def main(argv: list[str] | None = None) -> int:
     with 2 through the commands; a bug still shows its traceback.
     """
     argv = _spread_multi(list(sys.argv[1:] if argv is None else argv))
+    if "--help" in argv:
+        add_lazy_help()
     try:
         app(args=argv, prog_name="hormonestats", standalone_mode=True)
     except SystemExit as stop:

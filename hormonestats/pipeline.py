@@ -13,25 +13,22 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["DEFAULT_MAPPING", "run_analysis"]
+from .roles import DEFAULT_MAPPING, REPEATED_DESIGNS
 
-#: Roles of the registered hypotheses -> columns of the analysis table of the example study
-#: (``process_study``): hormones on the natural-log scale, the intranasal oxytocin arm (1/0),
-#: the RMET total as the social-cognition outcome and the PSS-10 as the anxiety-related score.
-DEFAULT_MAPPING = {
-    "outcome": "rmet_total",
-    "oxytocin": "oxytocin_arm",
-    "estradiol": "log_estradiol",
-    "testosterone": "log_testosterone",
-    "progesterone": "log_progesterone",
-    "cortisol": "log_cortisol",
-    "anxiety": "pss10_total",
-    "rs53576": "rs53576_add_A",
-    "subject": "subject_id",
-}
+__all__ = ["DEFAULT_MAPPING", "REPEATED_DESIGNS", "covariates_sentence", "run_analysis"]
 
-#: Study designs with repeated measures per person: their default family is the mixed-model one.
-REPEATED_DESIGNS = ("within", "crossover")
+
+def covariates_sentence(covariates: Sequence[str]) -> str:
+    """The methods sentence that names the adjustment (empty without covariates).
+
+    >>> covariates_sentence(["sex", "age"])
+    'Every model was adjusted for sex and age (covariates entered as main effects)'
+    """
+    covs = [str(c) for c in covariates]
+    if not covs:
+        return ""
+    listed = covs[0] if len(covs) == 1 else ", ".join(covs[:-1]) + f" and {covs[-1]}"
+    return f"Every model was adjusted for {listed} (covariates entered as main effects)"
 
 
 def reliability_table(study) -> pd.DataFrame | None:
@@ -82,16 +79,25 @@ def run_analysis(
     study : Study
     out : path
         Results folder (written atomically: a partial run leaves no complete-looking folder).
-    hypotheses : names from ``hs.hypotheses``; None = all that the mapping supports.
-    mapping : role -> column of the analysis table (default :data:`DEFAULT_MAPPING`).
+    hypotheses : names from ``hs.hypotheses``; None = every one that can apply to the study.
+    mapping : role -> column of the analysis table, given by the user. Each column must exist
+        (else :class:`~hormonestats.errors.ModelError` with the closest names); the roles left
+        out take their column from :data:`DEFAULT_MAPPING` where the table has it.
+    covariates : columns of the analysis table every model is adjusted for (each must exist);
+        they are named in the hypotheses table (``covariates`` column), the methods text and
+        the manifest's parameters.
     seed, n_boot : bootstrap settings (recorded in the manifest).
 
     Returns
     -------
-    dict with the validation report, the processed study, the hypothesis family result, the
-    QC tables and the path of the written folder.
+    dict with the validation report, the processed study, the role plan (``roles``: every
+    hypothesis, applicable or not and why, see :func:`hormonestats.roles.role_plan`), the
+    hypothesis family result (applicable hypotheses only), the QC tables and the path of the
+    written folder. Hypotheses that cannot apply to the study are written to
+    ``not_applicable.csv``, apart from the results.
     """
-    mapping = dict(DEFAULT_MAPPING if mapping is None else mapping)
+    mapping = dict(mapping or {})
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     process_options = dict(process_options or {})
     results: dict = {}
     with _Steps(console, total=6) as say:
@@ -170,15 +176,20 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     results["qc"] = qc
 
     say("[bold]4/6[/] testing the hypotheses (FDR across the family)", markup=True)
-    if hypotheses is None:
-        from .models.hypotheses import hypotheses as registry
+    from .roles import check_columns, merge_mapping, role_plan
 
-        repeated = study.contract.design in REPEATED_DESIGNS
-        hypotheses = [name for name, h in registry.items() if (h.family == "mixed") == repeated]
-    usable = {k: v for k, v in mapping.items() if v in table.columns}
-    family = test_hypotheses(table, mapping=usable, hypotheses=hypotheses,
+    check_columns(table.columns, mapping=mapping, covariates=covariates)
+    plan = role_plan(table, design=study.contract.design, mapping=mapping,
+                     hypotheses=hypotheses, instruments=tuple(study.contract.instruments))
+    results["roles"] = plan
+    applicable = plan.loc[plan["status"] == "applicable", "hypothesis"].tolist()
+    not_applicable = plan.loc[plan["status"] != "applicable"].reset_index(drop=True)
+    usable = merge_mapping(mapping, table.columns)
+    family = test_hypotheses(table, mapping=usable, hypotheses=applicable,
                              covariates=tuple(covariates), seed=seed, n_boot=n_boot)
     results["hypotheses"] = family
+    hyp_table = _with_covariates(family.table, usable, covariates)
+    results["hypotheses_table"] = hyp_table
 
     say("[bold]5/6[/] figures", markup=True)
     figures = {}
@@ -200,6 +211,10 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
 
     say("[bold]6/6[/] report, methods text and manifest", markup=True)
     models = [r for r in family.results.values() if r is not None]
+    if models and covariates:
+        # a ready sentence (methods_text takes strings among the models); each model result
+        # also carries its own ``covariates`` field
+        models.append(covariates_sentence(covariates))
     methods = methods_text(
         samples_summary=processed.samples.samples if processed.samples is not None else None,
         lod_table=qc.get("lod_summary"),
@@ -216,8 +231,10 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     man = manifest(
         inputs=dict(study.sources) if study.sources else {},
         contract=study.contract,
-        parameters={"hypotheses": list(hypotheses),
-                    "mapping": mapping, "covariates": list(covariates), "n_boot": n_boot,
+        parameters={"hypotheses": applicable,
+                    "not_applicable": not_applicable["hypothesis"].tolist(),
+                    "mapping": usable, "mapping_given": mapping,
+                    "covariates": list(covariates), "n_boot": n_boot,
                     "process_options": process_options},
         seed=seed,
     )
@@ -227,13 +244,16 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     # the same family under the other LOD policies and with winsorising (Pollet & van der
     # Meij 2017): a finding that flips with a processing choice is reported as such
     results["sensitivity"] = sensitivity(
-        study, mapping={k: v for k, v in mapping.items() if v in table.columns},
-        hypotheses=hypotheses, covariates=covariates, seed=seed, n_boot=min(n_boot, 2000))
+        study, mapping=usable, hypotheses=applicable, covariates=covariates, seed=seed,
+        n_boot=min(n_boot, 2000)) if applicable else None
 
     groups = [g for g in ("arm", "group", "sequence", "role") if g in study["subjects"].columns]
     tables = {"table1": table1(study["subjects"], group=groups[0] if groups else None),
-              "hypotheses": family.table, "sensitivity": results["sensitivity"],
-              "analysis_table": table, **qc}
+              "hypotheses": hyp_table, "analysis_table": table, **qc}
+    if results["sensitivity"] is not None:
+        tables["sensitivity"] = results["sensitivity"]
+    if len(not_applicable):
+        tables["not_applicable"] = not_applicable
     for name, res in family.results.items():
         if res is not None and hasattr(res, "table"):
             tables[f"model_{name}"] = res.table
@@ -254,3 +274,22 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         plt.close(getattr(fig, "figure", fig))
     results["folder"] = folder
     return results
+
+
+def _with_covariates(table: pd.DataFrame, mapping: Mapping[str, str], covariates) -> pd.DataFrame:
+    """The hypotheses table with a ``covariates`` column: the adjustment each model had.
+
+    A covariate that is one of a model's own variables is left out of that model (the
+    ``reason`` column says so), and so out of its entry here.
+    """
+    from .models.hypotheses import hypotheses as registry
+
+    used = []
+    for name, status in zip(table["hypothesis"], table["status"]):
+        own = {mapping.get(r) for r in registry[name].role_names} if name in registry else set()
+        covs = [c for c in covariates if c not in own] if status == "tested" else []
+        used.append(", ".join(covs))
+    out = table.copy()
+    out.insert(out.columns.get_loc("n") + 1 if "n" in out.columns else len(out.columns),
+               "covariates", pd.Series(used, index=out.index, dtype="str"))
+    return out

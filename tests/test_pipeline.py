@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -19,10 +21,11 @@ def example():
 
 
 def test_run_analysis_writes_a_complete_reproducible_folder(example, tmp_path):
-    a = run_analysis(example, out=tmp_path / "a", n_boot=300, seed=7,
-                 hypotheses=["estradiol_oxytocin", "testosterone_aromatization"])
-    run_analysis(example, out=tmp_path / "b", n_boot=300, seed=7,
-                 hypotheses=["estradiol_oxytocin", "testosterone_aromatization"])
+    names = ["estradiol_oxytocin", "progesterone_anxiety"]
+    a = run_analysis(example, out=tmp_path / "a", n_boot=300, seed=7, hypotheses=names,
+                     covariates=["sex"])
+    run_analysis(example, out=tmp_path / "b", n_boot=300, seed=7, hypotheses=names,
+                 covariates=["sex"])
     for name in ("hypotheses.csv", "analysis_table.csv", "genotype_qc.csv"):
         pa = next((tmp_path / "a").rglob(name))
         pb = next((tmp_path / "b").rglob(name))
@@ -38,6 +41,24 @@ def test_run_analysis_writes_a_complete_reproducible_folder(example, tmp_path):
     # the methods text reports the real exclusion count from the log
     n_controls = int((example["samples"]["sample_type"] == "control").sum())
     assert f"{n_controls} rows" in a["methods"]
+
+    # the covariate reaches every model: the adjusted estimates are those hs.test_hypotheses
+    # gives on the same table with the same covariate, and adjusting changes them
+    from hormonestats.roles import merge_mapping
+
+    frame = a["processed"].table
+    mapping = merge_mapping({}, frame.columns)
+    direct = hs.test_hypotheses(frame, mapping=mapping, hypotheses=names, covariates=["sex"])
+    plain = hs.test_hypotheses(frame, mapping=mapping, hypotheses=names)
+    slope = res.set_index("hypothesis").loc["progesterone_anxiety", "estimate"]
+    assert slope == pytest.approx(direct.table.set_index("hypothesis").loc[
+        "progesterone_anxiety", "estimate"], rel=1e-12)
+    assert slope != pytest.approx(plain.table.set_index("hypothesis").loc[
+        "progesterone_anxiety", "estimate"], rel=1e-3)
+    assert table["covariates"].tolist() == ["sex", "sex"]
+    assert "adjusted for sex" in a["methods"]
+    assert json.loads((tmp_path / "a" / "manifest.json").read_text())["parameters"][
+        "covariates"] == ["sex"]
 
 
 def test_cli_run_and_unknown_analysis(tmp_path, capsys):
@@ -70,3 +91,29 @@ def test_demo_runs_end_to_end(tmp_path):
     assert "valid" in text and "Hypotheses" in text and "Genotype QC" in text
     assert (tmp_path / "demo" / "report.html").exists()
     assert results["hypotheses"].table["status"].eq("tested").sum() >= 4
+
+
+def test_run_analysis_rejects_unknown_columns(example, tmp_path):
+    with pytest.raises(hs.ModelError, match="closest: sex"):
+        run_analysis(example, out=tmp_path / "x", covariates=["sexx"])
+    assert not (tmp_path / "x").exists()
+
+
+def test_role_plan_sets_hypotheses_the_design_rules_out_apart():
+    from hormonestats.roles import role_plan
+
+    table = pd.DataFrame(columns=["subject_id", "session", "log_estradiol", "rmet_total",
+                                  "oxytocin_arm", "iri_ec"])
+    plan = role_plan(table, design="within").set_index("hypothesis")
+    assert plan.loc["estradiol_within_person", "status"] == "applicable"
+    assert plan.loc["estradiol_within_person", "columns"] == (
+        "outcome=rmet_total; estradiol=log_estradiol; subject=subject_id")
+    assert plan.loc["estradiol_oxytocin", "status"] == "not applicable"
+    assert "one row per person" in plan.loc["estradiol_oxytocin", "reason"]
+    between = role_plan(table, design="between").set_index("hypothesis")
+    assert between.loc["estradiol_oxytocin", "status"] == "applicable"
+    assert "repeated measures" in between.loc["estradiol_within_person", "reason"]
+    assert between.loc["progesterone_anxiety", "fix"] == ""  # nothing stands for progesterone
+    assert "anxiety: no column 'pss10_total'" in between.loc["progesterone_anxiety", "reason"]
+    mapped = role_plan(table, design="between", mapping={"outcome": "iri_ec"})
+    assert "outcome=iri_ec" in mapped.set_index("hypothesis").loc["estradiol_oxytocin", "columns"]

@@ -1,0 +1,77 @@
+"""Help texts of the command line that come from the registries (roles, hypotheses, effect
+scales), kept apart from :mod:`hormonestats.cli` so the commands stay short. The texts that
+need the registries are built only when help is shown (starting the command stays fast)."""
+
+from __future__ import annotations
+
+__all__ = ["EFFECT_HELP", "EXIT_BAD_INPUT", "EXIT_NOTHING_TESTED", "effect_scale",
+           "hypothesis_names", "power_epilog", "roles_help", "run_epilog"]
+
+#: Exit code of every mistake (bad input, unknown name or column).
+EXIT_BAD_INPUT = 2
+#: ``run`` exit code when no hypothesis could be tested (the results folder is still written).
+EXIT_NOTHING_TESTED = 3
+
+
+def roles_help() -> str:
+    from .roles import DEFAULT_MAPPING, ROLES
+
+    lines = [f"{role}: {text} (default column: {DEFAULT_MAPPING.get(role, 'none')})"
+             for role, text in ROLES.items()]
+    return "\n\n".join(lines)
+
+
+def hypothesis_names() -> list[str]:
+    from .models.hypotheses import hypotheses
+
+    return list(hypotheses)
+
+
+def run_epilog() -> str:
+    return (
+        "Analyses: full_study (every hypothesis that can apply to the study) or one of: "
+        + ", ".join(hypothesis_names()) + ".\n\n"
+        "Roles (--map role=column; `hormonestats hypotheses --contract C --data D` shows which "
+        "roles a study maps on its own and the --map line that fixes the others):\n\n"
+        + roles_help() + "\n\n"
+        "Covariates (--covariate COL, repeatable): columns of the analysis table every model is "
+        "adjusted for (main effects); they are named in the hypotheses table, the methods text "
+        "and the manifest.\n\n"
+        f"Exit codes: 0 at least one hypothesis tested; {EXIT_BAD_INPUT} bad input (invalid "
+        "study, unknown analysis, role or column); "
+        f"{EXIT_NOTHING_TESTED} nothing could be tested (no hypothesis applies to the study, or "
+        "every model failed): the results folder is still written."
+    )
+
+
+EFFECT_HELP = (
+    "An effect as TERM=VALUE (repeatable). For the between-person hypotheses the terms are "
+    "the simulator's effects (e.g. estradiol_x_oxytocin, oxytocin, rs53576_gg), in residual-SD "
+    "units of the outcome per natural-log unit of the hormone; for the within-person ones "
+    "effect (outcome-SD units per log unit), x_sd, n_obs, icc; for "
+    "progesterone_allopregnanolone_anxiety a, b, direct (standardised); for a model family "
+    "(two_group, correlation, moderation, mediation, mixed, crossover) its effects in SD units "
+    "(d, r, x:m, a, b, x, treatment, ...). An unknown term lists the allowed ones."
+)
+
+
+def effect_scale(name: str) -> str:
+    from .models.hypotheses import hypotheses
+
+    if name not in hypotheses:
+        return f"{name} family effects in SD units of the outcome (standardised)"
+    if hypotheses[name].family == "mixed":
+        return ("effect in outcome-SD units per natural-log unit of the hormone, within "
+                "person; estimates and true_value in outcome units")
+    if name == "progesterone_allopregnanolone_anxiety":
+        return "a, b and direct in SD units (standardised)"
+    return ("simulator effects in residual-SD units of the outcome per natural-log unit of the "
+            "hormone; estimates and true_value in score points of the outcome")
+
+
+def power_epilog() -> str:
+    from .simulate import power as power_module
+
+    families = ", ".join(getattr(power_module, "FAMILIES", {}))
+    return (f"Hypotheses: {', '.join(hypothesis_names())}.\n\nModel families (effects in SD "
+            f"units): {families}.\n\n{EFFECT_HELP}")

@@ -1,0 +1,202 @@
+"""What every column of a report table means: the notes printed under each table.
+
+:data:`COLUMNS` maps a column name (as the tidy tables spell it) to one sentence;
+:data:`PATTERNS` explains the columns whose names are built from the study (``log_<analyte>``,
+``<rsid>_add_<allele>``, ``<instrument>_<scale>``, ...). :func:`column_notes` returns the
+notes for the columns of one table, in table order, so a report can print them under it; the
+documentation's glossary page is generated from the same data, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+__all__ = ["COLUMNS", "PATTERNS", "column_notes", "explain_column"]
+
+_COLUMNS = {
+    # hypotheses table
+    "hypothesis": "Name of the registered hypothesis (hs.hypotheses), the claim it tests.",
+    "family": "Model family that tests it: moderation, mediation, gxe (gene x environment), "
+    "regression or mixed (within-person).",
+    "term": "The estimate that decides the claim: the interaction, the indirect effect (a*b) "
+    "or the slope, named as in the model table.",
+    "estimate": "Unstandardised estimate (b) of the term, in units of the outcome per unit of "
+    "the predictor (hormones on the natural-log scale).",
+    "std_error": "Standard error of the estimate (SE).",
+    "statistic": "Test statistic (t for OLS and mixed models, z where stated).",
+    "df": "Degrees of freedom of the test.",
+    "conf_low": "Lower bound of the confidence interval (95% unless stated); percentile "
+    "bootstrap for indirect effects.",
+    "conf_high": "Upper bound of the confidence interval (95% unless stated).",
+    "p_value": "Two-sided p-value of the term, unadjusted.",
+    "p_fdr": "p-value adjusted across the tested hypotheses of the family (Benjamini & "
+    "Hochberg 1995 false discovery rate unless stated).",
+    "p_adjusted": "p-value adjusted for multiple testing (method stated with the table).",
+    "predicted_sign": "Direction the claim predicts: +1 positive, -1 negative, 0 no direction "
+    "predicted (exploratory, two-sided).",
+    "agrees": "True when the confidence interval excludes 0 and, for a directional claim, the "
+    "estimate has the predicted sign; False otherwise (also when not tested).",
+    "n": "Number of observations the estimate rests on (complete cases).",
+    "covariates": "Covariates the model was adjusted for (main effects); a covariate that is "
+    "one of the model's own variables is left out and the reason says so.",
+    "status": "tested, not tested (roles not mapped) or failed (the model could not be "
+    "fitted; the reason gives the error).",
+    "reason": "Why a hypothesis was not tested or failed, or which covariates were left out.",
+    "columns": "The analysis-table column each role of the hypothesis maps to (role=column).",
+    "fix": "The --map options that would map the missing roles (best guesses; check them).",
+    "variant": "Processing variant of the sensitivity analysis (LOD policy, winsorising) the "
+    "row was computed under.",
+    # model tables
+    "std_estimate": "Standardised estimate (beta): the estimate with outcome and predictors in "
+    "SD units.",
+    "mediator": "The mediator the path or indirect effect runs through.",
+    "ci_method": "How the confidence interval was computed (e.g. percentile bootstrap).",
+    # assay quality
+    "analyte": "Hormone or other analyte (registry name).",
+    "matrix": "Sample matrix: saliva, plasma, serum, urine or hair.",
+    "n_below_lod": "Readings below the assay's limit of detection (LOD).",
+    "pct_below_lod": "Percent of readings below the LOD.",
+    "n_above_range": "Readings above the registry's (or the contract's) plausible range.",
+    "plate_id": "Assay plate.",
+    "n_samples": "Samples (replicate means) on the plate.",
+    "intra_cv": "Intra-assay coefficient of variation (%): mean CV of the replicate wells of "
+    "each sample on the plate.",
+    "control": "Plate control (e.g. CTRL_low) whose readings across plates give the "
+    "inter-assay CV.",
+    "n_plates": "Plates the control was measured on.",
+    "mean": "Mean (M).",
+    "sd": "Standard deviation (SD).",
+    "inter_cv": "Inter-assay coefficient of variation (%): SD / mean of the control's plate "
+    "means across plates.",
+    "stage": "Stage of the row accounting: input wells, excluded at a step, analysed.",
+    # genotype quality
+    "snp": "SNP (dbSNP rsID).",
+    "n_called": "Participants with a genotype call.",
+    "call_rate": "Share of participants with a call (n_called / n).",
+    "genotype_hom1": "First homozygous genotype (registry allele order).",
+    "genotype_het": "Heterozygous genotype.",
+    "genotype_hom2": "Second homozygous genotype.",
+    "n_hom1": "Count of the first homozygous genotype.",
+    "n_het": "Count of heterozygotes.",
+    "n_hom2": "Count of the second homozygous genotype.",
+    "allele_1": "First allele (registry order).",
+    "allele_2": "Second allele (registry order).",
+    "freq_allele_1": "Frequency of allele 1 among the called alleles.",
+    "freq_allele_2": "Frequency of allele 2 among the called alleles.",
+    "minor_allele": "The less frequent allele in this sample.",
+    "maf": "Minor allele frequency in this sample.",
+    "hwe_p": "p-value of the exact Hardy-Weinberg equilibrium test (Wigginton et al. 2005).",
+    "ancestry": "Ancestry group the row is computed within (pooling ancestries departs from "
+    "Hardy-Weinberg by mixture alone).",
+    # reliability
+    "scale": "Instrument scale (subscale or total).",
+    "instrument": "Questionnaire or task (registry name).",
+    "n_items": "Items in the scale.",
+    "alpha": "Cronbach's alpha.",
+    "alpha_conf_low": "Lower bound of alpha's 95% confidence interval (Feldt et al. 1987).",
+    "alpha_conf_high": "Upper bound of alpha's 95% confidence interval (Feldt et al. 1987).",
+    "omega_total": "McDonald's omega total (one-factor model).",
+    "mean_inter_item_r": "Mean correlation between the scale's items.",
+    # table 1
+    "variable": "Participant characteristic.",
+    "level": "Category of a categorical characteristic.",
+    "kind": "numeric (mean and SD) or categorical (count and percent).",
+    "group": "Group or arm the row describes (all participants when empty).",
+    "count": "Participants in the category.",
+    "percent": "Percent of the group's participants in the category.",
+    # power
+    "n_sims": "Simulated data sets per sample size.",
+    "power": "Share of simulations in which the test rejected at alpha.",
+    "mc_se": "Monte-Carlo standard error of the power: sqrt(power (1 - power) / n_sims).",
+    "mean_estimate": "Mean estimate of the term across simulations.",
+    "true_value": "The term's true value in the simulation (scale stated with the command).",
+    "coverage": "Share of simulations whose confidence interval contains the true value.",
+    "target_power": "The power the sample size was searched for.",
+    "n_evaluations": "Sample sizes simulated during the search.",
+    # analysis table (fixed names)
+    "subject_id": "Participant identifier.",
+    "session": "Session (visit, period) of the row.",
+    "responses_session": "Session of the questionnaire responses joined to the row.",
+    "sex": "Participant's sex as recorded (female, male, other).",
+    "age": "Age in years.",
+    "arm": "Treatment arm as recorded in the subjects table.",
+    "dyad_id": "Couple (dyad) the participant belongs to.",
+    "role": "Distinguishable role within the dyad (e.g. female_partner).",
+    "sequence": "Order of the conditions in a crossover (e.g. AB: oxytocin first).",
+    "contraception": "Hormonal contraception as recorded (none, combined_oral, ...).",
+    "menopause_stage": "Menopausal stage as recorded.",
+    "cycle_id": "Menstrual cycle (per participant) the visit falls in.",
+    "cycle_length": "Length of the cycle in days (onset to next onset).",
+    "luteal_length": "Days from ovulation to the next onset.",
+    "ovulation_source": "How ovulation was dated: LH test, or counted back from the next onset.",
+    "cycle_included": "Whether the cycle meets the inclusion rules (length within bounds).",
+    "oxytocin_arm": "1 when the participant (session) received intranasal oxytocin, 0 placebo.",
+    "cycle_phase": "Menstrual-cycle phase of the visit.",
+    "forward_day": "Cycle day counted forward from menses onset (onset = 1).",
+    "backward_day": "Cycle day counted back from the next onset (day before = -1).",
+    "days_from_ovulation": "Days from the estimated ovulation (0 = ovulation day).",
+    "cycle_time": "Position in the cycle on a common scale (see hs.cycle_days).",
+}
+
+#: Column name -> what it means (read-only).
+COLUMNS: Mapping[str, str] = MappingProxyType(_COLUMNS)
+
+#: Columns named after the study's own analytes, SNPs and instruments: (regex, template).
+PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"^log_(?P<x>\w+)$", "Natural log of {x} (canonical unit), the scale the models use."),
+    (r"^(?P<x>\w+)_auc_g$", "{x}: area under the curve with respect to ground over the "
+     "session's sample times (Pruessner et al. 2003)."),
+    (r"^(?P<x>\w+)_auc_i$", "{x}: area under the curve with respect to increase, above the "
+     "first sample (Pruessner et al. 2003)."),
+    (r"^(?P<x>\w+)_peak_reactivity$", "{x}: largest measured value after the baseline minus "
+     "the baseline."),
+    (r"^(?P<x>\w+)_time_to_peak$", "{x}: minutes from the reference time to the peak."),
+    (r"^(?P<x>rs\d+)_add_(?P<a>[ACGT])$", "{x}: copies of the {a} allele (0, 1, 2), additive "
+     "coding."),
+    (r"^(?P<x>rs\d+)_(?P<g>\w+)_vs_(?P<h>\w+)$", "{x}: two-level grouping, {g} vs {h}."),
+    (r"^(?P<x>[a-z0-9]+)_total$", "{x}: total score of the instrument."),
+    (r"^(?P<x>[a-z0-9]+)_(?P<s>[a-z]{2,3})$", "{x}: score of the {s} scale of the instrument."),
+)
+
+_ANALYTE_COLUMN = "{x}: the session's first (baseline) sample, mean of its replicate wells, " \
+    "in the analyte's canonical unit."
+
+
+def explain_column(name: str) -> str | None:
+    """What a column means, or None when the glossary does not know it.
+
+    >>> explain_column("agrees").startswith("True when the confidence interval excludes 0")
+    True
+    >>> explain_column("log_cortisol")
+    'Natural log of cortisol (canonical unit), the scale the models use.'
+    >>> explain_column("rs53576_add_A")
+    'rs53576: copies of the A allele (0, 1, 2), additive coding.'
+    """
+    name = str(name)
+    if name in COLUMNS:
+        return COLUMNS[name]
+    from ..registry.analytes import ANALYTES
+
+    if name in ANALYTES:
+        return _ANALYTE_COLUMN.format(x=name)
+    for pattern, template in PATTERNS:
+        m = re.match(pattern, name)
+        if m:
+            return template.format(**m.groupdict())
+    return None
+
+
+def column_notes(columns: Iterable[str]) -> list[str]:
+    """``"column: meaning"`` for every column the glossary knows, in the order given.
+
+    >>> column_notes(["hypothesis", "p_fdr", "unknown_column"])[1][:34]
+    'p_fdr: p-value adjusted across the'
+    """
+    out = []
+    for col in dict.fromkeys(map(str, columns)):
+        text = explain_column(col)
+        if text is not None:
+            out.append(f"{col}: {text}")
+    return out

@@ -1,0 +1,224 @@
+"""A researcher's own study from the command line: roles, covariates, power, CLI mistakes.
+
+The couples study stands in for a user's study whose roles need mapping: it has no RMET and
+no oxytocin arm, but IRI scores and measured oxytocin. Everything runs as a subprocess, as a
+user would run it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import pandas as pd
+import pytest
+
+from hormonestats.cli import main
+from hormonestats.datasets import dataset_path
+
+COUPLES = dataset_path("couples_study")
+EXAMPLE = dataset_path("example_study")
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run the command in this process (fast); the output as a wide terminal shows it."""
+    from hormonestats import cli as cli_module
+
+    monkeypatch.setattr(cli_module.console, "width", 200)
+    monkeypatch.setattr(cli_module.err_console, "width", 200)
+
+    def run(*args):
+        code = main([str(a) for a in args])
+        out = capsys.readouterr()
+        assert "Traceback" not in out.out + out.err, out.err
+        return Ran(code, out.out, out.err)
+
+    return run
+
+
+def _subprocess(*args, cwd=None):
+    proc = subprocess.run([sys.executable, "-m", "hormonestats", *map(str, args)],
+                          capture_output=True, text=True, check=False, cwd=cwd,
+                          env={**os.environ, "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"})
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
+    return proc
+
+
+def _run_couples(cli, out, *extra):
+    return cli("run", "full_study", "--contract", COUPLES / "contract.yaml", "--data", COUPLES,
+                "--out", out, "--n-boot", "200", *extra)
+
+
+def test_run_with_nothing_testable_exits_3_and_says_why(tmp_path):
+    # as a user runs it: a subprocess
+    proc = _subprocess("run", "full_study", "--contract", COUPLES / "contract.yaml", "--data",
+                       COUPLES, "--out", tmp_path / "r", "--n-boot", "200")
+    assert proc.returncode == 3
+    assert "0 of 8 hypotheses tested" in proc.stdout
+    assert "nothing could be tested" in proc.stderr
+    assert "Not applicable to this study" in proc.stdout
+    assert "--map outcome=" in proc.stdout  # the fix is offered
+    # the folder is written all the same, with the reasons apart from the results
+    na = pd.read_csv(tmp_path / "r" / "tables" / "not_applicable.csv")
+    assert len(na) == 8 and set(na["status"]) == {"not applicable"}
+    assert na["reason"].str.contains("needs repeated measures").sum() == 2
+
+
+def test_run_with_mapped_roles_and_covariates(cli, tmp_path):
+    out = tmp_path / "r"
+    proc = _run_couples(cli, out, "--map", "outcome=iri_ec", "--map", "oxytocin=log_oxytocin",
+                        "--covariate", "sex", "--covariate", "age")
+    assert proc.returncode == 0, proc.stderr
+    assert "2 of 8 hypotheses tested; adjusted for sex, age" in proc.stdout
+    hyp = pd.read_csv(out / "tables" / "hypotheses.csv")
+    assert set(hyp["hypothesis"]) == {"cortisol_oxytocin", "oxtr_genotype"}
+    assert (hyp["status"] == "tested").all()
+    assert (hyp["covariates"] == "sex, age").all()
+    na = pd.read_csv(out / "tables" / "not_applicable.csv")
+    assert not set(na["hypothesis"]) & set(hyp["hypothesis"])
+    methods = (out / "methods.md").read_text(encoding="utf-8")
+    assert "adjusted for sex and age" in methods
+    params = json.loads((out / "manifest.json").read_text())["parameters"]
+    assert params["covariates"] == ["sex", "age"]
+    assert params["mapping_given"] == {"outcome": "iri_ec", "oxytocin": "log_oxytocin"}
+    assert params["not_applicable"] == na["hypothesis"].tolist()
+    # the covariates are in the model tables
+    model = pd.read_csv(out / "tables" / "model_cortisol_oxytocin.csv")
+    assert model["term"].str.contains("age").any() and model["term"].str.contains("sex").any()
+
+
+def test_run_misspelt_columns_and_roles_exit_2_with_closest_names(cli, tmp_path):
+    proc = _run_couples(cli, tmp_path / "r", "--map", "outcome=iri_ecc", "--covariate", "sexx",
+                        "--map", "outcom=iri_ec")
+    assert proc.returncode == 2
+    err = " ".join(proc.stderr.split())
+    assert "3 unknown names" in err
+    assert "no column 'iri_ecc'; closest: iri_ec" in err
+    assert "no column 'sexx'; closest: sex" in err
+    assert "no hypothesis has a role 'outcom'; closest: outcome" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_run_help_documents_roles_covariates_and_exit_codes(cli):
+    proc = cli("run", "--help")
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
+    for role in ("outcome:", "oxytocin:", "estradiol:", "rs53576:", "subject:"):
+        assert role in text
+    assert "oxtr_genotype" in text and "--covariate" in text
+    assert "3 nothing could be tested" in text
+
+
+def test_hypotheses_lists_the_registry_and_maps_a_study(cli):
+    proc = cli("hypotheses")
+    assert proc.returncode == 0
+    for name in ("estradiol_oxytocin", "oxtr_genotype", "estradiol_within_person"):
+        assert name in proc.stdout
+    assert "moderation" in proc.stdout and "Roles:" in proc.stdout
+    proc = cli("hypotheses", "--contract", COUPLES / "contract.yaml", "--data", COUPLES)
+    assert proc.returncode == 0, proc.stderr
+    assert "0 of 8 hypotheses apply as mapped" in proc.stdout
+    assert "cortisol=log_cortisol" in proc.stdout
+    assert "--map oxytocin=log_oxytocin" in proc.stdout
+    proc = cli("hypotheses", "--contract", COUPLES / "contract.yaml", "--data", COUPLES,
+               "--map", "outcome=iri_ec", "--map", "oxytocin=log_oxytocin")
+    assert "2 of 8 hypotheses apply as mapped" in proc.stdout
+
+
+def test_power_takes_effect_and_alpha_and_states_the_scale(cli, tmp_path):
+    proc = cli("power", "estradiol_oxytocin", "--n", "100", "--sims", "100",
+                "--effect", "estradiol_x_oxytocin=0.5", "--alpha", "0.01",
+                "--out", tmp_path / "p")
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(tmp_path / "p" / "tables" / "power.csv")
+    # 0.5 residual SD per log unit, in RMET points (SD 3.6)
+    assert table["true_value"].iloc[0] == pytest.approx(0.5 * 3.6)
+    assert table["alpha"].iloc[0] == 0.01
+    assert "residual-SD units of the outcome per natural-log unit" in proc.stdout
+    fam = cli("power", "two_group", "--n", "64", "--sims", "300", "--effect", "d=0.5")
+    assert fam.returncode == 0, fam.stderr
+    assert "SD units" in fam.stdout
+
+
+def test_sample_size_command_agrees_with_the_t_test(cli):
+    proc = cli("sample-size", "two_group", "--power", "0.8", "--effect", "d=0.5",
+                "--sims", "400", "--n-min", "40", "--n-max", "400")
+    assert proc.returncode == 0, proc.stderr
+    n = int(proc.stdout.split("n = ")[1].split()[0])
+    assert 100 <= n <= 160  # closed form: 128 in total (64 per group)
+
+
+MISTAKES = [
+        (["run", "estradiol_oxytoxin", "--contract", "c.yaml", "--data", ".", "--out", "o"],
+         "closest: estradiol_oxytocin"),
+        (["run", "full_study", "--contract", "c.yaml", "--data", "."], "--out"),
+        (["run", "full_study", "--contract", "c.yaml", "--data", ".", "--out", "o", "--map",
+          "outcome"], "--map expects NAME=VALUE"),
+        (["run", "full_study", "--contract", "missing.yaml", "--data", ".", "--out", "o"],
+         "missing.yaml"),
+        (["power", "estradiol_oxytocn", "--n", "50"], "closest: estradiol_oxytocin"),
+        (["power", "estradiol_oxytocin", "--n", "50", "--effect", "bogus=1"], "bogus"),
+        (["power", "estradiol_oxytocin", "--n", "50", "--effect", "oxytocin=big"],
+         "not a number"),
+        (["power", "estradiol_oxytocin", "--n", "50", "--alpha", "2"], "alpha"),
+        (["power", "estradiol_oxytocin"], "--n"),
+        (["sample-size", "two_group", "--power", "1.5"], "power"),
+        (["hypotheses", "--contract", "c.yaml"], "both --contract and --data"),
+        (["validate", "missing.yaml", "."], "missing.yaml"),
+        (["init", "no_such_folder"], "not found"),
+        (["frobnicate"], "No such command"),
+        (["run", "full_study", "--contract", "c.yaml", "--data", ".", "--out", "o", "--n-boot",
+          "0"], "--n-boot"),
+        (["power", "two_group", "--n", "20", "--sims", "10", "--out", "afile/x"],
+         "cannot write afile/x"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), MISTAKES)
+def test_every_cli_mistake_exits_2_with_a_message(args, message, cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("not a folder")
+    proc = cli(*args)
+    assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+    assert message in " ".join((proc.stdout + proc.stderr).split()), proc.stderr
+
+
+def test_cli_mistakes_as_subprocesses_exit_2_without_traceback(tmp_path):
+    """The same as a user meets them: one mistake of each kind, in a fresh process."""
+    for args, message in (MISTAKES[0], MISTAKES[12], MISTAKES[13]):
+        proc = _subprocess(*args, cwd=tmp_path)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert message in " ".join((proc.stdout + proc.stderr).split()), proc.stderr
+
+
+def test_analyses_scripts_take_the_run_options(capsys, monkeypatch):
+    import runpy
+    from pathlib import Path
+
+    scripts = sorted((Path(__file__).resolve().parent.parent / "analyses").glob("*.py"))
+    assert scripts
+    for script in scripts:
+        monkeypatch.setattr(sys, "argv", [str(script), "--help"])
+        with pytest.raises(SystemExit) as stop:
+            runpy.run_path(str(script), run_name="__main__")
+        assert stop.value.code == 0
+        out = " ".join(capsys.readouterr().out.split())
+        assert "--covariate" in out and "--map" in out and "outcome:" in out, script.name
+
+
+def test_power_help_lists_hypotheses_families_and_the_effect_scale(cli):
+    for command in ("power", "sample-size"):
+        text = " ".join(cli(command, "--help").stdout.split())
+        assert "oxtr_genotype" in text and "two_group" in text, command
+        assert "residual-SD units of the outcome per natural-log unit" in text, command
