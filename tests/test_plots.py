@@ -448,3 +448,55 @@ def test_mixed_model_slopes_and_regions_plot():
     with pytest.raises(hs.DataError, match="no predicted lines"):
         hs.plots.interaction(res)
     plt.close("all")
+
+
+def test_theme_keeps_what_a_backend_sets_up_inside_it():
+    """Root cause of "only the first figure shows in Jupyter": the inline backend is set up
+    when the first figure is made, inside the theme, and turns on interactive mode then;
+    matplotlib.rc_context undid that on exit. The theme restores only its own keys."""
+    saved = matplotlib.rcParams.copy()
+    try:
+        matplotlib.rcParams["interactive"] = False
+        matplotlib.rcParams["figure.dpi"] = 100.0
+        with plots.theme():
+            matplotlib.rcParams["interactive"] = True  # what the backend's set-up does
+            matplotlib.rcParams["figure.dpi"] = 72.0
+        assert matplotlib.rcParams["interactive"] is True
+        assert matplotlib.rcParams["figure.dpi"] == 72.0
+        assert matplotlib.rcParams["axes.spines.top"] == saved["axes.spines.top"]
+    finally:
+        matplotlib.rcParams.update(saved)
+
+
+def _binary_x_moderation(seed=5, n=160):
+    rng = np.random.default_rng(seed)
+    d = pd.DataFrame({"arm": rng.integers(0, 2, n), "e2": rng.normal(size=n)})
+    d["trust"] = 0.5 * d.arm + 0.4 * d.arm * d.e2 + rng.normal(size=n)
+    return hs.moderation(d, y="trust", x="arm", m="e2")
+
+
+def test_interaction_draws_a_binary_x_as_categories():
+    res = _binary_x_moderation()
+    ax = plots.interaction(res)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1"]
+    bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert len(bars) == 3 and not bands(ax)  # one point-range line per moderator level
+    pred = res.predictions(n_points=2)
+    first = pred.loc[pred.m_label == pred.m_label.iloc[0], "estimate"].to_numpy()
+    np.testing.assert_allclose(bars[0].lines[0].get_ydata(), first)
+    ax = plots.interaction(res, categorical_x=False)
+    assert len(bands(ax)) == 3 and not ax.containers
+
+
+def test_interaction_continuous_x_cannot_be_forced_into_categories():
+    with pytest.raises(DataError, match="cannot be drawn as categories"):
+        plots.interaction(hs.moderation(moderation_data(), y="trust", x="oxytocin",
+                                        m="estradiol"), categorical_x=True)  # fmt: skip
+
+
+def test_plots_namespace_exposes_every_function():
+    expected = {"PALETTE", "cortisol_curves", "cycle", "forest", "interaction",
+                "johnson_neyman", "mediation_paths", "power_curve", "qc_cv", "qc_lod", "save",
+                "set_theme", "simple_slopes", "theme"}  # fmt: skip
+    assert set(hs.plots.__all__) == expected
+    assert all(callable(getattr(hs.plots, n)) for n in expected - {"PALETTE"})

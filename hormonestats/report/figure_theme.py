@@ -65,6 +65,11 @@ def _rc(context: str = "notebook", font_scale: float = 1.0) -> dict:
 def theme(context: str = "notebook", font_scale: float = 1.0) -> Iterator[None]:
     """Temporarily apply the package theme (seaborn "ticks", Okabe–Ito colours).
 
+    On exit only the theme's own keys get their earlier values back. Unlike
+    ``matplotlib.rc_context``, nothing else is reset, so a backend set up while the first
+    figure is made inside the context (Jupyter's inline backend turns on interactive mode and
+    loads its own settings then) stays set up, and every later figure displays (house rule 13).
+
     Examples
     --------
     >>> import matplotlib as mpl
@@ -74,8 +79,24 @@ def theme(context: str = "notebook", font_scale: float = 1.0) -> Iterator[None]:
     """
     import matplotlib as mpl
 
-    with mpl.rc_context(_rc(context, font_scale)):
+    rc = _rc(context, font_scale)
+    saved = {key: mpl.rcParams[key] for key in rc}
+    mpl.rcParams.update(rc)
+    applied = {key: mpl.rcParams[key] for key in rc}  # as validated by matplotlib
+    try:
         yield
+    finally:
+        # restore only what the theme changed and nobody changed since
+        mpl.rcParams.update(
+            {k: v for k, v in saved.items() if _same(mpl.rcParams[k], applied[k])}
+        )
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return a is b
 
 
 def set_theme(context: str = "notebook", font_scale: float = 1.0) -> None:

@@ -40,7 +40,7 @@ def _names(result) -> tuple[str, str, str]:
 
 
 @_themed
-def interaction(result, *, ax=None, n_points: int = 50):
+def interaction(result, *, ax=None, n_points: int = 50, categorical_x: bool | None = None):
     """Predicted outcome against ``x``, one line and CI band per moderator level.
 
     Parameters
@@ -52,6 +52,10 @@ def interaction(result, *, ax=None, n_points: int = 50):
     ax : matplotlib Axes, optional
     n_points : int
         Points along ``x`` per line.
+    categorical_x : bool, optional
+        Draw ``x`` as categories (points with CIs at each observed level, dodged by moderator
+        level) rather than as a continuous axis. Default: when the model's ``x`` takes at most
+        six equally spaced values (a 0/1 treatment arm, a dose in steps).
 
     Returns
     -------
@@ -63,11 +67,39 @@ def interaction(result, *, ax=None, n_points: int = 50):
             "plot hs.moderation or hs.gxe results here, and the slopes of a mixed model with "
             "hs.plots.simple_slopes or hs.plots.johnson_neyman"
         )
-    pred = result.predictions(n_points=n_points)
+    y, x, m = _names(result)
+    levels_x = _x_levels(result, x)
+    if categorical_x is None:
+        categorical_x = levels_x is not None
+    elif categorical_x and levels_x is None:
+        raise DataError(
+            f"interaction: {x} takes more than six values or unevenly spaced ones; it cannot be "
+            "drawn as categories (categorical_x=False draws it as a continuous axis)"
+        )
+    if categorical_x:
+        pred = result.predictions(n_points=len(levels_x))
+    else:
+        pred = result.predictions(n_points=n_points)
     _require(pred, ["x_value", "m_label", "estimate", "conf_low", "conf_high"], "interaction")
     ax = _axes(ax)
-    for i, level in enumerate(_levels(pred["m_label"])):
+    m_levels = _levels(pred["m_label"])
+    for i, level in enumerate(m_levels):
         part = pred.loc[pred["m_label"] == level].sort_values("x_value")
+        if categorical_x:
+            pos = np.arange(len(part)) + (i - (len(m_levels) - 1) / 2) * 0.12
+            est = _num(part["estimate"])
+            ax.errorbar(
+                pos,
+                est,
+                yerr=[est - _num(part["conf_low"]), _num(part["conf_high"]) - est],
+                fmt="o-",
+                color=_colour(i),
+                capsize=4,
+                markersize=7,
+                linewidth=1.6,
+                label=str(level),
+            )
+            continue
         ax.fill_between(
             _num(part["x_value"]),
             _num(part["conf_low"]),
@@ -83,11 +115,37 @@ def interaction(result, *, ax=None, n_points: int = 50):
             linewidth=2,
             label=str(level),
         )
-    y, x, m = _names(result)
+    if categorical_x:
+        ax.set_xticks(range(len(levels_x)), [f"{v:g}" for v in levels_x])
+        ax.set_xlim(-0.5, len(levels_x) - 0.5)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.legend(title=m)
     return ax
+
+
+def _x_levels(result, x: str) -> list[float] | None:
+    """The observed levels of ``x`` when it is categorical (at most six equally spaced values:
+    a 0/1 arm, a dose in steps), read from the fitted model's design; None when continuous."""
+    inner = getattr(result, "moderation", None)  # gene x environment: its moderation model
+    if inner is not None and hasattr(inner, "x_range"):
+        result, x = inner, str(getattr(inner, "x", x))
+    model = getattr(getattr(result, "fit", None), "model", None)
+    names = list(getattr(model, "exog_names", None) or [])
+    lo, hi = (float(v) for v in getattr(result, "x_range", (np.nan, np.nan)))
+    if x not in names or not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
+        return None
+    column = np.asarray(model.exog, dtype=float)[:, names.index(x)]
+    values = np.unique(np.round(column, 9))
+    if not 2 <= len(values) <= 6:
+        return None
+    steps = np.diff(values)
+    if not np.allclose(steps, steps[0], rtol=1e-6):
+        return None
+    levels = np.linspace(lo, hi, len(values))
+    if not np.isclose(levels[1] - levels[0], steps[0], rtol=1e-6):
+        return None
+    return [float(v) for v in levels]
 
 
 def _significant_spans(jn: JohnsonNeyman) -> list[tuple[float, float]]:
