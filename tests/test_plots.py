@@ -372,11 +372,25 @@ def test_qc_cv_bars_and_limit():
     cv = pd.DataFrame({"plate_id": ["P1", "P2", "P3", "P1", "P2", "P3"],
                        "analyte": ["cortisol"] * 3 + ["testosterone"] * 3,
                        "intra_cv": [4.0, 6.5, 17.0, 3.0, 5.0, 8.0]})  # fmt: skip
-    ax = plots.qc_cv(cv, max_cv=10)
+    ax = plots.qc_cv(cv, max_cv=10)  # one panel per analyte, each with its own plates
+    panels = ax.figure.axes
+    assert [p.get_title() for p in panels] == ["cortisol", "testosterone"]
+    for panel, analyte in zip(panels, ["cortisol", "testosterone"]):
+        heights = [b.get_height() for b in panel.patches if isinstance(b, Rectangle)]
+        assert heights == cv.loc[cv.analyte == analyte, "intra_cv"].tolist()
+        assert any(list(ln.get_ydata()) == [10, 10] for ln in panel.lines)
+        assert [t.get_text() for t in panel.get_xticklabels()] == ["P1", "P2", "P3"]
+    wide = pd.DataFrame({"plate_id": [f"P{i:02d}" for i in range(25)],
+                         "analyte": [a for a in "ABCDE" for _ in range(5)],
+                         "intra_cv": np.linspace(3, 12, 25)})  # fmt: skip
+    fig = plots.qc_cv(wide).figure
+    assert len([a for a in fig.axes if a.get_visible()]) == 5
+    assert fig.get_size_inches()[0] <= 12.5  # small multiples wrap (3 per row)
+    _, given = plt.subplots()
+    ax = plots.qc_cv(cv, max_cv=10, ax=given)  # on a given Axes: bars grouped by analyte
     bars = [p for p in ax.patches if isinstance(p, Rectangle)]
     assert len(bars) == 6
     assert sorted(b.get_height() for b in bars) == sorted(cv.intra_cv)
-    assert any(list(ln.get_ydata()) == [10, 10] for ln in ax.lines)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["P1", "P2", "P3"]
     ax = plots.qc_cv(cv.groupby("analyte", as_index=False)["intra_cv"].mean(), max_cv=None)
     assert len(ax.patches) == 2 and not ax.lines

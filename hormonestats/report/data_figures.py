@@ -140,8 +140,9 @@ def cycle(
 
 # ----------------------------------------------------------------------------- assay QC
 @_themed
-def qc_cv(cv_table, *, cv: str | None = None, max_cv: float | None = 15.0, ax=None):
-    """Intra-assay CV per plate (bars grouped by analyte) with the acceptance limit.
+def qc_cv(cv_table, *, cv: str | None = None, max_cv: float | None = 15.0, ax=None,
+          col_wrap: int = 3):
+    """Intra-assay CV per plate with the acceptance limit; one small panel per analyte.
 
     Parameters
     ----------
@@ -153,19 +154,26 @@ def qc_cv(cv_table, *, cv: str | None = None, max_cv: float | None = 15.0, ax=No
     max_cv : float or None
         Acceptance limit in % drawn as a dashed line (None: no line).
     ax : matplotlib Axes, optional
+        Draw every analyte on this one Axes (bars grouped by analyte) instead of panels.
+    col_wrap : int
+        Panels per row before they wrap (several analytes, no ``ax``).
 
     Returns
     -------
     matplotlib Axes
+        The (first) panel; ``ax.figure.axes`` holds one panel per analyte, each with only the
+        plates that analyte was assayed on, sharing the CV axis.
     """
     frame = as_frame(cv_table)
     cv = cv or next((c for c in ("cv", "intra_cv", "inter_cv") if c in frame.columns), "cv")
     x = "plate_id" if "plate_id" in frame.columns else "analyte"
     hue = "analyte" if x == "plate_id" and "analyte" in frame.columns else None
     _require(frame, [x, cv], "qc_cv")
-    cats = sorted(frame[x].dropna().unique(), key=str)
     hues = sorted(frame[hue].dropna().unique(), key=str) if hue else [None]
-    ax = _axes(ax, figsize=(max(4.5, 0.6 * len(cats) * len(hues) + 2), 3.8))
+    if ax is None and len(hues) > 1:
+        return _qc_cv_panels(frame, x, hue, hues, cv, max_cv, col_wrap)
+    cats = sorted(frame[x].dropna().unique(), key=str)
+    ax = _axes(ax, figsize=(min(10.0, max(4.5, 0.6 * len(cats) * len(hues) + 2)), 3.8))
     width = 0.8 / len(hues)
     for j, level in enumerate(hues):
         part = frame if level is None else frame.loc[frame[hue] == level]
@@ -178,16 +186,53 @@ def qc_cv(cv_table, *, cv: str | None = None, max_cv: float | None = 15.0, ax=No
             color=_colour(j),
             label=None if level is None else str(level),
         )
-    if max_cv is not None:
-        ax.axhline(
-            max_cv, color=PALETTE[4], linestyle="--", linewidth=1.2, label=f"limit {max_cv:g}%"
-        )
+    _cv_limit(ax, max_cv)
     ax.set_xticks(range(len(cats)), [str(c) for c in cats])
     ax.set_xlabel("Plate" if x == "plate_id" else "Analyte")
     ax.set_ylabel("CV (%)")
     if hue or max_cv is not None:
         ax.legend(fontsize="small")
     return ax
+
+
+def _cv_limit(ax, max_cv):
+    if max_cv is not None:
+        ax.axhline(
+            max_cv, color=PALETTE[4], linestyle="--", linewidth=1.2, label=f"limit {max_cv:g}%"
+        )
+
+
+def _qc_cv_panels(frame, x, hue, hues, cv, max_cv, col_wrap):
+    """Small multiples: one panel per analyte with its own plates, wrapping after col_wrap."""
+    import matplotlib.pyplot as plt
+
+    most = max(frame.loc[frame[hue] == h, x].nunique() for h in hues)
+    ncols = max(1, min(int(col_wrap), len(hues)))
+    nrows = -(-len(hues) // ncols)
+    panel_w = min(4.0, max(2.4, 0.32 * most + 1.0))
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(panel_w * ncols, 2.6 * nrows + 0.4), sharey=True,
+        layout="constrained", squeeze=False,
+    )
+    flat = axes.ravel()
+    for j, level in enumerate(hues):
+        panel = flat[j]
+        part = frame.loc[frame[hue] == level]
+        values = part.groupby(x)[cv].mean()
+        values = values.reindex(sorted(values.index, key=str))
+        panel.bar(np.arange(len(values)), values.to_numpy(float), width=0.7, color=_colour(j))
+        _cv_limit(panel, max_cv)
+        panel.set_xticks(range(len(values)), [str(c) for c in values.index],
+                         rotation=90 if len(values) > 6 else 0, fontsize="small")
+        panel.set_title(str(level), fontsize="medium")
+        if j % ncols == 0:
+            panel.set_ylabel("CV (%)")
+    for panel in flat[len(hues):]:
+        panel.set_visible(False)
+    fig.supxlabel("Plate", fontsize="medium")
+    if max_cv is not None:
+        flat[0].legend(fontsize="small", loc="upper left")
+    return flat[0]
 
 
 @_themed
