@@ -30,6 +30,22 @@ DEFAULT_MAPPING = {
     "subject": "subject_id",
 }
 
+#: Words for the columns of the example study's analysis table (methods text, report).
+DEFAULT_LABELS = {
+    "rmet_total": "RMET total score",
+    "oxytocin_arm": "oxytocin arm",
+    "log_estradiol": "log estradiol",
+    "log_testosterone": "log testosterone",
+    "log_progesterone": "log progesterone",
+    "log_cortisol": "log cortisol",
+    "log_oxytocin": "log oxytocin",
+    "pss10_total": "PSS-10 total score",
+    "iri_ec": "IRI empathic concern",
+    "iri_pt": "IRI perspective taking",
+    "iri_fs": "IRI fantasy",
+    "iri_pd": "IRI personal distress",
+}
+
 #: Study designs with repeated measures per person: their default family is the mixed-model one.
 REPEATED_DESIGNS = ("within", "crossover")
 
@@ -199,18 +215,25 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         figures["qc_cv"] = plots.qc_cv(qc["intra_assay_cv"])
 
     say("[bold]6/6[/] report, methods text and manifest", markup=True)
-    models = [r for r in family.results.values() if r is not None]
+    settings = processed.samples.settings if processed.samples is not None else {}
+    groups = [g for g in ("arm", "group", "sequence", "role") if g in study["subjects"].columns]
     methods = methods_text(
+        subjects=study["subjects"],
+        group=groups[0] if groups else None,
         samples_summary=processed.samples.samples if processed.samples is not None else None,
         lod_table=qc.get("lod_summary"),
-        lod_policy=processed.samples.settings["lod_policy"] if processed.samples else None,
+        lod_policy=settings.get("lod_policy"),
         cv_table=qc.get("intra_assay_cv"),
         inter_cv_table=qc.get("inter_assay_cv"),
+        max_cv=settings.get("max_cv"),
+        transform=settings.get("transform"),
         log=processed.log,
         genotype_qc=qc.get("genotype_qc"),
         reliability=qc.get("reliability"),
-        models=models,
+        models={name: r for name, r in family.results.items() if r is not None},
+        hypotheses=family.table,
         versions=package_versions(),
+        labels=DEFAULT_LABELS,
     )
     results["methods"] = methods
     man = manifest(
@@ -230,7 +253,6 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         study, mapping={k: v for k, v in mapping.items() if v in table.columns},
         hypotheses=hypotheses, covariates=covariates, seed=seed, n_boot=min(n_boot, 2000))
 
-    groups = [g for g in ("arm", "group", "sequence", "role") if g in study["subjects"].columns]
     tables = {"table1": table1(study["subjects"], group=groups[0] if groups else None),
               "hypotheses": family.table, "sensitivity": results["sensitivity"],
               "analysis_table": table, **qc}

@@ -372,16 +372,17 @@ def test_methods_text_reports_real_log_counts():
     text = methods_text(log=lg)
     assert "In total, 5 rows were excluded" in text
     assert (
-        "3 rows of the samples table (3 participants) in step “replicates” (CV above 15%)" in text
+        "3 rows of the samples table (3 participants) in replicate checks (CV above 15%)" in text
     )
     assert (
-        "2 rows of the samples table (2 participants) in step “plausibility” (negative concentration)"
-        in text
+        "2 rows of the samples table (2 participants) in plausibility checks (negative "
+        "concentration)" in text
     )
-    assert "1 row was altered" in text
+    assert "Values were altered in 1 case" in text
+    assert text.startswith("Derived variables. ")
     # change the log, the text follows
     text2 = methods_text(log=lg.iloc[1:])
-    assert "2 rows of the samples table (2 participants) in step “replicates”" in text2
+    assert "2 rows of the samples table (2 participants) in replicate checks" in text2
 
 
 def test_methods_text_only_what_is_given():
@@ -389,8 +390,8 @@ def test_methods_text_only_what_is_given():
     lod = pd.DataFrame({"analyte": ["cortisol", "testosterone"], "matrix": ["saliva", "saliva"],
                         "n": [120, 118], "n_below_lod": [3, 0], "pct_below_lod": [2.5, 0.0]})  # fmt: skip
     text = methods_text(lod_table=lod)
-    assert "2.5% for cortisol (saliva; 3 of 120 readings)" in text
-    assert "0.0% for testosterone (saliva; 0 of 118 readings)" in text
+    assert "occurred for cortisol (3 of 120 readings, 2.5%)" in text
+    assert "for none of the testosterone readings" in text
     assert "CV" not in text and "Hardy" not in text
 
 
@@ -555,8 +556,7 @@ def test_methods_text_on_real_assay_summaries():
     text = methods_text(lod_table=lod, cv_table=cv)
     r = lod.iloc[0]
     assert (
-        f"{r['pct_below_lod']:.1f}% for cortisol (saliva; {r['n_below_lod']} of {r['n']} readings)"
-        in text
+        f"cortisol ({r['n_below_lod']} of {r['n']} readings, {r['pct_below_lod']:.1f}%)" in text
     )
     assert f"{cv['intra_cv'].mean():.1f}% for cortisol (range {cv['intra_cv'].min():.1f}–" in text
 
@@ -575,7 +575,7 @@ def test_methods_text_inter_assay_cv_from_real_controls():
     text = methods_text(inter_cv_table=inter)
     v = inter["inter_cv"]
     assert text == (
-        f"Inter-assay CVs (of control samples across plates) were {v.mean():.1f}% for cortisol "
+        f"Sampling and assays. Inter-assay CVs (of control samples across plates) were {v.mean():.1f}% for cortisol "
         f"(range {v.min():.1f}–{v.max():.1f}% across 2 controls)."
     )
     with pytest.raises(DataError, match="cv="):
@@ -601,6 +601,7 @@ def test_methods_text_states_the_lod_policy():
     lod = pd.DataFrame({"analyte": ["oxytocin"], "matrix": ["saliva"], "n": [40],
                         "n_below_lod": [4], "pct_below_lod": [10.0]})
     text = hs.report.methods_text(lod_table=lod, lod_policy="lod/sqrt2")
-    assert "replaced by LOD/sqrt(2)" in text and "4 of 40 readings" in text
+    assert "replaced by LOD/√2 (Hornung & Reed, 1990)" in text and "4 of 40 readings" in text
+    assert "value_lod" not in text
     with pytest.raises(hs.DataError, match="lod_policy"):
         hs.report.methods_text(lod_table=lod, lod_policy="half")
