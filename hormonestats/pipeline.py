@@ -78,6 +78,49 @@ def reliability_table(study) -> pd.DataFrame | None:
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
+def registry_claim(name: str) -> str:
+    """The claim of a registered hypothesis in words ('' when not registered)."""
+    from .models.hypotheses import hypotheses as registry
+
+    spec = registry.get(name) if hasattr(registry, "get") else None
+    return str(getattr(spec, "claim", "") or "")
+
+
+def study_paragraph(study, table: pd.DataFrame, family: pd.DataFrame) -> str:
+    """The study in one paragraph: design, sample, measures and what was tested."""
+    contract = study.contract
+    subjects = study["subjects"]
+    parts = [f"{contract.name}: a {contract.design}-subjects study" if contract.design in
+             ("between", "within") else f"{contract.name}: a {contract.design} study"]
+    groups = [g for g in ("arm", "group", "sequence", "role") if g in subjects.columns]
+    n = len(subjects)
+    sample = f"of {n} participants"
+    if groups:
+        counts = subjects[groups[0]].value_counts().sort_index()
+        sample += " (" + ", ".join(f"{int(k)} {lv}" for lv, k in counts.items()) + ")"
+    parts[0] += f" {sample}."
+    measures = []
+    analytes = list(getattr(contract, "analytes", {}) or {})
+    if analytes:
+        measures.append("hormones " + ", ".join(analytes))
+    snps = list(getattr(contract, "snps", {}) or {})
+    if snps:
+        measures.append("SNPs " + ", ".join(snps))
+    instruments = list(getattr(contract, "instruments", {}) or {})
+    if instruments:
+        measures.append("instruments " + ", ".join(i.upper() for i in instruments))
+    if measures:
+        parts.append("Measured: " + "; ".join(measures) + ".")
+    tested = family.loc[family["status"] == "tested"] if "status" in family.columns else family
+    if len(family):
+        parts.append(
+            f"{len(tested)} of {len(family)} registered hypotheses could be tested on the "
+            f"analysis table ({len(table)} rows); their p values are adjusted for the false "
+            "discovery rate across the family, and each verdict below says in words what the "
+            "data show.")
+    return " ".join(parts)
+
+
 def run_analysis(
     study,
     *,
@@ -246,6 +289,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     )
     from .models.sensitivity import sensitivity
     from .report import table1
+    from .report.verdicts import plain_verdicts
 
     # the same family under the other LOD policies and with winsorising (Pollet & van der
     # Meij 2017): a finding that flips with a processing choice is reported as such
@@ -260,6 +304,16 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         if res is not None and hasattr(res, "table"):
             tables[f"model_{name}"] = res.table
     n_input = {t: len(f) for t, f in study.tables.items()}
+    captions = {}
+    if groups:
+        captions["table1"] = f"Sample characteristics by {groups[0]}"
+    for name, res in family.results.items():
+        x = getattr(res, "x", None) or getattr(res, "env", None)
+        if x is not None:
+            captions[f"{name}_interaction"] = (
+                f"Predicted {DEFAULT_LABELS.get(res.y, res.y)} across "
+                f"{DEFAULT_LABELS.get(x, x)} at levels of the moderator, hypothesis “{name}” "
+                "(95% confidence intervals)")
     folder = write_report(
         Path(out),
         title=title or f"hormonestats: {study.contract.name}",
@@ -269,6 +323,10 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         log=processed.log,
         manifest=man,
         n_input=n_input,
+        summary=study_paragraph(study, table, family.table),
+        verdicts=plain_verdicts(family.table, claims={
+            name: registry_claim(name) for name in family.table["hypothesis"]}),
+        captions=captions,
     )
     import matplotlib.pyplot as plt
 

@@ -313,6 +313,16 @@ COLUMN_NOTES: dict[str, str] = {
     "ci_method": "how the confidence interval was computed",
     "status": "tested, or why the hypothesis could not be tested",
     "reason": "why (for a hypothesis not tested, or a logged exclusion)",
+    "step": "processing step that logged the rows",
+    "action": "excluded (dropped), altered (value changed, original kept) or flagged (kept, "
+              "marked)",
+    "table": "input table",
+    "n_rows": "rows concerned",
+    "n_subjects": "distinct IDs concerned (participants, or plate controls)",
+    "n_input": "rows read",
+    "n_excluded": "rows excluded (each counted once, at the first step that excluded it)",
+    "n_analysed": "rows left for the analysis",
+    "stage": "input, excluded at a step, or analysed",
 }
 
 
