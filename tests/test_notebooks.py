@@ -90,3 +90,29 @@ def test_paper_figures_match_the_reference_images(tmp_path_factory):
         if (msg := compare_images(str(ref), str(new), tol=TOLERANCE)) is not None
     ]
     assert not failures, failures
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.mark.parametrize("backend", ["inline", "widget"])
+def test_every_figure_shows_in_inline_and_widget_backends(backend, tmp_path):
+    """Two hs.plots figures, then a plain matplotlib one, in a fresh kernel: each shows (the
+    widget backend, ipympl, displays a canvas widget with a PNG fallback)."""
+    cells = [
+        f"%matplotlib {backend}\nimport pandas as pd\nimport hormonestats as hs\n"
+        "tab = pd.DataFrame({'n': [50, 100, 200], 'power': [0.3, 0.6, 0.9]})",
+        "hs.plots.power_curve(tab);",
+        "hs.plots.forest(pd.DataFrame({'hypothesis': ['H1'], 'estimate': [0.2],\n"
+        "                              'conf_low': [0.1], 'conf_high': [0.3]}));",
+        "import matplotlib.pyplot as plt\nplt.figure()\nplt.plot([1, 2]);",
+    ]
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}  # fmt: skip
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    NotebookClient(nb, timeout=300, kernel_name="python3").execute(cwd=str(tmp_path), env=env)
+    kind = "image/png" if backend == "inline" else WIDGET_VIEW
+    shown = [sum(kind in o.get("data", {}) for o in c.outputs) for c in nb.cells[1:]]
+    assert shown == [1, 1, 1]
