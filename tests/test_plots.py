@@ -514,3 +514,15 @@ def test_plots_namespace_exposes_every_function():
                 "set_theme", "simple_slopes", "theme"}  # fmt: skip
     assert set(hs.plots.__all__) == expected
     assert all(callable(getattr(hs.plots, n)) for n in expected - {"PALETTE"})
+
+
+def test_no_report_submodule_shadows_a_public_name():
+    import pkgutil
+
+    import hormonestats.report as report
+
+    subs = {m.name for m in pkgutil.iter_modules(report.__path__)}
+    assert not subs & set(report.__all__)
+    assert not subs & set(hs.plots.__all__)
+    for name in report.__all__:  # still functions (or constants) after importing every module
+        assert not hasattr(getattr(report, name), "__path__") and getattr(report, name) is not None
