@@ -1,11 +1,12 @@
 """Figures for papers: interactions, Johnson–Neyman, mediation paths, forest, cortisol, cycle, QC.
 
-``hs.plots`` is this module: one namespace over three modules of one responsibility each,
+``hs.plots`` is this module: one namespace over four modules of one responsibility each,
 
 * :mod:`.figure_theme` — the theme (:func:`theme`, :func:`set_theme`, :data:`PALETTE`) and
   :func:`save` (PNG/SVG/PDF without timestamps);
 * :mod:`.model_figures` — :func:`interaction`, :func:`johnson_neyman`, :func:`simple_slopes`,
-  :func:`mediation_paths`, :func:`forest`, :func:`power_curve`;
+  :func:`mediation_paths`;
+* :mod:`.family_figures` — :func:`forest` (a hypothesis family), :func:`power_curve`;
 * :mod:`.data_figures` — :func:`cortisol_curves`, :func:`cycle`, :func:`qc_cv`, :func:`qc_lod`.
 
 Every function takes a result or a tidy table first, draws on ``ax`` (a new figure when
@@ -20,15 +21,9 @@ matplotlib and seaborn are imported inside the functions, so ``import hormonesta
 from __future__ import annotations
 
 from .data_figures import cortisol_curves, cycle, qc_cv, qc_lod
+from .family_figures import forest, power_curve
 from .figure_theme import PALETTE, save, set_theme, theme
-from .model_figures import (
-    forest,
-    interaction,
-    johnson_neyman,
-    mediation_paths,
-    power_curve,
-    simple_slopes,
-)
+from .model_figures import interaction, johnson_neyman, mediation_paths, simple_slopes
 
 __all__ = [
     "PALETTE",
