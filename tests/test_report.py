@@ -379,7 +379,7 @@ def test_methods_text_reports_real_log_counts():
         "2 rows of the samples table (2 participants) in plausibility checks (negative "
         "concentration)" in text
     )
-    assert "Values were altered in 1 case" in text
+    assert "Altered values (the originals are kept): 1 row of the samples table" in text
     assert text.startswith("Derived variables. ")
     # change the log, the text follows
     text2 = methods_text(log=lg.iloc[1:])
@@ -643,7 +643,8 @@ def test_methods_text_of_the_example_study_reads_as_a_paper(processed_example):
     flagged = int(samples["cv_flag"].sum())
     assert (f"median of {multi.median():.1f}% (range {multi.min():.1f}–{multi.max():.1f}%)"
             in text)  # fmt: skip
-    assert f"{flagged} samples ({100 * flagged / len(multi):.1f}%) exceeded the 15% limit" in text
+    assert (f"In {flagged} samples ({100 * flagged / len(multi):.1f}%) the CV exceeded the 15% "
+            "limit; they were flagged and kept.") in text  # fmt: skip
     assert text.count("replicate CV") == 0  # no per-sample clauses
     # the LOD policy in words, no internal names
     assert "were replaced by LOD/√2 (Hornung & Reed, 1990)" in text

@@ -171,11 +171,10 @@ def replicates(samples: pd.DataFrame, max_cv: float | None) -> str:
             multi["cv_flag"].fillna(False).astype(bool).sum()
         )
         text += (
-            f" {_plural(flagged, 'sample').capitalize()} ({_pct(flagged, len(cv))}) exceeded "
-            f"the {format_number(max_cv, 0)}% limit and {'was' if flagged == 1 else 'were'} "
-            "flagged"
+            f" In {_plural(flagged, 'sample')} ({_pct(flagged, len(cv))}) the CV exceeded the "
+            f"{format_number(max_cv, 0)}% limit"
         )
-        text += " and kept." if flagged else "."
+        text += "; they were flagged and kept." if flagged else "."
     return text
 
 
@@ -305,10 +304,9 @@ def log_sentences(log: pd.DataFrame, subject_ids=None, skip=_DESCRIBED_ELSEWHERE
             total = int(part.drop_duplicates(["table", "row"]).shape[0])
             lead = f"In total, {_plural(total, 'row')} {'was' if total == 1 else 'were'} excluded"
         elif action == "altered":
-            lead = f"Values were altered in {_plural(len(part), 'case')}"
+            lead = "Altered values (the originals are kept)"
         else:
-            lead = f"{_plural(len(part), 'row')} {'was' if len(part) == 1 else 'were'} flagged"
-            lead += " and kept"
+            lead = "Flagged and kept"
         sentences.append(f"{lead[0].upper()}{lead[1:]}: {_join(items)}.")
     return " ".join(sentences)
 
@@ -446,14 +444,16 @@ def describe_model(model, labels=None) -> str:
         gene, env = getattr(model, "gene", None), getattr(model, "env", None)
         coding = getattr(model, "coding", None)
         keller = getattr(model, "keller_terms", ())
+        snp = re.match(r"rs\d+", str(gene))
+        gene_name = snp[0] if coding and snp and not (labels and gene in labels) else lab(gene)
         text = (
             f"in a gene × environment model, {lab(y)} was regressed on {lab(env)}, "
-            + (_with_note(lab(gene), f"{coding} coding") if coding else lab(gene))
-            + f" and their interaction ({lab(env)} × {lab(gene)}){adjusted}"
+            + (_with_note(gene_name, f"{coding} coding") if coding else gene_name)
+            + f" and their interaction ({lab(env)} × {gene_name}){adjusted}{n_text}"
         )
         if keller:
             text += ", with covariate × gene and covariate × environment terms (Keller, 2014)"
-        return text + n_text
+        return text
     if "moderation" in family and y and x and m:
         centred = " (mean-centred)" if getattr(model, "center", False) else ""
         return (
