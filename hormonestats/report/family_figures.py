@@ -83,7 +83,9 @@ def forest(table, *, label: str = "hypothesis", ax=None, alpha: float = 0.05):
     ax.set_ylim(-0.7, n - 0.3)
     ax.set_xlabel("Estimate (95% CI)" if "conf_low" in frame.columns else "Estimate")
     if p_col:
-        ax.legend(fontsize="small", loc="best")
+        # above the rows, so the legend never hides an estimate
+        ax.legend(fontsize="small", loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2,
+                  borderaxespad=0.2)
     return ax
 
 
