@@ -9,6 +9,7 @@ shows results the same way.
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 
@@ -39,11 +40,32 @@ class ResultDisplay:
 
     @staticmethod
     def html(title: str, tables: list[tuple[str, pd.DataFrame]], notes: list[str] = ()) -> str:
+        """HTML for Jupyter: the title, each captioned table, then one APA-style note.
+
+        The notes share a single *Note.* label (a note that already starts with "Note:" loses
+        that prefix, so the label is never repeated).
+
+        Examples
+        --------
+        >>> print(ResultDisplay.html("Fit", [], ["Note: range [0, 1]", "Boundaries: none"]))
+        <h4>Fit</h4>
+        <p><i>Note.</i> range [0, 1]. Boundaries: none.</p>
+        """
         parts = [f"<h4>{html.escape(title)}</h4>"]
         for caption, table in tables:
             if caption:
                 parts.append(f"<p><b>{html.escape(caption)}</b></p>")
             parts.append(table.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
-        for note in notes:
-            parts.append(f"<p><i>Note:</i> {html.escape(note)}</p>")
+        cleaned = [_note_sentence(n) for n in notes]
+        cleaned = [n for n in cleaned if n]
+        if cleaned:
+            parts.append(f"<p><i>Note.</i> {html.escape(' '.join(cleaned))}</p>")
         return "\n".join(parts)
+
+
+def _note_sentence(note: str) -> str:
+    """A note as one sentence: no "Note:" prefix, a final stop."""
+    text = re.sub(r"^\s*(?:Note[:.]\s*)+", "", str(note)).strip()
+    if not text:
+        return ""
+    return text if text[-1] in ".!?" else text + "."

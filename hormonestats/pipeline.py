@@ -15,20 +15,24 @@ import pandas as pd
 
 from .roles import DEFAULT_MAPPING, REPEATED_DESIGNS
 
-__all__ = ["DEFAULT_MAPPING", "REPEATED_DESIGNS", "covariates_sentence", "run_analysis"]
+__all__ = ["DEFAULT_LABELS", "DEFAULT_MAPPING", "REPEATED_DESIGNS", "run_analysis"]
 
 
-def covariates_sentence(covariates: Sequence[str]) -> str:
-    """The methods sentence that names the adjustment (empty without covariates).
-
-    >>> covariates_sentence(["sex", "age"])
-    'Every model was adjusted for sex and age (covariates entered as main effects)'
-    """
-    covs = [str(c) for c in covariates]
-    if not covs:
-        return ""
-    listed = covs[0] if len(covs) == 1 else ", ".join(covs[:-1]) + f" and {covs[-1]}"
-    return f"Every model was adjusted for {listed} (covariates entered as main effects)"
+#: Words for the columns of the example study's analysis table (methods text, report).
+DEFAULT_LABELS = {
+    "rmet_total": "RMET total score",
+    "oxytocin_arm": "oxytocin arm",
+    "log_estradiol": "log estradiol",
+    "log_testosterone": "log testosterone",
+    "log_progesterone": "log progesterone",
+    "log_cortisol": "log cortisol",
+    "log_oxytocin": "log oxytocin",
+    "pss10_total": "PSS-10 total score",
+    "iri_ec": "IRI empathic concern",
+    "iri_pt": "IRI perspective taking",
+    "iri_fs": "IRI fantasy",
+    "iri_pd": "IRI personal distress",
+}
 
 
 def reliability_table(study) -> pd.DataFrame | None:
@@ -57,6 +61,49 @@ def reliability_table(study) -> pd.DataFrame | None:
         ) if "scale" in table.columns else name
         parts.append(table.assign(instrument=label))
     return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def registry_claim(name: str) -> str:
+    """The claim of a registered hypothesis in words ('' when not registered)."""
+    from .models.hypotheses import hypotheses as registry
+
+    spec = registry.get(name) if hasattr(registry, "get") else None
+    return str(getattr(spec, "claim", "") or "")
+
+
+def study_paragraph(study, table: pd.DataFrame, family: pd.DataFrame) -> str:
+    """The study in one paragraph: design, sample, measures and what was tested."""
+    contract = study.contract
+    subjects = study["subjects"]
+    parts = [f"{contract.name}: a {contract.design}-subjects study" if contract.design in
+             ("between", "within") else f"{contract.name}: a {contract.design} study"]
+    groups = [g for g in ("arm", "group", "sequence", "role") if g in subjects.columns]
+    n = len(subjects)
+    sample = f"of {n} participants"
+    if groups:
+        counts = subjects[groups[0]].value_counts().sort_index()
+        sample += " (" + ", ".join(f"{int(k)} {lv}" for lv, k in counts.items()) + ")"
+    parts[0] += f" {sample}."
+    measures = []
+    analytes = list(getattr(contract, "analytes", {}) or {})
+    if analytes:
+        measures.append("hormones " + ", ".join(analytes))
+    snps = list(getattr(contract, "snps", {}) or {})
+    if snps:
+        measures.append("SNPs " + ", ".join(snps))
+    instruments = list(getattr(contract, "instruments", {}) or {})
+    if instruments:
+        measures.append("instruments " + ", ".join(i.upper() for i in instruments))
+    if measures:
+        parts.append("Measured: " + "; ".join(measures) + ".")
+    tested = family.loc[family["status"] == "tested"] if "status" in family.columns else family
+    if len(family):
+        parts.append(
+            f"{len(tested)} of {len(family)} registered hypotheses could be tested on the "
+            f"analysis table ({len(table)} rows); their p values are adjusted for the false "
+            "discovery rate across the family, and each verdict below says in words what the "
+            "data show.")
+    return " ".join(parts)
 
 
 def run_analysis(
@@ -210,22 +257,25 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         figures["qc_cv"] = plots.qc_cv(qc["intra_assay_cv"])
 
     say("[bold]6/6[/] report, methods text and manifest", markup=True)
-    models = [r for r in family.results.values() if r is not None]
-    if models and covariates:
-        # a ready sentence (methods_text takes strings among the models); each model result
-        # also carries its own ``covariates`` field
-        models.append(covariates_sentence(covariates))
+    settings = processed.samples.settings if processed.samples is not None else {}
+    groups = [g for g in ("arm", "group", "sequence", "role") if g in study["subjects"].columns]
     methods = methods_text(
+        subjects=study["subjects"],
+        group=groups[0] if groups else None,
         samples_summary=processed.samples.samples if processed.samples is not None else None,
         lod_table=qc.get("lod_summary"),
-        lod_policy=processed.samples.settings["lod_policy"] if processed.samples else None,
+        lod_policy=settings.get("lod_policy"),
         cv_table=qc.get("intra_assay_cv"),
         inter_cv_table=qc.get("inter_assay_cv"),
+        max_cv=settings.get("max_cv"),
+        transform=settings.get("transform"),
         log=processed.log,
         genotype_qc=qc.get("genotype_qc"),
         reliability=qc.get("reliability"),
-        models=models,
+        models={name: r for name, r in family.results.items() if r is not None},
+        hypotheses=family.table,
         versions=package_versions(),
+        labels=DEFAULT_LABELS,
     )
     results["methods"] = methods
     man = manifest(
@@ -240,6 +290,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     )
     from .models.sensitivity import sensitivity
     from .report import table1
+    from .report.verdicts import plain_verdicts
 
     # the same family under the other LOD policies and with winsorising (Pollet & van der
     # Meij 2017): a finding that flips with a processing choice is reported as such
@@ -247,7 +298,6 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         study, mapping=usable, hypotheses=applicable, covariates=covariates, seed=seed,
         n_boot=min(n_boot, 2000)) if applicable else None
 
-    groups = [g for g in ("arm", "group", "sequence", "role") if g in study["subjects"].columns]
     tables = {"table1": table1(study["subjects"], group=groups[0] if groups else None),
               "hypotheses": hyp_table, "analysis_table": table, **qc}
     if results["sensitivity"] is not None:
@@ -258,6 +308,16 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         if res is not None and hasattr(res, "table"):
             tables[f"model_{name}"] = res.table
     n_input = {t: len(f) for t, f in study.tables.items()}
+    captions = {}
+    if groups:
+        captions["table1"] = f"Sample characteristics by {groups[0]}"
+    for name, res in family.results.items():
+        x = getattr(res, "x", None) or getattr(res, "env", None)
+        if x is not None:
+            captions[f"{name}_interaction"] = (
+                f"Predicted {DEFAULT_LABELS.get(res.y, res.y)} across "
+                f"{DEFAULT_LABELS.get(x, x)} at levels of the moderator, hypothesis “{name}” "
+                "(95% confidence intervals)")
     folder = write_report(
         Path(out),
         title=title or f"hormonestats: {study.contract.name}",
@@ -267,6 +327,10 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         log=processed.log,
         manifest=man,
         n_input=n_input,
+        summary=study_paragraph(study, table, family.table),
+        verdicts=plain_verdicts(family.table, claims={
+            name: registry_claim(name) for name in family.table["hypothesis"]}),
+        captions=captions,
     )
     import matplotlib.pyplot as plt
 

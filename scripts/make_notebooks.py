@@ -1,7 +1,8 @@
 """Write the notebooks in notebooks/ from the cell sources below (no outputs are stored).
 
 Run from the repository root: ``python scripts/make_notebooks.py``. The test suite executes
-every notebook top to bottom in a fresh kernel (nbmake), so the notebooks stay runnable.
+every notebook top to bottom in a fresh kernel (tests/test_notebooks.py) and checks that each
+plotting cell shows its figure.
 """
 
 from pathlib import Path
@@ -110,29 +111,17 @@ NOTEBOOKS = {
                  "sim.assign(analytic=exact)[['n', 'power', 'mc_se', 'analytic']]"),
     ],
     "05_paper_figures": [
-        ("md", "# 5. The example study's figures\n\nEvery figure of the bundled example "
-               "study, from the public API, as `hormonestats demo` writes them."),
-        ("code", "import hormonestats as hs\nfrom hormonestats.pipeline import "
-                 "DEFAULT_MAPPING\n\n"
-                 "study = hs.read_dataset('example_study')\n"
-                 "processed = hs.process_study(study)\ntable = processed.table\n"
-                 "family = hs.test_hypotheses(table, mapping=DEFAULT_MAPPING,\n"
-                 "                            hypotheses=[h for h, s in hs.hypotheses.items()"
-                 " if s.family != 'mixed'],\n"
-                 "                            seed=1, n_boot=1000)\n"
-                 "hs.plots.forest(family.table);"),
-        ("code", "fit = family.results['estradiol_oxytocin']\nhs.plots.interaction(fit);"),
-        ("code", "hs.plots.johnson_neyman(fit);"),
-        ("code", "gxe = hs.gxe(table, y='rmet_total', gene='rs53576_GG_vs_Acarrier', "
-                 "env='oxytocin_arm',\n           coding='group')\n"
-                 "hs.plots.simple_slopes(gxe);"),
-        ("code", "hs.plots.mediation_paths(family.results['testosterone_aromatization']);"),
-        ("code", "tsst = hs.process_samples(hs.read_dataset('tsst_study'))\n"
-                 "arms = hs.read_dataset('tsst_study')['subjects'][['subject_id', 'arm']]\n"
-                 "curves = tsst.samples.merge(arms, on='subject_id')\n"
-                 "hs.plots.cortisol_curves(curves, group='arm');"),
-        ("code", "hs.plots.qc_lod(processed.samples.lod_summary);"),
-        ("code", "hs.plots.qc_cv(processed.samples.intra_cv);"),
+        ("md", "# 5. The example study's figures\n\nEvery figure of the bundled example study, from the public API, as `hormonestats demo` writes them. The last cell writes them to `figures/` as PNG files: the same code and seed give the same images (the test suite compares them with reference images)."),
+        ("code", "import hormonestats as hs\nfrom hormonestats.pipeline import DEFAULT_MAPPING\n\nstudy = hs.read_dataset('example_study')\nprocessed = hs.process_study(study)\ntable = processed.table\nfamily = hs.test_hypotheses(table, mapping=DEFAULT_MAPPING,\n                            hypotheses=[h for h, s in hs.hypotheses.items() if s.family != 'mixed'],\n                            seed=1, n_boot=1000)\nfigures = {}  # name -> Axes, written to files at the end\nfigures['forest'] = hs.plots.forest(family.table)"),
+        ("code", "fit = family.results['estradiol_oxytocin']\nfigures['interaction'] = hs.plots.interaction(fit)  # the 0/1 arm is drawn as two categories"),
+        ("code", "figures['johnson_neyman'] = hs.plots.johnson_neyman(fit)"),
+        ("code", "gxe = hs.gxe(table, y='rmet_total', gene='rs53576_GG_vs_Acarrier', env='oxytocin_arm',\n           coding='group')\nfigures['simple_slopes'] = hs.plots.simple_slopes(gxe)"),
+        ("code", "figures['mediation_paths'] = hs.plots.mediation_paths(family.results['testosterone_aromatization'])"),
+        ("code", "tsst = hs.process_samples(hs.read_dataset('tsst_study'))\narms = hs.read_dataset('tsst_study')['subjects'][['subject_id', 'arm']]\ncurves = tsst.samples.merge(arms, on='subject_id')\nfigures['cortisol_curves'] = hs.plots.cortisol_curves(curves, group='arm')"),
+        ("code", "figures['qc_lod'] = hs.plots.qc_lod(processed.samples.lod_summary)"),
+        ("code", "figures['qc_cv'] = hs.plots.qc_cv(processed.samples.intra_cv)"),
+        ("md", "## The figures as files\n\nPNG at 100 dpi for the comparison with the reference images; use `formats=('png', 'svg', 'pdf')` and `dpi=300` for a journal."),
+        ("code", "from pathlib import Path\n\nout = Path('figures')\nwritten = [hs.plots.save(ax, out / name, formats=('png',), dpi=100)[0] for name, ax in figures.items()]\n[p.name for p in written]"),
     ],
 }
 

@@ -372,11 +372,25 @@ def test_qc_cv_bars_and_limit():
     cv = pd.DataFrame({"plate_id": ["P1", "P2", "P3", "P1", "P2", "P3"],
                        "analyte": ["cortisol"] * 3 + ["testosterone"] * 3,
                        "intra_cv": [4.0, 6.5, 17.0, 3.0, 5.0, 8.0]})  # fmt: skip
-    ax = plots.qc_cv(cv, max_cv=10)
+    ax = plots.qc_cv(cv, max_cv=10)  # one panel per analyte, each with its own plates
+    panels = ax.figure.axes
+    assert [p.get_title() for p in panels] == ["cortisol", "testosterone"]
+    for panel, analyte in zip(panels, ["cortisol", "testosterone"]):
+        heights = [b.get_height() for b in panel.patches if isinstance(b, Rectangle)]
+        assert heights == cv.loc[cv.analyte == analyte, "intra_cv"].tolist()
+        assert any(list(ln.get_ydata()) == [10, 10] for ln in panel.lines)
+        assert [t.get_text() for t in panel.get_xticklabels()] == ["P1", "P2", "P3"]
+    wide = pd.DataFrame({"plate_id": [f"P{i:02d}" for i in range(25)],
+                         "analyte": [a for a in "ABCDE" for _ in range(5)],
+                         "intra_cv": np.linspace(3, 12, 25)})  # fmt: skip
+    fig = plots.qc_cv(wide).figure
+    assert len([a for a in fig.axes if a.get_visible()]) == 5
+    assert fig.get_size_inches()[0] <= 12.5  # small multiples wrap (3 per row)
+    _, given = plt.subplots()
+    ax = plots.qc_cv(cv, max_cv=10, ax=given)  # on a given Axes: bars grouped by analyte
     bars = [p for p in ax.patches if isinstance(p, Rectangle)]
     assert len(bars) == 6
     assert sorted(b.get_height() for b in bars) == sorted(cv.intra_cv)
-    assert any(list(ln.get_ydata()) == [10, 10] for ln in ax.lines)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["P1", "P2", "P3"]
     ax = plots.qc_cv(cv.groupby("analyte", as_index=False)["intra_cv"].mean(), max_cv=None)
     assert len(ax.patches) == 2 and not ax.lines
@@ -448,3 +462,67 @@ def test_mixed_model_slopes_and_regions_plot():
     with pytest.raises(hs.DataError, match="no predicted lines"):
         hs.plots.interaction(res)
     plt.close("all")
+
+
+def test_theme_keeps_what_a_backend_sets_up_inside_it():
+    """Root cause of "only the first figure shows in Jupyter": the inline backend is set up
+    when the first figure is made, inside the theme, and turns on interactive mode then;
+    matplotlib.rc_context undid that on exit. The theme restores only its own keys."""
+    saved = matplotlib.rcParams.copy()
+    try:
+        matplotlib.rcParams["interactive"] = False
+        matplotlib.rcParams["figure.dpi"] = 100.0
+        with plots.theme():
+            matplotlib.rcParams["interactive"] = True  # what the backend's set-up does
+            matplotlib.rcParams["figure.dpi"] = 72.0
+        assert matplotlib.rcParams["interactive"] is True
+        assert matplotlib.rcParams["figure.dpi"] == 72.0
+        assert matplotlib.rcParams["axes.spines.top"] == saved["axes.spines.top"]
+    finally:
+        matplotlib.rcParams.update(saved)
+
+
+def _binary_x_moderation(seed=5, n=160):
+    rng = np.random.default_rng(seed)
+    d = pd.DataFrame({"arm": rng.integers(0, 2, n), "e2": rng.normal(size=n)})
+    d["trust"] = 0.5 * d.arm + 0.4 * d.arm * d.e2 + rng.normal(size=n)
+    return hs.moderation(d, y="trust", x="arm", m="e2")
+
+
+def test_interaction_draws_a_binary_x_as_categories():
+    res = _binary_x_moderation()
+    ax = plots.interaction(res)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1"]
+    bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert len(bars) == 3 and not bands(ax)  # one point-range line per moderator level
+    pred = res.predictions(n_points=2)
+    first = pred.loc[pred.m_label == pred.m_label.iloc[0], "estimate"].to_numpy()
+    np.testing.assert_allclose(bars[0].lines[0].get_ydata(), first)
+    ax = plots.interaction(res, categorical_x=False)
+    assert len(bands(ax)) == 3 and not ax.containers
+
+
+def test_interaction_continuous_x_cannot_be_forced_into_categories():
+    with pytest.raises(DataError, match="cannot be drawn as categories"):
+        plots.interaction(hs.moderation(moderation_data(), y="trust", x="oxytocin",
+                                        m="estradiol"), categorical_x=True)  # fmt: skip
+
+
+def test_plots_namespace_exposes_every_function():
+    expected = {"PALETTE", "cortisol_curves", "cycle", "forest", "interaction",
+                "johnson_neyman", "mediation_paths", "power_curve", "qc_cv", "qc_lod", "save",
+                "set_theme", "simple_slopes", "theme"}  # fmt: skip
+    assert set(hs.plots.__all__) == expected
+    assert all(callable(getattr(hs.plots, n)) for n in expected - {"PALETTE"})
+
+
+def test_no_report_submodule_shadows_a_public_name():
+    import pkgutil
+
+    import hormonestats.report as report
+
+    subs = {m.name for m in pkgutil.iter_modules(report.__path__)}
+    assert not subs & set(report.__all__)
+    assert not subs & set(hs.plots.__all__)
+    for name in report.__all__:  # still functions (or constants) after importing every module
+        assert not hasattr(getattr(report, name), "__path__") and getattr(report, name) is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
 import sys
@@ -172,6 +174,12 @@ def test_apa_table_html_and_latex():
     assert r"coef\_table 50\%" in latex
     assert r"x $\times$ m" in latex
     assert latex.count(r" \\") == len(tab) + 1
+    # booktabs rules, no \hline
+    lines = latex.splitlines()
+    assert [ln for ln in lines if ln in (r"\toprule", r"\midrule", r"\bottomrule")] == [
+        r"\toprule", r"\midrule", r"\bottomrule"]
+    assert r"\hline" not in latex
+    assert lines.index(r"\toprule") < lines.index(r"\midrule") < lines.index(r"\bottomrule")
 
 
 def test_apa_table_hypothesis_and_power_tables():
@@ -264,48 +272,41 @@ def test_to_docx_without_python_docx_raises_clear_error(monkeypatch, tmp_path):
         to_docx({"Table 1": coef_table()}, tmp_path / "t.docx")
 
 
-def test_to_docx_writes_header_and_cells(monkeypatch, tmp_path):
-    """Checks our calls against a minimal stand-in of python-docx's Document API."""
-    saved = {}
+def test_to_docx_writes_apa_tables_that_read_back(tmp_path):
+    import docx
 
-    class Cell:
-        text = ""
-
-    class Row:
-        def __init__(self, n):
-            self.cells = [Cell() for _ in range(n)]
-
-    class Table:
-        def __init__(self, rows, cols):
-            self.rows = [Row(cols) for _ in range(rows)]
-
-        def add_row(self):
-            self.rows.append(Row(len(self.rows[0].cells)))
-            return self.rows[-1]
-
-    class Document:
-        def __init__(self):
-            self.parts = []
-
-        def add_paragraph(self, text):
-            self.parts.append(text)
-
-        def add_table(self, rows, cols):
-            self.parts.append(Table(rows, cols))
-            return self.parts[-1]
-
-        def save(self, path):
-            saved[path] = self
-
-    monkeypatch.setitem(sys.modules, "docx", types.SimpleNamespace(Document=Document))
     tab = coef_table()
-    out = to_docx({"Table 2": tab}, tmp_path / "t.docx")
-    doc = saved[str(out)]
-    assert doc.parts[0] == "Table 2"
-    grid = doc.parts[1]
-    assert [c.text for c in grid.rows[0].cells][:3] == ["Term", "b", "SE"]
+    out = to_docx({"Coefficients of the moderation model": tab}, tmp_path / "t.docx")
+    doc = docx.Document(str(out))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[:2] == ["Table 1", "Coefficients of the moderation model"]
+    assert doc.paragraphs[0].runs[0].bold and doc.paragraphs[1].runs[0].italic
+    grid = doc.tables[0]
+    header = [c.text for c in grid.rows[0].cells]
+    assert header[:3] == ["Term", "b", "SE"]
+    assert grid.rows[0].cells[1].paragraphs[0].runs[0].italic  # statistical symbols in italics
     assert grid.rows[1].cells[1].text == format_number(tab["estimate"][0])
     assert len(grid.rows) == len(tab) + 1
+    note = next(t for t in texts if t.startswith("Note."))
+    assert "b = unstandardised estimate" in note and "SE = standard error" in note
+
+
+def test_methods_docx_and_markdown_keep_the_stages(tmp_path):
+    import docx
+
+    from hormonestats.report.docx_export import methods_docx
+
+    _, lg = example_log()
+    subj = pd.DataFrame({"subject_id": [f"s{i}" for i in range(1, 8)], "arm": ["OT"] * 4 + ["PL"] * 3})
+    text = methods_text(subjects=subj, group="arm", log=lg)
+    assert text.startswith("Participants. The sample comprised 7 participants: 4 in the OT arm")
+    md = methods_text(subjects=subj, group="arm", log=lg, fmt="markdown")
+    assert md.startswith("**Participants.** ") and "\n\n**Derived variables.** " in md
+    out = methods_docx(text, tmp_path / "m.docx")
+    paras = docx.Document(str(out)).paragraphs
+    assert paras[0].text == "Method"
+    assert paras[1].runs[0].text == "Participants. " and paras[1].runs[0].bold
+    assert paras[2].text.startswith("Derived variables. In total, 5 rows were excluded")
 
 
 # ----------------------------------------------------------------------------- logs
@@ -372,16 +373,17 @@ def test_methods_text_reports_real_log_counts():
     text = methods_text(log=lg)
     assert "In total, 5 rows were excluded" in text
     assert (
-        "3 rows of the samples table (3 participants) in step “replicates” (CV above 15%)" in text
+        "3 rows of the samples table (3 participants) in replicate checks (CV above 15%)" in text
     )
     assert (
-        "2 rows of the samples table (2 participants) in step “plausibility” (negative concentration)"
-        in text
+        "2 rows of the samples table (2 participants) in plausibility checks (negative "
+        "concentration)" in text
     )
-    assert "1 row was altered" in text
+    assert "Altered values (the originals are kept): 1 row of the samples table" in text
+    assert text.startswith("Derived variables. ")
     # change the log, the text follows
     text2 = methods_text(log=lg.iloc[1:])
-    assert "2 rows of the samples table (2 participants) in step “replicates”" in text2
+    assert "2 rows of the samples table (2 participants) in replicate checks" in text2
 
 
 def test_methods_text_only_what_is_given():
@@ -389,8 +391,8 @@ def test_methods_text_only_what_is_given():
     lod = pd.DataFrame({"analyte": ["cortisol", "testosterone"], "matrix": ["saliva", "saliva"],
                         "n": [120, 118], "n_below_lod": [3, 0], "pct_below_lod": [2.5, 0.0]})  # fmt: skip
     text = methods_text(lod_table=lod)
-    assert "2.5% for cortisol (saliva; 3 of 120 readings)" in text
-    assert "0.0% for testosterone (saliva; 0 of 118 readings)" in text
+    assert "occurred for cortisol (3 of 120 readings, 2.5%)" in text
+    assert "for none of the testosterone readings" in text
     assert "CV" not in text and "Hardy" not in text
 
 
@@ -461,9 +463,10 @@ def test_write_report_layout_tables_and_html(tmp_path):
                        manifest=hs.report.manifest(parameters={"max_cv": 15}, seed=7))  # fmt: skip
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert files == sorted(
-        ["COMPLETE", "manifest.json", "report.html", "methods.md", "exclusion_log.csv",
-         "exclusions.csv", "exclusion_accounting.csv", "tables/coefs.csv", "tables/coefs.md",
-         "figures/fig1.png", "figures/fig1.svg"]
+        ["COMPLETE", "manifest.json", "report.html", "methods.md", "methods.docx",
+         "exclusion_log.csv", "exclusions.csv", "exclusion_accounting.csv", "tables/coefs.csv",
+         "tables/coefs.md", "tables/coefs.tex", "tables/tables.docx", "figures/fig1.png",
+         "figures/fig1.svg"]
     )  # fmt: skip
     back = pd.read_csv(out / "tables" / "coefs.csv")
     pd.testing.assert_frame_equal(back, tab, check_exact=True)
@@ -555,8 +558,7 @@ def test_methods_text_on_real_assay_summaries():
     text = methods_text(lod_table=lod, cv_table=cv)
     r = lod.iloc[0]
     assert (
-        f"{r['pct_below_lod']:.1f}% for cortisol (saliva; {r['n_below_lod']} of {r['n']} readings)"
-        in text
+        f"cortisol ({r['n_below_lod']} of {r['n']} readings, {r['pct_below_lod']:.1f}%)" in text
     )
     assert f"{cv['intra_cv'].mean():.1f}% for cortisol (range {cv['intra_cv'].min():.1f}–" in text
 
@@ -575,7 +577,7 @@ def test_methods_text_inter_assay_cv_from_real_controls():
     text = methods_text(inter_cv_table=inter)
     v = inter["inter_cv"]
     assert text == (
-        f"Inter-assay CVs (of control samples across plates) were {v.mean():.1f}% for cortisol "
+        f"Sampling and assays. Inter-assay CVs (of control samples across plates) were {v.mean():.1f}% for cortisol "
         f"(range {v.min():.1f}–{v.max():.1f}% across 2 controls)."
     )
     with pytest.raises(DataError, match="cv="):
@@ -594,13 +596,115 @@ def test_write_report_accounting_per_table(tmp_path):
     assert acc_s["n"].tolist() == [10, 3, 2, 5]
     assert acc_p["n"].tolist() == [3, 2, 1]
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert "cycle longer than 35 days" in page and "(subjects table)" in page
+    assert "cycle longer than 35 days" in page
+    assert "Rows of each input table from input to analysis" in page
 
 
 def test_methods_text_states_the_lod_policy():
     lod = pd.DataFrame({"analyte": ["oxytocin"], "matrix": ["saliva"], "n": [40],
                         "n_below_lod": [4], "pct_below_lod": [10.0]})
     text = hs.report.methods_text(lod_table=lod, lod_policy="lod/sqrt2")
-    assert "replaced by LOD/sqrt(2)" in text and "4 of 40 readings" in text
+    assert "replaced by LOD/√2 (Hornung & Reed, 1990)" in text and "4 of 40 readings" in text
+    assert "value_lod" not in text
     with pytest.raises(hs.DataError, match="lod_policy"):
         hs.report.methods_text(lod_table=lod, lod_policy="half")
+
+
+# ----------------------------------------------------------------------------- the demo's text
+@pytest.fixture(scope="module")
+def processed_example():
+    return hs.process_study(hs.read_dataset("example_study"))
+
+
+def test_methods_text_of_the_example_study_reads_as_a_paper(processed_example):
+    p = processed_example
+    study = hs.read_dataset("example_study")
+    samples = p.samples.samples
+    mod = hs.moderation(p.table, y="rmet_total", x="oxytocin_arm", m="log_estradiol",
+                        covariates=["sex"])  # fmt: skip
+    text = methods_text(
+        subjects=study["subjects"], group="arm", samples_summary=samples,
+        lod_table=p.samples.lod_summary, lod_policy=p.samples.settings["lod_policy"],
+        cv_table=p.samples.intra_cv, max_cv=p.samples.settings["max_cv"], log=p.log,
+        transform=p.samples.settings["transform"], models={"estradiol_oxytocin": mod},
+        labels={"rmet_total": "RMET total score", "oxytocin_arm": "oxytocin arm"},
+    )  # fmt: skip
+    stages = [para.split(". ", 1)[0] for para in text.split("\n\n")]
+    assert stages == ["Participants", "Sampling and assays", "Derived variables", "Models"]
+    n = len(study["subjects"])
+    assert f"The sample comprised {n} participants" in text
+    # plate controls are not participants: every count of participants is of real subjects
+    counts = [int(c) for c in re.findall(r"(\d+) participants?\b", text)]
+    assert max(counts) == n and "(2 participants)" not in text
+    n_ctrl = int((study["samples"]["sample_type"] == "control").sum())
+    assert f"The {n_ctrl} rows of plate-control wells (2 controls)" in text
+    # replicate CVs summarised: median, range, number above the limit
+    multi = samples.loc[samples["n_replicates"] > 1, "cv"]
+    flagged = int(samples["cv_flag"].sum())
+    assert (f"median of {multi.median():.1f}% (range {multi.min():.1f}–{multi.max():.1f}%)"
+            in text)  # fmt: skip
+    assert (f"In {flagged} samples ({100 * flagged / len(multi):.1f}%) the CV exceeded the 15% "
+            "limit; they were flagged and kept.") in text  # fmt: skip
+    assert text.count("replicate CV") == 0  # no per-sample clauses
+    # the LOD policy in words, no internal names
+    assert "were replaced by LOD/√2 (Hornung & Reed, 1990)" in text
+    for internal in ("value_lod", "apply_lod", "aggregate_replicates", "lod/sqrt2", "sqrt(2)"):
+        assert internal not in text, internal
+    # the model names its covariates, by label
+    assert ("RMET total score was regressed on oxytocin arm, log estradiol (mean-centred) and "
+            "their interaction (oxytocin arm × log estradiol), adjusted for sex (n = 197)") in text
+    assert "natural-log transformed" in text
+    assert len(max(text.split("\n\n"), key=len).split()) < 400  # paragraphs, not one block
+
+
+def test_multiplicity_and_verdicts_follow_the_family_table():
+    from hormonestats.report.verdicts import plain_verdicts
+
+    fam = pd.DataFrame({
+        "hypothesis": ["H1", "H2", "H3", "H4"], "estimate": [0.5, -0.4, 0.1, np.nan],
+        "conf_low": [0.2, -0.6, -0.1, np.nan], "conf_high": [0.8, -0.2, 0.3, np.nan],
+        "p_value": [0.001, 0.002, 0.4, np.nan], "p_fdr": [0.003, 0.003, 0.4, np.nan],
+        "predicted_sign": [1, 1, 0, -1], "status": ["tested"] * 3 + ["not tested"],
+        "reason": ["", "", "", "roles not mapped: allopregnanolone"]})  # fmt: skip
+    v = plain_verdicts(fam, claims={"H1": "More is better."})
+    assert v["outcome"].tolist() == ["supported", "contradicted", "not supported", "not tested"]
+    assert v.loc[0, "claim"] == "More is better." and "FDR-adjusted p = .003" in v.loc[0, "verdict"]
+    assert "the hypothesis predicted positive" in v.loc[1, "verdict"]
+    assert v.loc[3, "verdict"] == "Not tested: roles not mapped: allopregnanolone."
+    text = methods_text(hypotheses=fam)
+    assert text.startswith("Multiplicity. The 3 registered hypotheses were tested as one family")
+    assert "Benjamini–Hochberg" in text and "q = .05" in text
+    assert "Not tested: “H4” (roles not mapped: allopregnanolone)." in text
+
+
+def test_report_page_order_captions_notes_and_downloads(tmp_path):
+    tab, lg, fig = report_inputs()
+    subj = pd.DataFrame({"subject_id": ["s1", "s2"], "arm": ["OT", "PL"], "age": [20.0, 30.0]})
+    big = pd.DataFrame({"subject_id": [f"s{i}" for i in range(200)], "y": np.arange(200.0)})
+    qcfig = plt.figure()
+    qcfig.add_subplot().bar([0, 1], [3, 4])
+    out = write_report(
+        tmp_path / "r", title="T", summary="A two-arm trial.",
+        tables={"analysis_table": big, "coefs": tab, "table1": table1(subj, group="arm"),
+                "lod_summary": pd.DataFrame({"analyte": ["cortisol"], "pct_below_lod": [1.0]})},
+        figures={"forest": fig, "qc_cv": qcfig}, methods=methods_text(log=lg), log=lg,
+        captions={"table1": "Sample characteristics by arm"})  # fmt: skip
+    page = (out / "report.html").read_text(encoding="utf-8")
+    order = ['class="study"', "Table 1.</b> <i>Sample characteristics by arm", "<h2>Figures",
+             "Figure 1.</b> <i>Estimates of the hypothesis family",
+             "<h2>Assay, genotype", "Figure 2.</b> <i>Intra-assay coefficient",
+             "<h2>Methods", "<b>Derived variables.</b>", "<h2>Appendix: tables", "Coefs"]
+    where = [page.index(s) for s in order]
+    assert where == sorted(where), list(zip(order, where))
+    # every shown table sits in a scrolling box and has its note explaining columns
+    assert page.count('<div class="table-wrap">') == page.count('<table class="apa-table">')
+    assert "b = unstandardised estimate; SE = standard error" in page
+    # the 200-row table is a download (the CSV itself, embedded), not inline
+    assert "s199" not in page.split("data:text/csv")[0]
+    uri = re.search(r'href="data:text/csv;base64,([^"]+)"', page)[1]
+    back = pd.read_csv(io.BytesIO(base64.b64decode(uri)))
+    pd.testing.assert_frame_equal(back, big)
+    # one self-contained file: every image is a data URI, nothing is fetched
+    assert re.findall(r'<img[^>]+src="(?!data:image/png;base64,)', page) == []
+    assert "<link" not in page and "<script" not in page
+    assert "@media print" in page

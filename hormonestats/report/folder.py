@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import html
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from .docx_export import methods_docx, to_docx
 from .methods import exclusion_accounting, exclusion_summary
 from .provenance import (
     results_folder,
@@ -24,21 +23,6 @@ from .tables import (
 __all__ = ["write_report"]
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-_CSS = """
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
-       color: #222; line-height: 1.45; }
-table.apa-table { border-collapse: collapse; margin: 1rem 0; font-size: 0.92rem; }
-table.apa-table caption { text-align: left; font-style: italic; padding-bottom: 0.3rem; }
-table.apa-table thead th { border-top: 2px solid #222; border-bottom: 1px solid #222;
-                           padding: 0.25rem 0.7rem; font-weight: normal; }
-table.apa-table tbody tr:last-child td { border-bottom: 2px solid #222; }
-table.apa-table td { padding: 0.2rem 0.7rem; }
-table.apa-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
-figure { margin: 1.5rem 0; } figure img { max-width: 100%; }
-figcaption { font-style: italic; }
-""".strip()
-
 
 def _check_name(kind: str, name) -> str:
     name = str(name)
@@ -77,17 +61,28 @@ def write_report(
     log: pd.DataFrame | None = None,
     manifest: Mapping | None = None,
     n_input: int | Mapping[str, int] | None = None,
+    summary: str | None = None,
+    verdicts: pd.DataFrame | None = None,
+    captions: Mapping[str, str] | None = None,
+    sections: Mapping[str, str] | None = None,
+    downloads=None,
     digits: int = 2,
     dpi: int = 200,
 ) -> Path:
     """Write a complete, self-describing results folder atomically.
 
-    Layout: ``tables/<name>.csv`` (full precision) and ``tables/<name>.md`` (APA),
-    ``figures/<name>.png`` and ``.svg``, ``exclusion_log.csv`` and ``exclusions.csv`` (counts by
-    step and reason; with ``n_input`` also ``exclusion_accounting.csv``), ``methods.md``,
-    ``report.html`` (one self-contained page: figures embedded as base64 PNG),
+    Layout: ``tables/<name>.csv`` (full precision), ``tables/<name>.md`` (APA Markdown) and
+    ``tables/<name>.tex`` (LaTeX, booktabs), ``tables.docx`` (every table, APA style, when
+    python-docx is installed), ``figures/<name>.png`` and ``.svg``, ``exclusion_log.csv`` and
+    ``exclusions.csv`` (counts by step and reason; with ``n_input`` also
+    ``exclusion_accounting.csv``), ``methods.md`` (and ``methods.docx``), ``report.html``,
     ``manifest.json`` and, last, the ``COMPLETE`` marker (see :func:`results_folder`).
     Re-running with the same inputs gives byte-identical CSV tables.
+
+    ``report.html`` is one self-contained page ordered for a reader (see
+    :mod:`hormonestats.report.html_page`): the study paragraph (``summary``) and Table 1, the
+    hypotheses with plain-language ``verdicts``, the figures, the quality-control tables, the
+    methods, the appendix tables; long tables are embedded as CSV downloads.
 
     Parameters
     ----------
@@ -107,6 +102,17 @@ def write_report(
         From :func:`manifest`; a bare one (versions, time) is made when omitted.
     n_input : int or dict of table -> int, optional
         Input rows, for the CONSORT-style :func:`exclusion_accounting`.
+    summary : str, optional
+        The study in one paragraph, at the top of the page.
+    verdicts : DataFrame, optional
+        From :func:`plain_verdicts`: one line per hypothesis in words.
+    captions : dict of name -> str, optional
+        Captions in words for tables and figures (known names have defaults).
+    sections : dict of name -> {"study", "results", "qc", "appendix"}, optional
+        Where a table goes on the page (known names have defaults, others: appendix).
+    downloads : collection of names, optional
+        Tables offered only as CSV downloads in the page; default: those with more than 60
+        rows or 16 columns.
     digits, dpi : int
         Decimals in the APA tables; resolution of the PNG files.
 
@@ -123,66 +129,78 @@ def write_report(
     >>> with tempfile.TemporaryDirectory() as d:
     ...     out = write_report(pathlib.Path(d, "run"), title="Demo", tables={"coefs": tab})
     ...     sorted(p.name for p in out.rglob("*") if p.is_file())
-    ['COMPLETE', 'coefs.csv', 'coefs.md', 'manifest.json', 'report.html']
+    ['COMPLETE', 'coefs.csv', 'coefs.md', 'coefs.tex', 'manifest.json', 'report.html', 'tables.docx']
     """
+    from .html_page import caption_for, flow_table, grouped_exclusions, page
+    from .methods import split_paragraphs
+
     tables = dict(tables or {})
     figures = dict(figures or {})
     frames = {_check_name("table", k): as_frame(v) for k, v in tables.items()}
     figs = {_check_name("figure", k): _figure_of(v) for k, v in figures.items()}
     accounting = _n_input_accounting(n_input, log)
-    summary = exclusion_summary(log) if log is not None else None
+    summary_log = exclusion_summary(log) if log is not None else None
     if manifest is None:
         from .provenance import manifest as _make_manifest
 
         manifest = _make_manifest()
+    paragraphs = split_paragraphs(methods) if methods else []
 
-    body = [f"<h1>{html.escape(title)}</h1>"]
     with results_folder(folder) as out:
         if frames:
             (out / "tables").mkdir()
-            body.append("<h2>Tables</h2>")
         for name, frame in frames.items():
             frame.to_csv(out / "tables" / f"{name}.csv", index=False, lineterminator="\n")
+            caption = caption_for(name, captions)
             (out / "tables" / f"{name}.md").write_text(
-                apa_table(frame, caption=name, digits=digits), encoding="utf-8"
+                apa_table(frame, caption=caption, digits=digits), encoding="utf-8"
             )
-            body.append(apa_table(frame, caption=name, digits=digits, fmt="html"))
+            (out / "tables" / f"{name}.tex").write_text(
+                apa_table(frame, caption=caption, digits=digits, fmt="latex"), encoding="utf-8"
+            )
+        if frames and _has_docx():
+            to_docx({caption_for(n, captions): f for n, f in frames.items()},
+                    out / "tables" / "tables.docx", digits=digits)
+        pngs = []
         if figs:
             from .plots import save
 
             (out / "figures").mkdir()
-            body.append("<h2>Figures</h2>")
         for name, fig in figs.items():
             png, _svg = save(fig, out / "figures" / name, formats=("png", "svg"), dpi=dpi)
-            data = base64.b64encode(png.read_bytes()).decode("ascii")
-            body.append(
-                f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{data}">'
-                f"<figcaption>{html.escape(name)}</figcaption></figure>"
-            )
+            size = tuple(float(v) for v in fig.get_size_inches())
+            pngs.append((name, png.read_bytes(), size))
         if methods:
-            (out / "methods.md").write_text(methods.rstrip() + "\n", encoding="utf-8")
-            body.append("<h2>Methods</h2>")
-            body += [f"<p>{html.escape(p.strip())}</p>" for p in methods.split("\n\n") if p]
+            md = "\n\n".join(f"**{st}.** {tx}" if st else tx for st, tx in paragraphs)
+            (out / "methods.md").write_text("# Methods\n\n" + md + "\n", encoding="utf-8")
+            if _has_docx():
+                methods_docx(paragraphs, out / "methods.docx")
+        qc_extra = []
         if log is not None:
             log.to_csv(out / "exclusion_log.csv", index=False, lineterminator="\n")
-            summary.to_csv(out / "exclusions.csv", index=False, lineterminator="\n")
-            body.append("<h2>Exclusions</h2>")
-            body.append(apa_table(summary, caption="Exclusion log by step and reason", fmt="html"))
+            summary_log.to_csv(out / "exclusions.csv", index=False, lineterminator="\n")
+            qc_extra.append(("Exclusion log by step and reason (reasons differing only in their "
+                             "numbers merged; every reason is in exclusions.csv)",
+                             grouped_exclusions(summary_log)))
         for tname, acc in accounting:
             suffix = f"_{tname}" if tname else ""
             acc.to_csv(out / f"exclusion_accounting{suffix}.csv", index=False, lineterminator="\n")
-            caption = "Participant/sample flow" + (f" ({tname} table)" if tname else "")
-            body.append(apa_table(acc, caption=caption, fmt="html"))
+        if accounting:
+            qc_extra.append(("Rows of each input table from input to analysis",
+                             flow_table(accounting)))
         versions = manifest.get("packages", {}) if isinstance(manifest, Mapping) else {}
-        if versions:
-            listed = ", ".join(f"{k} {v}" for k, v in versions.items() if v)
-            body.append(f"<h2>Software</h2><p>{html.escape(listed)}</p>")
-        page = (
-            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f"<title>{html.escape(title)}</title>\n<style>\n{_CSS}\n</style>\n</head>\n<body>\n"
-            + "\n".join(body)
-            + "\n</body>\n</html>\n"
+        text = page(
+            title=title, summary=summary, frames=frames, figures=pngs, methods=paragraphs,
+            verdicts=verdicts, qc_extra=qc_extra, versions=versions, sections=sections,
+            captions=captions, downloads=None if downloads is None else set(downloads),
+            digits=digits,
         )
-        (out / "report.html").write_text(page, encoding="utf-8")
+        (out / "report.html").write_text(text, encoding="utf-8")
         write_manifest(out / "manifest.json", manifest)
     return Path(folder)
+
+
+def _has_docx() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("docx") is not None

@@ -7,35 +7,16 @@ no ``plt.show()``.
 
 from __future__ import annotations
 
-from functools import wraps
-
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .plots import PALETTE, theme
+from .figure_theme import PALETTE, _axes, _themed
 
 __all__ = ["plate_heatmap", "standard_curve"]
 
 _TYPE_MARK = {"standard": "S", "blank": "B", "nsb": "N", "control": "C", "sample": "",
               "unused": "·"}
-
-
-def _themed(fn):
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        with theme():
-            return fn(*args, **kwargs)
-    return wrapper
-
-
-def _axes(ax, figsize):
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
 
 
 @_themed

@@ -1,0 +1,104 @@
+"""The demo's report.html opened in a real headless browser (Debian's chromium via Playwright).
+
+At a 1280 px wide window: no element is wider than the viewport (wide tables scroll inside
+their own box), every image has loaded (naturalWidth > 0), the page logs no console error, the
+sections come in the reader's order, and a full-page screenshot is kept as a test artefact in
+``results/test-artefacts/`` (ignored by git). ``.ci/run`` installs chromium when it is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTEFACTS = ROOT / "results" / "test-artefacts"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+
+OVERFLOW = """() => {
+  const vw = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll('body *')]
+    .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > vw + 0.5; })
+    .filter(e => !e.closest('.table-wrap'))   // inside a scrolling box is allowed
+    .map(e => e.tagName + (e.className ? '.' + e.className : ''));
+  const boxes = [...document.querySelectorAll('.table-wrap')]
+    .filter(b => b.getBoundingClientRect().right > vw + 0.5).length;
+  return {vw, scroll: document.documentElement.scrollWidth, wide, boxes};
+}"""
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import hormonestats as hs
+    from hormonestats.pipeline import run_analysis
+
+    out = tmp_path_factory.mktemp("browser") / "demo"
+    run_analysis(hs.read_dataset("example_study"), out=out, n_boot=200, covariates=("sex",),
+                 title="hormonestats demo: example study")  # fmt: skip
+    return out / "report.html"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists() or shutil.which("chromium"), (
+        "Debian's chromium is needed (apt-get install chromium; .ci/run does it)"
+    )
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+def test_report_in_a_real_browser_at_1280px(report, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(report.as_uri())
+    page.wait_for_load_state("load")
+    layout = page.evaluate(OVERFLOW)
+    assert layout["wide"] == [] and layout["boxes"] == 0, layout
+    assert layout["scroll"] <= layout["vw"]
+    widths = page.evaluate("() => [...document.images].map(i => [i.complete, i.naturalWidth])")
+    assert len(widths) >= 4 and all(done and w > 0 for done, w in widths), widths
+    shown = page.evaluate("() => [...document.images].map(i => i.getBoundingClientRect().width)")
+    assert all(0 < w <= 1280 for w in shown)
+    assert not errors, errors
+    headings = page.evaluate("() => [...document.querySelectorAll('h2')].map(h => h.textContent)")
+    order = ["Hypotheses", "Figures", "Assay, genotype and measurement quality", "Methods",
+             "Appendix: tables"]  # fmt: skip
+    assert [h for h in headings if h in order] == order
+    captions = page.evaluate(
+        "() => [...document.querySelectorAll('p.caption, figcaption')].map(c => c.textContent)"
+    )
+    assert captions[0] == "Table 1. Sample characteristics by arm"
+    assert any(c.startswith("Figure 1. ") for c in captions)
+    # the analysis table is a download, not inline; the link carries the CSV itself
+    link = page.locator("a.download", has_text="analysis table")
+    assert link.count() == 1 and link.get_attribute("href").startswith("data:text/csv;base64,")
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTEFACTS / "report_1280.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.close()
+
+
+def test_report_prints(report, browser, tmp_path):
+    page = browser.new_page()
+    page.goto(report.as_uri())
+    page.emulate_media(media="print")
+    overflow = page.evaluate("() => getComputedStyle(document.querySelector('.table-wrap')).overflowX")
+    assert overflow == "visible"
+    pdf = tmp_path / "report.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 50_000
+    page.close()
