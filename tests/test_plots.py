@@ -511,7 +511,8 @@ def test_interaction_continuous_x_cannot_be_forced_into_categories():
 def test_plots_namespace_exposes_every_function():
     expected = {"PALETTE", "cortisol_curves", "cycle", "forest", "interaction",
                 "johnson_neyman", "mediation_paths", "power_curve", "qc_cv", "qc_lod", "save",
-                "set_theme", "simple_slopes", "theme"}  # fmt: skip
+                "set_theme", "simple_slopes", "theme", "plate_heatmap", "standard_curve",
+                "specification_curve"}  # fmt: skip
     assert set(hs.plots.__all__) == expected
     assert all(callable(getattr(hs.plots, n)) for n in expected - {"PALETTE"})
 
