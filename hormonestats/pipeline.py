@@ -298,12 +298,21 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         study, mapping=usable, hypotheses=applicable, covariates=covariates, seed=seed,
         n_boot=min(n_boot, 2000)) if applicable else None
 
+    from .models.equivalence import equivalence_regions
+    from .report.checklists import checklist
+
     tables = {"table1": table1(study["subjects"], group=groups[0] if groups else None),
               "hypotheses": hyp_table, "analysis_table": table, **qc}
     if results["sensitivity"] is not None:
         tables["sensitivity"] = results["sensitivity"]
     if len(not_applicable):
         tables["not_applicable"] = not_applicable
+    # reviewers' asks: how small an effect the data rule out where a predicted effect is not
+    # significant (two one-sided tests), and which reporting-guideline items the study meets
+    equivalence = equivalence_regions(family)
+    if len(equivalence):
+        tables["equivalence"] = equivalence
+    tables["checklist"] = checklist(study)
     for name, res in family.results.items():
         if res is not None and hasattr(res, "table"):
             tables[f"model_{name}"] = res.table

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import pandas as pd
 
 import hormonestats as hs
 from hormonestats.cli import main
-from hormonestats.models.equivalence import equivalence_regions
 from hormonestats.report.checklists import (
     CHECKLIST_COLUMNS,
     checklist,
     checklist_section_html,
-    equivalence_section_html,
 )
 
 
@@ -87,14 +84,6 @@ def test_html_sections():
     tab = checklist(hs.read_dataset("example_study"))
     html = checklist_section_html(tab)
     assert "<h2>Reporting checklists</h2>" in html and "items met" in html and "<table" in html
-    rng = np.random.default_rng(5)
-    d = pd.DataFrame({"anx": rng.normal(size=200), "p4": rng.normal(size=200)})
-    fam = hs.test_hypotheses(d, mapping={"anxiety": "anx", "progesterone": "p4"},
-                             hypotheses=["progesterone_anxiety"])
-    regions = equivalence_regions(fam)
-    sec = equivalence_section_html(regions)
-    assert "progesterone_anxiety" in sec and "Lakens 2017" in sec
-    assert "excluding zero" in equivalence_section_html(regions.iloc[:0])
 
 
 def test_checklist_command(capsys):

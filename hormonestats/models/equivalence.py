@@ -248,10 +248,12 @@ def equivalence_regions(family_result, *, alpha: float = 0.05) -> pd.DataFrame:
     max(|conf_low|, |conf_high|)`` of that interval. Effects smaller than ``delta`` cannot be
     ruled out; a reader compares ``delta`` with the smallest effect of interest.
 
-    Columns: ``hypothesis, term, estimate, std_error, conf_low, conf_high, delta_min``.
+    Columns: ``hypothesis, term, estimate, std_error, tost_low, tost_high, delta_min``
+    (``tost_low`` / ``tost_high``: the ``1 - 2 alpha`` interval, named apart from the 95%
+    ``conf_low`` / ``conf_high`` of the model tables).
     """
     table = getattr(family_result, "table", family_result)
-    cols = ["hypothesis", "term", "estimate", "std_error", "conf_low", "conf_high", "delta_min"]
+    cols = ["hypothesis", "term", "estimate", "std_error", "tost_low", "tost_high", "delta_min"]
     need = {"hypothesis", "term", "estimate", "std_error", "conf_low", "conf_high", "status"}
     if not isinstance(table, pd.DataFrame) or not need <= set(table.columns):
         raise ModelError("equivalence_regions needs a hypothesis-family result (test_hypotheses)")
@@ -266,8 +268,8 @@ def equivalence_regions(family_result, *, alpha: float = 0.05) -> pd.DataFrame:
             "term": null["term"].astype(str).to_numpy(),
             "estimate": est,
             "std_error": se,
-            "conf_low": lo,
-            "conf_high": hi,
+            "tost_low": lo,
+            "tost_high": hi,
             "delta_min": np.maximum(np.abs(lo), np.abs(hi)),
         },
         columns=cols,

@@ -19,7 +19,7 @@ when it applies (the CAR items when cortisol is sampled within two hours of a re
 time, the
 oxytocin items when the contract names intranasal oxytocin, the cycle items when the study has
 a cycles table, the assay items when there is a samples table).
-:func:`checklist_section_html` and :func:`equivalence_section_html` give the report sections.
+:func:`checklist_section_html` gives the checklist as a page section (``hormonestats checklist --html``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ __all__ = [
     "GUIDELINES",
     "checklist",
     "checklist_section_html",
-    "equivalence_section_html",
 ]
 
 CHECKLIST_COLUMNS = ["guideline", "item", "status", "evidence", "where"]
@@ -491,35 +490,5 @@ def checklist_section_html(table: pd.DataFrame) -> str:
     parts.append(
         "<p><i>not recorded</i>: the study has no place where the item is written down; the "
         "last column says where in the contract or tables to record it.</p></section>"
-    )
-    return "\n".join(parts)
-
-
-def equivalence_section_html(regions: pd.DataFrame, *, alpha: float = 0.05) -> str:
-    """The report's equivalence section for predicted effects that were not significant.
-
-    ``regions`` is :func:`hormonestats.models.equivalence.equivalence_regions` of the
-    hypothesis family: for each such effect, the narrowest symmetric bound ``delta`` within
-    which two one-sided tests at ``alpha`` would call it equivalent to zero.
-    """
-    parts = ["<section class='equivalence'>", "<h2>Equivalence regions of null results</h2>"]
-    if regions.empty:
-        parts.append("<p>Every tested hypothesis had an interval excluding zero.</p></section>")
-        return "\n".join(parts)
-    shown = regions.rename(
-        columns={
-            "conf_low": f"{1 - 2 * alpha:.0%} CI low",
-            "conf_high": f"{1 - 2 * alpha:.0%} CI high",
-            "delta_min": "equivalent within ±",
-        }
-    )
-    parts.append(
-        shown.to_html(index=False, escape=True, border=0, float_format=lambda v: f"{v:.3g}")
-    )
-    parts.append(
-        "<p>A non-significant effect is not evidence of no effect (Lakens 2017). Each row gives "
-        f"the narrowest bounds ±delta within which two one-sided tests at alpha = {alpha:g} "
-        "call the effect equivalent to zero: effects smaller than delta cannot be ruled out. "
-        "Compare delta with the smallest effect of interest.</p></section>"
     )
     return "\n".join(parts)

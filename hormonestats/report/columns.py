@@ -344,11 +344,22 @@ def column_notes(table, *, columns=None, conf_level: float = 0.95) -> str:
     names = _shown_names(frame, columns)
     parts = []
     for name, spec in zip(names, specs):
-        meaning = COLUMN_NOTES.get(name)
+        meaning = COLUMN_NOTES.get(name) or _glossary_meaning(name)
         if meaning is None:
             continue
         parts.append(f"{spec.header} = {meaning}")
     return "; ".join(parts) + "." if parts else ""
+
+
+def _glossary_meaning(name: str) -> str | None:
+    """A column the notes do not know, in the glossary's words (its sentence, lower-cased)."""
+    from .glossary import explain_column
+
+    text = explain_column(name)
+    if text is None:
+        return None
+    text = text.rstrip(".")
+    return text[0].lower() + text[1:] if text[:2].istitle() else text
 
 
 def _shown_names(frame: pd.DataFrame, columns) -> list[str]:

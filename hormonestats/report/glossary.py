@@ -138,6 +138,37 @@ _COLUMNS = {
     "backward_day": "Cycle day counted back from the next onset (day before = -1).",
     "days_from_ovulation": "Days from the estimated ovulation (0 = ovulation day).",
     "cycle_time": "Position in the cycle on a common scale (see hs.cycle_days).",
+    # reporting checklists
+    "guideline": "The reporting guideline or consensus the item comes from.",
+    "item": "What the guideline asks a report to state.",
+    "evidence": "What the contract and the data say about the item.",
+    "where": "Where in the contract or the tables to record the item.",
+    # equivalence
+    "delta_min": "Smallest symmetric equivalence bound (+-delta, in the estimate's units) that "
+    "the two one-sided tests would establish at the stated alpha: the 90% interval's larger "
+    "absolute limit.",
+    "tost_low": "Lower limit of the 1 - 2 alpha (90%) interval the two one-sided tests use.",
+    "tost_high": "Upper limit of the 1 - 2 alpha (90%) interval the two one-sided tests use.",
+    "lower_bound": "Lower equivalence bound.",
+    "upper_bound": "Upper equivalence bound.",
+    "p_lower": "p of the one-sided test that the effect exceeds the lower bound.",
+    "p_upper": "p of the one-sided test that the effect is below the upper bound.",
+    "p_tost": "p of the equivalence test (two one-sided tests): the larger of the two.",
+    "equivalent": "True when both one-sided tests reject, so the effect lies within the bounds.",
+    # multiverse
+    "spec_id": "Number of the specification (its position in the product of the decisions).",
+    "is_default": "True for the specification that uses every default choice (the planned "
+    "analysis).",
+    "decision": "An analytic decision varied in the multiverse.",
+    "n_choices": "How many choices of the decision were analysed.",
+    "variance_share": "Share of the variance of the estimates explained by the decision (eta "
+    "squared of the estimates by its choices).",
+    "test": "Statistic of the specification curve tested under the null (Simonsohn et al. "
+    "2020).",
+    "observed": "The statistic on the observed data.",
+    "null_median": "Median of the statistic over the resamples under the null.",
+    "n_null": "Resamples under the null.",
+    "n_specifications": "Specifications entering the test.",
 }
 
 #: Column name -> what it means (read-only).

@@ -35,6 +35,8 @@ SECTIONS = {
     "reliability": "qc",
     "qc_lod": "qc",
     "qc_cv": "qc",
+    "equivalence": "results",
+    "checklist": "checklists",
 }
 
 #: Captions in words for the tables and figures a canned analysis writes.
@@ -52,6 +54,12 @@ CAPTIONS = {
     "genotype_qc_by_ancestry": "Genotype quality control within ancestry groups",
     "reliability": "Internal consistency of the instruments",
     "analysis_table": "The analysis table (one row per participant and session)",
+    "equivalence": "Equivalence regions of the predicted effects that were not significant: the "
+                   "smallest symmetric bounds the two one-sided tests would establish (Lakens, "
+                   "2017)",
+    "checklist": "Reporting checklist: items of the cortisol awakening consensus (Stalder et "
+                 "al., 2016), the intranasal oxytocin items (Guastella et al., 2013), the "
+                 "menstrual-cycle guidelines (Schmalenberger et al., 2021) and the assay items",
     "forest": "Estimates of the hypothesis family with 95% confidence intervals (filled: "
               "significant after FDR adjustment)",
     "qc_lod": "Percentage of readings below the limit of detection, by analyte",
@@ -262,6 +270,10 @@ def page(
         body.append("<h2>Assay, genotype and measurement quality</h2>")
         body += qc
         body += [table("exclusions", frame, caption) for caption, frame in qc_extra]
+    checklists = section_tables("checklists")
+    if checklists:
+        body.append("<h2>Reporting checklists</h2>")
+        body += checklists
     if methods:
         body.append("<h2>Methods</h2>")
         for stage, text in methods:
