@@ -62,6 +62,14 @@ def reliability_table(study) -> pd.DataFrame | None:
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
+def study_folders(study) -> list[Path]:
+    """The folders holding a study's table files and its contract (never written into)."""
+    folders = [Path(p).parent for p in dict(study.sources).values()]
+    if study.contract.path is not None:
+        folders.append(Path(study.contract.path).parent)
+    return list(dict.fromkeys(folders))
+
+
 def run_analysis(
     study,
     *,
@@ -82,6 +90,8 @@ def run_analysis(
     study : Study
     out : path
         Results folder (written atomically: a partial run leaves no complete-looking folder).
+        Refused (DataError) when it holds files hormonestats did not write, or is, contains or
+        lies inside the data folder or the contract's folder.
     hypotheses : names from ``hs.hypotheses``; None = all that the mapping supports.
     mapping : role -> column of the analysis table (default :data:`DEFAULT_MAPPING`).
     seed, n_boot : bootstrap settings (recorded in the manifest).
@@ -91,6 +101,11 @@ def run_analysis(
     dict with the validation report, the processed study, the hypothesis family result, the
     QC tables and the path of the written folder.
     """
+    from .report.provenance import check_results_folder
+
+    # refuse a results folder that would destroy or alter what hormonestats did not write,
+    # before any work is done
+    check_results_folder(out, protect=study_folders(study))
     mapping = dict(DEFAULT_MAPPING if mapping is None else mapping)
     process_options = dict(process_options or {})
     results: dict = {}
