@@ -36,7 +36,8 @@ def test_validate_bad_study_exits_2_and_names_rows(tmp_path, capsys):
     out = capsys.readouterr()
     assert code == 2
     assert "[samples]" in out.out and "[genotypes]" in out.out
-    assert "samples row 4" in out.out and "genotypes row 1" in out.out
+    # rows as the file shows them: header = row 1, so table position 4 is row 6
+    assert "samples row 6" in out.out and "genotypes row 3" in out.out
     assert "Traceback" not in out.out + out.err
     data = json.loads(out_json.read_text())
     assert {f["table"] for f in data["failures"]} == {"samples", "genotypes"}
@@ -95,7 +96,7 @@ def test_validate_names_every_bad_fixture_and_exits_2(tmp_path, capsys):
         assert code == 2, case.id
         assert f"[{table}]" in out and check in out, (case.id, out)
         if row is not None:
-            assert f"{table} row {row}" in out, (case.id, out)
+            assert f"{table} row {row + 2}" in out, (case.id, out)  # header = row 1
 
 
 # ----------------------------------------------- run --out never deletes what it did not write

@@ -30,6 +30,7 @@ _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 #: Excel's day zero (serial 1 = 1900-01-01, counting the non-existent 1900-02-29).
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_UNREAD = object()
 
 
 def column_kinds(table: str, contract=None) -> dict[str, str]:
@@ -72,11 +73,12 @@ def _as_bool(s: pd.Series) -> pd.Series:
         if isinstance(v, bool | np.bool_):
             return bool(v)
         text = str(v).strip().lower()
-        return True if text in _TRUE else False if text in _FALSE else None
+        return True if text in _TRUE else False if text in _FALSE else _UNREAD
 
-    mapped = s.map(one)
-    if mapped.map(lambda v: v is None).any():
+    values = [one(v) for v in s]
+    if any(v is _UNREAD for v in values):
         return s
+    mapped = pd.Series(values, index=s.index, dtype=object)
     if mapped.notna().all():
         return mapped.astype(bool)
     return mapped.astype(object)
@@ -156,9 +158,9 @@ def _minutes(s: pd.Series) -> pd.Series | None:
         if pd.api.types.is_string_dtype(s) or s.dtype == object:
             if pd.to_numeric(s, errors="coerce").notna().sum() == s.notna().sum():
                 return None  # numbers (as text): minutes already
-        clock = s.map(_clock_minutes)
-        if clock.map(lambda v: v is not None).all():
-            return clock.astype(float)
+        clock = [_clock_minutes(v) for v in s]
+        if all(v is not None for v in clock):
+            return pd.Series(clock, index=s.index, dtype=float)
         dated = s.map(lambda v: isinstance(v, _dt.datetime | pd.Timestamp)
                       or (isinstance(v, str) and bool(_DATED.match(v)))
                       or v is None or (isinstance(v, float) and np.isnan(v)))

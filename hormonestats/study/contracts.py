@@ -96,11 +96,14 @@ class Contract:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     path: str | None = None
 
-    def schemas(self) -> dict:
-        """Pandera schemas of this study's tables (see :mod:`hormonestats.study.schemas`)."""
+    def schemas(self, *, readings: bool = True) -> dict:
+        """Pandera schemas of this study's tables (see :mod:`hormonestats.study.schemas`).
+
+        ``readings=False`` leaves out the check of assay readings (validation parses them once
+        itself)."""
         from .schemas import build_schemas
 
-        return build_schemas(self)
+        return build_schemas(self, readings=readings)
 
     def to_dict(self) -> dict:
         """The contract as plain data (the YAML it came from, normalised)."""
