@@ -66,8 +66,8 @@ def identifier_kind(column, values: pd.Series) -> str | None:
         return kind
     if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
         return None
-    sample = values.dropna()
-    sample = sample[sample.map(lambda v: isinstance(v, str))].head(1000).str.strip()
+    sample = values.dropna().head(1000)
+    sample = sample[sample.map(lambda v: isinstance(v, str))].astype(str).str.strip()
     sample = sample[sample != ""]
     if len(sample) < 2:
         return None

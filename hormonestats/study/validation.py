@@ -195,16 +195,16 @@ def _time_order(col: _Collector, frame: pd.DataFrame) -> None:
     work = work.dropna(subset=["n", "t"])
     if work.empty:
         return
-    for _, grp in work.groupby(keys, dropna=False, sort=False):
-        g = grp.sort_values("n")
-        bad = g["t"].diff() < pd.Timedelta(0) if pd.api.types.is_datetime64_any_dtype(g["t"]) \
-            else g["t"].diff() < 0
-        if bad.any():
-            rows = list(g.index[bad.to_numpy()])
-            col.add("samples", "sample_time", frame, rows, "sample times out of order",
-                    g.loc[rows, "t"].tolist(),
-                    [f"{_line('samples', r)}: sample {int(g.at[r, 'n'])} is timed before the "
-                     "sample scheduled ahead of it in the same session" for r in rows])
+    # one sort and one grouped difference for the whole table (no Python loop over sessions)
+    work = work.sort_values([*keys, "n"], kind="stable", na_position="first")
+    step = work.groupby(keys, dropna=False, sort=False)["t"].diff()
+    bad = step < (pd.Timedelta(0) if pd.api.types.is_datetime64_any_dtype(work["t"]) else 0)
+    if bad.any():
+        rows = list(work.index[bad.to_numpy()])
+        col.add("samples", "sample_time", frame, rows, "sample times out of order",
+                work.loc[rows, "t"].tolist(),
+                [f"{_line('samples', r)}: sample {int(work.at[r, 'n'])} is timed before the "
+                 "sample scheduled ahead of it in the same session" for r in rows])
 
 
 def _assay_warnings(col: _Collector, frame: pd.DataFrame, contract) -> None:
