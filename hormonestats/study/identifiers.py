@@ -66,7 +66,9 @@ def identifier_kind(column, values: pd.Series) -> str | None:
         return kind
     if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
         return None
-    sample = values.dropna().head(1000)
+    sample = values.iloc[:20_000].dropna().head(1000)
+    if sample.empty:
+        sample = values.dropna().head(1000)
     sample = sample[sample.map(lambda v: isinstance(v, str))].astype(str).str.strip()
     sample = sample[sample != ""]
     if len(sample) < 2:

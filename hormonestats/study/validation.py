@@ -68,8 +68,9 @@ def _roster(col: _Collector, tables: dict) -> None:
         if table == "subjects" or "subject_id" not in frame.columns:
             continue
         ids = frame["subject_id"]
-        mask = ids.notna() & ~ids.astype(str).isin(roster)
-        if table == "samples":
+        text = ids if pd.api.types.is_string_dtype(ids) else ids.astype(str)
+        mask = ids.notna() & ~text.isin(roster)
+        if table == "samples" and mask.any():
             mask &= ~control_mask(frame)
         if mask.any():
             rows = list(frame.index[mask])
@@ -114,7 +115,7 @@ def _samples(col: _Collector, frame: pd.DataFrame, contract, parsed, lod) -> Non
                      f"{', '.join(spec.units)}" for r in rows])
         # matrix allowed for this analyte
         if spec is not None and "matrix" in frame.columns:
-            bad = grp["matrix"].notna() & ~grp["matrix"].astype(str).isin(spec.matrices)
+            bad = grp["matrix"].notna() & ~grp["matrix"].isin(spec.matrices)
             if bad.any():
                 rws = list(grp.index[bad])
                 col.add("samples", "matrix", frame, rws, "matrix not in contract",
@@ -189,21 +190,24 @@ def _time_order(col: _Collector, frame: pd.DataFrame) -> None:
     t = pd.to_numeric(frame["sample_time"], errors="coerce")
     if t.isna().all():
         t = pd.to_datetime(frame["sample_time"], errors="coerce", format="mixed")
-    work = pd.DataFrame({"n": num, "t": t}, index=frame.index)
-    for k in keys:
-        work[k] = frame[k]
-    work = work.dropna(subset=["n", "t"])
-    if work.empty:
+    keep = (num.notna() & t.notna()).to_numpy()
+    if not keep.any():
         return
-    # one sort and one grouped difference for the whole table (no Python loop over sessions)
-    work = work.sort_values([*keys, "n"], kind="stable", na_position="first")
-    step = work.groupby(keys, dropna=False, sort=False)["t"].diff()
-    bad = step < (pd.Timedelta(0) if pd.api.types.is_datetime64_any_dtype(work["t"]) else 0)
-    if bad.any():
-        rows = list(work.index[bad.to_numpy()])
+    # one grouping and one sort for the whole table (no Python loop over sessions)
+    codes = frame.loc[keep].groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    n = num.to_numpy(dtype=float)[keep]
+    tv = t[keep]
+    tn = tv.to_numpy(dtype="datetime64[ns]").astype("int64") if \
+        pd.api.types.is_datetime64_any_dtype(tv) else tv.to_numpy(dtype=float)
+    order = np.lexsort((np.arange(len(n)), n, codes))
+    same = codes[order][1:] == codes[order][:-1]
+    bad = np.flatnonzero(same & (np.diff(tn[order]) < 0)) + 1
+    if len(bad):
+        positions = np.flatnonzero(keep)[order[bad]]
+        rows = sorted(frame.index[positions])
         col.add("samples", "sample_time", frame, rows, "sample times out of order",
-                work.loc[rows, "t"].tolist(),
-                [f"{_line('samples', r)}: sample {int(work.at[r, 'n'])} is timed before the "
+                t.loc[rows].tolist(),
+                [f"{_line('samples', r)}: sample {int(num[r])} is timed before the "
                  "sample scheduled ahead of it in the same session" for r in rows])
 
 
