@@ -293,10 +293,7 @@ def score_responses(
     *,
     keys: Mapping | None = None,
     max_missing: int | Mapping | None = None,
-    endowment=None,
-    multiplier=None,
-    subject: str = "subject_id",
-    session: str | None = "session",
+    **options,
 ) -> Derived:
     """Score several instruments into one wide table (one row per subject x session).
 
@@ -309,8 +306,9 @@ def score_responses(
         Instrument name -> answer key (RMET).
     max_missing : int or Mapping[str, int], optional
         Prorating limit for all instruments or per instrument name.
-    endowment, multiplier, subject, session
-        As in :func:`score_instrument`.
+    **options
+        ``endowment``, ``multiplier``, ``subject``, ``session``: as in
+        :func:`score_instrument`.
 
     Returns
     -------
@@ -325,6 +323,11 @@ def score_responses(
     >>> scores[["trust_sent", "trust_sent_prop", "trust_returned_prop"]].iloc[0].tolist()
     [5.0, 0.5, 0.4]
     """
+    unknown = set(options) - {"endowment", "multiplier", "subject", "session"}
+    if unknown:
+        raise TypeError(f"score_responses got unexpected option(s) {sorted(unknown)}")
+    subject = options.get("subject", "subject_id")
+    session = options.get("session", "session")
     _require(responses, [subject, "instrument", "item", "response"], "responses")
     if isinstance(instruments, (str, Instrument)):
         instruments = [instruments]
@@ -344,10 +347,7 @@ def score_responses(
                 inst,
                 key=keys.get(inst.name),
                 max_missing=limit,
-                endowment=endowment,
-                multiplier=multiplier,
-                subject=subject,
-                session=session,
+                **options,
             )
         except DataError as exc:
             errors.append(str(exc))

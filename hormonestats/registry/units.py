@@ -164,14 +164,7 @@ def convert(values, analyte: str, from_unit: str, to_unit: str):
     a = get_analyte(analyte)
     factor = _factor(a, from_unit, to_unit)
     if isinstance(values, pd.Series):
-        num = pd.to_numeric(values, errors="coerce")
-        bad = num.isna() & values.notna()
-        if bad.any():
-            raise DataError(
-                f"convert: {a.name} values are not numbers at {format_rows(values.index[bad])} "
-                f"(e.g. {values[bad].iloc[0]!r})"
-            )
-        return num.astype(float) * factor
+        return _numbers(values, f"convert: {a.name} values are not numbers") * factor
     if np.isscalar(values) or values is None:
         return float(np.nan if values is None else values) * factor
     return np.asarray(values, dtype=float) * factor
@@ -214,17 +207,19 @@ def unit_allowed(analyte: str, unit: str, matrix: str | None = None) -> bool:
     return normalize_unit(unit) in units
 
 
-def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
-    col = frame[column]
+def _numbers(col: pd.Series, problem: str, hint: str = "") -> pd.Series:
+    """Floats of a column; :class:`DataError` naming the rows that hold other text."""
     num = pd.to_numeric(col, errors="coerce")
     bad = num.isna() & col.notna()
     if bad.any():
-        raise DataError(
-            f"samples: column {column!r} holds text that is not a number at "
-            f"{format_rows(frame.index[bad])} (e.g. {col[bad].iloc[0]!r}); "
-            "parse it first with hormonestats.parse_readings / apply_lod"
-        )
+        raise DataError(f"{problem} at {format_rows(col.index[bad])} "
+                        f"(e.g. {col[bad].iloc[0]!r}){hint}")
     return num.astype(float)
+
+
+def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
+    return _numbers(frame[column], f"samples: column {column!r} holds text that is not a number",
+                    "; parse it first with hormonestats.parse_readings / apply_lod")
 
 
 def to_canonical(
