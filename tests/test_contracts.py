@@ -191,3 +191,32 @@ def test_contract_multiplier_is_honoured_in_checks():
     assert hs.validate(hs.Study(contract=hs.load_contract(ok), tables=tables)).ok
     report = hs.validate(hs.Study(contract=hs.load_contract(low), tables=tables))
     assert "multiplier x sent = 10" in report.failures["message"].str.cat()
+
+
+# ------------------------------------------- every documented column option takes effect
+@pytest.mark.parametrize(
+    ("options", "edit", "check"),
+    [
+        ({"dtype": "float", "required": True}, lambda s: s.drop(columns="bmi"),
+         "required column"),
+        ({"dtype": "float", "nullable": False}, lambda s: s.assign(bmi=[None, 24.0, 19.8, 27.3]),
+         "missing value"),
+        ({"dtype": "float", "min": 20}, lambda s: s, "must be at least 20"),
+        ({"dtype": "float", "max": 20}, lambda s: s, "must be at most 20"),
+        ({"dtype": "int"}, lambda s: s, "must be a whole number"),
+        ({"dtype": "str", "values": [21.5, 24.0]}, lambda s: s, "must be one of"),
+        ({"dtype": "bool"}, lambda s: s, "must be true/false"),
+        ({"dtype": "date"}, lambda s: s, "must be a date"),
+    ],
+)
+def test_every_column_option_takes_effect(options, edit, check):
+    from conftest import mini_tables
+
+    tables = mini_tables()
+    tables["subjects"] = edit(tables["subjects"])
+    raw = {**MINI_CONTRACT, "columns": {"subjects": {"bmi": options}}}
+    report = hs.validate(hs.Study(contract=hs.load_contract(raw), tables=tables))
+    assert report.failures["check"].str.startswith(check).any(), report.summary()
+    relaxed = {**MINI_CONTRACT, "columns": {"subjects": {"bmi": {"dtype": "float"}}}}
+    assert hs.validate(hs.Study(contract=hs.load_contract(relaxed),
+                                tables=mini_tables())).ok

@@ -92,7 +92,7 @@ def test_conform_undoes_format_artefacts():
     assert out["below_lod"].dtype == bool and out["sample_number"].dtype == "int64"
     assert raw["subject_id"].dtype == float  # the input is not changed
     cycles = conform_table("cycles", pd.DataFrame({"subject_id": ["S1"], "date": [45292],
-                                                   "event": ["menses_onset"]}))
+                                                   "event": ["menses_onset"]}), excel=True)
     assert cycles["date"].tolist() == ["2024-01-01"]  # an Excel serial number
 
 

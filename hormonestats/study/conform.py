@@ -90,11 +90,11 @@ def _as_int(s: pd.Series) -> pd.Series:
     return s
 
 
-def _as_date_text(s: pd.Series) -> pd.Series:
+def _as_date_text(s: pd.Series, serials: bool) -> pd.Series:
     """ISO dates from datetimes and Excel serial numbers (text as a csv file holds it)."""
     if pd.api.types.is_datetime64_any_dtype(s):
         stamps = s
-    elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+    elif serials and pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         ok = s.isna() | s.between(1, 2958465)
         if not ok.all():
             return s
@@ -110,8 +110,12 @@ def _as_date_text(s: pd.Series) -> pd.Series:
     return stamps.dt.strftime(fmt).astype(object).where(stamps.notna(), np.nan)
 
 
-def conform_table(table: str, frame: pd.DataFrame, contract=None) -> pd.DataFrame:
-    """Undo spreadsheet and SPSS artefacts in one table (a new frame; the input is unchanged)."""
+def conform_table(table: str, frame: pd.DataFrame, contract=None, *,
+                  excel: bool = False) -> pd.DataFrame:
+    """Undo spreadsheet and SPSS artefacts in one table (a new frame; the input is unchanged).
+
+    ``excel=True`` (a table read from ``.xlsx``) also reads numbers in date columns as Excel
+    serial dates."""
     kinds = column_kinds(table, contract)
     out = frame.copy()
     for column in out.columns:
@@ -126,7 +130,7 @@ def conform_table(table: str, frame: pd.DataFrame, contract=None) -> pd.DataFram
         elif kind == "int":
             s = _as_int(s)
         elif kind == "date":
-            s = _as_date_text(s)
+            s = _as_date_text(s, excel)
         out[column] = s
     return out
 

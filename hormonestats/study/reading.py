@@ -172,7 +172,7 @@ def read_table(path, *, table: str = "table", contract=None) -> pd.DataFrame:
         )
     frame.columns = [str(c).strip() for c in frame.columns]
     _repeated_header(list(frame.columns), table, path.name)
-    return conform_table(table, frame, contract)
+    return conform_table(table, frame, contract, excel=ext == ".xlsx")
 
 
 def read_study(contract, data_dir) -> Study:

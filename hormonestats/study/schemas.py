@@ -152,7 +152,10 @@ def _is_time(s: pd.Series) -> pd.Series:
 def _is_date(s: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         return pd.Series(True, index=s.index)
-    return pd.to_datetime(s, errors="coerce", format="mixed").notna()
+    if pd.api.types.is_numeric_dtype(s):  # a bare number is not a date
+        return pd.Series(False, index=s.index)
+    number = pd.to_numeric(s, errors="coerce").notna()
+    return pd.to_datetime(s, errors="coerce", format="mixed").notna() & ~number
 
 
 def _is_reading(s: pd.Series) -> pd.Series:
