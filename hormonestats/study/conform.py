@@ -45,10 +45,20 @@ def column_kinds(table: str, contract=None) -> dict[str, str]:
 
 
 def _blank_to_na(s: pd.Series) -> pd.Series:
-    if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+    if pd.api.types.is_string_dtype(s) and s.dtype != object:
+        blank = s.str.strip().eq("").fillna(False).astype(bool)  # vectorised text column
+    elif s.dtype == object:
+        blank = s.map(lambda v: isinstance(v, str) and not v.strip())
+    else:
         return s
-    blank = s.map(lambda v: isinstance(v, str) and not v.strip())
     return s.mask(blank) if blank.any() else s
+
+
+def _ids(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(s) and s.dtype != object:
+        text = s.str.strip()
+        return text.mask(text.eq("").fillna(False).astype(bool))
+    return s.map(_id_text).astype(object)
 
 
 def _id_text(value):
@@ -122,7 +132,7 @@ def conform_table(table: str, frame: pd.DataFrame, contract=None, *,
         kind = kinds.get(column)
         s = out[column]
         if kind == "id":
-            out[column] = s.map(_id_text).astype(object)
+            out[column] = _ids(s)
             continue
         s = _blank_to_na(s)
         if kind == "bool":
