@@ -28,7 +28,7 @@ STUDIES = ("example_study", "tsst_study", "cycle_study", "crossover_study", "cou
 TOKENS = ["", "abc", "-1", "1e309", "NA", "<LOD", "2024-13-45", "08:61", "x\u00e9", "1,5", "'",
           '"', "True", "0", "999999", "S999", "--", "nan", " "]
 VALUES = [None, "x", 3, -1, 0.5, [], {}, [1, "a"], {"zz": 1}, True, "nmol/L", [0, "high"]]
-SETTINGS = settings(max_examples=10, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow,
                                            HealthCheck.function_scoped_fixture])
 
@@ -152,7 +152,7 @@ def test_validate_and_qc_on_damaged_studies_exit_0_or_2_and_change_nothing(case)
         assert _snapshot(root) == before
 
 
-@settings(max_examples=3, deadline=None, derandomize=True,
+@settings(max_examples=5, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(case=st.tuples(st.just("biopsykit_cortisol"), damage.map(lambda d: d[1]),
                       damage.map(lambda d: d[2])),
