@@ -49,8 +49,11 @@ def _paths(node, prefix=()):
 
 
 def _damage_table(path: Path, kind: str, a: int, b: int, token: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    lines = text.splitlines() or [""]
     rows = [line.split(",") for line in lines]
     width = len(rows[0])
     j, k = a % width, b % width
