@@ -88,8 +88,8 @@ _API: dict[str, str] = {
     "code_genotypes": "derive.genotypes",
     "genotype_qc": "derive.genotypes",
     "hwe_exact": "derive.genotypes",
-    "score_instrument": "registry.instruments",
-    "score_responses": "registry.instruments",
+    "score_instrument": "derive.scoring",
+    "score_responses": "derive.scoring",
     "reliability": "derive.reliability",
     # plate reader: standard curves, back-calculation, plate QC
     "read_plates": "study.plates",

@@ -106,6 +106,14 @@ def study_paragraph(study, table: pd.DataFrame, family: pd.DataFrame) -> str:
     return " ".join(parts)
 
 
+def study_folders(study) -> list[Path]:
+    """The folders holding a study's table files and its contract (never written into)."""
+    folders = [Path(p).parent for p in dict(study.sources).values()]
+    if study.contract.path is not None:
+        folders.append(Path(study.contract.path).parent)
+    return list(dict.fromkeys(folders))
+
+
 def run_analysis(
     study,
     *,
@@ -126,6 +134,8 @@ def run_analysis(
     study : Study
     out : path
         Results folder (written atomically: a partial run leaves no complete-looking folder).
+        Refused (DataError) when it holds files hormonestats did not write, or is, contains or
+        lies inside the data folder or the contract's folder.
     hypotheses : names from ``hs.hypotheses``; None = every one that can apply to the study.
     mapping : role -> column of the analysis table, given by the user. Each column must exist
         (else :class:`~hormonestats.errors.ModelError` with the closest names); the roles left
@@ -143,6 +153,11 @@ def run_analysis(
     written folder. Hypotheses that cannot apply to the study are written to
     ``not_applicable.csv``, apart from the results.
     """
+    from .report.provenance import check_results_folder
+
+    # refuse a results folder that would destroy or alter what hormonestats did not write,
+    # before any work is done
+    check_results_folder(out, protect=study_folders(study))
     mapping = dict(mapping or {})
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     process_options = dict(process_options or {})

@@ -36,7 +36,8 @@ def test_validate_bad_study_exits_2_and_names_rows(tmp_path, capsys):
     out = capsys.readouterr()
     assert code == 2
     assert "[samples]" in out.out and "[genotypes]" in out.out
-    assert "samples row 4" in out.out and "genotypes row 1" in out.out
+    # rows as the file shows them: header = row 1, so table position 4 is row 6
+    assert "samples row 6" in out.out and "genotypes row 3" in out.out
     assert "Traceback" not in out.out + out.err
     data = json.loads(out_json.read_text())
     assert {f["table"] for f in data["failures"]} == {"samples", "genotypes"}
@@ -95,4 +96,44 @@ def test_validate_names_every_bad_fixture_and_exits_2(tmp_path, capsys):
         assert code == 2, case.id
         assert f"[{table}]" in out and check in out, (case.id, out)
         if row is not None:
-            assert f"{table} row {row}" in out, (case.id, out)
+            assert f"{table} row {row + 2}" in out, (case.id, out)  # header = row 1
+
+
+# ----------------------------------------------- run --out never deletes what it did not write
+def _snapshot(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_run_refuses_the_data_folder_its_parent_and_a_folder_inside_it(tmp_path, capsys):
+    data = tmp_path / "study"
+    contract = write_study(data, mini_tables())
+    before = _snapshot(tmp_path)
+    for out in (data, tmp_path, data / "results"):
+        code = main(["run", "full_study", "--contract", str(contract), "--data", str(data),
+                     "--out", str(out), "--n-boot", "50"])
+        err = capsys.readouterr()
+        assert code == 2
+        assert "Traceback" not in err.out + err.err
+        assert "outside it" in err.err or "did not write" in err.err
+    assert _snapshot(tmp_path) == before
+
+
+def test_run_refuses_a_folder_with_the_users_files(tmp_path, capsys):
+    data = tmp_path / "study"
+    contract = write_study(data, mini_tables())
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.docx").write_text("years of work")
+    code = main(["run", "full_study", "--contract", str(contract), "--data", str(data),
+                 "--out", str(mine), "--n-boot", "50"])
+    err = capsys.readouterr().err
+    assert code == 2 and "thesis.docx" in err and "new or empty folder" in err
+    assert (mine / "thesis.docx").read_text() == "years of work"
+
+
+def test_demo_refuses_a_folder_with_the_users_files(tmp_path, capsys):
+    (tmp_path / "keep.txt").write_text("x")
+    assert main(["demo", "--out", str(tmp_path), "--quiet"]) == 2
+    assert "keep.txt" in capsys.readouterr().err
+    assert (tmp_path / "keep.txt").exists()

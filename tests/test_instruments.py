@@ -12,14 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hormonestats.derive.scoring import score_instrument, score_responses
 from hormonestats.errors import ContractError, DataError
 from hormonestats.registry.instruments import (
     INSTRUMENTS,
     Instrument,
     get_instrument,
     load_instrument,
-    score_instrument,
-    score_responses,
 )
 
 REF = Path(__file__).parent / "reference"

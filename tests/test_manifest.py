@@ -151,3 +151,61 @@ def test_killed_run_leaves_only_a_partial_folder(tmp_path):
     assert len(leftovers) == 1 and leftovers[0].name.startswith(".run.partial-")
     assert not is_complete(leftovers[0])
     assert (leftovers[0] / "table.csv").exists()
+
+
+# ------------------------------------------------- results folders never destroy foreign files
+def test_results_folder_refuses_a_folder_with_the_researchers_own_files(tmp_path):
+    target = tmp_path / "mine"
+    target.mkdir()
+    (target / "notes.docx").write_text("my thesis")
+    with pytest.raises(DataError, match=r"did not write \(notes.docx\).*new or empty folder"):
+        with results_folder(target) as out:
+            (out / "a.csv").write_text("a\n1\n")
+    assert (target / "notes.docx").read_text() == "my thesis"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]  # no partial left behind
+
+
+def test_results_folder_refuses_an_earlier_results_folder_with_added_files(tmp_path):
+    target = tmp_path / "run"
+    with results_folder(target) as out:
+        (out / "a.csv").write_text("a\n1\n")
+    (target / "my_edit.txt").write_text("keep me")
+    with pytest.raises(DataError, match="my_edit.txt"):
+        with results_folder(target):
+            pass
+    assert (target / "my_edit.txt").exists()
+
+
+def test_results_folder_accepts_an_empty_folder_and_lists_its_files(tmp_path):
+    target = tmp_path / "empty"
+    target.mkdir()
+    with results_folder(target) as out:
+        (out / "sub").mkdir()
+        (out / "sub" / "t.csv").write_text("a\n1\n")
+    marker = (target / COMPLETE_MARKER).read_text().splitlines()
+    assert marker[1:] == ["files:", "sub/t.csv"]
+    from hormonestats.report.provenance import is_results_folder
+
+    assert is_results_folder(target)
+    assert not is_results_folder(tmp_path)
+
+
+@pytest.mark.parametrize("where", ["same", "inside", "parent"])
+def test_results_folder_refuses_protected_folders(tmp_path, where):
+    data = tmp_path / "study" / "data"
+    data.mkdir(parents=True)
+    (data / "samples.csv").write_text("x\n1\n")
+    target = {"same": data, "inside": data / "results", "parent": tmp_path / "study"}[where]
+    with pytest.raises(DataError, match="holds the study's data or contract"):
+        with results_folder(target, protect=[data]):
+            pass
+    assert sorted(p.name for p in data.iterdir()) == ["samples.csv"]
+
+
+def test_write_report_never_replaces_a_foreign_folder(tmp_path):
+    from hormonestats.report import write_report
+
+    (tmp_path / "keep.csv").write_text("a\n1\n")
+    with pytest.raises(DataError, match="keep.csv"):
+        write_report(tmp_path, title="x", tables={})
+    assert (tmp_path / "keep.csv").exists()

@@ -230,7 +230,7 @@ def test_bad_input_is_named(edit, table, column, check):
         hits = hits[hits["column"] == column]
     assert len(hits) >= 1, report.summary()
     if row is not None:
-        assert row in hits["row"].tolist(), report.summary()
+        assert row + 2 in hits["row"].tolist(), report.summary()  # the file's row
     # the report names the table and (where there is one) the row in its message
     msg = hits["message"].iloc[0]
     assert table in msg
@@ -298,7 +298,7 @@ def test_reverse_strand_declared_complements():
     # under a reverse-strand declaration every call is complemented: TC -> AG is fine, but the
     # forward-strand calls of the other rows now fail (A<->T): the report names them
     rows = report.failures.loc[report.failures["table"] == "genotypes", "row"].tolist()
-    assert 0 not in rows
+    assert 2 not in rows  # the first data row (header = row 1)
 
 
 def test_plausible_range_gives_warning_not_failure():
@@ -332,3 +332,179 @@ def test_validate_never_mutates_its_input(row, column, value):
     hs.validate(_study(tables))
     for k in tables:
         pd.testing.assert_frame_equal(tables[k], before[k])
+
+
+# ---------------------------------------------------------- table defects that must not pass
+def _checks(report, table=None):
+    f = report.failures
+    return set(f.loc[f["table"] == table, "check"] if table else f["check"])
+
+
+@pytest.mark.parametrize("ext", [".csv", ".xlsx"])
+def test_repeated_raw_header_is_refused_before_pandas_renames_it(tmp_path, ext):
+    from conftest import write_study
+
+    contract = write_study(tmp_path, mini_tables())
+    frame = pd.read_csv(tmp_path / "samples.csv")
+    frame.insert(3, "value_copy", frame["value"])
+    frame.columns = [*frame.columns[:3], "value", *frame.columns[4:]]
+    (tmp_path / "samples.csv").unlink()
+    if ext == ".csv":
+        frame.to_csv(tmp_path / "samples.csv", index=False)
+    else:
+        frame.to_excel(tmp_path / "samples.xlsx", index=False)
+        raw = hs.load_contract(contract).to_dict()
+        raw["tables"]["samples"] = "samples.xlsx"
+        import yaml
+
+        contract.write_text(yaml.safe_dump(raw, sort_keys=False))
+    with pytest.raises(hs.DataError, match=r"repeats column names \('value' in columns 4, "):
+        hs.read_study(contract, tmp_path)
+
+
+@pytest.mark.parametrize("table", ["samples", "responses"])
+def test_header_only_table_fails(table):
+    tables = mini_tables()
+    tables[table] = tables[table].iloc[0:0]
+    report = hs.validate(_study(tables))
+    assert "no data rows" in _checks(report, table)
+
+
+def test_treatment_stopping_before_it_starts_fails():
+    tables = mini_tables()
+    tables["treatments"] = tables["treatments"].assign(start=[0, 0, 10, 0], stop=[5, 5, 2, 5])
+    report = hs.validate(_study(tables))
+    hits = report.failures[report.failures["check"] == "stop before start"]
+    assert hits["row"].tolist() == [4] and "treatments row 4" in hits["message"].iloc[0]
+
+
+def test_crossover_subject_with_two_agents_in_one_period_fails():
+    study = hs.read_dataset("crossover_study")
+    tables = dict(study.tables)
+    t = tables["treatments"].copy()
+    first = t.iloc[[0]].assign(agent="placebo" if t["agent"].iloc[0] != "placebo"
+                               else "intranasal_oxytocin")
+    tables["treatments"] = pd.concat([t, first], ignore_index=True)
+    report = hs.validate(hs.Study(contract=study.contract, tables=tables))
+    hits = report.failures[report.failures["check"] == "two agents in one period"]
+    assert sorted(hits["row"]) == [2, len(t) + 2]
+
+
+def test_method_and_extraction_are_checked_against_the_contract():
+    tables = mini_tables()
+    s = tables["samples"].copy()
+    ox = s.index[s["analyte"] == "oxytocin"]
+    s.loc[ox[0], "method"] = "lc_ms_ms"
+    s["extracted"] = None
+    s.loc[ox[1], "extracted"] = False
+    tables["samples"] = s
+    contract = {**MINI_CONTRACT, "analytes": {
+        **MINI_CONTRACT["analytes"],
+        "oxytocin": {"unit": "pg/mL", "matrix": "saliva", "method": "immunoassay",
+                     "extracted": True}}}
+    report = hs.validate(_study(tables, contract))
+    f = report.failures
+    assert f.loc[f["check"] == "method differs from contract", "row"].tolist() == [ox[0] + 2]
+    assert f.loc[f["check"] == "extraction differs from contract", "row"].tolist() == [ox[1] + 2]
+
+
+@pytest.mark.parametrize("reading", ["<LOD", "ND"])
+def test_below_lod_reading_needs_an_lod_above_zero(reading):
+    tables = _set(mini_tables(), "samples", 3, "value", reading)
+    tables = _set(tables, "samples", 3, "lod", 0.0)
+    report = hs.validate(_study(tables))
+    hits = report.failures[report.failures["check"] == "below LOD without an LOD > 0"]
+    assert hits["row"].tolist() == [5]
+    ok = _set(_set(mini_tables(), "samples", 3, "value", "<0.4"), "samples", 3, "lod", 0.0)
+    assert hs.validate(_study(ok)).ok  # the reading carries its own limit
+
+
+def test_answer_key_file_named_by_the_contract_must_exist(tmp_path):
+    from conftest import write_study
+
+    tables = mini_tables()
+    contract = {**MINI_CONTRACT, "instruments": {**MINI_CONTRACT["instruments"],
+                                                 "rmet": {"key": "rmet_key.csv"}}}
+    path = write_study(tmp_path, tables, contract)
+    report = hs.validate(hs.read_study(path, tmp_path))
+    f = report.failures
+    assert "named file missing" in set(f["check"])
+    assert "rmet_key.csv" in f["message"].str.cat()
+    key = pd.DataFrame({"item": range(1, 37), "correct": 1})
+    key.to_csv(tmp_path / "rmet_key.csv", index=False)
+    assert hs.validate(hs.read_study(path, tmp_path)).ok
+
+
+def test_clock_time_sample_times_pass_validate_and_processing(tmp_path):
+    from conftest import write_study
+
+    from hormonestats.cli import main
+
+    tables = mini_tables()
+    s = tables["samples"].copy()
+    s["sample_time"] = s["sample_time"].map(
+        lambda m: None if pd.isna(m) else f"{8 + int(m) // 60:02d}:{int(m) % 60:02d}")
+    tables["samples"] = s
+    del tables["responses"]  # (the mini items have no variance for the reliability in qc)
+    contract = {k: v for k, v in MINI_CONTRACT.items() if k != "instruments"}
+    contract["tables"] = {k: v for k, v in MINI_CONTRACT["tables"].items() if k != "responses"}
+    path = write_study(tmp_path, tables, contract)
+    study = hs.read_study(path, tmp_path)
+    assert study["samples"]["sample_time"].dropna().unique().tolist() == [480.0, 510.0, 525.0]
+    assert hs.validate(study).ok
+    assert "cortisol" in hs.process_study(study).table.columns
+    assert main(["qc", str(path), str(tmp_path)]) == 0
+    # a column mixing minutes and clock times fails validation, naming the file's row
+    mixed = s.astype({"sample_time": object})
+    mixed.loc[0, "sample_time"] = 0
+    report = hs.validate(_study({**tables, "samples": mixed}, contract))
+    assert (report.failures["column"] == "sample_time").sum() >= 1
+    assert 3 in report.failures.loc[report.failures["column"] == "sample_time", "row"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "kind"),
+    [
+        ("participant_name", ["a", "b", "c", "d"], "name"),
+        ("contact", ["+44 20 7946 0958", "(555) 123-4567", "555-987-6543", "0161 496 0000"],
+         "phone"),
+        ("notes", ["12 Baker Street", "7 Elm Road", "Hauptstrasse 5", "3 Oak Avenue"],
+         "address"),
+        ("guardian", ["Anna Smith", "John Miller", "Maria Garcia", "Wei Chen"], "name"),
+        ("born", ["1990-05-17", "1985-11-02", "2001-03-30", "1978-07-08"], "birth date"),
+        ("reach", ["ann@uni.edu", "bo@x.org", "cy@y.com", "di@z.net"], "e-mail"),
+    ],
+)
+def test_direct_identifiers_by_name_and_by_value(column, values, kind):
+    tables = mini_tables()
+    tables["subjects"] = tables["subjects"].assign(**{column: values})
+    report = hs.validate(_study(tables))
+    hits = report.failures[report.failures["check"] == "direct identifier"]
+    assert hits["column"].tolist() == [column] and f"({kind})" in hits["message"].iloc[0]
+    allowed = {**MINI_CONTRACT, "identifiers_allowed": [column]}
+    assert hs.validate(_study(tables, allowed)).ok
+
+
+def test_identifier_values_in_any_table_are_found():
+    tables = mini_tables()
+    tables["treatments"] = tables["treatments"].assign(
+        nurse=["Anna Smith", "John Miller", "Maria Garcia", "Wei Chen"])
+    report = hs.validate(_study(tables))
+    assert report.failures.loc[report.failures["check"] == "direct identifier",
+                               "table"].tolist() == ["treatments"]
+
+
+def test_categories_and_visit_dates_are_not_identifiers():
+    tables = mini_tables()
+    tables["subjects"] = tables["subjects"].assign(
+        group=["Control Group", "Control Group", "Oxytocin Group", "Oxytocin Group"],
+        visit=["2025-01-10", "2025-01-11", "2025-01-12", "2025-01-13"],
+        code=["12345", "23456", "34567", "45678"])
+    assert hs.validate(_study(tables)).ok
+
+
+@pytest.mark.parametrize("name", ["example_study", "tsst_study", "cycle_study",
+                                  "crossover_study", "couples_study", "biopsykit_cortisol"])
+def test_every_bundled_study_still_validates(name):
+    report = hs.validate(hs.read_dataset(name))
+    assert report.ok, report.summary()

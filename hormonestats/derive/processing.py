@@ -123,8 +123,8 @@ def process_study(
     ProcessedStudy
         ``table``: one row per subject x session (or per subject when there are no sessions).
     """
-    from ..registry.instruments import score_responses
     from .genotypes import GROUPINGS, code_genotypes, genotype_qc, normalize_genotypes
+    from .scoring import score_responses
 
     tables = study.tables
     logs = []

@@ -30,7 +30,8 @@ from scipy import optimize, stats
 
 from ..display import ResultDisplay
 from ..errors import ContractError, DataError
-from ..registry.instruments import Instrument, _item_id, _normalise_key, _rows_of, get_instrument
+from ..registry.instruments import Instrument, _item_id, _rows_of, get_instrument
+from .scoring import normalise_key as _normalise_key
 
 __all__ = ["ReliabilityResult", "cronbach_alpha", "omega_total", "reliability"]
 

@@ -165,14 +165,8 @@ def convert(values, analyte: str, from_unit: str, to_unit: str):
     a = get_analyte(analyte)
     factor = _factor(a, from_unit, to_unit)
     if isinstance(values, pd.Series):
-        num = pd.to_numeric(values, errors="coerce")
-        bad = num.isna() & values.notna()
-        if bad.any():
-            raise DataError(
-                f"convert: {a.name} values are not numbers at {format_rows(values.index[bad])} "
-                f"(e.g. {values[bad].iloc[0]!r})"
-            )
-        return num.astype(float) * factor
+        frame = values.to_frame("values")
+        return numeric_column(frame, "values", table=a.name, step="convert") * factor
     if np.isscalar(values) or values is None:
         return float(np.nan if values is None else values) * factor
     return np.asarray(values, dtype=float) * factor

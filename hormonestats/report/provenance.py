@@ -30,7 +30,9 @@ from ..errors import DataError
 
 __all__ = [
     "COMPLETE_MARKER",
+    "check_results_folder",
     "file_sha256",
+    "is_results_folder",
     "frame_sha256",
     "is_complete",
     "manifest",
@@ -268,22 +270,125 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _written_files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def _listed_files(folder: Path) -> set[str] | None:
+    """The files a results folder's COMPLETE marker lists (None when it lists none)."""
+    marker = folder / COMPLETE_MARKER
+    if not marker.is_file():
+        return None
+    try:
+        lines = marker.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if "files:" not in lines:
+        return None
+    return set(lines[lines.index("files:") + 1:]) | {COMPLETE_MARKER}
+
+
+def _manifest_says_ours(folder: Path) -> bool:
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(data, Mapping) and "hormonestats_version" in data
+
+
+def _foreign_files(folder: Path) -> list[str]:
+    """Files in ``folder`` that hormonestats did not write there ([] for our own folder)."""
+    present = _written_files(folder)
+    listed = _listed_files(folder)
+    if listed is not None:
+        return [f for f in present if f not in listed]
+    if (folder / COMPLETE_MARKER).is_file() and _manifest_says_ours(folder):
+        return []  # a results folder written before the marker listed its files
+    return present
+
+
+def is_results_folder(path) -> bool:
+    """Whether ``path`` is a finished hormonestats results folder holding only what it wrote."""
+    folder = Path(path)
+    return folder.is_dir() and is_complete(folder) and not _foreign_files(folder)
+
+
+def _inside(a: Path, b: Path) -> bool:
+    """Whether ``a`` is ``b`` or lies inside it."""
+    try:
+        a.relative_to(b)
+    except ValueError:
+        return False
+    return True
+
+
+def check_results_folder(path, *, protect=()) -> Path:
+    """Refuse a results folder that would destroy or alter files hormonestats did not write.
+
+    A results folder may be new, empty, or an earlier hormonestats results folder (its
+    ``COMPLETE`` marker lists the files the run wrote, and nothing else is there). It is
+    refused when it is a file, when it holds anything else, and when it is, contains or lies
+    inside one of the ``protect`` folders (the study's data folder and the contract's folder).
+
+    Returns the resolved folder; raises :class:`~hormonestats.errors.DataError` saying what to
+    do.
+    """
+    target = Path(path).expanduser()
+    resolved = target.resolve()
+    for folder in protect:
+        if folder is None:
+            continue
+        guard = Path(folder).expanduser().resolve()
+        if _inside(resolved, guard) or _inside(guard, resolved):
+            where = ("is" if resolved == guard else
+                     "lies inside" if _inside(resolved, guard) else "contains")
+            raise DataError(
+                f"results folder {str(target)!r} {where} {str(guard)!r}, which holds the study's "
+                "data or contract; choose a results folder outside it (for example "
+                f"{str(guard.parent / (guard.name + '_results'))!r})"
+            )
+    if target.exists() and not target.is_dir():
+        raise DataError(f"results folder {str(target)!r} exists and is not a folder; choose "
+                        "another path for the results")
+    if target.is_dir() and any(target.iterdir()):
+        foreign = _foreign_files(target)
+        if foreign or not is_complete(target):
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more"
+                                               if len(foreign) > 5 else "")
+            what = (f"files hormonestats did not write ({shown})" if foreign else
+                    "folders that are not an earlier hormonestats results folder")
+            raise DataError(
+                f"results folder {str(target)!r} already holds {what}; it is replaced only when "
+                "it is an earlier hormonestats results folder. Choose a new or empty folder, "
+                "or move those files elsewhere first"
+            )
+    return resolved
+
+
 @contextmanager
-def results_folder(path, *, overwrite: bool = True) -> Iterator[Path]:
+def results_folder(path, *, overwrite: bool = True, protect=()) -> Iterator[Path]:
     """Write a results folder atomically: all of it appears at once, or nothing does.
 
     The block writes into a hidden sibling ``.<name>.partial-<random>`` (the yielded path).
-    On success a ``COMPLETE`` marker is written last and the folder is renamed into place with
-    :func:`os.replace`; an existing folder of that name is first moved aside and deleted after
-    the swap. If the block raises (or is interrupted), the partial folder is removed; if the
-    process is killed, only the hidden ``.partial`` folder remains, never ``path``.
+    On success a ``COMPLETE`` marker listing every file written is added last and the folder
+    is renamed into place with :func:`os.replace`; an existing earlier results folder of that
+    name is first moved aside and deleted after the swap. If the block raises (or is
+    interrupted), the partial folder is removed; if the process is killed, only the hidden
+    ``.partial`` folder remains, never ``path``.
+
+    A folder is only ever replaced when it is an earlier hormonestats results folder: a
+    non-empty folder holding anything else, or one that is, contains or lies inside a
+    ``protect`` folder, is refused before anything is written (see
+    :func:`check_results_folder`).
 
     Parameters
     ----------
     path : str or Path
         The final folder.
     overwrite : bool
-        Replace an existing folder at ``path`` (default) or raise :class:`DataError`.
+        Replace an earlier results folder at ``path`` (default) or raise :class:`DataError`.
+    protect : sequence of paths
+        Folders that must not be touched (the data folder, the contract's folder).
 
     Yields
     ------
@@ -300,9 +405,8 @@ def results_folder(path, *, overwrite: bool = True) -> Iterator[Path]:
     ['COMPLETE', 'table.csv']
     """
     target = Path(path)
-    if target.exists() and not target.is_dir():
-        raise DataError(f"results folder {str(target)!r} exists and is not a folder")
-    if target.exists() and not overwrite:
+    check_results_folder(target, protect=protect)
+    if target.exists() and any(target.iterdir()) and not overwrite:
         raise DataError(f"results folder {str(target)!r} exists; pass overwrite=True to replace")
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -310,10 +414,14 @@ def results_folder(path, *, overwrite: bool = True) -> Iterator[Path]:
     partial.mkdir()
     try:
         yield partial
-        (partial / COMPLETE_MARKER).write_text(_utc_now() + "\n", encoding="utf-8")
+        files = [f for f in _written_files(partial) if f != COMPLETE_MARKER]
+        (partial / COMPLETE_MARKER).write_text(
+            "\n".join([f"hormonestats results folder, completed {_utc_now()}", "files:", *files])
+            + "\n", encoding="utf-8")
         _fsync_dir(partial)
         aside = None
         if target.exists():
+            check_results_folder(target, protect=protect)  # nothing foreign arrived meanwhile
             aside = parent / f".{target.name}.old-{secrets.token_hex(4)}"
             os.replace(target, aside)
         try:

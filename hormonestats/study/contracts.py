@@ -8,6 +8,7 @@ format is documented in ``schemas/README.md``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 from .._yaml import read_yaml
 from ..errors import ContractError
+from .contract_structure import structure_problems, suggest
 
 __all__ = [
     "DESIGNS",
@@ -32,10 +34,6 @@ __all__ = [
 TABLES = ("subjects", "samples", "genotypes", "responses", "treatments", "cycles")
 DESIGNS = ("between", "within", "crossover", "dyadic")
 _DTYPES = ("float", "int", "str", "bool", "date")
-_TOP_KEYS = {
-    "name", "description", "design", "tables", "analytes", "snps", "instruments", "agents",
-    "columns", "identifiers_allowed",
-}
 
 
 @dataclass(frozen=True)
@@ -98,11 +96,14 @@ class Contract:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     path: str | None = None
 
-    def schemas(self) -> dict:
-        """Pandera schemas of this study's tables (see :mod:`hormonestats.study.schemas`)."""
+    def schemas(self, *, readings: bool = True) -> dict:
+        """Pandera schemas of this study's tables (see :mod:`hormonestats.study.schemas`).
+
+        ``readings=False`` leaves out the check of assay readings (validation parses them once
+        itself)."""
         from .schemas import build_schemas
 
-        return build_schemas(self)
+        return build_schemas(self, readings=readings)
 
     def to_dict(self) -> dict:
         """The contract as plain data (the YAML it came from, normalised)."""
@@ -117,8 +118,14 @@ class Contract:
             path = Path(spec.definition)
             if not path.is_absolute() and self.path is not None:
                 path = Path(self.path).parent / path
-            return load_instrument(path)
-        return get_instrument(name)
+            inst = load_instrument(path)
+        else:
+            inst = get_instrument(name)
+        # the contract's options take effect in scoring and checks
+        changes = {k: v for k, v in (("max_missing", spec.max_missing),
+                                     ("endowment", spec.endowment),
+                                     ("multiplier", spec.multiplier)) if v is not None}
+        return dataclasses.replace(inst, **changes) if changes else inst
 
 
 def _plain(obj):
@@ -164,7 +171,7 @@ def load_contract(source) -> Contract:
     >>> load_contract({"name": "bad", "analytes": {"cortisone2": {}}})
     Traceback (most recent call last):
     ...
-    hormonestats.errors.ContractError: contract 'bad' has 1 problem:
+    hormonestats.errors.ContractError: contract 'bad': 1 problem:
       - analytes: unknown analyte 'cortisone2'; allowed analytes: oxytocin, vasopressin, ...
     """
     path = None
@@ -173,20 +180,18 @@ def load_contract(source) -> Contract:
     else:
         path = Path(source)
         raw = read_yaml(path, what="contract")
-        if not isinstance(raw, Mapping):
-            raise ContractError(f"contract {path.name} must be a YAML mapping of keys")
+    where = f"contract {path.name}" if path is not None else "contract"
+    structure = structure_problems(raw)
+    if structure:  # the contract's own shape first: every problem, each with its YAML path
+        _raise(f"{where} is not shaped as documented in schemas/README.md", structure)
     problems: list[str] = []
     name = str(raw.get("name") or (path.stem if path else ""))
     if not name:
         problems.append("name: missing (every contract needs a name)")
-    unknown = sorted(set(raw) - _TOP_KEYS)
-    if unknown:
-        problems.append(
-            f"unknown top-level keys {unknown}; allowed: {', '.join(sorted(_TOP_KEYS))}"
-        )
     design = str(raw.get("design", "between"))
     if design not in DESIGNS:
-        problems.append(f"design: {design!r} is not one of {', '.join(DESIGNS)}")
+        problems.append(f"design: {design!r} is not one of {', '.join(DESIGNS)}"
+                        f"{suggest(design, DESIGNS)}")
 
     tables = _parse_tables(raw.get("tables"), problems)
     analytes = _parse_analytes(raw.get("analytes") or {}, problems)
@@ -197,9 +202,7 @@ def load_contract(source) -> Contract:
     allowed_ids = tuple(str(c) for c in _as_tuple(raw.get("identifiers_allowed")))
 
     if problems:
-        lines = "\n".join(f"  - {p}" for p in problems)
-        word = "problem" if len(problems) == 1 else "problems"
-        raise ContractError(f"contract {name!r} has {len(problems)} {word}:\n{lines}")
+        _raise(f"contract {name!r}", problems)
     return Contract(
         name=name,
         description=str(raw.get("description", "")),
@@ -214,6 +217,12 @@ def load_contract(source) -> Contract:
         raw=MappingProxyType(dict(raw)),
         path=str(path) if path else None,
     )
+
+
+def _raise(what: str, problems: list[str]) -> None:
+    lines = "\n".join(f"  - {p}" for p in problems)
+    word = "problem" if len(problems) == 1 else "problems"
+    raise ContractError(f"{what}: {len(problems)} {word}:\n{lines}")
 
 
 def _parse_tables(value, problems) -> dict[str, str | None]:
@@ -235,17 +244,24 @@ def _parse_tables(value, problems) -> dict[str, str | None]:
     return out
 
 
+def _registered(value, section: str, lookup, problems):
+    """(name, options, registry entry) for each entry a registry knows; others are problems."""
+    if isinstance(value, list):
+        value = {s: {} for s in value}
+    for key, opts in (value or {}).items():
+        try:
+            found = lookup(key)
+        except ContractError as err:
+            problems.append(f"{section}: {err}")
+            continue
+        yield key, opts or {}, found
+
+
 def _parse_analytes(value, problems) -> dict[str, AnalyteSpec]:
     from ..registry.analytes import MATRICES, get_analyte
 
     out = {}
-    for key, opts in (value or {}).items():
-        opts = opts or {}
-        try:
-            reg = get_analyte(key)
-        except ContractError as err:
-            problems.append(f"analytes: {err}")
-            continue
+    for key, opts, reg in _registered(value, "analytes", get_analyte, problems):
         units = _as_tuple(opts.get("unit")) or (reg.canonical_unit,)
         bad_units = [u for u in units if u not in reg.units]
         if bad_units:
@@ -271,11 +287,9 @@ def _parse_analytes(value, problems) -> dict[str, AnalyteSpec]:
         method = opts.get("method")
         if method is not None and method not in ("immunoassay", "lc_ms_ms"):
             problems.append(
-                f"analytes.{key}: method {method!r} unknown; allowed: immunoassay, lc_ms_ms"
+                f"analytes.{key}.method: {method!r} unknown; allowed: immunoassay, lc_ms_ms"
+                f"{suggest(method, ('immunoassay', 'lc_ms_ms'))}"
             )
-        unknown = set(opts) - {"unit", "matrix", "method", "extracted", "range", "enforce_range"}
-        if unknown:
-            problems.append(f"analytes.{key}: unknown options {sorted(unknown)}")
         out[reg.name] = AnalyteSpec(
             name=reg.name,
             units=units,
@@ -291,19 +305,12 @@ def _parse_analytes(value, problems) -> dict[str, AnalyteSpec]:
 def _parse_snps(value, problems) -> dict[str, SnpSpec]:
     from ..registry.snps import get_snp
 
-    if isinstance(value, list):
-        value = {s: {} for s in value}
     out = {}
-    for rsid, opts in value.items():
-        opts = opts or {}
-        try:
-            snp = get_snp(rsid)
-        except ContractError as err:
-            problems.append(f"snps: {err}")
-            continue
+    for rsid, opts, snp in _registered(value, "snps", get_snp, problems):
         strand = opts.get("strand", "forward")
         if strand not in ("forward", "reverse"):
-            problems.append(f"snps.{rsid}: strand must be forward or reverse, got {strand!r}")
+            problems.append(f"snps.{rsid}.strand: expected forward or reverse, got {strand!r}"
+                            f"{suggest(strand, ('forward', 'reverse'))}")
         out[snp.rsid] = SnpSpec(rsid=snp.rsid, strand=strand)
     return out
 
@@ -328,9 +335,6 @@ def _parse_instruments(value, problems, path) -> dict[str, InstrumentSpec]:
         except ContractError as err:
             problems.append(f"instruments: {err}")
             continue
-        unknown = set(opts) - {"key", "max_missing", "endowment", "multiplier", "definition"}
-        if unknown:
-            problems.append(f"instruments.{name}: unknown options {sorted(unknown)}")
         out[name] = InstrumentSpec(
             name=name,
             key=opts.get("key"),
@@ -366,7 +370,8 @@ def _parse_columns(value, problems) -> dict[str, dict[str, ColumnSpec]]:
             dtype = str(opts.get("dtype", "str"))
             if dtype not in _DTYPES:
                 problems.append(
-                    f"columns.{table}.{col}: dtype {dtype!r} unknown; allowed: {', '.join(_DTYPES)}"
+                    f"columns.{table}.{col}.dtype: {dtype!r} unknown; allowed: "
+                    f"{', '.join(_DTYPES)}{suggest(dtype, _DTYPES)}"
                 )
                 continue
             values = opts.get("values")

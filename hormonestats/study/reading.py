@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DataError
+from .conform import clock_times_to_minutes, conform_table
 from .contracts import Contract, load_contract
 
 __all__ = ["ID_COLUMNS", "READERS", "Study", "read_study", "read_table"]
@@ -41,6 +42,13 @@ class Study:
     tables: Mapping[str, pd.DataFrame]
     sources: Mapping[str, str] = field(default_factory=dict)
     truth: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        # the documented time convention, for every study however it was built: clock times
+        # become minutes since midnight (new frames; the caller's frames are not changed)
+        tables = {t: clock_times_to_minutes(t, f) for t, f in self.tables.items()}
+        if any(tables[t] is not f for t, f in self.tables.items()):
+            object.__setattr__(self, "tables", MappingProxyType(tables))
 
     def __getitem__(self, table: str) -> pd.DataFrame:
         return self.tables[table]
@@ -69,8 +77,44 @@ def _find_file(data_dir: Path, table: str, file: str | None) -> Path | None:
     return None
 
 
-def read_table(path, *, table: str = "table") -> pd.DataFrame:
+def _raw_header(path: Path, ext: str) -> list[str] | None:
+    """The header as the file holds it (before pandas renames a repeated name to ``x.1``)."""
+    if ext == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return next(csv.reader(fh), [])
+    if ext == ".xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True)
+        try:
+            first = next(book.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+        finally:
+            book.close()
+        return ["" if v is None else str(v) for v in first]
+    return None
+
+
+def _repeated_header(header: list[str] | None, table: str, name: str) -> None:
+    if not header:
+        return
+    seen: dict[str, list[int]] = {}
+    for i, col in enumerate(header, start=1):
+        if str(col).strip():
+            seen.setdefault(str(col).strip(), []).append(i)
+    repeated = {c: pos for c, pos in seen.items() if len(pos) > 1}
+    if repeated:
+        text = "; ".join(f"{c!r} in columns {', '.join(map(str, pos))}"
+                         for c, pos in repeated.items())
+        raise DataError(f"{table} ({name}): the header repeats column names ({text}); every "
+                        "column needs its own name")
+
+
+def read_table(path, *, table: str = "table", contract=None) -> pd.DataFrame:
     """Read one table by extension; raise :class:`DataError` with a plain reason if it can't.
+
+    The header is checked for repeated names as the file holds it, and spreadsheet and SPSS
+    artefacts are undone (:func:`~hormonestats.study.conform.conform_table`), so that every
+    format reads as the same table as its csv file.
 
     >>> import io, tempfile, os
     >>> d = tempfile.mkdtemp(); p = os.path.join(d, "subjects.csv")
@@ -91,6 +135,7 @@ def read_table(path, *, table: str = "table") -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise DataError(f"{table} ({path.name}): the file is empty")
     try:
+        _repeated_header(_raw_header(path, ext), table, path.name)
         if ext == ".csv":
             with path.open(encoding="utf-8-sig", newline="") as fh:
                 header = fh.readline()
@@ -109,14 +154,13 @@ def read_table(path, *, table: str = "table") -> pd.DataFrame:
         elif ext == ".xlsx":
             frame = pd.read_excel(path, dtype={c: "str" for c in ID_COLUMNS})
         elif ext == ".sav":
-            frame = pd.read_spss(path)
-            for col in set(ID_COLUMNS) & set(frame.columns):
-                frame[col] = frame[col].map(_id_text).astype("str")
+            frame = pd.read_spss(path, convert_categoricals=False)
         else:
             frame = pd.read_parquet(path)
     except DataError:
         raise
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, csv.Error, ValueError) as err:
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, csv.Error, ValueError,
+            OSError, KeyError, StopIteration) as err:
         raise DataError(f"{table} ({path.name}): cannot be read: {err}") from None
     if frame.shape[1] == 0 or (frame.empty and frame.shape[1] <= 1):
         raise DataError(f"{table} ({path.name}): the file has no data rows")
@@ -127,15 +171,8 @@ def read_table(path, *, table: str = "table") -> pd.DataFrame:
             "(a merged or multi-row header?); the first row must hold one column name per column"
         )
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
-
-
-def _id_text(value):
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    _repeated_header(list(frame.columns), table, path.name)
+    return conform_table(table, frame, contract, excel=ext == ".xlsx")
 
 
 def read_study(contract, data_dir) -> Study:
@@ -175,7 +212,7 @@ def read_study(contract, data_dir) -> Study:
             )
             continue
         try:
-            tables[table] = read_table(path, table=table)
+            tables[table] = read_table(path, table=table, contract=contract)
             sources[table] = str(path)
         except DataError as err:
             problems.append(str(err))

@@ -7,7 +7,6 @@ them into numbers and flags; validation and the assay steps both use it.
 
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np
@@ -57,53 +56,15 @@ _ABOVE_WORDS = {
 }
 
 
-def _to_float(text: str) -> float | None:
-    """Float from a numeric string; decimal comma accepted unless it may be a thousands mark."""
-    if _RE_NUM.match(text):
-        return float(text)
-    if _RE_DECIMAL_COMMA.match(text) and not _RE_THOUSANDS.match(text):
-        return float(text.replace(",", "."))
-    return None
-
-
-def _parse_one(item, row_lod: float):
-    """(value, below, above, limit, unparsed) for one reading."""
-    nan = math.nan
-    if item is None or item is pd.NA or item is pd.NaT:
-        return nan, False, False, nan, False
-    if isinstance(item, bool | np.bool_):
-        return nan, False, False, nan, True
-    if isinstance(item, int | float | np.integer | np.floating):
-        x = float(item)
-        if math.isnan(x):
-            return nan, False, False, nan, False
-        if math.isinf(x):
-            return nan, False, False, nan, True
-        return x, False, False, nan, False
-    if not isinstance(item, str):
-        return nan, False, False, nan, True
-    text = item.strip()
-    if text == "" or text.lower() in ("nan", "na", "n/a"):
-        return nan, False, False, nan, False
-    x = _to_float(text)
-    if x is not None:
-        return x, False, False, nan, False
-    compact = re.sub(r"\s+", "", text.lower())
-    if compact in _BELOW_WORDS:
-        return nan, True, False, row_lod, False
-    if compact in _ABOVE_WORDS:
-        return nan, False, True, nan, False
-    m = _RE_BELOW.match(compact)
-    if m:
-        limit = _to_float(m["num"])
-        if limit is not None:
-            return nan, True, False, limit, False
-    m = _RE_ABOVE.match(compact)
-    if m:
-        limit = _to_float(m["num"])
-        if limit is not None:
-            return nan, False, True, limit, False
-    return nan, False, False, nan, True
+def _numbers(text: pd.Series) -> pd.Series:
+    """Floats from numeric text (a decimal comma accepted unless it may be a thousands mark)."""
+    value = pd.to_numeric(text.where(text.str.fullmatch(_NUM, na=False)), errors="coerce")
+    comma = text.str.fullmatch(_RE_DECIMAL_COMMA.pattern, na=False) & \
+        ~text.str.fullmatch(_RE_THOUSANDS.pattern, na=False)
+    if comma.any():
+        value = value.where(~comma, pd.to_numeric(text.where(comma).str.replace(",", "."),
+                                                  errors="coerce"))
+    return value.astype(float)
 
 
 def parse_readings(readings, *, lod=None) -> pd.DataFrame:
@@ -182,16 +143,64 @@ def parse_readings(readings, *, lod=None) -> pd.DataFrame:
             },
             index=index,
         )
-    parsed = [_parse_one(item, lods[i]) for i, item in enumerate(items)]
-    cols = list(zip(*parsed)) if parsed else [[], [], [], [], []]
+    series = pd.Series(items, index=pd.RangeIndex(n), dtype=object)
+    value = np.full(n, np.nan)
+    below = np.zeros(n, dtype=bool)
+    above = np.zeros(n, dtype=bool)
+    limit = np.full(n, np.nan)
+    unparsed = np.zeros(n, dtype=bool)
+    num = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    present = series.notna().to_numpy()
+    numeric = ~np.isnan(num)
+    # booleans convert to 0/1 but are not readings: look only where a 0 or 1 came out
+    maybe_bool = np.flatnonzero(numeric & ((num == 0) | (num == 1)))
+    if len(maybe_bool):
+        is_bool = series.iloc[maybe_bool].map(lambda v: isinstance(v, bool | np.bool_))
+        unparsed[maybe_bool[is_bool.to_numpy(dtype=bool)]] = True
+    inf = numeric & np.isinf(num)
+    unparsed |= inf
+    ok = numeric & ~inf & ~unparsed
+    value[ok] = num[ok]
+    rest = np.flatnonzero(present & ~numeric)
+    if len(rest):
+        raw = series.iloc[rest]
+        is_text = raw.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool) \
+            if raw.dtype == object else np.ones(len(rest), dtype=bool)
+        unparsed[rest[~is_text]] = True
+        rest = rest[is_text]
+        text = pd.Series(series.iloc[rest].to_numpy(), dtype="str").str.strip()
+        low = text.str.lower()
+        empty = (text == "") | low.isin(["nan", "na", "n/a"])
+        comma = _numbers(text).to_numpy()
+        compact = low.str.replace(r"\s+", "", regex=True)
+        word_below = compact.isin(_BELOW_WORDS).to_numpy()
+        word_above = compact.isin(_ABOVE_WORDS).to_numpy()
+        lt = compact.str.extract(_RE_BELOW.pattern, expand=False)
+        gt = compact.str.extract(_RE_ABOVE.pattern, expand=False)
+        lt_num = _numbers(lt).to_numpy()
+        gt_num = _numbers(gt).to_numpy()
+        empty = empty.to_numpy()
+        is_num = ~empty & ~np.isnan(comma)
+        value[rest[is_num]] = comma[is_num]
+        below_word = ~empty & ~is_num & word_below
+        above_word = ~empty & ~is_num & ~below_word & word_above
+        below_num = ~empty & ~is_num & ~below_word & ~above_word & ~np.isnan(lt_num)
+        above_num = ~empty & ~is_num & ~below_word & ~above_word & ~below_num & \
+            ~np.isnan(gt_num)
+        below[rest[below_word | below_num]] = True
+        above[rest[above_word | above_num]] = True
+        limit[rest[below_word]] = lods[rest[below_word]]
+        limit[rest[below_num]] = lt_num[below_num]
+        limit[rest[above_num]] = gt_num[above_num]
+        unparsed[rest[~(empty | is_num | below_word | above_word | below_num | above_num)]] = True
     return pd.DataFrame(
         {
             "reading": pd.Series(items, index=index, dtype=object),
-            "value": np.asarray(cols[0], dtype=float),
-            "below_lod": np.asarray(cols[1], dtype=bool),
-            "above_range": np.asarray(cols[2], dtype=bool),
-            "limit": np.asarray(cols[3], dtype=float),
-            "unparsed": np.asarray(cols[4], dtype=bool),
+            "value": value,
+            "below_lod": below,
+            "above_range": above,
+            "limit": limit,
+            "unparsed": unparsed,
         },
         index=index,
     )

@@ -137,17 +137,25 @@ def _is_bool(s: pd.Series) -> pd.Series:
 
 
 def _is_time(s: pd.Series) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+    # clock times became minutes when the study was built (study.conform); what is left must
+    # be a number: a column mixing minutes and clock times cannot be read one way
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return pd.Series(True, index=s.index)
-    num = pd.to_numeric(s, errors="coerce")
-    dt = pd.to_datetime(s, errors="coerce", format="mixed")
-    return num.notna() | dt.notna()
+    from .conform import TIME_COLUMNS, clock_times_to_minutes
+
+    table = next((t for t, cols in TIME_COLUMNS.items() if s.name in cols), None)
+    if table is not None:
+        s = clock_times_to_minutes(table, s.to_frame())[s.name]
+    return pd.to_numeric(s, errors="coerce").notna()
 
 
 def _is_date(s: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         return pd.Series(True, index=s.index)
-    return pd.to_datetime(s, errors="coerce", format="mixed").notna()
+    if pd.api.types.is_numeric_dtype(s):  # a bare number is not a date
+        return pd.Series(False, index=s.index)
+    number = pd.to_numeric(s, errors="coerce").notna()
+    return pd.to_datetime(s, errors="coerce", format="mixed").notna() & ~number
 
 
 def _is_reading(s: pd.Series) -> pd.Series:
@@ -166,7 +174,8 @@ def _checks_for(col: _Col, values: tuple | None) -> list[pa.Check]:
     elif kind == "bool":
         checks.append(pa.Check(_is_bool, error="true/false"))
     elif kind == "time":
-        checks.append(pa.Check(_is_time, error="a time (minutes or a clock time)"))
+        checks.append(pa.Check(_is_time, error="minutes or clock times such as 08:30 (not "
+                               "both in one column)"))
     elif kind == "date":
         checks.append(pa.Check(_is_date, error="a date"))
     elif kind == "reading":
@@ -221,8 +230,11 @@ def _contract_values(table: str, column: str, contract) -> tuple | None:
     return None
 
 
-def build_schemas(contract) -> dict[str, pa.DataFrameSchema]:
+def build_schemas(contract, *, readings: bool = True) -> dict[str, pa.DataFrameSchema]:
     """One pandera schema per table the contract names.
+
+    ``readings=False`` leaves the check of assay readings out (validation parses the readings
+    once and reports what cannot be read itself).
 
     Uniqueness of row keys is checked separately (see ``validation``) so that the report can name
     each duplicated key once, with all its rows.
@@ -232,9 +244,10 @@ def build_schemas(contract) -> dict[str, pa.DataFrameSchema]:
         columns: dict[str, pa.Column] = {}
         for col in BASE_COLUMNS[table]:
             values = _contract_values(table, col.name, contract)
+            checks = _checks_for(col, values) if readings or col.kind != "reading" else []
             columns[col.name] = pa.Column(
                 dtype=None,
-                checks=_checks_for(col, values),
+                checks=checks,
                 nullable=col.nullable,
                 required=col.required,
                 coerce=False,

@@ -9,153 +9,14 @@ reported but do not.
 
 from __future__ import annotations
 
-import html
-import json
-import re
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from ..errors import ValidationError
+from .findings import FAILURE_COLUMNS, ValidationReport, _Collector, _file_rows, _line
 from .schemas import key_columns
 
 __all__ = ["FAILURE_COLUMNS", "ValidationReport", "validate"]
-
-FAILURE_COLUMNS = ["table", "column", "row", "subject_id", "check", "value", "message"]
-
-#: Column names that look like direct identifiers (matched on the lower-cased name).
-IDENTIFIER_PATTERNS = {
-    "name": r"^(first_?|last_?|full_?|given_?|family_?|sur)?name$|^(fore|sur)name$",
-    "e-mail": r"e_?mail",
-    "birth date": r"birth|^dob$|date_of_birth",
-    "phone": r"phone|^tel(ephone)?$|mobile",
-    "address": r"address|street|postcode|zip_?code|^zip$",
-}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class ValidationReport:
-    """What ``validate`` found: every failure and warning, as tidy tables.
-
-    Attributes
-    ----------
-    failures : DataFrame
-        One row per failing cell or row: table, column, row (the table's row index, 0-based),
-        subject_id, check, value, message.
-    warnings : DataFrame
-        Same columns; things worth a look that do not fail validation.
-    n_rows : dict
-        Rows per table checked.
-    """
-
-    study_name: str
-    failures: pd.DataFrame
-    warnings: pd.DataFrame
-    n_rows: dict
-
-    @property
-    def ok(self) -> bool:
-        return self.failures.empty
-
-    def raise_for_errors(self) -> None:
-        """Raise :class:`ValidationError` (carrying this report) if anything failed."""
-        if not self.ok:
-            raise ValidationError(self.summary(), report=self)
-
-    def by_check(self) -> pd.DataFrame:
-        """Failures counted by table, column and check, with the rows involved."""
-        if self.failures.empty:
-            return pd.DataFrame(columns=["table", "column", "check", "n", "rows"])
-        g = self.failures.groupby(["table", "column", "check"], sort=False, dropna=False)
-        return g.agg(n=("message", "size"), rows=("row", _rows_text)).reset_index()
-
-    def summary(self, max_per_check: int = 10) -> str:
-        """Readable text: failures grouped by table and check, with row numbers."""
-        sizes = ", ".join(f"{t} {n}" for t, n in self.n_rows.items())
-        if self.ok:
-            head = f"Study {self.study_name!r}: valid ({sizes} rows)."
-        else:
-            head = (f"Study {self.study_name!r}: {len(self.failures)} problem(s) in "
-                    f"{self.failures['table'].nunique()} table(s) ({sizes} rows).")
-        lines = [head]
-        if not self.ok:
-            lines.append("Rows are counted from 0 in each table (in a csv file, row r is on "
-                         "line r + 2, after the header).")
-        for table, part in self.failures.groupby("table", sort=False):
-            lines.append(f"\n[{table}]")
-            for (column, check), grp in part.groupby(["column", "check"], sort=False,
-                                                      dropna=False):
-                where = f"{column}: " if isinstance(column, str) and column else ""
-                lines.append(f"  {where}{check} ({len(grp)})")
-                for msg in grp["message"].head(max_per_check):
-                    lines.append(f"    - {msg}")
-                if len(grp) > max_per_check:
-                    lines.append(f"    ... and {len(grp) - max_per_check} more")
-        if not self.warnings.empty:
-            lines.append(f"\nWarnings ({len(self.warnings)}):")
-            for (table, check), grp in self.warnings.groupby(["table", "check"], sort=False):
-                lines.append(f"  [{table}] {check} ({len(grp)}): {grp['message'].iloc[0]}")
-        return "\n".join(lines)
-
-    def to_json(self) -> str:
-        """Failures and warnings as JSON (records)."""
-        def records(frame):
-            return json.loads(frame.astype(object).where(frame.notna(), None)
-                              .to_json(orient="records", default_handler=str))
-        return json.dumps({"study": self.study_name, "ok": self.ok, "n_rows": self.n_rows,
-                           "failures": records(self.failures),
-                           "warnings": records(self.warnings)}, indent=2)
-
-    def _repr_html_(self) -> str:
-        status = "valid" if self.ok else f"{len(self.failures)} problem(s)"
-        parts = [f"<h4>Validation of {html.escape(self.study_name)}: {status}</h4>"]
-        if not self.ok:
-            parts.append(self.failures.to_html(index=False, max_rows=200))
-        if not self.warnings.empty:
-            parts.append(f"<p><b>Warnings</b> ({len(self.warnings)})</p>")
-            parts.append(self.warnings.to_html(index=False, max_rows=50))
-        return "\n".join(parts)
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-
-def _rows_text(rows) -> str:
-    vals = [str(r) for r in rows if r is not None and not (isinstance(r, float) and np.isnan(r))]
-    return ", ".join(vals[:20]) + (f" (+{len(vals) - 20})" if len(vals) > 20 else "")
-
-
-class _Collector:
-    def __init__(self):
-        self.failures: list[dict] = []
-        self.warnings: list[dict] = []
-
-    def add(self, table, column, frame, rows, check, values, messages, *, warning=False):
-        target = self.warnings if warning else self.failures
-        for row, value, msg in zip(rows, values, messages):
-            sid = None
-            if frame is not None and row is not None and "subject_id" in frame.columns:
-                try:
-                    sid = frame.at[row, "subject_id"]
-                except KeyError:
-                    sid = None
-            target.append({"table": table, "column": column, "row": row, "subject_id": sid,
-                           "check": check, "value": None if value is None else str(value),
-                           "message": msg})
-
-    def frame(self, which) -> pd.DataFrame:
-        rows = self.failures if which == "failures" else self.warnings
-        out = pd.DataFrame(rows, columns=FAILURE_COLUMNS)
-        out["row"] = out["row"].astype("object")
-        return out
-
-
-def _line(table: str, row) -> str:
-    return f"{table} row {row}"
-
 
 # ------------------------------------------------------------------------------- schema checks
 def _schema_failures(col: _Collector, table: str, frame: pd.DataFrame, schema) -> None:
@@ -191,7 +52,7 @@ def _duplicates(col: _Collector, table: str, frame: pd.DataFrame) -> None:
         rows = list(grp.index)
         key_text = ", ".join(f"{k}={grp.iloc[0][k]!r}" for k in keys if pd.notna(grp.iloc[0][k]))
         col.add(table, "+".join(keys), frame, rows, "duplicate key", [key_text] * len(rows),
-                [f"{_line(table, r)}: duplicate of rows {', '.join(map(str, rows))} ({key_text})"
+                [f"{_line(table, r)}: duplicate of rows {_file_rows(rows)} ({key_text})"
                  for r in rows])
 
 
@@ -207,8 +68,9 @@ def _roster(col: _Collector, tables: dict) -> None:
         if table == "subjects" or "subject_id" not in frame.columns:
             continue
         ids = frame["subject_id"]
-        mask = ids.notna() & ~ids.astype(str).isin(roster)
-        if table == "samples":
+        text = ids if pd.api.types.is_string_dtype(ids) else ids.astype(str)
+        mask = ids.notna() & ~text.isin(roster)
+        if table == "samples" and mask.any():
             mask &= ~control_mask(frame)
         if mask.any():
             rows = list(frame.index[mask])
@@ -217,18 +79,18 @@ def _roster(col: _Collector, tables: dict) -> None:
                      for r in rows])
 
 
-def _samples(col: _Collector, frame: pd.DataFrame, contract) -> None:
+def _samples(col: _Collector, frame: pd.DataFrame, contract, parsed, lod) -> None:
     from ..errors import ContractError
     from ..registry.analytes import get_analyte
     from ..registry.units import normalize_unit, unit_allowed
-    from .readings import control_mask, parse_readings
+    from .readings import control_mask
 
-    if not {"analyte", "value", "unit"} <= set(frame.columns):
-        return
-    lod = pd.to_numeric(frame["lod"], errors="coerce") if "lod" in frame.columns else None
-    parsed = parse_readings(frame["value"], lod=lod)
     value = parsed["value"]
     controls = control_mask(frame)
+    _lod_behind_censored(col, frame, parsed, lod, controls)
+    if not {"analyte", "unit"} <= set(frame.columns):
+        return
+    _assay_contract(col, frame, contract, controls)
 
     # unit valid for the analyte (registry) and as the contract declares
     for (analyte, unit), grp in frame.groupby(["analyte", "unit"], dropna=False, sort=False):
@@ -253,7 +115,7 @@ def _samples(col: _Collector, frame: pd.DataFrame, contract) -> None:
                      f"{', '.join(spec.units)}" for r in rows])
         # matrix allowed for this analyte
         if spec is not None and "matrix" in frame.columns:
-            bad = grp["matrix"].notna() & ~grp["matrix"].astype(str).isin(spec.matrices)
+            bad = grp["matrix"].notna() & ~grp["matrix"].isin(spec.matrices)
             if bad.any():
                 rws = list(grp.index[bad])
                 col.add("samples", "matrix", frame, rws, "matrix not in contract",
@@ -282,7 +144,7 @@ def _samples(col: _Collector, frame: pd.DataFrame, contract) -> None:
     if lod is not None:
         flag = None
         if "below_lod" in frame.columns:
-            flag = frame["below_lod"].map(lambda v: str(v).strip().lower() in ("true", "1", "yes"))
+            flag = _truthy(frame["below_lod"]).fillna(False).astype(bool)
         below = (value < lod) & ~controls
         if flag is not None:
             below &= ~flag
@@ -328,22 +190,25 @@ def _time_order(col: _Collector, frame: pd.DataFrame) -> None:
     t = pd.to_numeric(frame["sample_time"], errors="coerce")
     if t.isna().all():
         t = pd.to_datetime(frame["sample_time"], errors="coerce", format="mixed")
-    work = pd.DataFrame({"n": num, "t": t}, index=frame.index)
-    for k in keys:
-        work[k] = frame[k]
-    work = work.dropna(subset=["n", "t"])
-    if work.empty:
+    keep = (num.notna() & t.notna()).to_numpy()
+    if not keep.any():
         return
-    for _, grp in work.groupby(keys, dropna=False, sort=False):
-        g = grp.sort_values("n")
-        bad = g["t"].diff() < pd.Timedelta(0) if pd.api.types.is_datetime64_any_dtype(g["t"]) \
-            else g["t"].diff() < 0
-        if bad.any():
-            rows = list(g.index[bad.to_numpy()])
-            col.add("samples", "sample_time", frame, rows, "sample times out of order",
-                    g.loc[rows, "t"].tolist(),
-                    [f"{_line('samples', r)}: sample {int(g.at[r, 'n'])} is timed before the "
-                     "sample scheduled ahead of it in the same session" for r in rows])
+    # one grouping and one sort for the whole table (no Python loop over sessions)
+    codes = frame.loc[keep].groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    n = num.to_numpy(dtype=float)[keep]
+    tv = t[keep]
+    tn = tv.to_numpy(dtype="datetime64[ns]").astype("int64") if \
+        pd.api.types.is_datetime64_any_dtype(tv) else tv.to_numpy(dtype=float)
+    order = np.lexsort((np.arange(len(n)), n, codes))
+    same = codes[order][1:] == codes[order][:-1]
+    bad = np.flatnonzero(same & (np.diff(tn[order]) < 0)) + 1
+    if len(bad):
+        positions = np.flatnonzero(keep)[order[bad]]
+        rows = sorted(frame.index[positions])
+        col.add("samples", "sample_time", frame, rows, "sample times out of order",
+                t.loc[rows].tolist(),
+                [f"{_line('samples', r)}: sample {int(num[r])} is timed before the "
+                 "sample scheduled ahead of it in the same session" for r in rows])
 
 
 def _assay_warnings(col: _Collector, frame: pd.DataFrame, contract) -> None:
@@ -352,7 +217,7 @@ def _assay_warnings(col: _Collector, frame: pd.DataFrame, contract) -> None:
     analyte = frame["analyte"].astype(str)
     matrix = frame["matrix"].astype(str)
     if "extracted" in frame.columns:
-        extracted = frame["extracted"].map(lambda v: str(v).strip().lower() in ("true", "1", "yes"))
+        extracted = _truthy(frame["extracted"]).fillna(False).astype(bool)
         mask = (analyte == "oxytocin") & matrix.isin(["plasma", "serum"]) & ~extracted
         if mask.any():
             rows = list(frame.index[mask])
@@ -406,25 +271,143 @@ def _responses(col: _Collector, frame: pd.DataFrame, contract) -> None:
 
 
 def _identifiers(col: _Collector, tables: dict, contract) -> None:
+    from .identifiers import identifier_kind
+
     allowed = set(contract.identifiers_allowed)
     for table, frame in tables.items():
         for column in frame.columns:
             if column in allowed:
                 continue
-            low = str(column).strip().lower().replace(" ", "_").replace("-", "_")
-            kind = next((k for k, pat in IDENTIFIER_PATTERNS.items() if re.search(pat, low)),
-                        None)
-            if kind is None and frame[column].dtype != object and not \
-                    pd.api.types.is_string_dtype(frame[column]):
-                continue
-            if kind is None:
-                sample = frame[column].dropna().astype(str).head(200)
-                if len(sample) and sample.map(lambda v: bool(_EMAIL.match(v))).mean() > 0.5:
-                    kind = "e-mail"
+            kind = identifier_kind(column, frame[column])
             if kind is not None:
                 col.add(table, column, None, [None], "direct identifier", [None],
                         [f"{table}: column '{column}' looks like a direct identifier ({kind}); "
                          "remove it or list it under identifiers_allowed in the contract"])
+
+
+def _empty_tables(col: _Collector, tables: dict) -> None:
+    for table, frame in tables.items():
+        if frame.empty:
+            col.add(table, None, None, [None], "no data rows", [None],
+                    [f"{table}: the table has a header but no data rows; the contract lists "
+                     "this table, so it needs its rows (or remove it from the contract)"])
+
+
+def _treatments(col: _Collector, frame: pd.DataFrame, contract) -> None:
+    if {"start", "stop"} <= set(frame.columns):
+        start = pd.to_numeric(frame["start"], errors="coerce")
+        stop = pd.to_numeric(frame["stop"], errors="coerce")
+        bad = stop < start
+        if bad.any():
+            rows = list(frame.index[bad])
+            col.add("treatments", "stop", frame, rows, "stop before start",
+                    stop[bad].tolist(),
+                    [f"{_line('treatments', r)}: the treatment stops ({stop[r]:g}) before it "
+                     f"starts ({start[r]:g})" for r in rows])
+    if contract.design != "crossover" or not {"session", "agent"} <= set(frame.columns):
+        return
+    keyed = frame.dropna(subset=["subject_id", "session", "agent"])
+    agents = keyed.groupby(["subject_id", "session"], sort=False)["agent"].transform("nunique")
+    bad = agents > 1
+    if bad.any():
+        rows = list(keyed.index[bad])
+        col.add("treatments", "agent", frame, rows, "two agents in one period",
+                keyed.loc[bad, "agent"].tolist(),
+                [f"{_line('treatments', r)}: subject {frame.at[r, 'subject_id']!r} gets more "
+                 f"than one agent in period {frame.at[r, 'session']!r}; a crossover gives one "
+                 "agent per subject and period" for r in rows])
+
+
+def _truthy(s: pd.Series) -> pd.Series:
+    """True/False/NA from booleans, 1/0 or yes/no text."""
+    text = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                 else str(v).strip().lower())
+    return text.map(lambda t: True if t in ("true", "1", "1.0", "yes", "y", "t") else
+                    False if t in ("false", "0", "0.0", "no", "n", "f") else None)
+
+
+def _assay_contract(col: _Collector, frame: pd.DataFrame, contract, controls) -> None:
+    """Method and extraction of each reading as the contract declares them."""
+    analyte = frame["analyte"].astype(str)
+    for name, spec in contract.analytes.items():
+        mine = (analyte == name) & ~controls
+        if spec.method is not None and "method" in frame.columns:
+            method = frame["method"]
+            bad = mine & method.notna() & (method.astype(str) != spec.method)
+            if bad.any():
+                rows = list(frame.index[bad])
+                col.add("samples", "method", frame, rows, "method differs from contract",
+                        method[bad].tolist(),
+                        [f"{_line('samples', r)}: {name} measured by {method[r]!r}; the "
+                         f"contract says {spec.method}" for r in rows])
+        if spec.extracted is not None and "extracted" in frame.columns:
+            flag = _truthy(frame["extracted"])
+            bad = mine & flag.notna() & (flag != spec.extracted)
+            if bad.any():
+                rows = list(frame.index[bad])
+                said = "extracted" if spec.extracted else "unextracted"
+                col.add("samples", "extracted", frame, rows, "extraction differs from contract",
+                        frame.loc[bad, "extracted"].tolist(),
+                        [f"{_line('samples', r)}: {name} extracted={frame.at[r, 'extracted']}; "
+                         f"the contract says {said} samples" for r in rows])
+
+
+def _lod_behind_censored(col: _Collector, frame, parsed, lod, controls) -> None:
+    """A reading below the LOD needs a limit > 0 (its own number or the row's LOD)."""
+    flagged = parsed["below_lod"].copy()
+    if "below_lod" in frame.columns:
+        flagged |= _truthy(frame["below_lod"]).fillna(False).astype(bool)
+    limit = parsed["limit"].where(parsed["limit"].notna() & parsed["below_lod"],
+                                  lod if lod is not None else np.nan)
+    bad = flagged & ~(limit > 0) & ~controls
+    if bad.any():
+        rows = list(frame.index[bad])
+        col.add("samples", "lod", frame, rows, "below LOD without an LOD > 0",
+                frame.loc[bad, "value"].tolist(),
+                [f"{_line('samples', r)}: reading {frame.at[r, 'value']!r} is below the limit "
+                 "of detection, but the row has no LOD above 0 (fill in 'lod', or write the "
+                 "limit, e.g. '<0.5')" for r in rows])
+
+
+def _named_files(col: _Collector, study) -> None:
+    """Every file the contract names (answer keys) exists and has the columns it needs."""
+    from pathlib import Path
+
+    contract = study.contract
+    base = None
+    if study.sources:
+        base = Path(next(iter(study.sources.values()))).parent
+    elif contract.path:
+        base = Path(contract.path).parent
+    for name, spec in contract.instruments.items():
+        if not isinstance(spec.key, str):
+            continue
+        where = f"instruments.{name}.key"
+        path = None if base is None else base / spec.key
+        if path is None or not path.is_file():
+            col.add("contract", where, None, [None], "named file missing", [spec.key],
+                    [f"{where}: the answer key file {spec.key!r} is not in the data folder"])
+            continue
+        try:
+            head = pd.read_csv(path, nrows=0).columns
+        except (ValueError, OSError, pd.errors.ParserError) as err:
+            col.add("contract", where, None, [None], "named file unreadable", [spec.key],
+                    [f"{where}: the answer key file {spec.key!r} cannot be read: {err}"])
+            continue
+        if not {"item", "correct"} <= set(head):
+            col.add("contract", where, None, [None], "named file lacks columns", [spec.key],
+                    [f"{where}: the answer key file {spec.key!r} needs columns item, correct; "
+                     f"it has {', '.join(map(str, head))}"])
+
+
+def _unparsed(col: _Collector, frame: pd.DataFrame, parsed: pd.DataFrame) -> None:
+    bad = parsed["unparsed"]
+    if bad.any():
+        rows = list(frame.index[bad])
+        what = "a number or a censored reading such as '<0.5' or 'ND'"
+        col.add("samples", "value", frame, rows, f"must be {what}", frame.loc[bad, "value"],
+                [f"{_line('samples', r)}: 'value' is {frame.at[r, 'value']!r}; expected {what}"
+                 for r in rows])
 
 
 def validate(study) -> ValidationReport:
@@ -448,28 +431,37 @@ def validate(study) -> ValidationReport:
     >>> report.ok
     True
     """
+    from .readings import parse_readings
+
     contract = study.contract
-    tables = dict(study.tables)
+    # positions, so that every message can name the row as the file shows it
+    tables = {t: f.reset_index(drop=True) for t, f in study.tables.items()}
     col = _Collector()
-    schemas = contract.schemas()
+    schemas = contract.schemas(readings=False)
+    _empty_tables(col, tables)
     for table, frame in tables.items():
         if table in schemas:
             _schema_failures(col, table, frame, schemas[table])
-        if table in ("subjects", "samples", "genotypes", "responses", "treatments", "cycles"):
-            _duplicates(col, table, frame)
+        _duplicates(col, table, frame)
     _roster(col, tables)
-    if "samples" in tables:
-        _samples(col, tables["samples"], contract)
+    samples = tables.get("samples")
+    if samples is not None and "value" in samples.columns:
+        lod = pd.to_numeric(samples["lod"], errors="coerce") if "lod" in samples.columns \
+            else None
+        parsed = parse_readings(samples["value"], lod=lod)  # parsed once, used by every check
+        _unparsed(col, samples, parsed)
+        _samples(col, samples, contract, parsed, lod)
     if "genotypes" in tables:
         _genotypes(col, tables["genotypes"], contract)
     if "responses" in tables:
         _responses(col, tables["responses"], contract)
+    if "treatments" in tables:
+        _treatments(col, tables["treatments"], contract)
+    _named_files(col, study)
     _identifiers(col, tables, contract)
-    failures = col.frame("failures")
-    warnings = col.frame("warnings")
     return ValidationReport(
         study_name=contract.name,
-        failures=failures,
-        warnings=warnings,
+        failures=col.frame("failures"),
+        warnings=col.frame("warnings"),
         n_rows={t: len(f) for t, f in tables.items()},
     )

@@ -1,0 +1,153 @@
+"""What validation found: the :class:`ValidationReport` and the collector that fills it.
+
+Rows in messages and in ``failures["row"]`` are numbered as the user's file shows them: the
+header is row 1, so the first data row is row 2 (a table built in memory: its position + 2,
+the row it would have in a csv or Excel file).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ValidationError
+
+__all__ = ["FAILURE_COLUMNS", "FIRST_DATA_ROW", "ValidationReport"]
+
+FAILURE_COLUMNS = ["table", "column", "row", "subject_id", "check", "value", "message"]
+
+#: Rows in messages and in ``failures["row"]`` are numbered as the user's file shows them: the
+#: header is row 1, so the first data row is row 2 (in a table built in memory: its position
+#: + 2, the row it would have if written to a csv or Excel file).
+FIRST_DATA_ROW = 2
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """What ``validate`` found: every failure and warning, as tidy tables.
+
+    Attributes
+    ----------
+    failures : DataFrame
+        One row per failing cell or row: table, column, row (the row as the file shows it:
+        the header is row 1, the first data row is row 2), subject_id, check, value, message.
+    warnings : DataFrame
+        Same columns; things worth a look that do not fail validation.
+    n_rows : dict
+        Rows per table checked.
+    """
+
+    study_name: str
+    failures: pd.DataFrame
+    warnings: pd.DataFrame
+    n_rows: dict
+
+    @property
+    def ok(self) -> bool:
+        return self.failures.empty
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`ValidationError` (carrying this report) if anything failed."""
+        if not self.ok:
+            raise ValidationError(self.summary(), report=self)
+
+    def by_check(self) -> pd.DataFrame:
+        """Failures counted by table, column and check, with the rows involved."""
+        if self.failures.empty:
+            return pd.DataFrame(columns=["table", "column", "check", "n", "rows"])
+        g = self.failures.groupby(["table", "column", "check"], sort=False, dropna=False)
+        return g.agg(n=("message", "size"), rows=("row", _rows_text)).reset_index()
+
+    def summary(self, max_per_check: int = 10) -> str:
+        """Readable text: failures grouped by table and check, with row numbers."""
+        sizes = ", ".join(f"{t} {n}" for t, n in self.n_rows.items())
+        if self.ok:
+            head = f"Study {self.study_name!r}: valid ({sizes} rows)."
+        else:
+            head = (f"Study {self.study_name!r}: {len(self.failures)} problem(s) in "
+                    f"{self.failures['table'].nunique()} table(s) ({sizes} rows).")
+        lines = [head]
+        if not self.ok:
+            lines.append("Rows are numbered as in the file: the header is row 1, the first "
+                         "data row is row 2.")
+        for table, part in self.failures.groupby("table", sort=False):
+            lines.append(f"\n[{table}]")
+            for (column, check), grp in part.groupby(["column", "check"], sort=False,
+                                                      dropna=False):
+                where = f"{column}: " if isinstance(column, str) and column else ""
+                lines.append(f"  {where}{check} ({len(grp)})")
+                for msg in grp["message"].head(max_per_check):
+                    lines.append(f"    - {msg}")
+                if len(grp) > max_per_check:
+                    lines.append(f"    ... and {len(grp) - max_per_check} more")
+        if not self.warnings.empty:
+            lines.append(f"\nWarnings ({len(self.warnings)}):")
+            for (table, check), grp in self.warnings.groupby(["table", "check"], sort=False):
+                lines.append(f"  [{table}] {check} ({len(grp)}): {grp['message'].iloc[0]}")
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        """Failures and warnings as JSON (records)."""
+        def records(frame):
+            return json.loads(frame.astype(object).where(frame.notna(), None)
+                              .to_json(orient="records", default_handler=str))
+        return json.dumps({"study": self.study_name, "ok": self.ok, "n_rows": self.n_rows,
+                           "failures": records(self.failures),
+                           "warnings": records(self.warnings)}, indent=2)
+
+    def _repr_html_(self) -> str:
+        status = "valid" if self.ok else f"{len(self.failures)} problem(s)"
+        parts = [f"<h4>Validation of {html.escape(self.study_name)}: {status}</h4>"]
+        if not self.ok:
+            parts.append(self.failures.to_html(index=False, max_rows=200))
+        if not self.warnings.empty:
+            parts.append(f"<p><b>Warnings</b> ({len(self.warnings)})</p>")
+            parts.append(self.warnings.to_html(index=False, max_rows=50))
+        return "\n".join(parts)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
+def _rows_text(rows) -> str:
+    vals = [str(r) for r in rows if r is not None and not (isinstance(r, float) and np.isnan(r))]
+    return ", ".join(vals[:20]) + (f" (+{len(vals) - 20})" if len(vals) > 20 else "")
+
+
+class _Collector:
+    def __init__(self):
+        self.failures: list[dict] = []
+        self.warnings: list[dict] = []
+
+    def add(self, table, column, frame, rows, check, values, messages, *, warning=False):
+        target = self.warnings if warning else self.failures
+        for row, value, msg in zip(rows, values, messages):
+            sid = None
+            if frame is not None and row is not None and "subject_id" in frame.columns:
+                try:
+                    sid = frame.at[row, "subject_id"]
+                except KeyError:
+                    sid = None
+            shown = None if row is None else int(row) + FIRST_DATA_ROW
+            target.append({"table": table, "column": column, "row": shown, "subject_id": sid,
+                           "check": check, "value": None if value is None else str(value),
+                           "message": msg})
+
+    def frame(self, which) -> pd.DataFrame:
+        rows = self.failures if which == "failures" else self.warnings
+        out = pd.DataFrame(rows, columns=FAILURE_COLUMNS)
+        out["row"] = out["row"].astype("object")
+        return out
+
+
+def _line(table: str, row) -> str:
+    """``samples row 7``: a table position as the row the file shows (header = row 1)."""
+    return f"{table} row {int(row) + FIRST_DATA_ROW}"
+
+
+def _file_rows(rows) -> str:
+    return ", ".join(str(int(r) + FIRST_DATA_ROW) for r in rows)
