@@ -117,3 +117,13 @@ def test_role_plan_sets_hypotheses_the_design_rules_out_apart():
     assert "anxiety: no column 'pss10_total'" in between.loc["progesterone_anxiety", "reason"]
     mapped = role_plan(table, design="between", mapping={"outcome": "iri_ec"})
     assert "outcome=iri_ec" in mapped.set_index("hypothesis").loc["estradiol_oxytocin", "columns"]
+
+
+def test_run_accepts_a_study_without_replicate_wells(tmp_path):
+    """Whatever validate passes, run accepts: the BioPsyKit set has one well per sample."""
+    study = hs.read_dataset("biopsykit_cortisol")
+    assert hs.validate(study).ok
+    results = run_analysis(study, out=tmp_path / "bp", seed=1, n_boot=200)
+    methods = results["methods"]
+    assert "coefficient of variation" not in methods
+    assert (tmp_path / "bp" / "report.html").exists()

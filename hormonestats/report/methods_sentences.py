@@ -208,6 +208,8 @@ def lod_sentence(lod: pd.DataFrame, policy: str | None = None) -> str:
 
 
 def cv_sentence(cv: pd.DataFrame, cv_col: str | None, kind: str) -> str:
+    if cv is None or cv.empty:
+        return ""  # no replicate wells (or no plate controls): nothing to summarise
     preferred = ["intra_cv", "cv"] if kind == "intra" else ["inter_cv", "cv"]
     col = cv_col if cv_col in cv.columns else _first_col(cv, [*preferred, "cv_pct"])
     if col is None or "analyte" not in cv.columns:
