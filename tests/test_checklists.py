@@ -63,7 +63,9 @@ def test_cycle_items():
 def test_car_items_from_waking_and_sample_times():
     study = hs.read_dataset("tsst_study")
     s = study["samples"]
-    wake = pd.to_datetime(s["wake_time"].astype(str), format="%H:%M")
+    # reading a study turns clock times into minutes since midnight: wake_time is minutes
+    wake = pd.to_datetime("2026-01-01") + pd.to_timedelta(pd.to_numeric(s["wake_time"]),
+                                                          unit="min")
     minutes = 3 + 15 * (s["sample_number"].astype(float) - 1)  # 3, 18, 33, ... after waking
     clock = (wake + pd.to_timedelta(minutes, unit="min")).dt.strftime("%H:%M")
     car = s.assign(clock_time=clock.where(s["wake_time"].notna()))
