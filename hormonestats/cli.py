@@ -190,14 +190,47 @@ def power(
     sims: Annotated[int, typer.Option(help="Simulations per sample size.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed (same seed, same table).")] = 20261122,
     out: Annotated[Path | None, typer.Option(help="Folder for power.csv and the curve.")] = None,
-    n_jobs: Annotated[int, typer.Option(help="Parallel workers.")] = 1,
+    n_jobs: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Start a local Dask cluster with this many workers.")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue an interrupted run from the chunks kept in --out.")
+    ] = False,
 ) -> None:
-    """Simulation-based power over sample sizes; writes a table and a power curve."""
+    """Simulation-based power over sample sizes; writes a table and a power curve.
+
+    Finished chunks of simulations are kept in OUT/chunks while the run lasts, so that
+    --resume continues an interrupted run; the same seed gives the same table on any
+    number of workers or on a cluster.
+    """
+    from contextlib import ExitStack
+
     from .simulate.power import power as run_power
 
+    if scheduler is not None and workers is not None:
+        _fail("give either --scheduler (a running cluster) or --workers (a local one), not both")
+    if workers is not None and workers < 1:
+        _fail(f"--workers must be at least 1, got {workers}")
+    if resume and out is None:
+        _fail("--resume needs --out: the folder of the interrupted run")
     try:
-        table = run_power(hypothesis, n=n, n_sims=sims, seed=seed, n_jobs=n_jobs,
-                          progress=True)
+        with ExitStack() as stack:
+            target = scheduler
+            if workers is not None:
+                from distributed import LocalCluster
+
+                target = stack.enter_context(
+                    LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                 host="127.0.0.1", dashboard_address=None,
+                                 scheduler_kwargs={"dashboard": False})
+                )
+            table = run_power(hypothesis, n=n, n_sims=sims, seed=seed, n_jobs=n_jobs,
+                              scheduler=target, progress=True,
+                              checkpoint=None if out is None else out / "chunks", resume=resume)
     except HormoneStatsError as err:
         _fail(str(err))
         return

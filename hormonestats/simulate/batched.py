@@ -18,7 +18,15 @@ from scipy import stats
 
 from ..models._bootstrap import batched_ols
 
-__all__ = ["MC_DRAWS", "PowerSpec", "mediation_result", "ols_tests", "result", "scaled"]
+__all__ = [
+    "MC_DRAWS",
+    "PowerSpec",
+    "mediation_result",
+    "ols_tests",
+    "result",
+    "run_chunk",
+    "scaled",
+]
 
 #: Monte-Carlo draws per simulation for the CI of an indirect effect.
 MC_DRAWS = 1000
@@ -33,6 +41,14 @@ class PowerSpec:
     true_value: float
     draw: Callable  # (rng, n, size, alpha) -> dict of arrays: est, reject, cover, valid
     options: Mapping = field(default_factory=dict)
+
+
+def run_chunk(spec: PowerSpec, alpha: float, task: tuple[int, int], seed_seq) -> dict:
+    """One chunk of a power run: ``task = (n, size)`` simulations drawn from ``seed_seq``
+    (the unit :func:`hormonestats.parallel.map_tasks` sends to a worker; it lives here so a
+    worker imports only numpy and scipy, not the driver's pandas)."""
+    n, size = task
+    return spec.draw(np.random.default_rng(seed_seq), n, size, alpha)
 
 
 def ols_tests(X: np.ndarray, y: np.ndarray, cols: Sequence[int], alpha: float):

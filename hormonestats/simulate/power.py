@@ -41,20 +41,24 @@ hypotheses) and :mod:`hormonestats.simulate.families` (family specs), the batche
 
 Determinism: simulations are split into fixed chunks of ``CHUNK`` simulations; chunk ``c``
 draws from ``np.random.SeedSequence(seed).spawn(n_chunks)[c]`` at every sample size (common
-random numbers, which makes power curves smooth and bisection stable). The result is the same
-for any ``n_jobs``.
+random numbers, which makes power curves smooth and bisection stable). The chunks run on
+:func:`hormonestats.parallel.map_tasks` (in process, local processes or Dask; batched so each
+task pays for its dispatch), and the result is the same for any ``n_jobs`` or scheduler.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from ..errors import HormoneStatsError
-from .batched import PowerSpec
+from ..parallel import backend, map_tasks, seed_sequence
+from .batched import PowerSpec, run_chunk
 from .families import FAMILIES, family_spec
 from .hypothesis_models import ALLO_DEFAULTS, HYPOTHESES, WITHIN_DEFAULTS, hypothesis_spec
 
@@ -86,11 +90,6 @@ def _resolve(hypothesis_or_spec, effects) -> PowerSpec:
     return hypothesis_spec(name, effects)
 
 
-def _run_chunk(spec: PowerSpec, n: int, size: int, seed_seq, alpha: float) -> dict:
-    rng = np.random.default_rng(seed_seq)
-    return spec.draw(rng, n, size, alpha)
-
-
 def _check_ns(n) -> list[int]:
     ns = [n] if np.isscalar(n) else list(n)
     if not ns:
@@ -103,38 +102,43 @@ def _check_ns(n) -> list[int]:
     return out
 
 
-def _seed_sequence(seed) -> np.random.SeedSequence:
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    if isinstance(seed, np.random.Generator):
-        raise HormoneStatsError("seed must be an int or a SeedSequence, not a Generator")
-    return np.random.SeedSequence(seed)
+def _fingerprint(hypothesis_or_spec, effects, ns, n_sims, alpha, seed_seq) -> str:
+    """Identity of a power run (for resuming from a checkpoint folder)."""
+    what = getattr(hypothesis_or_spec, "name", hypothesis_or_spec)
+    return json.dumps(
+        {
+            "hypothesis": what,
+            "effects": effects,
+            "n": ns,
+            "n_sims": n_sims,
+            "alpha": alpha,
+            "seed": [str(seed_seq.entropy), list(seed_seq.spawn_key)],
+            "chunk": CHUNK,
+        },
+        sort_keys=True,
+        default=str,
+    )
 
 
-def _simulate(spec, ns, n_sims, alpha, seed_seq, n_jobs, progress) -> pd.DataFrame:
+def _simulate(spec, ns, n_sims, alpha, seed_seq, *, n_jobs=1, scheduler=None, progress=False,
+              checkpoint=None, resume=False, fingerprint=None) -> pd.DataFrame:
     n_chunks = math.ceil(n_sims / CHUNK)
     children = seed_seq.spawn(n_chunks)
     sizes = [min(CHUNK, n_sims - c * CHUNK) for c in range(n_chunks)]
-    tasks = [(n, c) for n in ns for c in range(n_chunks)]
-    if n_jobs == 1:
-        results = (_run_chunk(spec, n, sizes[c], children[c], alpha) for n, c in tasks)
-    else:
-        from joblib import Parallel, delayed
-
-        results = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_run_chunk)(spec, n, sizes[c], children[c], alpha) for n, c in tasks
-        )
-    collected = []
-    if progress:
-        from rich.progress import Progress
-
-        with Progress(transient=True) as bar:
-            job = bar.add_task(f"power: {spec.name}", total=len(tasks))
-            for res in results:
-                collected.append(res)
-                bar.advance(job)
-    else:
-        collected = list(results)
+    tasks = [(n, sizes[c]) for n in ns for c in range(n_chunks)]
+    collected = map_tasks(
+        partial(run_chunk, spec, alpha),
+        tasks,
+        seeds=[children[c] for _ in ns for c in range(n_chunks)],
+        weights=[n * size for n, size in tasks],
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        progress=progress,
+        label=f"power: {spec.name}",
+        checkpoint=checkpoint,
+        resume=resume,
+        fingerprint=fingerprint,
+    )
     rows = []
     for n in ns:
         parts = [r for (nn, _), r in zip(tasks, collected) if nn == n]
@@ -170,7 +174,10 @@ def power(
     alpha: float = 0.05,
     seed=None,
     n_jobs: int = 1,
+    scheduler=None,
     progress: bool = True,
+    checkpoint=None,
+    resume: bool = False,
 ) -> pd.DataFrame:
     """Power of a hypothesis test by simulation, at one or several sample sizes.
 
@@ -192,11 +199,18 @@ def power(
     alpha : float
         Two-sided significance level.
     seed : int or SeedSequence, optional
-        Same seed, same table, whatever ``n_jobs``.
+        Same seed, same table, whatever ``n_jobs`` or ``scheduler``.
     n_jobs : int
-        Parallel workers (joblib) over chunks of simulations.
+        Local worker processes (-1: all cores); chunks of simulations are batched so each
+        task pays for its dispatch (:func:`hormonestats.parallel.map_tasks`).
+    scheduler : str, distributed.Client or cluster, optional
+        Run on Dask instead: a scheduler address (``"tcp://host:8786"``), a client or a
+        ``LocalCluster``.
     progress : bool
-        Show a progress bar (rich).
+        Show a progress bar (rich), advanced as tasks finish.
+    checkpoint : str or Path, optional
+        Folder that keeps the finished chunks; with ``resume=True`` an interrupted run
+        continues from it (same arguments required; another run's folder is refused).
 
     Returns
     -------
@@ -221,10 +235,14 @@ def power(
         raise HormoneStatsError(f"n_sims must be a positive whole number, got {n_sims!r}")
     if not 0 < alpha < 1:
         raise HormoneStatsError(f"alpha must be between 0 and 1, got {alpha!r}")
-    if int(n_jobs) == 0:
-        raise HormoneStatsError("n_jobs must be a positive number of workers (or -1 for all)")
+    seed_seq = seed_sequence(seed)
+    fingerprint = None
+    if checkpoint is not None:
+        fingerprint = _fingerprint(hypothesis_or_spec, effects, ns, int(n_sims), float(alpha),
+                                   seed_seq)
     return _simulate(
-        spec, ns, int(n_sims), float(alpha), _seed_sequence(seed), int(n_jobs), bool(progress)
+        spec, ns, int(n_sims), float(alpha), seed_seq, n_jobs=n_jobs, scheduler=scheduler,
+        progress=bool(progress), checkpoint=checkpoint, resume=resume, fingerprint=fingerprint,
     )
 
 
@@ -238,6 +256,7 @@ def sample_size_for(
     alpha: float = 0.05,
     seed=None,
     n_jobs: int = 1,
+    scheduler=None,
     progress: bool = False,
 ) -> pd.DataFrame:
     """The smallest sample size whose simulated power reaches ``power``.
@@ -246,7 +265,8 @@ def sample_size_for(
     power with the same seed at every n (common random numbers, so simulated power is close
     to monotone in n). The answer carries Monte-Carlo error: the power at the returned n is
     an estimate with ``mc_se`` (about 0.013 for 1,000 simulations at 80 % power), so
-    neighbouring n can be equally good; raise ``n_sims`` to narrow it.
+    neighbouring n can be equally good; raise ``n_sims`` to narrow it. ``n_jobs`` and
+    ``scheduler`` as for :func:`power` (the workers are kept for all evaluations).
 
     Returns
     -------
@@ -272,34 +292,31 @@ def sample_size_for(
     if not 0 < power < 1:
         raise HormoneStatsError(f"power must be between 0 and 1, got {power!r}")
     spec = _resolve(hypothesis_or_spec, effects)
-    seed_seq = _seed_sequence(seed)
+    seed_seq = seed_sequence(seed)
     cache: dict[int, dict] = {}
+    with backend(n_jobs, scheduler) as be:
 
-    def at(n: int) -> dict:
-        if n not in cache:
-            cache[n] = (
-                _simulate(
-                    spec, [n], int(n_sims), float(alpha), seed_seq, int(n_jobs), bool(progress)
-                )
-                .iloc[0]
-                .to_dict()
+        def at(n: int) -> dict:
+            if n not in cache:
+                table = _simulate(spec, [n], int(n_sims), float(alpha), seed_seq, scheduler=be,
+                                  progress=bool(progress))
+                cache[n] = table.iloc[0].to_dict()
+            return cache[n]
+
+        if at(hi)["power"] < power:
+            raise HormoneStatsError(
+                f"{spec.name}: simulated power at n={hi} is only {at(hi)['power']:.3f} "
+                f"(target {power}); widen n_range or check the effects"
             )
-        return cache[n]
-
-    if at(hi)["power"] < power:
-        raise HormoneStatsError(
-            f"{spec.name}: simulated power at n={hi} is only {at(hi)['power']:.3f} "
-            f"(target {power}); widen n_range or check the effects"
-        )
-    if at(lo)["power"] >= power:
-        hi = lo
-    while hi - lo > 1:
-        mid = int(round(math.sqrt(lo * hi)))
-        mid = min(max(mid, lo + 1), hi - 1)
-        if at(mid)["power"] >= power:
-            hi = mid
-        else:
-            lo = mid
+        if at(lo)["power"] >= power:
+            hi = lo
+        while hi - lo > 1:
+            mid = int(round(math.sqrt(lo * hi)))
+            mid = min(max(mid, lo + 1), hi - 1)
+            if at(mid)["power"] >= power:
+                hi = mid
+            else:
+                lo = mid
     best = at(hi)
     return pd.DataFrame(
         [
