@@ -221,13 +221,9 @@ def power(
         with ExitStack() as stack:
             target = scheduler
             if workers is not None:
-                from distributed import LocalCluster
+                from .parallel import local_cluster
 
-                target = stack.enter_context(
-                    LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                 host="127.0.0.1", dashboard_address=None,
-                                 scheduler_kwargs={"dashboard": False})
-                )
+                target = stack.enter_context(local_cluster(workers))
             table = run_power(hypothesis, n=n, n_sims=sims, seed=seed, n_jobs=n_jobs,
                               scheduler=target, progress=True,
                               checkpoint=None if out is None else out / "chunks", resume=resume)

@@ -6,6 +6,7 @@ on a cluster."""
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import socket
 import subprocess
@@ -21,7 +22,13 @@ from parallel_tasks import draw as _draw
 import hormonestats as hs
 from hormonestats.cli import main
 from hormonestats.errors import HormoneStatsError
-from hormonestats.parallel import backend, map_tasks, plan_batches, spawn_seeds
+from hormonestats.parallel import (
+    backend,
+    local_cluster,
+    map_tasks,
+    plan_batches,
+    spawn_seeds,
+)
 
 SPEC = {"family": "moderation", "effects": {"x:m": 0.25}, "x_binary": True}
 START_TIMEOUT = 90  # seconds allowed for the scheduler and workers to come up
@@ -82,17 +89,15 @@ def scheduler_address(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def local_cluster():
-    from distributed import LocalCluster
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, scheduler_kwargs={"dashboard": False}) as cluster:
-        yield cluster
+def cluster():
+    with local_cluster(2) as lc:
+        assert lc.scheduler_address.startswith("tcp://127.0.0.1:")
+        yield lc
 
 
 # -------------------------------------------------------------------------------- tests
 def test_same_power_table_in_process_processes_cluster_and_scheduler(
-    scheduler_address, local_cluster
+    scheduler_address, cluster
 ):
     from distributed import Client
 
@@ -100,7 +105,7 @@ def test_same_power_table_in_process_processes_cluster_and_scheduler(
     one = hs.power(SPEC, **kw)
     tables = {
         "2 local processes": hs.power(SPEC, n_jobs=2, **kw),
-        "LocalCluster (2 workers)": hs.power(SPEC, scheduler=local_cluster, **kw),
+        "LocalCluster (2 workers)": hs.power(SPEC, scheduler=cluster, **kw),
         "scheduler address (2 workers)": hs.power(SPEC, scheduler=scheduler_address, **kw),
     }
     with Client(scheduler_address, set_as_default=False) as client:
@@ -109,6 +114,10 @@ def test_same_power_table_in_process_processes_cluster_and_scheduler(
         # the workers really ran tasks (results came back from their processes)
         assert client.run(lambda: "hormonestats.simulate.batched" in sys.modules) == {
             w: True for w in client.scheduler_info()["workers"]
+        }
+    with Client(cluster, set_as_default=False) as client:  # no malloc trim setting
+        assert set(client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_")).values()) == {
+            None
         }
     for where, table in tables.items():
         pd.testing.assert_frame_equal(one, table, obj=where)
@@ -125,13 +134,13 @@ def test_sample_size_for_same_answer_on_the_cluster(scheduler_address):
     )
 
 
-def test_map_tasks_same_results_wherever_and_however_batched(local_cluster):
+def test_map_tasks_same_results_wherever_and_however_batched(cluster):
     tasks = list(range(23))
     ref = [_draw(t, s) for t, s in zip(tasks, spawn_seeds(4, len(tasks)))]
     assert map_tasks(_draw, tasks, seed=4) == ref
     assert map_tasks(_draw, tasks, seed=4, batch_size=5) == ref
     assert map_tasks(_draw, tasks, seed=4, batch_size=3, weights=tasks, n_jobs=2) == ref
-    assert map_tasks(_draw, tasks, seed=4, scheduler=local_cluster, progress=True) == ref
+    assert map_tasks(_draw, tasks, seed=4, scheduler=cluster, progress=True) == ref
     assert map_tasks(_draw, tasks, seed=5) != ref
     # explicit seeds: tasks given the same seed share their random numbers
     same = map_tasks(_draw, [0, 0], seeds=[spawn_seeds(1, 1)[0]] * 2)
