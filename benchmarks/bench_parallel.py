@@ -21,6 +21,7 @@ Run: ``python benchmarks/bench_parallel.py``.
 from __future__ import annotations
 
 import os
+import resource
 import time
 
 import pandas as pd
@@ -36,31 +37,47 @@ SEED = 2026
 REPEATS = 3
 
 
-def run(**kw) -> tuple[float, pd.DataFrame]:
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(client=None, **kw) -> tuple[float, float, list[float], pd.DataFrame]:
+    """Wall time, CPU time of this process, CPU time of each Dask worker, and the table."""
+    before = client.run(_cpu_seconds) if client is not None else {}
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     table = hs.power(HYPOTHESIS, n=NS, n_sims=N_SIMS, seed=SEED, progress=False, **kw)
-    return time.perf_counter() - start, table
+    wall = time.perf_counter() - start
+    cpu = _cpu_seconds() - cpu
+    after = client.run(_cpu_seconds) if client is not None else {}
+    return wall, cpu, [after[w] - before[w] for w in sorted(before)], table
 
 
 def main() -> None:
+    from distributed import Client
+
     load_before = os.getloadavg()
-    with local_cluster(2) as two, local_cluster(1) as one:
+    with local_cluster(2) as two, local_cluster(1) as one, \
+            Client(two, set_as_default=False) as c2, Client(one, set_as_default=False) as c1:
         for target in (two, one):  # warm up: workers import the simulation code
             hs.power(HYPOTHESIS, n=[100], n_sims=500, seed=1, progress=False, scheduler=target)
         hs.power(HYPOTHESIS, n=[100], n_sims=500, seed=1, progress=False, n_jobs=2)
         times: dict[str, list[float]] = {}
+        cpus: dict[str, list[tuple[float, list[float]]]] = {}
         tables: dict[str, pd.DataFrame] = {}
         paths = {
             "in process (T1)": {},
-            "Dask LocalCluster, 2 workers (T2)": {"scheduler": two},
+            "Dask LocalCluster, 2 workers (T2)": {"scheduler": c2, "client": c2},
             "local processes, n_jobs=2": {"n_jobs": 2},
-            "Dask LocalCluster, 1 worker": {"scheduler": one},
+            "Dask LocalCluster, 1 worker": {"scheduler": c1, "client": c1},
         }
         for _ in range(REPEATS):
             for label, kw in paths.items():
                 with threadpool_limits(1):
-                    seconds, tables[label] = run(**kw)
+                    seconds, cpu, workers, tables[label] = run(**kw)
                 times.setdefault(label, []).append(seconds)
+                cpus.setdefault(label, []).append((cpu, workers))
     load_after = os.getloadavg()
 
     ref = tables["in process (T1)"]
@@ -75,6 +92,15 @@ def main() -> None:
         print(f"  {label:36s} {best[label]:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in ts)})"
               f"  speed-up {t1 / best[label]:.2f}x")
     print(f"parallel efficiency on 2 Dask workers T1 / (2 T2): {t1 / (2 * t2):.0%} (target 80%)")
+    # CPU time does not depend on how much of the machine other jobs take: the work the
+    # cluster did (its workers' CPU seconds, summed and per worker) against T1's CPU seconds
+    cpu1 = min(c for c, _ in cpus["in process (T1)"])
+    main2, workers2 = min(cpus["Dask LocalCluster, 2 workers (T2)"], key=lambda x: sum(x[1]))
+    print(f"CPU seconds: T1 {cpu1:.2f}; 2 Dask workers {' + '.join(f'{w:.2f}' for w in workers2)}"
+          f" (+ {main2:.2f} in the client: pilot task, scheduling)")
+    print(f"CPU-time efficiency T1_cpu / (2 x busiest worker + client): "
+          f"{cpu1 / (2 * (max(workers2) + main2)):.0%}; "
+          f"total CPU overhead of the cluster path: {(sum(workers2) + main2) / cpu1 - 1:+.0%}")
     print(f"same power table on every path: yes; load average before "
           f"{load_before[0]:.1f}, after {load_after[0]:.1f} (1-min)")
 
