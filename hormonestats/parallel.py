@@ -17,10 +17,18 @@ a cluster give bit-identical results.
 Chunking: one call per task would drown short tasks in dispatch overhead (a 100-simulation
 power chunk takes 5-50 ms; a round trip to a worker several ms). Tasks are therefore grouped
 into batches: the first pending task runs here as a pilot and its time sets the number of
-batches so that each runs about ``task_seconds`` (at least one batch per worker, at most one
-per task). Batches are filled longest-first by the tasks' ``weights`` (relative costs, e.g.
+batches so that each runs about ``task_seconds`` (a multiple of the number of workers, at most
+one per task). Batches are filled longest-first by the tasks' ``weights`` (relative costs, e.g.
 the sample size), so they take about equally long. Progress bars (rich) advance as batches
 finish.
+
+Any list of task specs works the same way, e.g. the specifications of a multiverse::
+
+    specs = [{"lod": lod, "outliers": out} for lod in ("lod/2", "lod/sqrt2")
+             for out in ("keep", "winsorize")]
+    rows = map_tasks(partial(run_spec, study), specs, seed=1, scheduler="tcp://host:8786")
+
+(``run_spec(study, spec, seed)`` a module-level function returning, say, a one-row table).
 
 Resumable runs: with ``checkpoint=FOLDER`` every finished batch is written to the folder
 (``part-*.pkl``, next to ``run.json`` which identifies the run); ``resume=True`` reloads the
@@ -424,7 +432,9 @@ def map_tasks(
                 total = per_task / float(weights[pilot]) * sum(float(weights[i]) for i in pending)
             else:
                 total = per_task * len(pending)
-            n_batches = max(be.workers, math.ceil(total / max(task_seconds, 1e-9)))
+            # a multiple of the workers, so that equal batches keep every worker busy
+            rounds = math.ceil(total / (max(task_seconds, 1e-9) * be.workers))
+            n_batches = be.workers * max(1, rounds)
         else:
             size = max(1, int(batch_size or 1))
             n_batches = math.ceil(len(pending) / size)
