@@ -220,6 +220,24 @@ def test_power_resumes_from_its_checkpoint(tmp_path):
         hs.power(SPEC, checkpoint=folder, resume=True, **{**kw, "n_sims": 500})
 
 
+def test_sample_size_for_resumes_each_evaluated_n(tmp_path):
+    kw = {"n_range": (20, 200), "n_sims": 200, "seed": 2}
+    spec = {"family": "two_group", "effects": {"d": 0.7}}
+    first = hs.sample_size_for(spec, checkpoint=tmp_path, **kw)
+    evaluated = sorted(p.name for p in tmp_path.iterdir())
+    assert len(evaluated) == first["n_evaluations"].iloc[0] and "n200" in evaluated
+    pd.testing.assert_frame_equal(first, hs.sample_size_for(spec, **kw))
+    pd.testing.assert_frame_equal(first, hs.sample_size_for(spec, checkpoint=tmp_path,
+                                                            resume=True, **kw))
+    for part in (tmp_path / "n200").glob("part-*.pkl"):  # resume reads the stored chunks
+        stored = pickle.loads(part.read_bytes())
+        for res in stored.values():
+            res["reject"] = np.zeros_like(res["reject"])
+        part.write_bytes(pickle.dumps(stored))
+    with pytest.raises(HormoneStatsError, match="widen n_range"):
+        hs.sample_size_for(spec, checkpoint=tmp_path, resume=True, **kw)
+
+
 def test_cli_power_on_a_scheduler_a_local_cluster_and_resume(scheduler_address, tmp_path):
     args = ["power", "estradiol_oxytocin", "--n", "50", "120", "--sims", "300", "--seed", "8"]
     expected = hs.power("estradiol_oxytocin", n=[50, 120], n_sims=300, seed=8, progress=False)

@@ -52,6 +52,7 @@ import json
 import math
 from collections.abc import Mapping
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -258,6 +259,8 @@ def sample_size_for(
     n_jobs: int = 1,
     scheduler=None,
     progress: bool = False,
+    checkpoint=None,
+    resume: bool = False,
 ) -> pd.DataFrame:
     """The smallest sample size whose simulated power reaches ``power``.
 
@@ -266,7 +269,9 @@ def sample_size_for(
     to monotone in n). The answer carries Monte-Carlo error: the power at the returned n is
     an estimate with ``mc_se`` (about 0.013 for 1,000 simulations at 80 % power), so
     neighbouring n can be equally good; raise ``n_sims`` to narrow it. ``n_jobs`` and
-    ``scheduler`` as for :func:`power` (the workers are kept for all evaluations).
+    ``scheduler`` as for :func:`power` (the workers are kept for all evaluations); with
+    ``checkpoint`` each evaluated n keeps its chunks in a subfolder ``n<value>``, and
+    ``resume=True`` reuses them after an interruption.
 
     Returns
     -------
@@ -298,8 +303,14 @@ def sample_size_for(
 
         def at(n: int) -> dict:
             if n not in cache:
+                folder = fingerprint = None
+                if checkpoint is not None:
+                    folder = Path(checkpoint) / f"n{n}"
+                    fingerprint = _fingerprint(hypothesis_or_spec, effects, [n], int(n_sims),
+                                               float(alpha), seed_seq)
                 table = _simulate(spec, [n], int(n_sims), float(alpha), seed_seq, scheduler=be,
-                                  progress=bool(progress))
+                                  progress=bool(progress), checkpoint=folder, resume=resume,
+                                  fingerprint=fingerprint)
                 cache[n] = table.iloc[0].to_dict()
             return cache[n]
 
