@@ -12,21 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import tables as tb
 from .latent import ANCESTRY, latent_between, truth_between
-from .tables import (
-    base_contract,
-    finish_samples,
-    genotypes_table,
-    iri_scores,
-    make_study,
-    no_options,
-    responses_table,
-    rmet_key,
-    saliva_wells,
-    score_round,
-    subject_ids,
-    treatments_row,
-)
 
 __all__ = ["simulate_between"]
 
@@ -37,9 +24,9 @@ def simulate_between(rng, n: int, effects: dict, options: dict):
     female_fraction = float(options.pop("female_fraction", 0.5))
     issues = bool(options.pop("issues", True))
     name = str(options.pop("name", "simulated_between"))
-    no_options(options)
+    tb.no_options(options)
     lat = latent_between(rng, n, effects, female_fraction=female_fraction)
-    ids = subject_ids(n)
+    ids = tb.subject_ids(n)
     female = lat["female"] == 1
     contraception = np.where(lat["pill"] == 1, "combined_pill", "none").astype(object)
     contraception[~female] = None
@@ -54,7 +41,7 @@ def simulate_between(rng, n: int, effects: dict, options: dict):
         }
     )
     # saliva at baseline (before dosing); a few samples missing (too little saliva)
-    samples = saliva_wells(
+    samples = tb.saliva_wells(
         rng,
         ids,
         "baseline",
@@ -69,28 +56,28 @@ def simulate_between(rng, n: int, effects: dict, options: dict):
         )
         pick = subj[rng.integers(len(subj))]
         samples.loc[pick, "value"] = str(round(float(samples.loc[pick, "value"]) * 1.7, 3))
-    samples = finish_samples(samples)
-    genotypes = genotypes_table(
+    samples = tb.finish_samples(samples)
+    genotypes = tb.genotypes_table(
         rng,
         ids,
         {"rs53576": lat["rs53576_a"], "rs2254298": lat["rs2254298_a"]},
         no_call_rate=0.01 if issues else 0.0,
     )
-    key = rmet_key(rng)
-    rmet = score_round(lat["rmet"], "rmet")
-    ec = score_round(lat["iri_ec"], "iri_ec")
-    pss = score_round(lat["pss"], "pss")
-    responses = responses_table(
+    key = tb.rmet_key(rng)
+    rmet = tb.score_round(lat["rmet"], "rmet")
+    ec = tb.score_round(lat["iri_ec"], "iri_ec")
+    pss = tb.score_round(lat["pss"], "pss")
+    responses = tb.responses_table(
         rng,
         ids,
-        {"rmet": rmet, "iri": iri_scores(rng, ec), "pss10": pss},
+        {"rmet": rmet, "iri": tb.iri_scores(rng, ec), "pss10": pss},
         key=key,
         session=np.full(n, "test"),
         missing_rate=0.004 if issues else 0.0,
     )
     treatments = pd.DataFrame(
         [
-            treatments_row(
+            tb.treatments_row(
                 s,
                 "intranasal_oxytocin" if arm == "oxytocin" else "placebo",
                 f"2024-03-{1 + i % 28:02d} 09:{15 + 5 * (i % 8):02d}",
@@ -98,7 +85,7 @@ def simulate_between(rng, n: int, effects: dict, options: dict):
             for i, (s, arm) in enumerate(zip(ids, subjects["arm"]))
         ]
     )
-    contract = base_contract(
+    contract = tb.base_contract(
         name,
         "Simulated between-subjects intranasal oxytocin trial with saliva hormones, "
         "OXTR genotypes, RMET, IRI and PSS-10 (hormonestats.simulate_study).",
@@ -121,4 +108,4 @@ def simulate_between(rng, n: int, effects: dict, options: dict):
         "responses": responses,
         "treatments": treatments,
     }
-    return make_study(contract, tables, truth)
+    return tb.make_study(contract, tables, truth)
