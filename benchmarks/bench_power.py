@@ -22,8 +22,8 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 import hormonestats as hs
+from hormonestats.simulate.latent import latent_between, resolve_effects
 from hormonestats.simulate.power import CHUNK
-from hormonestats.simulate.simulator import latent_between, resolve_effects
 
 NS = [50, 100, 150, 200, 300, 400, 600, 800, 1200, 1600]
 N_SIMS = 1000
@@ -67,9 +67,9 @@ def main() -> None:
         seconds, pvals = loop_power(n, LOOP_SIMS)
         loop_time += seconds
         # same data: the batched path's rejections on the subset must match the loop's
-        from hormonestats.simulate.power import _hypothesis_spec
+        from hormonestats.simulate.hypothesis_models import hypothesis_spec
 
-        spec = _hypothesis_spec("estradiol_oxytocin", None)
+        spec = hypothesis_spec("estradiol_oxytocin", None)
         rng = np.random.default_rng(np.random.SeedSequence(SEED).spawn(1)[0])
         res = spec.draw(rng, n, CHUNK, 0.05)
         agree.append(np.mean(res["reject"][:LOOP_SIMS] == (pvals[:CHUNK] < 0.05)))

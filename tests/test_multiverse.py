@@ -130,6 +130,16 @@ def test_same_seed_same_table(sim_study):
     pd.testing.assert_frame_equal(a.inference, b.inference)
 
 
+def test_same_table_with_one_or_two_workers(sim_study):
+    kw = dict(hypothesis="estradiol_oxytocin", mapping=MAPPING,
+              decisions={"lod": ["lod/2", "excluded"], "max_cv": ["none", "15"],
+                         "outliers": ["kept", "excluded"]}, seed=4)
+    one = hs.multiverse(sim_study, **kw)
+    two = hs.multiverse(sim_study, n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(one.table, two.table)
+    pd.testing.assert_frame_equal(one.skipped, two.skipped)
+
+
 def test_decisions_that_cannot_apply_are_listed_with_reasons(sim_study):
     res = hs.multiverse(sim_study, hypothesis="estradiol_oxytocin", mapping=MAPPING,
                         decisions={"genotype_coding": ["additive", "dominant"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 import hormonestats as hs
 from hormonestats.models.sensitivity import DEFAULT_VARIANTS
 from hormonestats.pipeline import DEFAULT_MAPPING
@@ -23,3 +25,13 @@ def test_variants_change_what_they_should():
     # estradiol has no reading below LOD in this study: LOD policies leave it unchanged
     est = tab[tab["hypothesis"] == "estradiol_oxytocin"].set_index("variant")["estimate"]
     assert est["LOD/2"] == est["LOD/sqrt(2)"]
+
+
+def test_same_table_in_worker_processes():
+    study = hs.read_dataset("example_study")
+    kw = {"mapping": DEFAULT_MAPPING, "hypotheses": ["progesterone_anxiety"], "seed": 1}
+    variants = DEFAULT_VARIANTS[2:3]  # one variant: runs in a worker process all the same
+    serial = hs.sensitivity(study, variants=variants, **kw)
+    parallel = hs.sensitivity(study, variants=variants, n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(serial, parallel)
+    assert list(serial["variant"].unique()) == [label for label, _ in variants]

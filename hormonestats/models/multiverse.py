@@ -370,6 +370,7 @@ def multiverse(
     n_boot: int = 2000,
     n_jobs: int = 1,
     scheduler=None,
+    progress: bool = False,
 ) -> MultiverseResult:
     """Run one registered hypothesis under every combination of the chosen decisions.
 
@@ -398,13 +399,17 @@ def multiverse(
         Bootstrap resamples of the mediation hypotheses.
     n_jobs, scheduler
         Execution: in-process, local processes, or a Dask scheduler address or Client
-        (:mod:`hormonestats.parallel`). Results are identical for every choice.
+        (:mod:`hormonestats.parallel`): one task per set of processing choices. Results are
+        identical for every choice.
+    progress : bool
+        A progress bar fed by finished tasks.
 
     Returns
     -------
     MultiverseResult
     """
     from ..derive.processing import process_study
+    from ..parallel import map_tasks
     from .hypotheses import hypotheses as registry
     from .specification_inference import null_inference
 
@@ -442,7 +447,9 @@ def multiverse(
             options.update(max_cv=float(cv), exclude_imprecise=True)
         tasks.append((_delayed_out(study, delay), hyp, dict(mapping), items, options, opts,
                       filters))
-    outputs = _map(_run_group_task, tasks, n_jobs=n_jobs, scheduler=scheduler)
+    outputs = map_tasks(_run_group_task, tasks, seed=seed, n_jobs=n_jobs, scheduler=scheduler,
+                        weights=[len(task[3]) for task in tasks], batch_size=1,
+                        progress=progress, label="specifications (by processing choices)")
     rows, designs = [], []
     for part_rows, part_designs in outputs:
         rows += part_rows
@@ -463,13 +470,10 @@ def multiverse(
                             alpha=alpha, inference=inference, notes=tuple(notes))
 
 
-def _run_group_task(task):
+def _run_group_task(task, _seed):
+    # the specifications draw no random numbers of their own: the mediation bootstraps use
+    # the run's seed in every specification, so every choice is compared on the same resamples
     return _run_group(*task)
-
-
-def _map(fn, tasks, *, n_jobs, scheduler):
-    # TODO(merge): the execution layer
-    return [fn(task) for task in tasks]
 
 
 def _delayed_out(study, delay: str):

@@ -38,74 +38,28 @@ tsst (design ``between``)
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
 import numpy as np
 import pandas as pd
 
+from .latent import SCALES
 from .measure import assay_wells
-from .simulator import (
-    SCALES,
-    _no_options,
+from .tables import (
     base_contract,
+    date_text,
+    finish_samples,
     genotypes_table,
     iri_scores,
+    make_study,
+    no_options,
     responses_table,
+    saliva_wells,
     score_round,
     subject_ids,
     treatments_row,
+    truth_record,
 )
 
 __all__ = ["simulate_crossover", "simulate_cycle", "simulate_dyadic", "simulate_tsst"]
-
-_DAY0 = np.datetime64("2024-01-08")
-
-
-def _study(contract: dict, tables: dict, truth: dict):
-    from ..study.contracts import load_contract
-    from ..study.reading import Study
-
-    return Study(
-        contract=load_contract(contract),
-        tables=MappingProxyType(tables),
-        truth=MappingProxyType(truth),
-    )
-
-
-def _finish_samples(samples: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    samples = samples.copy()
-    if "sample_number" in samples.columns:
-        samples["sample_number"] = samples["sample_number"].astype("Int64")
-    if "extracted" in samples.columns:
-        ot = samples["analyte"].eq("oxytocin")
-        samples["extracted"] = ot.astype("boolean").where(ot, pd.NA)
-    return samples[[c for c in columns if c in samples.columns]]
-
-
-_SAMPLE_COLUMNS = [
-    "subject_id",
-    "session",
-    "date",
-    "sample_id",
-    "sample_number",
-    "sample_time",
-    "clock_time",
-    "wake_time",
-    "analyte",
-    "matrix",
-    "value",
-    "unit",
-    "lod",
-    "replicate",
-    "plate_id",
-    "sample_type",
-    "method",
-    "extracted",
-]
-
-
-def _date_text(days) -> list[str]:
-    return [str(d) for d in (_DAY0 + np.asarray(days, dtype="timedelta64[D]"))]
 
 
 # ----------------------------------------------------------------------------------- cycle
@@ -114,7 +68,7 @@ def simulate_cycle(rng, n, effects, options):
     visits = int(options.pop("visits_per_cycle", 4))
     lh_fraction = float(options.pop("lh_fraction", 0.75))
     name = str(options.pop("name", "simulated_cycle"))
-    _no_options(options)
+    no_options(options)
     ids = subject_ids(n)
     e = effects
     rows, events = [], []
@@ -161,7 +115,7 @@ def simulate_cycle(rng, n, effects, options):
             onset = nxt
     obs = pd.DataFrame(rows)
     obs["session"] = "v" + (obs.groupby("subject_id").cumcount() + 1).astype(str)
-    obs["date"] = _date_text(obs["day"])
+    obs["date"] = date_text(obs["day"])
     idx = obs["subject_id"].map({s: k for k, s in enumerate(ids)}).to_numpy()
     pm_e2 = obs.groupby("subject_id")["log_estradiol"].transform("mean")
     pm_p4 = obs.groupby("subject_id")["log_progesterone"].transform("mean")
@@ -188,7 +142,7 @@ def simulate_cycle(rng, n, effects, options):
             }
         )
         wells.append(assay_wells(rng, samp, analyte))
-    samples = _finish_samples(pd.concat(wells, ignore_index=True), _SAMPLE_COLUMNS)
+    samples = finish_samples(pd.concat(wells, ignore_index=True))
     samples["date"] = samples["date"].astype("str")
     responses = pd.DataFrame(
         {
@@ -202,7 +156,7 @@ def simulate_cycle(rng, n, effects, options):
     )
     ev = pd.DataFrame(events, columns=["subject_id", "day", "event"])
     cycles = pd.DataFrame(
-        {"subject_id": ev["subject_id"], "date": _date_text(ev["day"]), "event": ev["event"]}
+        {"subject_id": ev["subject_id"], "date": date_text(ev["day"]), "event": ev["event"]}
     )
     subjects = pd.DataFrame(
         {
@@ -222,35 +176,31 @@ def simulate_cycle(rng, n, effects, options):
         instruments={"rmet": {}},
         columns={"samples": {"date": {"dtype": "date"}}, "responses": {"date": {"dtype": "date"}}},
     )
-    truth = {
-        "design": "cycle",
-        "effects": dict(effects),
-        "scale": "RMET points per natural-log unit of the true salivary concentration (pg/mL)",
-        "models": {
-            "rmet_total": {
-                "formula": "rmet_total ~ log_estradiol_within + log_estradiol_between + "
-                "log_progesterone_within + (1 | subject_id)",
-                "coef": {
-                    "log_estradiol_within": sd * e["estradiol_within"],
-                    "log_estradiol_between": sd * e["estradiol_between"],
-                    "log_progesterone_within": sd * e["progesterone_within"],
-                },
-            }
+    lh_positive = set(ev.loc[ev["event"] == "lh_positive", "subject_id"])
+    truth = truth_record(
+        "cycle",
+        effects,
+        "RMET points per natural-log unit of the true salivary concentration (pg/mL)",
+        "rmet_total",
+        "rmet_total ~ log_estradiol_within + log_estradiol_between + "
+        "log_progesterone_within + (1 | subject_id)",
+        {
+            "log_estradiol_within": sd * e["estradiol_within"],
+            "log_estradiol_between": sd * e["estradiol_between"],
+            "log_progesterone_within": sd * e["progesterone_within"],
         },
-        "variance": {"subject_intercept_sd": sd * np.sqrt(0.5), "residual_sd": sd * np.sqrt(0.5)},
-        "lh_tested": [
-            s for s in ids if s in set(ev.loc[ev["event"] == "lh_positive", "subject_id"])
-        ],
-    }
+        variance={"subject_intercept_sd": sd * np.sqrt(0.5), "residual_sd": sd * np.sqrt(0.5)},
+        lh_tested=[s for s in ids if s in lh_positive],
+    )
     tables = {"subjects": subjects, "samples": samples, "responses": responses, "cycles": cycles}
-    return _study(contract, tables, truth)
+    return make_study(contract, tables, truth)
 
 
 # ------------------------------------------------------------------------------- crossover
 def simulate_crossover(rng, n, effects, options):
     icc = float(options.pop("icc", 0.5))
     name = str(options.pop("name", "simulated_crossover"))
-    _no_options(options)
+    no_options(options)
     e = effects
     ids = subject_ids(n)
     seq = rng.permutation(np.where(np.arange(n) < n // 2, "AB", "BA"))
@@ -290,13 +240,13 @@ def simulate_crossover(rng, n, effects, options):
                         "conc": np.exp(base + rise + 0.15 * rng.standard_normal()),
                     }
                 )
-            start = f"{_date_text([day])[0]} 09:{10 + (i % 5) * 5:02d}"
+            start = f"{date_text([day])[0]} 09:{10 + (i % 5) * 5:02d}"
             treat.append(
                 {"subject_id": sid, "session": session,
                  **treatments_row(sid, "intranasal_oxytocin" if ot else "placebo", start)}
             )
-    samples = _finish_samples(
-        assay_wells(rng, pd.DataFrame(samp_rows), "oxytocin", extracted=True), _SAMPLE_COLUMNS
+    samples = finish_samples(
+        assay_wells(rng, pd.DataFrame(samp_rows), "oxytocin", extracted=True)
     )
     out = pd.DataFrame(rows)
     responses = pd.DataFrame(
@@ -327,32 +277,29 @@ def simulate_crossover(rng, n, effects, options):
         agents=("intranasal_oxytocin", "placebo"),
         columns={"subjects": {"sequence": {"dtype": "str", "values": ["AB", "BA"]}}},
     )
-    truth = {
-        "design": "crossover",
-        "effects": dict(effects),
-        "scale": "RMET points; sequence AB = oxytocin in period 1",
-        "models": {
-            "rmet_total": {
-                "formula": "rmet_total ~ oxytocin + period2 + (1 | subject_id)",
-                "coef": {"oxytocin": sd * e["oxytocin"], "period2": sd * e["period"]},
-            }
-        },
-        "carryover": sd * e["carryover"],
-        "variance": {"subject_sd": sd * np.sqrt(icc), "residual_sd": sd * np.sqrt(1 - icc)},
-    }
+    truth = truth_record(
+        "crossover",
+        effects,
+        "RMET points; sequence AB = oxytocin in period 1",
+        "rmet_total",
+        "rmet_total ~ oxytocin + period2 + (1 | subject_id)",
+        {"oxytocin": sd * e["oxytocin"], "period2": sd * e["period"]},
+        carryover=sd * e["carryover"],
+        variance={"subject_sd": sd * np.sqrt(icc), "residual_sd": sd * np.sqrt(1 - icc)},
+    )
     tables = {
         "subjects": subjects,
         "samples": samples,
         "responses": responses,
         "treatments": pd.DataFrame(treat),
     }
-    return _study(contract, tables, truth)
+    return make_study(contract, tables, truth)
 
 
 # ---------------------------------------------------------------------------------- dyadic
 def simulate_dyadic(rng, n, effects, options):
     name = str(options.pop("name", "simulated_dyadic"))
-    _no_options(options)
+    no_options(options)
     e = effects
     ids = subject_ids(2 * n)
     dyads = [f"D{k + 1:03d}" for k in range(n)]
@@ -377,25 +324,11 @@ def simulate_dyadic(rng, n, effects, options):
             "age": rng.integers(20, 56, size=2 * n).astype(float),
         }
     )
-    wells = []
-    for analyte, values in (
-        ("oxytocin", x.reshape(-1)),
-        ("testosterone", log_t),
-        ("cortisol", log_c),
-    ):
-        samp = pd.DataFrame(
-            {
-                "subject_id": ids,
-                "session": "s1",
-                "sample_id": [f"{s}-1" for s in ids],
-                "sample_number": 1,
-                "conc": np.exp(values),
-            }
+    samples = finish_samples(
+        saliva_wells(
+            rng, ids, "s1", {"oxytocin": x.reshape(-1), "testosterone": log_t, "cortisol": log_c}
         )
-        wells.append(
-            assay_wells(rng, samp, analyte, extracted=True if analyte == "oxytocin" else None)
-        )
-    samples = _finish_samples(pd.concat(wells, ignore_index=True), _SAMPLE_COLUMNS)
+    )
     a53 = (rng.random(2 * n) < 0.35).astype(int) + (rng.random(2 * n) < 0.35).astype(int)
     genotypes = genotypes_table(rng, ids, {"rs53576": a53}, no_call_rate=0.0)
     responses = responses_table(rng, ids, {"iri": iri_scores(rng, ec)}, missing_rate=0.0)
@@ -412,31 +345,28 @@ def simulate_dyadic(rng, n, effects, options):
             "subjects": {"role": {"dtype": "str", "values": ["female_partner", "male_partner"]}}
         },
     )
-    truth = {
-        "design": "dyadic",
-        "effects": dict(effects),
-        "scale": "IRI empathic-concern points per natural-log unit of saliva oxytocin (pg/mL)",
-        "models": {
-            "iri_ec": {
-                "formula": "iri_ec ~ male_partner + log_oxytocin_actor + log_oxytocin_partner "
-                "(residuals correlated within dyad)",
-                "coef": {
-                    "log_oxytocin_actor": sd * e["actor"],
-                    "log_oxytocin_partner": sd * e["partner"],
-                    "male_partner": -sd * 0.6,
-                },
-            }
+    truth = truth_record(
+        "dyadic",
+        effects,
+        "IRI empathic-concern points per natural-log unit of saliva oxytocin (pg/mL)",
+        "iri_ec",
+        "iri_ec ~ male_partner + log_oxytocin_actor + log_oxytocin_partner "
+        "(residuals correlated within dyad)",
+        {
+            "log_oxytocin_actor": sd * e["actor"],
+            "log_oxytocin_partner": sd * e["partner"],
+            "male_partner": -sd * 0.6,
         },
-        "residual_correlation": 0.3,
-        "residual_sd": sd,
-    }
+        residual_correlation=0.3,
+        residual_sd=sd,
+    )
     tables = {
         "subjects": subjects,
         "samples": samples,
         "genotypes": genotypes,
         "responses": responses,
     }
-    return _study(contract, tables, truth)
+    return make_study(contract, tables, truth)
 
 
 # ------------------------------------------------------------------------------------ tsst
@@ -456,7 +386,7 @@ def _clock(minutes) -> list[str]:
 
 def simulate_tsst(rng, n, effects, options):
     name = str(options.pop("name", "simulated_tsst"))
-    _no_options(options)
+    no_options(options)
     e = effects
     ids = subject_ids(n)
     arm = rng.permutation(np.where(np.arange(n) < n // 2, 1.0, 0.0))
@@ -480,7 +410,7 @@ def simulate_tsst(rng, n, effects, options):
             "conc": np.exp(log_c.reshape(-1)),
         }
     )
-    samples = _finish_samples(assay_wells(rng, samp, "cortisol"), _SAMPLE_COLUMNS)
+    samples = finish_samples(assay_wells(rng, samp, "cortisol"))
     subjects = pd.DataFrame(
         {
             "subject_id": ids,
@@ -513,19 +443,15 @@ def simulate_tsst(rng, n, effects, options):
             "samples": {"clock_time": {"dtype": "str"}},
         },
     )
-    truth = {
-        "design": "tsst",
-        "effects": dict(effects),
-        "scale": "natural-log ratio of cortisol at +40 min to -1 min (the peak sample)",
-        "models": {
-            "log_reactivity": {
-                "formula": "log_reactivity ~ oxytocin + male  (log_reactivity = log C(40) - "
-                "log C(-1))",
-                "coef": {"Intercept": 0.8, "oxytocin": e["oxytocin"], "male": e["male"]},
-            }
-        },
-        "sample_times": list(TSST_TIMES),
-        "curve_peak_min": 40.0,
-    }
+    truth = truth_record(
+        "tsst",
+        effects,
+        "natural-log ratio of cortisol at +40 min to -1 min (the peak sample)",
+        "log_reactivity",
+        "log_reactivity ~ oxytocin + male  (log_reactivity = log C(40) - log C(-1))",
+        {"Intercept": 0.8, "oxytocin": e["oxytocin"], "male": e["male"]},
+        sample_times=list(TSST_TIMES),
+        curve_peak_min=40.0,
+    )
     tables = {"subjects": subjects, "samples": samples, "treatments": treat}
-    return _study(contract, tables, truth)
+    return make_study(contract, tables, truth)

@@ -1,7 +1,7 @@
 """Measurement layer of the study simulator: assay wells, questionnaire items, genotypes.
 
 The functions here turn *latent* (true) quantities into the tables a lab or a survey platform
-would deliver. They are used by :mod:`hormonestats.simulate.simulator` and take a
+would deliver. They are used by :mod:`hormonestats.simulate.tables` and the designs, and take a
 :class:`numpy.random.Generator`; nothing here draws from global random state.
 
 Assay realism (see :func:`assay_wells`)

@@ -14,7 +14,7 @@ EXIT_NOTHING_TESTED = 3
 
 
 def roles_help() -> str:
-    from .roles import DEFAULT_MAPPING, ROLES
+    from ..roles import DEFAULT_MAPPING, ROLES
 
     lines = [f"{role}: {text} (default column: {DEFAULT_MAPPING.get(role, 'none')})"
              for role, text in ROLES.items()]
@@ -22,7 +22,7 @@ def roles_help() -> str:
 
 
 def hypothesis_names() -> list[str]:
-    from .models.hypotheses import hypotheses
+    from ..models.hypotheses import hypotheses
 
     return list(hypotheses)
 
@@ -56,7 +56,7 @@ EFFECT_HELP = (
 
 
 def effect_scale(name: str) -> str:
-    from .models.hypotheses import hypotheses
+    from ..models.hypotheses import hypotheses
 
     if name not in hypotheses:
         return f"{name} family effects in SD units of the outcome (standardised)"
@@ -70,7 +70,7 @@ def effect_scale(name: str) -> str:
 
 
 def power_epilog() -> str:
-    from .simulate import power as power_module
+    from ..simulate import power as power_module
 
     families = ", ".join(getattr(power_module, "FAMILIES", {}))
     return (f"Hypotheses: {', '.join(hypothesis_names())}.\n\nModel families (effects in SD "

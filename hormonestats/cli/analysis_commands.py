@@ -1,0 +1,210 @@
+"""Commands that analyse a study: run, hypotheses, multiverse, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import HormoneStatsError
+from . import (
+    _closest_text,
+    _fail,
+    _os_message,
+    _parse_pairs,
+    app,
+    console,
+    err_console,
+)
+from .helptext import EXIT_NOTHING_TESTED, hypothesis_names
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Results folder to write.")] = Path("results/demo"),
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+) -> None:
+    """Run the whole pipeline on the bundled example study."""
+    from ..demo import run_demo
+
+    try:
+        run_demo(out=out, console=console, progress=not quiet)
+    except HormoneStatsError as err:
+        _fail(str(err))
+    except OSError as err:
+        _fail(_os_message(out, err))
+
+
+@app.command()
+def run(
+    analysis: Annotated[str, typer.Argument(help="A registered hypothesis name, or full_study.")],
+    contract: Annotated[Path, typer.Option(help="The study contract (YAML).")],
+    data: Annotated[Path, typer.Option(help="Folder holding the study's table files.")],
+    out: Annotated[Path, typer.Option(help="Results folder to write.")],
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 20261122,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.", min=1)] = 5000,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="role=column, e.g. outcome=iri_ec (repeatable; roles below)."),
+    ] = None,
+    covariate: Annotated[
+        list[str] | None,
+        typer.Option("--covariate", help="A column every model is adjusted for, e.g. sex "
+                     "(repeatable)."),
+    ] = None,
+) -> None:
+    """Run a canned analysis: validate, process, test, figures, report.html, manifest."""
+    from ..pipeline import run_analysis
+    from ..study.reading import read_study
+    from .tables import results_table, role_table
+
+    names = hypothesis_names()
+    if analysis != "full_study" and analysis not in names:
+        _fail(f"unknown analysis {analysis!r}{_closest_text(analysis, ['full_study', *names])}"
+              f"; choose full_study or one of: {', '.join(names)}")
+    mapping = _parse_pairs(map_, "--map")
+    covariates = list(dict.fromkeys(covariate or []))
+    try:
+        study = read_study(contract, data)
+        results = run_analysis(study, out=out, seed=seed, n_boot=n_boot, mapping=mapping,
+                               covariates=covariates,
+                               hypotheses=None if analysis == "full_study" else [analysis],
+                               console=console, title=f"hormonestats: {analysis}")
+    except HormoneStatsError as err:
+        _fail(str(err))
+        return
+    except OSError as err:
+        _fail(_os_message(out, err))
+        return
+    table = results["hypotheses_table"]
+    if len(table):
+        console.print(results_table(table))
+    plan = results["roles"]
+    skipped = plan[plan["status"] != "applicable"]
+    if len(skipped):
+        console.print(role_table(skipped, "Not applicable to this study (not in the results)"))
+    n_tested = int((table["status"] == "tested").sum()) if len(table) else 0
+    console.print(f"{n_tested} of {len(plan)} hypotheses tested"
+                  + (f"; adjusted for {', '.join(covariates)}" if covariates else ""),
+                  markup=False)
+    console.print(f"Results: {results['folder']}", markup=False)
+    if n_tested == 0:
+        err_console.print(
+            "nothing could be tested: see the reasons above (`hormonestats hypotheses "
+            "--contract C --data D` shows the --map line that maps the missing roles)",
+            markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_NOTHING_TESTED)
+
+
+@app.command("hypotheses")
+def hypotheses_cmd(
+    contract: Annotated[
+        Path | None, typer.Option(help="A study contract: show which roles it maps.")
+    ] = None,
+    data: Annotated[Path | None, typer.Option(help="The study's data folder.")] = None,
+    map_: Annotated[
+        list[str] | None, typer.Option("--map", help="role=column to try (repeatable).")
+    ] = None,
+) -> None:
+    """Every registered hypothesis (family, roles, claim); with a study, which roles map to
+    which columns on their own, which do not and why, and the --map line that fixes it."""
+    from ..models.hypotheses import hypotheses
+    from ..roles import ROLES, check_columns, role_plan
+    from .tables import map_line, registry_table, role_table
+
+    if (contract is None) != (data is None):
+        _fail("give both --contract and --data (or neither, for the list of hypotheses)")
+    console.print(registry_table(hypotheses, ROLES))
+    if contract is None:
+        console.print("Roles:", style="bold", markup=False)
+        for role, text in ROLES.items():
+            console.print(f"  {role}: {text}", markup=False, soft_wrap=True)
+        return
+    from ..derive.processing import process_study
+    from ..study.reading import read_study
+    from ..study.validation import validate as run_validate
+
+    mapping = _parse_pairs(map_, "--map")
+    try:
+        study = read_study(contract, data)
+        run_validate(study).raise_for_errors()
+        table = process_study(study).table
+        check_columns(table.columns, mapping=mapping)
+    except HormoneStatsError as err:
+        _fail(str(err))
+        return
+    plan = role_plan(table, design=study.contract.design, mapping=mapping,
+                     instruments=tuple(study.contract.instruments))
+    console.print(role_table(plan, f"Roles of study {study.contract.name!r} "
+                                   f"(design {study.contract.design})"))
+    n_ok = int((plan["status"] == "applicable").sum())
+    console.print(f"{n_ok} of {len(plan)} hypotheses apply as mapped.", markup=False)
+    fix = map_line(plan)
+    if fix:
+        given = " ".join(f"--map {r}={c}" for r, c in mapping.items())
+        console.print("To map the missing roles (best guesses: check them):", markup=False)
+        console.print(f"  hormonestats run full_study --contract {contract} --data {data} "
+                      f"--out results {' '.join(p for p in (given, fix) if p)}",
+                      markup=False, soft_wrap=True)
+
+
+@app.command()
+def multiverse(
+    hypothesis: Annotated[str, typer.Argument(help="A registered hypothesis name.")],
+    contract: Annotated[Path, typer.Option(help="The study contract (YAML).")],
+    data: Annotated[Path, typer.Option(help="Folder holding the study's table files.")],
+    out: Annotated[Path, typer.Option(help="Results folder to write.")],
+    decision: Annotated[
+        list[str] | None,
+        typer.Option("--decision", help="name=choice,choice (repeatable), e.g. "
+                     "lod=lod/2,lod/sqrt2 or outliers=kept,excluded. Names: lod, max_cv, "
+                     "outliers, transform, genotype_coding, contraception, cycle_coding, "
+                     "car_delay. Default: lod, max_cv, outliers and transform, all choices."),
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="role=column, e.g. outcome=iri_ec (repeatable)."),
+    ] = None,
+    covariate: Annotated[
+        list[str] | None, typer.Option("--covariate", help="Covariate (repeatable).")
+    ] = None,
+    n_null: Annotated[int, typer.Option(help="Resamples under the null (0: none).")] = 500,
+    seed: Annotated[int, typer.Option(help="Seed (same seed, same table).")] = 20261122,
+    n_jobs: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+) -> None:
+    """Multiverse analysis: the hypothesis under every combination of the decisions."""
+    from ..models.hypotheses import hypotheses
+    from ..pipeline import DEFAULT_MAPPING
+    from ..report.multiverse_report import write_multiverse
+    from ..study.reading import read_study
+
+    if hypothesis not in hypotheses:
+        _fail(f"unknown hypothesis {hypothesis!r}; choose one of: {', '.join(hypotheses)}")
+    decisions = {}
+    for item in decision or []:
+        if "=" not in item:
+            _fail(f"--decision expects name=choice,choice, got {item!r}")
+        name, choices = item.split("=", 1)
+        decisions[name.strip()] = [c.strip() for c in choices.split(",") if c.strip()]
+    mapping = dict(DEFAULT_MAPPING)
+    for item in map_ or []:
+        if "=" not in item:
+            _fail(f"--map expects role=column, got {item!r}")
+        role, column = item.split("=", 1)
+        mapping[role.strip()] = column.strip()
+    try:
+        study = read_study(contract, data)
+        result, folder = write_multiverse(
+            study, out=out, hypothesis=hypothesis, decisions=decisions or None,
+            mapping=mapping, covariates=tuple(covariate or ()), n_null=n_null, seed=seed,
+            n_jobs=n_jobs, scheduler=scheduler, inputs={"contract": contract, "data": data},
+        )
+    except HormoneStatsError as err:
+        _fail(str(err))
+        return
+    console.print(result.summary(), markup=False, soft_wrap=True)
+    console.print(f"Results: {folder}", markup=False)

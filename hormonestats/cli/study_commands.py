@@ -1,0 +1,153 @@
+"""Commands on a study's files: validate, qc, checklist, datasets, init."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import HormoneStatsError
+from . import (
+    _fail,
+    _os_message,
+    app,
+    console,
+)
+from .helptext import EXIT_BAD_INPUT
+
+
+@app.command()
+def validate(
+    contract: Annotated[Path, typer.Argument(help="The study contract (YAML).")],
+    data_dir: Annotated[Path, typer.Argument(help="Folder holding the study's table files.")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the failures as JSON to this file.")
+    ] = None,
+) -> None:
+    """Check a study's tables against its contract; exit 0 if valid, 2 if not."""
+    from ..study.reading import read_study
+    from ..study.validation import validate as run_validate
+
+    try:
+        study = read_study(contract, data_dir)
+        report = run_validate(study)
+    except HormoneStatsError as err:
+        _fail(str(err))
+        return
+    if json_out is not None:
+        try:
+            json_out.write_text(report.to_json(), encoding="utf-8")
+        except OSError as err:
+            _fail(_os_message(json_out, err))
+    console.print(report.summary(), markup=False, soft_wrap=True)
+    if not report.ok:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def qc(
+    contract: Annotated[Path, typer.Argument(help="The study contract (YAML).")],
+    data_dir: Annotated[Path, typer.Argument(help="Folder holding the study's table files.")],
+) -> None:
+    """Assay, genotype and instrument quality: % below LOD, CVs, HWE/MAF/call rate, alpha/omega."""
+    from ..derive.processing import process_study
+    from ..pipeline import reliability_table
+    from ..study.reading import read_study
+    from ..study.validation import validate as run_validate
+
+    try:
+        study = read_study(contract, data_dir)
+        run_validate(study).raise_for_errors()
+        processed = process_study(study)
+    except HormoneStatsError as err:
+        _fail(str(err))
+        return
+
+    def show(title, frame):
+        console.print(f"\n{title}", style="bold", markup=False)
+        console.print(frame.to_string(index=False, float_format=lambda v: f"{v:.3g}"),
+                      markup=False, soft_wrap=True)
+
+    if processed.samples is not None:
+        show("Readings below the limit of detection", processed.samples.lod_summary)
+        show("Intra-assay CV (%)", processed.samples.intra_cv)
+        if not processed.samples.inter_cv.empty:
+            show("Inter-assay CV (%) of plate controls", processed.samples.inter_cv)
+        show("Row accounting of the samples table (wells)", processed.samples.accounting())
+    if processed.genotype_qc is not None:
+        show("Genotype QC (exact Hardy-Weinberg test, Wigginton et al. 2005)",
+             processed.genotype_qc)
+    rel = reliability_table(study)
+    if rel is not None:
+        show("Reliability (Cronbach's alpha with Feldt CI; omega total)", rel)
+
+
+@app.command()
+def checklist(
+    contract: Annotated[Path, typer.Option("--contract", help="The study contract (YAML).")],
+    data: Annotated[Path, typer.Option("--data", help="Folder holding the study's table files.")],
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="Also write the checklist as an HTML section.")
+    ] = None,
+) -> None:
+    """Reporting checklists (CAR, intranasal oxytocin, cycle, assays): met / not met / not recorded."""
+    from ..report.checklists import checklist as fill_checklist
+    from ..report.checklists import checklist_section_html
+    from ..study.reading import read_study
+
+    try:
+        table = fill_checklist(read_study(contract, data))
+    except HormoneStatsError as err:
+        _fail(str(err))
+        return
+    for guideline, rows in table.groupby("guideline", sort=False):
+        met = int((rows["status"] == "met").sum())
+        console.print(f"\n{guideline}: {met} of {len(rows)} items met", style="bold", markup=False)
+        shown = rows.drop(columns="guideline")
+        console.print(shown.to_string(index=False), markup=False, soft_wrap=True)
+    if html_out is not None:
+        html_out.write_text(checklist_section_html(table), encoding="utf-8")
+
+
+@app.command()
+def datasets() -> None:
+    """List the bundled datasets with their source and licence."""
+    from rich.table import Table
+
+    from ..datasets import list_datasets
+
+    table = Table()
+    table.add_column("name", no_wrap=True)
+    for name in ("design", "source", "licence", "description"):
+        table.add_column(name)
+    for row in list_datasets().itertuples():
+        table.add_row(row.name, row.design, row.source, row.licence, row.description)
+    console.print(table)
+
+
+@app.command()
+def init(
+    data_dir: Annotated[Path, typer.Argument(help="Folder holding the study's table files.")],
+    out: Annotated[Path, typer.Option(help="Contract file to write.")] = Path("contract.yaml"),
+    name: Annotated[str | None, typer.Option(help="Study name (default: the folder's).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Draft a study contract from the data files; what it cannot infer is marked TODO
+    with the allowed choices listed. Settle the TODOs, then `hormonestats validate`."""
+    from ..study.drafting import draft_contract
+
+    if out.exists() and not force:
+        _fail(f"{out} exists; choose another --out or pass --force to replace it")
+    try:
+        draft = draft_contract(data_dir, name=name, contract_dir=out.parent)
+    except HormoneStatsError as err:
+        _fail(str(err))
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(draft.text, encoding="utf-8")
+    except OSError as err:
+        _fail(_os_message(out, err))
+    console.print(draft.summary(), markup=False, soft_wrap=True)
+    console.print(f"Draft contract: {out}", markup=False)
