@@ -70,6 +70,8 @@ __all__ = [
 #: Target run time of one batch (seconds): long enough to pay for a dispatch to a worker.
 TASK_SECONDS = 0.5
 _RUN_FILE = "run.json"
+#: what a checkpoint's run file says of its writer (results folders recognise our chunks by it)
+CHECKPOINT_MARK = "hormonestats.parallel"
 _PART_PREFIX = "part-"
 _SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -281,6 +283,26 @@ def _default_fingerprint(func, tasks, seeds) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def checkpoint_files(folder) -> list[str]:
+    """Files under ``folder`` (posix paths relative to it) that are checkpoints this module wrote.
+
+    A checkpoint is a folder whose ``run.json`` names this module as its writer; its run file
+    and its part files count, nothing else beside them.
+    """
+    root = Path(folder)
+    found = []
+    for run_file in root.rglob(_RUN_FILE):
+        try:
+            meta = json.loads(run_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(meta, dict) or meta.get("written_by") != CHECKPOINT_MARK:
+            continue
+        parts = [run_file, *run_file.parent.glob(f"{_PART_PREFIX}*.pkl")]
+        found += [p.relative_to(root).as_posix() for p in parts]
+    return sorted(found)
+
+
 class _Checkpoint:
     """Finished batches of one run in a folder (``run.json`` + ``part-*.pkl``)."""
 
@@ -311,7 +333,8 @@ class _Checkpoint:
                         self.done.update(pickle.load(fh))
             else:
                 self.clear()
-        meta = {"fingerprint": fingerprint, "label": label, "n_tasks": n_tasks}
+        meta = {"written_by": CHECKPOINT_MARK, "fingerprint": fingerprint, "label": label,
+                "n_tasks": n_tasks}
         run_file.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
     def save(self, pairs: list[tuple[int, Any]]) -> None:

@@ -296,3 +296,29 @@ def test_dask_is_imported_only_when_used():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_results_folder_accepts_our_chunks_and_nothing_else(tmp_path):
+    """An interrupted run's chunks are ours: the results folder may replace them; a foreign
+    file beside them, or a run.json not written by hormonestats, is still refused."""
+    from hormonestats.errors import DataError
+    from hormonestats.parallel import checkpoint_files, map_tasks
+    from hormonestats.report.provenance import check_results_folder
+
+    out = tmp_path / "power"
+    map_tasks(_square_task, [1, 2, 3], seed=1, checkpoint=out / "chunks", batch_size=1)
+    assert "chunks/run.json" in checkpoint_files(out)
+    check_results_folder(out)  # only our chunks: accepted
+    (out / "chunks" / "notes.txt").write_text("mine")
+    with pytest.raises(DataError, match="notes.txt"):
+        check_results_folder(out)
+    other = tmp_path / "other"
+    (other / "chunks").mkdir(parents=True)
+    (other / "chunks" / "run.json").write_text('{"fingerprint": "x"}')
+    assert checkpoint_files(other) == []
+    with pytest.raises(DataError, match="run.json"):
+        check_results_folder(other)
+
+
+def _square_task(task, seed):
+    return task * task

@@ -89,8 +89,8 @@ def power(
                               effects=effects, alpha=alpha, scheduler=where, progress=True,
                               checkpoint=None if out is None else out / "chunks",
                               resume=resume)
-    except HormoneStatsError as err:
-        _fail(str(err))
+    except (HormoneStatsError, OSError) as err:
+        _fail(_os_message(out, err) if isinstance(err, OSError) else str(err))
         return
     console.print(table.to_string(index=False), markup=False, soft_wrap=True)
     console.print(f"Effect scale: {effect_scale(hypothesis)}."

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..parallel import checkpoint_files
 
 __all__ = [
     "COMPLETE_MARKER",
@@ -351,8 +352,11 @@ def check_results_folder(path, *, protect=()) -> Path:
         raise DataError(f"results folder {str(target)!r} exists and is not a folder; choose "
                         "another path for the results")
     if target.is_dir() and any(target.iterdir()):
-        foreign = _foreign_files(target)
-        if foreign or not is_complete(target):
+        # the finished chunks of an interrupted run (``--resume``) are ours too
+        chunks = set(checkpoint_files(target))
+        foreign = [f for f in _foreign_files(target) if f not in chunks]
+        only_chunks = bool(chunks) and set(_written_files(target)) <= chunks
+        if foreign or not (is_complete(target) or only_chunks):
             shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more"
                                                if len(foreign) > 5 else "")
             what = (f"files hormonestats did not write ({shown})" if foreign else
