@@ -19,7 +19,7 @@ MAX_LINES = 600
 STAGES = {
     "errors": 0, "log": 0, "_yaml": 0, "display": 0, "parallel": 0, "checks": 0,
     "registry": 1, "study": 2, "datasets": 2, "derive": 3, "models": 4, "simulate": 5,
-    "report": 6, "pipeline": 7, "demo": 8, "cli": 9, "__main__": 10, "__init__": 10,
+    "report": 6, "roles": 7, "pipeline": 7, "demo": 8, "cli": 9, "__main__": 10, "__init__": 10,
 }
 
 

@@ -104,7 +104,7 @@ class CensoredResult:
         (:mod:`hormonestats.models.coverage`)."""
         from .coverage import censored_coverage
 
-        return censored_coverage(self, n_sims=n_sims, seed=seed)
+        return censored_coverage(self, mle=_mle, n_sims=n_sims, seed=seed)
 
     def _display(self):
         title = f"Censored regression: {self.y} ~ {self.x} (n = {self.n})"

@@ -174,16 +174,16 @@ def moderation_coverage(result, *, n_sims: int = 500, seed: int | None = None) -
 
 
 def mediation_coverage(
-    result, *, n_sims: int = 200, seed: int | None = None, n_boot: int | None = None
+    result, *, refit, n_sims: int = 200, seed: int | None = None, n_boot: int | None = None
 ) -> CoverageResult:
     """Coverage of a mediation result's path and (bootstrap) indirect-effect intervals.
 
     Each simulated dataset is refitted by :func:`hormonestats.mediation` with the result's
     options and ``n_boot`` resamples (default: the result's, at most 1,000, to keep the check
-    affordable; pass more for the final word).
+    affordable; pass more for the final word). ``refit`` is :func:`hormonestats.mediation`
+    (passed in by the result, so that this module does not import the model modules back).
     """
-    from .mediation import mediation
-
+    mediation = refit
     _check(n_sims)
     n_boot = min(result.n_boot, 1000) if n_boot is None else int(n_boot)
     fits = result.fits
@@ -239,9 +239,12 @@ def mediation_coverage(
     return CoverageResult(table, result.conf_level, "mediation", int(n_sims), seed)
 
 
-def censored_coverage(result, *, n_sims: int = 200, seed: int | None = None) -> CoverageResult:
-    """Coverage of a censored regression's Wald intervals at the study's censoring limits."""
-    from .censored import _mle
+def censored_coverage(result, *, mle, n_sims: int = 200, seed: int | None = None
+                      ) -> CoverageResult:
+    """Coverage of a censored regression's Wald intervals at the study's censoring limits.
+
+    ``mle`` is the censored model's likelihood maximiser (passed in by the result)."""
+    _mle = mle
 
     _check(n_sims)
     Xm, left_at, right_at, iv_lo, iv_hi = result._design

@@ -111,7 +111,8 @@ class MediationResult:
         (:mod:`hormonestats.models.coverage`)."""
         from .coverage import mediation_coverage
 
-        return mediation_coverage(self, n_sims=n_sims, seed=seed, n_boot=n_boot)
+        return mediation_coverage(self, refit=mediation, n_sims=n_sims, seed=seed,
+                                  n_boot=n_boot)
 
     def _title(self) -> str:
         kind = "Simple" if len(self.mediators) == 1 else "Parallel"

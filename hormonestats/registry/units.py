@@ -166,7 +166,8 @@ def convert(values, analyte: str, from_unit: str, to_unit: str):
     factor = _factor(a, from_unit, to_unit)
     if isinstance(values, pd.Series):
         frame = values.to_frame("values")
-        return numeric_column(frame, "values", table=a.name, step="convert") * factor
+        num = numeric_column(frame, "values", table=a.name, step="convert")
+        return num.rename(values.name) * factor
     if np.isscalar(values) or values is None:
         return float(np.nan if values is None else values) * factor
     return np.asarray(values, dtype=float) * factor

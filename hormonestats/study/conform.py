@@ -35,7 +35,7 @@ _UNREAD = object()
 
 def column_kinds(table: str, contract=None) -> dict[str, str]:
     """Column -> kind (id, str, float, int, bool, time, date, reading) for one table."""
-    from .schemas import BASE_COLUMNS
+    from .table_columns import BASE_COLUMNS
 
     kinds = {c.name: c.kind for c in BASE_COLUMNS.get(table, ())}
     if contract is not None:

@@ -305,7 +305,7 @@ def _dtype(series: pd.Series) -> str:
 
 
 def _columns(w: _Writer, frames: Mapping[str, pd.DataFrame]) -> None:
-    from .schemas import BASE_COLUMNS
+    from .table_columns import BASE_COLUMNS
 
     entries = []
     for table, frame in frames.items():
@@ -358,14 +358,10 @@ def _design(frames: Mapping[str, pd.DataFrame]) -> tuple[str | None, str]:
 
 
 def _identifiers(w: _Writer, frames: Mapping[str, pd.DataFrame]) -> None:
-    from .validation import IDENTIFIER_PATTERNS
+    from .identifiers import identifier_kind
 
-    found = []
-    for frame in frames.values():
-        for col in frame.columns:
-            low = str(col).strip().lower().replace(" ", "_").replace("-", "_")
-            if any(re.search(p, low) for p in IDENTIFIER_PATTERNS.values()):
-                found.append(str(col))
+    found = [str(col) for frame in frames.values() for col in frame.columns
+             if identifier_kind(col, frame[col]) is not None]
     if found:
         w.todo(0, "identifiers_allowed", f"column(s) {found} look like direct identifiers: "
                "remove them from the data (then []) or keep them deliberately", [[], found])

@@ -14,7 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .findings import FAILURE_COLUMNS, ValidationReport, _Collector, _file_rows, _line
-from .schemas import key_columns
+from .table_columns import key_columns
 
 __all__ = ["FAILURE_COLUMNS", "ValidationReport", "validate"]
 
