@@ -69,28 +69,37 @@ _TOP_HELP = {  # a key the module adds without an entry here is still listed
 }
 
 
-def _spec_rows(cls, skip=("name", "rsid", "table")):
-    rows = []
+def _option_rows(options, cls, skip=("name", "rsid", "table")):
+    """(option, accepts, default) for every option the contract schema knows."""
+    defaults = {}
     for f in dataclasses.fields(cls):
-        if f.name in skip:
-            continue
-        default = f.default if f.default is not dataclasses.MISSING else (
-            "(from the registry)" if f.name in ("units", "matrices") else "")
-        rows.append((f"`{_FIELD_KEYS.get(f.name, f.name)}`", f"`{f.type}`", _cell(default)))
-    return rows
+        if f.name not in skip:
+            defaults[_FIELD_KEYS.get(f.name, f.name)] = (
+                f.default if f.default is not dataclasses.MISSING else
+                "(from the registry)" if f.name in ("units", "matrices") else "")
+    from hormonestats.study.contract_structure import accepts
+
+    return [(f"`{key}`", accepts(check), _cell(defaults.get(key, "")))
+            for key, check in options.items()]
 
 
 def contract_page() -> str:
+    from hormonestats.study import contract_structure as structure
     from hormonestats.study import contracts, schemas
 
-    top = sorted(getattr(contracts, "_TOP_KEYS", ()))
+    top = list(structure.TOP_LEVEL)
     out = ["# Contract reference\n",
-           "Generated from `hormonestats.study.contracts` and `hormonestats.study.schemas` at "
-           "build time. A study contract is a YAML file; `hs.load_contract(path)` checks it and "
+           "Generated at build time from the contract schema that checks every contract "
+           "(`hormonestats.study.contract_structure`) and from `hormonestats.study.schemas`, so "
+           "it cannot drift from what the package accepts: an unknown key is an error with the "
+           "closest valid key suggested. A study contract is a YAML file; "
+           "`hs.load_contract(path)` checks it and "
            "`hormonestats validate CONTRACT DATA_DIR` checks the data against it. "
            "`hormonestats init DATA_DIR` drafts one from the data files.\n",
            "## Top-level keys\n",
-           _table(["key", "what it holds"], [(f"`{k}`", _TOP_HELP.get(k, "")) for k in top]),
+           _table(["key", "accepts", "what it holds"],
+                  [(f"`{k}`", structure.accepts(structure.TOP_LEVEL[k]), _TOP_HELP.get(k, ""))
+                   for k in top]),
            f"`design` is one of {_list(contracts.DESIGNS)}. `tables` maps each table the study "
            f"has ({_list(contracts.TABLES)}) to its file name in the data folder, or null to "
            "look for `<table>.csv/.xlsx/.sav/.parquet`.\n",
@@ -100,13 +109,16 @@ def contract_page() -> str:
            "- User instrument definitions (`instruments: {my_scale: {definition: "
            "my_scale.yaml}}`) sit **beside the contract** (paths are relative to the contract "
            "file). Their format is on the [instruments](instruments.md) page.\n"]
-    for title, cls in (("Analyte options (`analytes: {NAME: {...}}`)", contracts.AnalyteSpec),
-                       ("SNP options (`snps: {RSID: {...}}`)", contracts.SnpSpec),
-                       ("Instrument options (`instruments: {NAME: {...}}`)",
-                        contracts.InstrumentSpec),
-                       ("Extra column options (`columns: {TABLE: {COLUMN: {...}}}`)",
-                        contracts.ColumnSpec)):
-        out += [f"## {title}\n", _table(["option", "type", "default"], _spec_rows(cls))]
+    for title, options, cls in (
+            ("Analyte options (`analytes: {NAME: {...}}`)", structure.ANALYTE_OPTIONS,
+             contracts.AnalyteSpec),
+            ("SNP options (`snps: {RSID: {...}}`)", structure.SNP_OPTIONS, contracts.SnpSpec),
+            ("Instrument options (`instruments: {NAME: {...}}`)", structure.INSTRUMENT_OPTIONS,
+             contracts.InstrumentSpec),
+            ("Extra column options (`columns: {TABLE: {COLUMN: {...}}}`)",
+             structure.COLUMN_OPTIONS, contracts.ColumnSpec)):
+        out += [f"## {title}\n", _table(["option", "accepts", "default"],
+                                        _option_rows(options, cls))]
     dtypes = getattr(contracts, "_DTYPES", None)
     if dtypes:
         out.append(f"Extra column `dtype` is one of {_list(dtypes)}.\n")

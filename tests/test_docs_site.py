@@ -33,11 +33,14 @@ def _page(site: Path, path: str) -> str:
 
 
 def test_contract_reference_follows_the_contract_module(site):
-    from hormonestats.study import contracts, schemas
+    from hormonestats.study import contract_structure, schemas
 
     page = _page(site, "reference/contract")
-    for key in contracts._TOP_KEYS:
-        assert f"<code>{key}</code>" in page, key
+    for options in (contract_structure.TOP_LEVEL, contract_structure.ANALYTE_OPTIONS,
+                    contract_structure.SNP_OPTIONS, contract_structure.INSTRUMENT_OPTIONS,
+                    contract_structure.COLUMN_OPTIONS):
+        for key in options:
+            assert f"<code>{key}</code>" in page, key
     for table, cols in schemas.BASE_COLUMNS.items():
         assert f"<h3 id=\"{table}\">" in page
         for col in cols:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping
 
-__all__ = ["suggest", "structure_problems", "unknown_key"]
+__all__ = ["ANALYTE_OPTIONS", "COLUMN_OPTIONS", "INSTRUMENT_OPTIONS", "SNP_OPTIONS", "TOP_LEVEL",
+           "accepts", "suggest", "structure_problems", "unknown_key"]
 
 TABLES = ("subjects", "samples", "genotypes", "responses", "treatments", "cycles")
 
@@ -216,6 +217,22 @@ TOP_LEVEL: dict[str, Checker] = {
     "columns": _columns,
     "identifiers_allowed": _texts,
 }
+
+
+#: What each checker accepts, in words (the contract reference is generated from these tables).
+CHECKER_WORDS = {
+    "_name": "a name (letters, digits, _)", "_text": "text", "_texts": "a list of text",
+    "_text_or_texts": "text or a list of text", "_number": "a number",
+    "_count": "a whole number >= 0", "_flag": "true or false", "_range": "[low, high]",
+    "_values": "a list of allowed values", "_key": "an answer-key file, a list of correct "
+    "options or a mapping item -> correct option", "_tables": "a mapping table -> file",
+    "_columns": "a mapping table -> column -> options",
+}
+
+
+def accepts(checker) -> str:
+    """What a checker of :data:`TOP_LEVEL` or of an options table accepts, in words."""
+    return CHECKER_WORDS.get(getattr(checker, "__name__", ""), "a mapping name -> options")
 
 
 def structure_problems(raw) -> list[str]:
