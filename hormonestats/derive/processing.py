@@ -9,7 +9,6 @@ carries the samples' row accounting into that table.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -74,11 +73,7 @@ def instrument_keys(study) -> dict:
     """Answer keys of a study's instruments: from the contract, inline or read from key files."""
     keys = {}
     contract = study.contract
-    base = None
-    if study.sources:
-        base = Path(next(iter(study.sources.values()))).parent
-    elif contract.path:
-        base = Path(contract.path).parent
+    base = study.data_folder
     for name, spec in contract.instruments.items():
         if spec.key is None:
             continue

@@ -53,6 +53,16 @@ class Study:
     def __getitem__(self, table: str) -> pd.DataFrame:
         return self.tables[table]
 
+    @property
+    def data_folder(self) -> Path | None:
+        """The folder the tables were read from (where answer keys sit); the contract's folder
+        for a study built in memory from a contract file; None otherwise."""
+        if self.sources:
+            return Path(next(iter(self.sources.values()))).parent
+        if self.contract.path:
+            return Path(self.contract.path).parent
+        return None
+
     def __repr__(self) -> str:
         sizes = ", ".join(f"{k}: {len(v)} rows" for k, v in self.tables.items())
         return f"Study({self.contract.name!r}; {sizes})"

@@ -371,14 +371,8 @@ def _lod_behind_censored(col: _Collector, frame, parsed, lod, controls) -> None:
 
 def _named_files(col: _Collector, study) -> None:
     """Every file the contract names (answer keys) exists and has the columns it needs."""
-    from pathlib import Path
-
     contract = study.contract
-    base = None
-    if study.sources:
-        base = Path(next(iter(study.sources.values()))).parent
-    elif contract.path:
-        base = Path(contract.path).parent
+    base = study.data_folder
     for name, spec in contract.instruments.items():
         if not isinstance(spec.key, str):
             continue
