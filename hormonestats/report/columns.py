@@ -311,7 +311,8 @@ COLUMN_NOTES: dict[str, str] = {
     "n_plates": "number of plates",
     "n_items": "number of items",
     "ci_method": "how the confidence interval was computed",
-    "status": "tested, or why the hypothesis could not be tested",
+    "status": "for a hypothesis, tested or why it could not be; for a checklist item, met, not "
+              "met or not recorded",
     "reason": "why (for a hypothesis not tested, or a logged exclusion)",
     "step": "processing step that logged the rows",
     "action": "excluded (dropped), altered (value changed, original kept) or flagged (kept, "
