@@ -35,7 +35,8 @@ import pandas as pd
 import yaml
 
 from .._yaml import read_yaml
-from ..errors import ContractError, DataError
+from ..checks import require_columns
+from ..errors import ContractError
 
 __all__ = [
     "INSTRUMENTS",
@@ -256,14 +257,7 @@ def _blank(value) -> bool:
 
 
 def _require(frame, columns, table) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise DataError(f"{table} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"{table} table lacks column(s) {', '.join(map(repr, missing))}; "
-            f"it has {', '.join(map(repr, frame.columns))}"
-        )
+    require_columns(frame, columns, table=table, step="instrument scoring")
 
 
 def _rows_of(responses: pd.DataFrame, inst: Instrument) -> pd.DataFrame:

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, HormoneStatsError
+from ..checks import require_columns
+from ..errors import HormoneStatsError
 
 __all__ = ["PALETTE", "save", "set_theme", "theme"]
 
@@ -127,14 +128,7 @@ def _axes(ax, figsize=(5.5, 4.0)):
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise DataError(f"{what}: expected a DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"{what}: column(s) {', '.join(map(repr, missing))} missing; "
-            f"available: {', '.join(map(str, frame.columns))}"
-        )
+    require_columns(frame, columns, table="data", step=f"the {what} figure")
 
 
 def _num(values) -> np.ndarray:
