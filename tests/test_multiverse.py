@@ -270,3 +270,35 @@ def test_share_significant_rejects_at_nominal_rate_through_the_whole_path():
     rate = rejections / n_data
     # Monte-Carlo SE of a 5% rate over 200 data sets is 1.5 points
     assert rate[0] <= 0.05 + 3 * 0.0154 and rate[1] <= 0.05 + 3 * 0.0154, rate
+
+
+def test_cli_multiverse_refuses_the_data_folder_unknown_columns_and_invalid_studies(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    shutil.copytree(_ROOT / "hormonestats" / "datasets" / "example_study", data)
+    (tmp_path / "contract").mkdir()
+    contract = tmp_path / "contract" / "study.yaml"
+    shutil.copy(_ROOT / "schemas" / "example_study.yaml", contract)
+    before = sorted(p.name for p in data.iterdir())
+
+    def cli(*extra):
+        cmd = [sys.executable, "-m", "hormonestats", "multiverse", "estradiol_oxytocin",
+               "--contract", str(contract), "--data", str(data), "--n-null", "0",
+               "--decision", "outliers=kept,excluded", *extra]
+        return subprocess.run(cmd, capture_output=True, text=True, cwd=_ROOT)
+
+    into_data = cli("--out", str(data))
+    assert into_data.returncode == 2 and "holds the study's data" in into_data.stderr
+    assert sorted(p.name for p in data.iterdir()) == before
+    misspelt = cli("--out", str(tmp_path / "mv"), "--map", "outcome=rmet_totl")
+    assert misspelt.returncode == 2 and "closest rmet_total" in misspelt.stderr
+    samples = data / "samples.csv"
+    samples.write_text(samples.read_text().replace("nmol/L", "furlongs", 1))
+    invalid = cli("--out", str(tmp_path / "mv2"))
+    assert invalid.returncode == 2 and "furlongs" in invalid.stderr
+    for proc in (into_data, misspelt, invalid):
+        assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "mv").exists() and not (tmp_path / "mv2").exists()

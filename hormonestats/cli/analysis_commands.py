@@ -175,8 +175,18 @@ def multiverse(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
     ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Start a local Dask cluster with this many workers.")
+    ] = None,
 ) -> None:
-    """Multiverse analysis: the hypothesis under every combination of the decisions."""
+    """Multiverse analysis: the hypothesis under every combination of the decisions.
+
+    Writes the specifications, the combinations that cannot apply (with reasons), the decisions
+    that matter, the tests under the null and the specification curve; the same seed gives the
+    same tables on any number of workers.
+    """
+    from contextlib import ExitStack
+
     from ..models.hypotheses import hypotheses
     from ..pipeline import DEFAULT_MAPPING
     from ..report.multiverse_report import write_multiverse
@@ -196,15 +206,23 @@ def multiverse(
             _fail(f"--map expects role=column, got {item!r}")
         role, column = item.split("=", 1)
         mapping[role.strip()] = column.strip()
+    if scheduler is not None and workers is not None:
+        _fail("give either --scheduler (a running cluster) or --workers (a local one), not both")
     try:
         study = read_study(contract, data)
-        result, folder = write_multiverse(
-            study, out=out, hypothesis=hypothesis, decisions=decisions or None,
-            mapping=mapping, covariates=tuple(covariate or ()), n_null=n_null, seed=seed,
-            n_jobs=n_jobs, scheduler=scheduler, inputs={"contract": contract, "data": data},
-        )
-    except HormoneStatsError as err:
-        _fail(str(err))
+        with ExitStack() as stack:
+            where = scheduler
+            if workers is not None:
+                from ..parallel import local_cluster
+
+                where = stack.enter_context(local_cluster(workers))
+            result, folder = write_multiverse(
+                study, out=out, hypothesis=hypothesis, decisions=decisions or None,
+                mapping=mapping, covariates=tuple(covariate or ()), n_null=n_null, seed=seed,
+                n_jobs=n_jobs, scheduler=where, inputs={"contract": contract, "data": data},
+            )
+    except (HormoneStatsError, OSError) as err:
+        _fail(_os_message(out, err) if isinstance(err, OSError) else str(err))
         return
     console.print(result.summary(), markup=False, soft_wrap=True)
     console.print(f"Results: {folder}", markup=False)

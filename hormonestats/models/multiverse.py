@@ -425,6 +425,15 @@ def multiverse(
     cov_lookup = {" + ".join(s) if s else "none": tuple(s) for s in (covariate_sets or [])}
     names = list(chosen)
     table_cols = set(process_study(study).table.columns)
+    absent = [f"{role}={mapping[role]}" for role in hyp.role_names
+              if mapping[role] not in table_cols]
+    if absent:
+        import difflib
+
+        hints = "; ".join(
+            f"{item}: closest {', '.join(difflib.get_close_matches(item.split('=')[1], table_cols, n=3)) or 'none'}"
+            for item in absent)
+        raise ModelError(f"multiverse: the analysis table has no column for {hints}")
     runnable, skipped = [], []
     for spec_id, combo in enumerate(itertools.product(*(chosen[n] for n in names))):
         spec = dict(zip(names, combo))

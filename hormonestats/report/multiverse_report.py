@@ -41,12 +41,23 @@ def write_multiverse(
     scheduler=None,
     inputs: Mapping | None = None,
 ):
-    """Run :func:`hormonestats.multiverse` and write its results folder; (result, folder)."""
+    """Validate the study, run :func:`hormonestats.multiverse` and write its results folder.
+
+    The folder is checked before any work: it may not hold files hormonestats did not write,
+    nor be, contain or lie inside the study's data or contract folder. Returns
+    ``(result, folder)``.
+    """
     from ..models.multiverse import multiverse
+    from ..study.validation import validate
     from . import write_report
     from .multiverse_figure import specification_curve
-    from .provenance import manifest
+    from .provenance import check_results_folder, manifest
 
+    protect = [Path(p).parent for p in dict(getattr(study, "sources", {}) or {}).values()]
+    if study.contract.path is not None:
+        protect.append(Path(study.contract.path).parent)
+    check_results_folder(out, protect=protect)
+    validate(study).raise_for_errors()
     result = multiverse(study, hypothesis=hypothesis, decisions=decisions, mapping=mapping,
                         covariates=covariates, n_null=n_null, seed=seed, n_jobs=n_jobs,
                         scheduler=scheduler)
