@@ -120,3 +120,26 @@ def test_missing_data_folder(tmp_path):
     write_study(tmp_path, {})
     with pytest.raises(hs.DataError, match="data folder not found"):
         hs.read_study(tmp_path / "contract.yaml", tmp_path / "nope")
+
+
+def test_log_and_messages_name_the_row_the_file_shows():
+    """One row convention (schemas/README.md): header = row 1, first data row = row 2, in
+    validation messages, in derive messages and in the exclusion log alike."""
+    import csv
+
+    from hormonestats.errors import DataError
+
+    study = hs.read_dataset("example_study")
+    path = study.sources["samples"]
+    with open(path, newline="", encoding="utf-8") as fh:
+        lines = list(csv.reader(fh))
+    header = lines[0]
+    log = hs.process_study(study).log
+    logged = log.loc[log["table"] == "samples"].head(20)
+    assert len(logged)
+    for row, subject in zip(logged["row"], logged["subject_id"]):
+        assert dict(zip(header, lines[int(row) - 1]))["subject_id"] == subject
+    samples = study["samples"].copy()
+    samples.loc[samples.index[4], "value"] = "not a number"  # the file's row 6
+    with pytest.raises(DataError, match=r"text at rows? 6\b"):
+        hs.to_canonical(samples)

@@ -46,7 +46,7 @@ class Study:
     def __post_init__(self) -> None:
         # the documented time convention, for every study however it was built: clock times
         # become minutes since midnight (new frames; the caller's frames are not changed)
-        tables = {t: clock_times_to_minutes(t, f) for t, f in self.tables.items()}
+        tables = {t: _file_rows(clock_times_to_minutes(t, f)) for t, f in self.tables.items()}
         if any(tables[t] is not f for t, f in self.tables.items()):
             object.__setattr__(self, "tables", MappingProxyType(tables))
 
@@ -75,6 +75,16 @@ class Study:
                        for k, v in self.tables.items())
         return (f"<h4>Study {html.escape(self.contract.name)} ({self.contract.design})</h4>"
                 f"<table><tr><th>table</th><th>rows</th><th>columns</th></tr>{rows}</table>")
+
+
+def _file_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table indexed by the row its file shows (header = row 1, first data row = row 2),
+    so that every message and log entry that names a row names the file's row."""
+    if not isinstance(frame, pd.DataFrame) or not isinstance(frame.index, pd.RangeIndex):
+        return frame
+    if frame.index.start == 2 and frame.index.step == 1:
+        return frame
+    return frame.set_axis(pd.RangeIndex(2, len(frame) + 2))
 
 
 def _find_file(data_dir: Path, table: str, file: str | None) -> Path | None:
