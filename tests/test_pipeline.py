@@ -40,7 +40,7 @@ def test_run_analysis_writes_a_complete_reproducible_folder(example, tmp_path):
                                                           nan_ok=True)
     # the methods text reports the real exclusion count from the log
     n_controls = int((example["samples"]["sample_type"] == "control").sum())
-    assert f"{n_controls} rows" in a["methods"]
+    assert f"{n_controls} plate-control wells" in a["methods"]
 
     # the covariate reaches every model: the adjusted estimates are those hs.test_hypotheses
     # gives on the same table with the same covariate, and adjusting changes them

@@ -637,7 +637,7 @@ def test_methods_text_of_the_example_study_reads_as_a_paper(processed_example):
     counts = [int(c) for c in re.findall(r"(\d+) participants?\b", text)]
     assert max(counts) == n and "(2 participants)" not in text
     n_ctrl = int((study["samples"]["sample_type"] == "control").sum())
-    assert f"The {n_ctrl} rows of plate-control wells (2 controls)" in text
+    assert f"The {n_ctrl} plate-control wells (2 control samples)" in text
     # replicate CVs summarised: median, range, number above the limit
     multi = samples.loc[samples["n_replicates"] > 1, "cv"]
     flagged = int(samples["cv_flag"].sum())

@@ -143,7 +143,7 @@ def plate_controls(log: pd.DataFrame) -> str:
         return ""
     kinds = rows["subject_id"].nunique()
     return (
-        f"The {_plural(len(rows), 'row')} of plate-control wells ({_plural(kinds, 'control')}) "
+        f"The {_plural(len(rows), 'plate-control well')} ({_plural(kinds, 'control sample')}) "
         "served only to estimate assay precision and are not counted as participants' samples."
     )
 
