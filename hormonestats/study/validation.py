@@ -135,7 +135,10 @@ def _samples(col: _Collector, frame: pd.DataFrame, contract, parsed, lod,
     _assay_contract(col, frame, contract, controls)
 
     # unit valid for the analyte (registry) and as the contract declares
-    for (analyte, unit), grp in frame.groupby(["analyte", "unit"], dropna=False, sort=False):
+    # only the columns the checks below read (each group is a copy of its rows)
+    looked_at = frame[[c for c in ("analyte", "unit", "matrix") if c in frame.columns]]
+    for (analyte, unit), grp in looked_at.groupby(["analyte", "unit"], dropna=False,
+                                                  sort=False):
         if pd.isna(analyte) or pd.isna(unit):
             continue
         try:
@@ -143,14 +146,15 @@ def _samples(col: _Collector, frame: pd.DataFrame, contract, parsed, lod,
         except ContractError:
             continue  # reported by the schema (not an analyte of the contract)
         spec = contract.analytes.get(reg.name)
-        rows = list(grp.index)
         if not unit_allowed(reg.name, str(unit)):
+            rows = list(grp.index)
             col.add("samples", "unit", frame, rows, "unit not valid for analyte", [unit] * len(rows),
                     [f"{_line('samples', r)}: unit {unit!r} is not a unit of {reg.name}; "
                      f"allowed: {', '.join(reg.units)}" for r in rows])
         elif spec is not None and not any(
             normalize_unit(unit) == normalize_unit(u) for u in spec.units
         ):
+            rows = list(grp.index)
             col.add("samples", "unit", frame, rows, "unit differs from contract",
                     [unit] * len(rows),
                     [f"{_line('samples', r)}: {reg.name} in {unit!r}; the contract expects "
