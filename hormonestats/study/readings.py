@@ -111,11 +111,11 @@ def parse_readings(readings, *, lod=None) -> pd.DataFrame:
     """
     if isinstance(readings, pd.Series):
         index = readings.index
-        items = readings.to_list()
+        items = readings.to_list() if not isinstance(readings.dtype, pd.StringDtype) else None
     else:
         items = list(np.atleast_1d(np.asarray(readings, dtype=object)))
         index = pd.RangeIndex(len(items))
-    n = len(items)
+    n = len(readings) if items is None else len(items)
     if lod is None:
         lods = np.full(n, np.nan)
     elif isinstance(lod, pd.Series):
@@ -126,6 +126,8 @@ def parse_readings(readings, *, lod=None) -> pd.DataFrame:
         lods = pd.to_numeric(pd.Series(list(lod)), errors="coerce").to_numpy(dtype=float)
     if len(lods) != n:
         raise DataError(f"parse_readings: lod has {len(lods)} values for {n} readings")
+    if isinstance(readings, pd.Series) and isinstance(readings.dtype, pd.StringDtype) and n:
+        return _parse_text_column(readings, lods)
     if isinstance(readings, pd.Series) and (
         pd.api.types.is_float_dtype(readings.dtype) or pd.api.types.is_integer_dtype(readings.dtype)
     ):
@@ -203,6 +205,40 @@ def parse_readings(readings, *, lod=None) -> pd.DataFrame:
             "unparsed": unparsed,
         },
         index=index,
+    )
+
+
+def _parse_text_column(readings: pd.Series, lods: np.ndarray) -> pd.DataFrame:
+    """``parse_readings`` of a text column: each distinct text is read once.
+
+    A text column holds only text and missing values (no booleans or numbers that could
+    compare equal to one another), so reading its distinct values and spreading them back over
+    the rows gives the same result as reading every row; readings such as ``"<LOD"`` take
+    their limit from the row's ``lod`` afterwards.
+    """
+    codes, uniques = pd.factorize(readings)  # missing values get code -1
+    distinct = np.asarray(uniques, dtype=object)
+    once = parse_readings(pd.Series(distinct, dtype=object))
+    take = np.where(codes < 0, len(distinct), codes)  # the extra last slot: a missing value
+
+    def spread(column: str, missing) -> np.ndarray:
+        return np.append(once[column].to_numpy(), missing)[take]
+
+    below = spread("below_lod", False)
+    limit = spread("limit", np.nan)
+    # below the LOD with no number of its own ("<LOD", "ND"): the row's own LOD is the limit
+    limit = np.where(below & np.isnan(limit), lods, limit)
+    return pd.DataFrame(
+        {
+            "reading": pd.Series(np.append(distinct, readings.dtype.na_value)[take],
+                                 index=readings.index, dtype=object),
+            "value": spread("value", np.nan),
+            "below_lod": below,
+            "above_range": spread("above_range", False),
+            "limit": limit,
+            "unparsed": spread("unparsed", False),
+        },
+        index=readings.index,
     )
 
 

@@ -41,11 +41,42 @@ def _schema_failures(col: _Collector, table: str, frame: pd.DataFrame, schema) -
                         [f"{_line(table, row)}: '{column}' is {value!r}; expected {check}"])
 
 
-def _duplicates(col: _Collector, table: str, frame: pd.DataFrame) -> None:
+class _KeyCodes:
+    """The columns of one table as integer codes, factorised once and shared by the key checks.
+
+    Codes follow pandas' factorisation (as ``DataFrame.duplicated`` and ``groupby`` use it):
+    equal values share a code and missing values share one of their own.
+    """
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self._codes: dict = {}
+
+    def codes(self, column) -> tuple[np.ndarray, pd.Index]:
+        if column not in self._codes:
+            self._codes[column] = pd.factorize(self.frame[column])  # missing -> -1
+        return self._codes[column]
+
+    def groups(self, columns) -> np.ndarray:
+        """One integer per row, equal exactly when the rows agree on all ``columns``."""
+        ids = np.zeros(len(self.frame), dtype=np.int64)
+        size = 1
+        for column in columns:
+            codes, uniques = self.codes(column)
+            k = len(uniques) + 1
+            if size * k >= 2**62:  # keep the combined code inside int64
+                ids, seen = pd.factorize(ids)
+                ids, size = ids.astype(np.int64), len(seen)
+            ids = ids * k + (codes.astype(np.int64) + 1)
+            size *= k
+        return ids
+
+
+def _duplicates(col: _Collector, table: str, frame: pd.DataFrame, codes: _KeyCodes) -> None:
     keys = key_columns(table, frame)
-    if not keys:
+    if not keys or frame.empty:
         return
-    dup = frame.duplicated(subset=keys, keep=False)
+    dup = pd.Series(codes.groups(keys)).duplicated(keep=False).to_numpy()
     if not dup.any():
         return
     for _, grp in frame.loc[dup].groupby(keys, dropna=False, sort=False):
@@ -57,7 +88,7 @@ def _duplicates(col: _Collector, table: str, frame: pd.DataFrame) -> None:
 
 
 # ------------------------------------------------------------------------ cross-table checks
-def _roster(col: _Collector, tables: dict) -> None:
+def _roster(col: _Collector, tables: dict, codes: dict) -> None:
     from .readings import control_mask
 
     subjects = tables.get("subjects")
@@ -68,8 +99,7 @@ def _roster(col: _Collector, tables: dict) -> None:
         if table == "subjects" or "subject_id" not in frame.columns:
             continue
         ids = frame["subject_id"]
-        text = ids if pd.api.types.is_string_dtype(ids) else ids.astype(str)
-        mask = ids.notna() & ~text.isin(roster)
+        mask = _off_roster(ids, roster, codes[table])
         if table == "samples" and mask.any():
             mask &= ~control_mask(frame)
         if mask.any():
@@ -79,7 +109,19 @@ def _roster(col: _Collector, tables: dict) -> None:
                      for r in rows])
 
 
-def _samples(col: _Collector, frame: pd.DataFrame, contract, parsed, lod) -> None:
+def _off_roster(ids: pd.Series, roster: set, codes: _KeyCodes) -> pd.Series:
+    """True where a subject_id is given but not in the roster."""
+    ids_codes, uniques = codes.codes("subject_id")
+    if all(isinstance(u, str) for u in uniques):
+        # text ids: look each distinct id up once (no two distinct texts share a code)
+        known = np.append(pd.Index(uniques, dtype=object).isin(roster), True)
+        return pd.Series(~known[ids_codes], index=ids.index)  # code -1 (missing) -> known
+    text = ids if pd.api.types.is_string_dtype(ids) else ids.astype(str)
+    return ids.notna() & ~text.isin(roster)
+
+
+def _samples(col: _Collector, frame: pd.DataFrame, contract, parsed, lod,
+             codes: _KeyCodes) -> None:
     from ..errors import ContractError
     from ..registry.analytes import get_analyte
     from ..registry.units import normalize_unit, unit_allowed
@@ -93,7 +135,10 @@ def _samples(col: _Collector, frame: pd.DataFrame, contract, parsed, lod) -> Non
     _assay_contract(col, frame, contract, controls)
 
     # unit valid for the analyte (registry) and as the contract declares
-    for (analyte, unit), grp in frame.groupby(["analyte", "unit"], dropna=False, sort=False):
+    # only the columns the checks below read (each group is a copy of its rows)
+    looked_at = frame[[c for c in ("analyte", "unit", "matrix") if c in frame.columns]]
+    for (analyte, unit), grp in looked_at.groupby(["analyte", "unit"], dropna=False,
+                                                  sort=False):
         if pd.isna(analyte) or pd.isna(unit):
             continue
         try:
@@ -101,14 +146,15 @@ def _samples(col: _Collector, frame: pd.DataFrame, contract, parsed, lod) -> Non
         except ContractError:
             continue  # reported by the schema (not an analyte of the contract)
         spec = contract.analytes.get(reg.name)
-        rows = list(grp.index)
         if not unit_allowed(reg.name, str(unit)):
+            rows = list(grp.index)
             col.add("samples", "unit", frame, rows, "unit not valid for analyte", [unit] * len(rows),
                     [f"{_line('samples', r)}: unit {unit!r} is not a unit of {reg.name}; "
                      f"allowed: {', '.join(reg.units)}" for r in rows])
         elif spec is not None and not any(
             normalize_unit(unit) == normalize_unit(u) for u in spec.units
         ):
+            rows = list(grp.index)
             col.add("samples", "unit", frame, rows, "unit differs from contract",
                     [unit] * len(rows),
                     [f"{_line('samples', r)}: {reg.name} in {unit!r}; the contract expects "
@@ -154,7 +200,7 @@ def _samples(col: _Collector, frame: pd.DataFrame, contract, parsed, lod) -> Non
                     value[below].tolist(),
                     [f"{_line('samples', r)}: reading {value[r]:g} is below its LOD "
                      f"{lod[r]:g} but not flagged (write '<LOD' or set below_lod)" for r in rows])
-    _time_order(col, frame)
+    _time_order(col, frame, codes)
     _assay_warnings(col, frame, contract)
 
 
@@ -181,7 +227,7 @@ def _plausible(col, frame, grp, value, reg, unit) -> None:
                      for r in rws], warning=True)
 
 
-def _time_order(col: _Collector, frame: pd.DataFrame) -> None:
+def _time_order(col: _Collector, frame: pd.DataFrame, codes: _KeyCodes) -> None:
     if not {"sample_number", "sample_time"} <= set(frame.columns):
         return
     keys = [k for k in ("subject_id", "session", "analyte", "matrix", "replicate", "plate_id")
@@ -194,7 +240,7 @@ def _time_order(col: _Collector, frame: pd.DataFrame) -> None:
     if not keep.any():
         return
     # one grouping and one sort for the whole table (no Python loop over sessions)
-    codes = frame.loc[keep].groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    codes = codes.groups(keys)[keep]
     n = num.to_numpy(dtype=float)[keep]
     tv = t[keep]
     tn = tv.to_numpy(dtype="datetime64[ns]").astype("int64") if \
@@ -433,18 +479,19 @@ def validate(study) -> ValidationReport:
     col = _Collector()
     schemas = contract.schemas(readings=False)
     _empty_tables(col, tables)
+    codes = {t: _KeyCodes(f) for t, f in tables.items()}
     for table, frame in tables.items():
         if table in schemas:
             _schema_failures(col, table, frame, schemas[table])
-        _duplicates(col, table, frame)
-    _roster(col, tables)
+        _duplicates(col, table, frame, codes[table])
+    _roster(col, tables, codes)
     samples = tables.get("samples")
     if samples is not None and "value" in samples.columns:
         lod = pd.to_numeric(samples["lod"], errors="coerce") if "lod" in samples.columns \
             else None
         parsed = parse_readings(samples["value"], lod=lod)  # parsed once, used by every check
         _unparsed(col, samples, parsed)
-        _samples(col, samples, contract, parsed, lod)
+        _samples(col, samples, contract, parsed, lod, codes['samples'])
     if "genotypes" in tables:
         _genotypes(col, tables["genotypes"], contract)
     if "responses" in tables:
