@@ -20,8 +20,9 @@ import pandas as pd
 
 from ..checks import numeric_column, require_columns
 from ..errors import DataError, HormoneStatsError, format_rows
-from ..log import Derived, combine_logs, log_rows
+from ..log import Derived, combine_logs
 from ..study.readings import parse_readings
+from ._logs import fmt_g, log_selected
 
 __all__ = ["LOD_POLICIES", "apply_lod", "lod_summary"]
 
@@ -125,18 +126,20 @@ def apply_lod(
         divisor = 2.0 if policy == "lod/2" else math.sqrt(2.0)
         substitute = limit / divisor
         out["value_lod"] = parsed["value"].where(~below, substitute).where(~above)
-        reason = (
-            "below LOD "
-            + limit.map(lambda v: f"{v:g}")
-            + f": value_lod = LOD/{'2' if policy == 'lod/2' else 'sqrt(2)'} = "
-            + substitute.map(lambda v: f"{v:g}")
-            + f" (policy '{policy}', Hornung & Reed 1990)"
-        )
-        logs.append(log_rows(step, "samples", samples, below, "altered", reason))
+        how = f"LOD/{'2' if policy == 'lod/2' else 'sqrt(2)'}"
+
+        def reason(m):
+            return ("below LOD " + fmt_g(limit[m]) + f": value_lod = {how} = "
+                    + fmt_g(substitute[m]) + f" (policy '{policy}', Hornung & Reed 1990)")
+
+        logs.append(log_selected(step, "samples", samples, below, "altered", reason))
     elif policy == "flag":
         out["value_lod"] = parsed["value"]
-        reason = "below LOD " + limit.map(lambda v: f"{v:g}") + "; reading kept (policy 'flag')"
-        logs.append(log_rows(step, "samples", samples, below, "flagged", reason))
+
+        def reason(m):
+            return "below LOD " + fmt_g(limit[m]) + "; reading kept (policy 'flag')"
+
+        logs.append(log_selected(step, "samples", samples, below, "flagged", reason))
     else:  # censored
         out["value_lod"] = observed
         out["censored"] = pd.Series(
@@ -144,15 +147,19 @@ def apply_lod(
         ).astype("str")
         out["value_lower"] = np.where(below, 0.0, np.where(above, parsed["limit"], observed))
         out["value_upper"] = np.where(below, limit, np.where(above, np.inf, observed))
-        reason = "left-censored at LOD " + limit.map(lambda v: f"{v:g}") + " (policy 'censored')"
-        logs.append(log_rows(step, "samples", samples, below, "flagged", reason))
-    above_reason = (
-        "above the assay range"
-        + parsed["limit"].map(lambda v: "" if np.isnan(v) else f" ({v:g})")
-        + "; value_lod left missing"
-        + (" (right-censored)" if policy == "censored" else "")
-    )
-    logs.append(log_rows(step, "samples", samples, above, "flagged", above_reason))
+
+        def reason(m):
+            return "left-censored at LOD " + fmt_g(limit[m]) + " (policy 'censored')"
+
+        logs.append(log_selected(step, "samples", samples, below, "flagged", reason))
+    tail = "; value_lod left missing" + (" (right-censored)" if policy == "censored" else "")
+
+    def above_reason(m):
+        lim = parsed["limit"][m]
+        return pd.Series([f"above the assay range{'' if np.isnan(v) else f' ({v:g})'}{tail}"
+                          for v in lim.to_numpy(dtype=float)], index=lim.index, dtype=object)
+
+    logs.append(log_selected(step, "samples", samples, above, "flagged", above_reason))
     return Derived(out, combine_logs(logs))
 
 

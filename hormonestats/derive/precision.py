@@ -20,8 +20,9 @@ from scipy import stats
 from ..checks import numeric_column, require_columns
 from ..display import ResultDisplay
 from ..errors import DataError
-from ..log import Derived, empty_log, log_rows
+from ..log import Derived, empty_log
 from ..study.readings import control_mask
+from ._logs import log_selected
 
 __all__ = [
     "DEFAULT_MAX_CV",
@@ -165,10 +166,15 @@ def aggregate_replicates(
     if out is None:
         return Derived(samples.iloc[0:0].copy(), empty_log())
     out["cv_flag"] = (out["cv"] > max_cv).fillna(False).astype(bool)
-    cv_by_row = gid.map(out["cv"])
     flagged_rows = gid.map(out["cv_flag"]).fillna(False).astype(bool)
-    reason = "replicate CV " + cv_by_row.map(lambda v: f"{v:.1f}") + f"% > max_cv {max_cv:g}%"
-    log = log_rows("aggregate_replicates", "samples", samples, flagged_rows, "flagged", reason)
+
+    def reason(m):
+        cv = gid[m].map(out["cv"])
+        return pd.Series([f"replicate CV {v:.1f}% > max_cv {max_cv:g}%" for v in cv],
+                         index=cv.index, dtype=object)
+
+    log = log_selected("aggregate_replicates", "samples", samples, flagged_rows, "flagged",
+                       reason)
     return Derived(out.reset_index(drop=True), log)
 
 
