@@ -194,7 +194,7 @@ def process_samples(
         if a not in table.columns:
             table[a] = np.nan
     present = [a for a in analytes if table[a].notna().any()]
-    present += sorted(set(placed) - set(analytes))  # the per-sample columns of a series
+    present += sorted(set(placed.unique()) - set(analytes))  # the per-sample columns of a series
     if transform == "log" and analytes:
         table, tlog = log_transform(table, present, offset=log_offset)
         for a in set(analytes) - set(present):

@@ -53,6 +53,16 @@ def _default_keys(samples: pd.DataFrame) -> list[str]:
     return [k for k in _DEFAULT_KEYS if k in samples.columns]
 
 
+def _constant_within(column: pd.Series, ids: pd.Series) -> bool:
+    """True when the column holds one value (a missing value counting as one) in every group:
+    ``column.groupby(ids).nunique(dropna=False).max() <= 1``, on sorted factor codes."""
+    group = ids.to_numpy()
+    order = np.argsort(group, kind="stable")
+    codes = pd.factorize(column, use_na_sentinel=True)[0][order]
+    group = group[order]
+    return not bool(np.any((codes[1:] != codes[:-1]) & (group[1:] == group[:-1])))
+
+
 def _replicate_stats(samples, keys, value, step):
     """Per-sample statistics; returns (frame, group id per input row)."""
     values = numeric_column(samples, value, table="samples", step=step)
@@ -89,8 +99,7 @@ def _replicate_stats(samples, keys, value, step):
         others = [c for c in part.columns if c not in skip and c not in part_keys]
         keep = part_keys.copy()
         if others:
-            nunique = part[others].groupby(ids).nunique(dropna=False).max()
-            keep += [c for c in others if nunique[c] <= 1]
+            keep += [c for c in others if _constant_within(part[c], ids)]
         firsts = part[keep].groupby(ids).first()
         if "below_lod" in part.columns and "below_lod" not in keep:
             firsts["below_lod"] = (
