@@ -156,7 +156,8 @@ def process_samples(
     no_value = canon["value_canonical"].isna()
     logs.append(log_rows("process_samples", _TABLE, canon, no_value, "excluded",
                          f"no numeric value after LOD policy {lod_policy!r}"))
-    usable = canon.loc[~no_value]
+    usable = canon.loc[~no_value] if no_value.any() else canon
+    analysed = usable  # every reading with a value, before any imprecise sample is excluded
     if usable.empty:
         raise DataError(
             f"samples: no reading is left to analyse after the LOD policy {lod_policy!r} "
@@ -182,7 +183,7 @@ def process_samples(
     n_used = len(usable)
 
     qc_lod = lod_summary(lodded)
-    intra = intra_assay_cv(canon.loc[~no_value], value="value_canonical") \
+    intra = intra_assay_cv(analysed, value="value_canonical") \
         if "plate_id" in canon.columns else pd.DataFrame()
     inter = _inter_cv(samples, control)
 

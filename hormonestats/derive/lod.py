@@ -109,7 +109,7 @@ def apply_lod(
     require_columns(samples, [value], table="samples", step="apply_lod")
     parsed, lod_values, below, limit = _classify(samples, value, lod, "apply_lod")
     above = parsed["above_range"]
-    out = samples.copy()
+    out = samples.copy(deep=False)  # new columns only; copy-on-write keeps the caller's intact
     out["below_lod"] = below
     out["above_range"] = above
     out["lod_limit"] = limit.where(below | limit.notna(), np.nan).astype(float)

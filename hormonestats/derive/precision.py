@@ -44,8 +44,8 @@ _DEFAULT_KEYS = ("subject_id", "session", "sample_time", "matrix", "analyte")
 
 
 def _default_keys(samples: pd.DataFrame) -> list[str]:
-    subjects = samples.loc[~control_mask(samples)]
-    if "sample_id" in samples.columns and subjects["sample_id"].notna().all():
+    if "sample_id" in samples.columns and (samples["sample_id"].notna()
+                                           | control_mask(samples)).all():
         keys = ["sample_id"]
         if "analyte" in samples.columns:
             keys.append("analyte")
@@ -77,7 +77,7 @@ def _replicate_stats(samples, keys, value, step):
         if not mask.any():
             continue
         part_keys = [k for k in part_keys if k in samples.columns]
-        part = samples.loc[mask]
+        part = samples if mask.all() else samples.loc[mask]  # no copy when nothing is left out
         ids = part.groupby(part_keys, dropna=False, sort=False).ngroup() + offset
         gid.loc[mask] = ids
         offset = int(ids.max()) + 1
@@ -87,7 +87,7 @@ def _replicate_stats(samples, keys, value, step):
     frames = []
     skip = {value, "replicate", "well"}
     for part, part_keys, ids in parts:
-        vals = values.loc[part.index]
+        vals = values if part is samples else values.loc[part.index]
         g = vals.groupby(ids)
         stats_frame = pd.DataFrame(
             {
@@ -216,7 +216,10 @@ def intra_assay_cv(
     require_columns(samples, [value, *by], table="samples", step="intra_assay_cv")
     keys = _default_keys(samples) if keys is None else list(keys)
     keys = list(dict.fromkeys([*keys, *by]))
-    per_sample, _ = _replicate_stats(samples, keys, value, "intra_assay_cv")
+    # the CVs depend on the values and the sample keys alone: the other columns stay behind
+    needed = [c for c in dict.fromkeys([*keys, value, "sample_type", "subject_id", "plate_id"])
+              if c in samples.columns]
+    per_sample, _ = _replicate_stats(samples[needed], keys, value, "intra_assay_cv")
     if per_sample is None:
         return pd.DataFrame(columns=[*by, "n_samples", "intra_cv"])
     usable = per_sample.loc[per_sample["cv"].notna()]
