@@ -302,7 +302,9 @@ def _wide(agg: pd.DataFrame):
 
     idx = [k for k in ("subject_id", "session") if k in agg.columns]
     logs = [empty_log()]
-    work = agg.assign(variable=_variable(agg))
+    # the columns the pivot and the cortisol features read (sorting the rest would copy them)
+    used = [c for c in (*idx, "value", "sample_number", "sample_time") if c in agg.columns]
+    work = agg[used].assign(variable=_variable(agg))
     if "session" in idx:
         work["session"] = work["session"].astype(str).where(work["session"].notna(), "")
     order = [c for c in ("sample_number", "sample_time") if c in work.columns]
