@@ -20,7 +20,7 @@ from ..errors import DataError
 from ..log import combine_logs, empty_log, log_rows
 from ..registry.units import to_canonical
 from ..study.readings import control_mask
-from .lod import apply_lod, lod_summary
+from .lod import applied_lod_summary, apply_lod
 from .precision import DEFAULT_MAX_CV, aggregate_replicates, inter_assay_cv, intra_assay_cv
 from .transforms import log_transform, winsorize
 
@@ -182,7 +182,7 @@ def process_samples(
         agg = agg.loc[~imprecise]
     n_used = len(usable)
 
-    qc_lod = lod_summary(lodded)
+    qc_lod = applied_lod_summary(lodded)
     intra = intra_assay_cv(analysed, value="value_canonical") \
         if "plate_id" in canon.columns else pd.DataFrame()
     inter = _inter_cv(samples, control)

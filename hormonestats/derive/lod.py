@@ -193,10 +193,26 @@ def lod_summary(
     require_columns(samples, [value, *by], table="samples", step="lod_summary")
     parsed, _lods, below, _limit = _classify(samples, value, lod, "lod_summary")
     present = parsed["value"].notna() | below | parsed["above_range"]
+    return _counts(samples, by, present, below, parsed["above_range"])
+
+
+def applied_lod_summary(applied: pd.DataFrame, *,
+                        by: Sequence[str] = ("analyte", "matrix")) -> pd.DataFrame:
+    """:func:`lod_summary` of the readings behind :func:`apply_lod`'s output, from the flags
+    it set (``below_lod``, ``above_range``, ``value_lod``) instead of reading them again: a
+    reading is present when it has a value or is censored either way."""
+    by = [by] if isinstance(by, str) else list(by)
+    require_columns(applied, ["value", *by], table="samples", step="lod_summary")
+    below, above = applied["below_lod"].astype(bool), applied["above_range"].astype(bool)
+    present = applied["value_lod"].notna() | below | above
+    return _counts(applied, by, present, below, above)
+
+
+def _counts(samples, by, present, below, above) -> pd.DataFrame:
     work = samples[by].copy()
     work["_n"] = present.astype(int)
     work["_below"] = (below & present).astype(int)
-    work["_above"] = parsed["above_range"].astype(int)
+    work["_above"] = above.astype(int)
     grouped = work.groupby(by, dropna=False, sort=True)
     out = grouped[["_n", "_below", "_above"]].sum().reset_index()
     out = out.rename(columns={"_n": "n", "_below": "n_below_lod", "_above": "n_above_range"})
