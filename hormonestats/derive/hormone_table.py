@@ -164,6 +164,13 @@ def process_samples(
             f"({int(no_value.sum())} of {len(canon)} subject readings have no numeric value); "
             "choose a substitution policy such as 'lod/sqrt2'"
         )
+    # the quality tables and the analyte list first, so that the wells' frames can go
+    qc_lod = applied_lod_summary(lodded)
+    intra = intra_assay_cv(analysed, value="value_canonical") \
+        if "plate_id" in canon.columns else pd.DataFrame()
+    named = canon[[c for c in ("analyte", "matrix") if c in canon.columns]]
+    analytes = [str(a) for a in pd.unique(_variable(named.dropna(subset=["analyte"])))]
+    del subj, lodded, analysed, named
     agg, agg_log = aggregate_replicates(usable, max_cv=max_cv, value="value_canonical")
     logs.append(agg_log)
     # one row per sample: the replicate mean in the canonical unit is the sample's value
@@ -181,16 +188,12 @@ def process_samples(
         usable = usable.loc[~bad_rows]
         agg = agg.loc[~imprecise]
     n_used = len(usable)
-
-    qc_lod = applied_lod_summary(lodded)
-    intra = intra_assay_cv(analysed, value="value_canonical") \
-        if "plate_id" in canon.columns else pd.DataFrame()
+    del canon, usable
     inter = _inter_cv(samples, control)
 
     table, wide_log, placed = _wide(agg)
     agg = agg.assign(table_column=placed)
     logs.append(wide_log)
-    analytes = [str(a) for a in pd.unique(_variable(canon.dropna(subset=["analyte"])))]
     for a in analytes:  # an analyte with no analysable sample still gets its (empty) column
         if a not in table.columns:
             table[a] = np.nan

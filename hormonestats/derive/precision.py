@@ -217,7 +217,8 @@ def intra_assay_cv(
     keys = _default_keys(samples) if keys is None else list(keys)
     keys = list(dict.fromkeys([*keys, *by]))
     # the CVs depend on the values and the sample keys alone: the other columns stay behind
-    needed = [c for c in dict.fromkeys([*keys, value, "sample_type", "subject_id", "plate_id"])
+    extra = ["subject_id", "plate_id"] if control_mask(samples).any() else []
+    needed = [c for c in dict.fromkeys([*keys, value, "sample_type", *extra])
               if c in samples.columns]
     per_sample, _ = _replicate_stats(samples[needed], keys, value, "intra_assay_cv")
     if per_sample is None:
