@@ -12,7 +12,8 @@ log of every decision and the assay quality tables).
 Baseline, measured in the same run: a plain pandas ``groupby(...).mean()`` of the numeric wells
 by the sample keys (subject, session, sample, analyte): the irreducible work of averaging
 replicates. Time: best of 3 (``time.perf_counter``). Memory: the tracemalloc peak during the call
-(numpy and pandas report their buffers to tracemalloc) and, in a fresh subprocess, the growth of
+(numpy's buffers; Arrow's string buffers are not traced) and, in a fresh subprocess
+that builds the same study, the growth of
 the peak resident set size (``VmHWM``, reset before the call) over the resident size before it.
 """
 
@@ -20,10 +21,8 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 
@@ -90,13 +89,11 @@ def _status_bytes(field: str) -> int:
     raise RuntimeError(f"no {field} in /proc/self/status")
 
 
-def _child(path: str) -> None:
+def _child(n_readings: int) -> None:
     """In a fresh process: peak RSS growth of one process_study call over the RSS before it
     (the peak is reset first through /proc/self/clear_refs, Linux 4.0+)."""
-    with open(path, "rb") as fh:
-        tables = pickle.load(fh)
+    study = build(n_readings)
     small = hs.read_dataset("example_study")
-    study = hs.Study(contract=small.contract, tables=tables)
     # warm-up on the small study: imports and caches are not the call's memory
     hs.process_study(hs.Study(contract=small.contract,
                               tables={t: small[t] for t in ("subjects", "samples")}))
@@ -117,12 +114,8 @@ def main(n_readings: int = 1_000_000) -> None:
     t_pd = _best(lambda: baseline(samples))
     m_hs = _traced_peak(lambda: hs.process_study(study))
     m_pd = _traced_peak(lambda: baseline(samples))
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "study.pkl")
-        with open(path, "wb") as fh:
-            pickle.dump(dict(study.tables), fh)
-        rss = int(subprocess.run([sys.executable, __file__, "--child", path], check=True,
-                                 capture_output=True, text=True).stdout.split()[-1])
+    rss = int(subprocess.run([sys.executable, __file__, "--child", str(n_readings)], check=True,
+                             capture_output=True, text=True).stdout.split()[-1])
     print(f"{n:,} readings, {len(study['subjects']):,} subjects, analysis table "
           f"{out.table.shape[0]:,} x {out.table.shape[1]}, log {len(out.log):,} rows; "
           f"load average {os.getloadavg()[0]:.1f}")
@@ -135,6 +128,6 @@ def main(n_readings: int = 1_000_000) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
-        _child(sys.argv[2])
+        _child(int(sys.argv[2]))
     else:
         main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
