@@ -20,7 +20,7 @@ from ..errors import DataError
 from ..log import combine_logs, empty_log, log_rows
 from ..registry.units import to_canonical
 from ..study.readings import control_mask
-from .lod import apply_lod, lod_summary
+from .lod import applied_lod_summary, apply_lod
 from .precision import DEFAULT_MAX_CV, aggregate_replicates, inter_assay_cv, intra_assay_cv
 from .transforms import log_transform, winsorize
 
@@ -156,13 +156,21 @@ def process_samples(
     no_value = canon["value_canonical"].isna()
     logs.append(log_rows("process_samples", _TABLE, canon, no_value, "excluded",
                          f"no numeric value after LOD policy {lod_policy!r}"))
-    usable = canon.loc[~no_value]
+    usable = canon.loc[~no_value] if no_value.any() else canon
+    analysed = usable  # every reading with a value, before any imprecise sample is excluded
     if usable.empty:
         raise DataError(
             f"samples: no reading is left to analyse after the LOD policy {lod_policy!r} "
             f"({int(no_value.sum())} of {len(canon)} subject readings have no numeric value); "
             "choose a substitution policy such as 'lod/sqrt2'"
         )
+    # the quality tables and the analyte list first, so that the wells' frames can go
+    qc_lod = applied_lod_summary(lodded)
+    intra = intra_assay_cv(analysed, value="value_canonical") \
+        if "plate_id" in canon.columns else pd.DataFrame()
+    named = canon[[c for c in ("analyte", "matrix") if c in canon.columns]]
+    analytes = [str(a) for a in pd.unique(_variable(named.dropna(subset=["analyte"])))]
+    del subj, lodded, analysed, named
     agg, agg_log = aggregate_replicates(usable, max_cv=max_cv, value="value_canonical")
     logs.append(agg_log)
     # one row per sample: the replicate mean in the canonical unit is the sample's value
@@ -180,21 +188,17 @@ def process_samples(
         usable = usable.loc[~bad_rows]
         agg = agg.loc[~imprecise]
     n_used = len(usable)
-
-    qc_lod = lod_summary(lodded)
-    intra = intra_assay_cv(canon.loc[~no_value], value="value_canonical") \
-        if "plate_id" in canon.columns else pd.DataFrame()
+    del canon, usable
     inter = _inter_cv(samples, control)
 
     table, wide_log, placed = _wide(agg)
     agg = agg.assign(table_column=placed)
     logs.append(wide_log)
-    analytes = [str(a) for a in pd.unique(_variable(canon.dropna(subset=["analyte"])))]
     for a in analytes:  # an analyte with no analysable sample still gets its (empty) column
         if a not in table.columns:
             table[a] = np.nan
     present = [a for a in analytes if table[a].notna().any()]
-    present += sorted(set(placed) - set(analytes))  # the per-sample columns of a series
+    present += sorted(set(placed.unique()) - set(analytes))  # the per-sample columns of a series
     if transform == "log" and analytes:
         table, tlog = log_transform(table, present, offset=log_offset)
         for a in set(analytes) - set(present):
@@ -301,7 +305,9 @@ def _wide(agg: pd.DataFrame):
 
     idx = [k for k in ("subject_id", "session") if k in agg.columns]
     logs = [empty_log()]
-    work = agg.assign(variable=_variable(agg))
+    # the columns the pivot and the cortisol features read (sorting the rest would copy them)
+    used = [c for c in (*idx, "value", "sample_number", "sample_time") if c in agg.columns]
+    work = agg[used].assign(variable=_variable(agg))
     if "session" in idx:
         work["session"] = work["session"].astype(str).where(work["session"].notna(), "")
     order = [c for c in ("sample_number", "sample_time") if c in work.columns]

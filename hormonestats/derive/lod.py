@@ -20,8 +20,9 @@ import pandas as pd
 
 from ..checks import numeric_column, require_columns
 from ..errors import DataError, HormoneStatsError, format_rows
-from ..log import Derived, combine_logs, log_rows
+from ..log import Derived, combine_logs
 from ..study.readings import parse_readings
+from ._logs import fmt_g, log_selected
 
 __all__ = ["LOD_POLICIES", "apply_lod", "lod_summary"]
 
@@ -108,7 +109,7 @@ def apply_lod(
     require_columns(samples, [value], table="samples", step="apply_lod")
     parsed, lod_values, below, limit = _classify(samples, value, lod, "apply_lod")
     above = parsed["above_range"]
-    out = samples.copy()
+    out = samples.copy(deep=False)  # new columns only; copy-on-write keeps the caller's intact
     out["below_lod"] = below
     out["above_range"] = above
     out["lod_limit"] = limit.where(below | limit.notna(), np.nan).astype(float)
@@ -125,18 +126,20 @@ def apply_lod(
         divisor = 2.0 if policy == "lod/2" else math.sqrt(2.0)
         substitute = limit / divisor
         out["value_lod"] = parsed["value"].where(~below, substitute).where(~above)
-        reason = (
-            "below LOD "
-            + limit.map(lambda v: f"{v:g}")
-            + f": value_lod = LOD/{'2' if policy == 'lod/2' else 'sqrt(2)'} = "
-            + substitute.map(lambda v: f"{v:g}")
-            + f" (policy '{policy}', Hornung & Reed 1990)"
-        )
-        logs.append(log_rows(step, "samples", samples, below, "altered", reason))
+        how = f"LOD/{'2' if policy == 'lod/2' else 'sqrt(2)'}"
+
+        def reason(m):
+            return ("below LOD " + fmt_g(limit[m]) + f": value_lod = {how} = "
+                    + fmt_g(substitute[m]) + f" (policy '{policy}', Hornung & Reed 1990)")
+
+        logs.append(log_selected(step, "samples", samples, below, "altered", reason))
     elif policy == "flag":
         out["value_lod"] = parsed["value"]
-        reason = "below LOD " + limit.map(lambda v: f"{v:g}") + "; reading kept (policy 'flag')"
-        logs.append(log_rows(step, "samples", samples, below, "flagged", reason))
+
+        def reason(m):
+            return "below LOD " + fmt_g(limit[m]) + "; reading kept (policy 'flag')"
+
+        logs.append(log_selected(step, "samples", samples, below, "flagged", reason))
     else:  # censored
         out["value_lod"] = observed
         out["censored"] = pd.Series(
@@ -144,15 +147,19 @@ def apply_lod(
         ).astype("str")
         out["value_lower"] = np.where(below, 0.0, np.where(above, parsed["limit"], observed))
         out["value_upper"] = np.where(below, limit, np.where(above, np.inf, observed))
-        reason = "left-censored at LOD " + limit.map(lambda v: f"{v:g}") + " (policy 'censored')"
-        logs.append(log_rows(step, "samples", samples, below, "flagged", reason))
-    above_reason = (
-        "above the assay range"
-        + parsed["limit"].map(lambda v: "" if np.isnan(v) else f" ({v:g})")
-        + "; value_lod left missing"
-        + (" (right-censored)" if policy == "censored" else "")
-    )
-    logs.append(log_rows(step, "samples", samples, above, "flagged", above_reason))
+
+        def reason(m):
+            return "left-censored at LOD " + fmt_g(limit[m]) + " (policy 'censored')"
+
+        logs.append(log_selected(step, "samples", samples, below, "flagged", reason))
+    tail = "; value_lod left missing" + (" (right-censored)" if policy == "censored" else "")
+
+    def above_reason(m):
+        lim = parsed["limit"][m]
+        return pd.Series([f"above the assay range{'' if np.isnan(v) else f' ({v:g})'}{tail}"
+                          for v in lim.to_numpy(dtype=float)], index=lim.index, dtype=object)
+
+    logs.append(log_selected(step, "samples", samples, above, "flagged", above_reason))
     return Derived(out, combine_logs(logs))
 
 
@@ -186,10 +193,26 @@ def lod_summary(
     require_columns(samples, [value, *by], table="samples", step="lod_summary")
     parsed, _lods, below, _limit = _classify(samples, value, lod, "lod_summary")
     present = parsed["value"].notna() | below | parsed["above_range"]
+    return _counts(samples, by, present, below, parsed["above_range"])
+
+
+def applied_lod_summary(applied: pd.DataFrame, *,
+                        by: Sequence[str] = ("analyte", "matrix")) -> pd.DataFrame:
+    """:func:`lod_summary` of the readings behind :func:`apply_lod`'s output, from the flags
+    it set (``below_lod``, ``above_range``, ``value_lod``) instead of reading them again: a
+    reading is present when it has a value or is censored either way."""
+    by = [by] if isinstance(by, str) else list(by)
+    require_columns(applied, ["value", *by], table="samples", step="lod_summary")
+    below, above = applied["below_lod"].astype(bool), applied["above_range"].astype(bool)
+    present = applied["value_lod"].notna() | below | above
+    return _counts(applied, by, present, below, above)
+
+
+def _counts(samples, by, present, below, above) -> pd.DataFrame:
     work = samples[by].copy()
     work["_n"] = present.astype(int)
     work["_below"] = (below & present).astype(int)
-    work["_above"] = parsed["above_range"].astype(int)
+    work["_above"] = above.astype(int)
     grouped = work.groupby(by, dropna=False, sort=True)
     out = grouped[["_n", "_below", "_above"]].sum().reset_index()
     out = out.rename(columns={"_n": "n", "_below": "n_below_lod", "_above": "n_above_range"})

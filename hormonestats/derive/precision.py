@@ -20,8 +20,9 @@ from scipy import stats
 from ..checks import numeric_column, require_columns
 from ..display import ResultDisplay
 from ..errors import DataError
-from ..log import Derived, empty_log, log_rows
+from ..log import Derived, empty_log
 from ..study.readings import control_mask
+from ._logs import log_selected
 
 __all__ = [
     "DEFAULT_MAX_CV",
@@ -43,13 +44,23 @@ _DEFAULT_KEYS = ("subject_id", "session", "sample_time", "matrix", "analyte")
 
 
 def _default_keys(samples: pd.DataFrame) -> list[str]:
-    subjects = samples.loc[~control_mask(samples)]
-    if "sample_id" in samples.columns and subjects["sample_id"].notna().all():
+    if "sample_id" in samples.columns and (samples["sample_id"].notna()
+                                           | control_mask(samples)).all():
         keys = ["sample_id"]
         if "analyte" in samples.columns:
             keys.append("analyte")
         return keys
     return [k for k in _DEFAULT_KEYS if k in samples.columns]
+
+
+def _constant_within(column: pd.Series, ids: pd.Series) -> bool:
+    """True when the column holds one value (a missing value counting as one) in every group:
+    ``column.groupby(ids).nunique(dropna=False).max() <= 1``, on sorted factor codes."""
+    group = ids.to_numpy()
+    order = np.argsort(group, kind="stable")
+    codes = pd.factorize(column, use_na_sentinel=True)[0][order]
+    group = group[order]
+    return not bool(np.any((codes[1:] != codes[:-1]) & (group[1:] == group[:-1])))
 
 
 def _replicate_stats(samples, keys, value, step):
@@ -66,7 +77,7 @@ def _replicate_stats(samples, keys, value, step):
         if not mask.any():
             continue
         part_keys = [k for k in part_keys if k in samples.columns]
-        part = samples.loc[mask]
+        part = samples if mask.all() else samples.loc[mask]  # no copy when nothing is left out
         ids = part.groupby(part_keys, dropna=False, sort=False).ngroup() + offset
         gid.loc[mask] = ids
         offset = int(ids.max()) + 1
@@ -76,7 +87,7 @@ def _replicate_stats(samples, keys, value, step):
     frames = []
     skip = {value, "replicate", "well"}
     for part, part_keys, ids in parts:
-        vals = values.loc[part.index]
+        vals = values if part is samples else values.loc[part.index]
         g = vals.groupby(ids)
         stats_frame = pd.DataFrame(
             {
@@ -88,8 +99,7 @@ def _replicate_stats(samples, keys, value, step):
         others = [c for c in part.columns if c not in skip and c not in part_keys]
         keep = part_keys.copy()
         if others:
-            nunique = part[others].groupby(ids).nunique(dropna=False).max()
-            keep += [c for c in others if nunique[c] <= 1]
+            keep += [c for c in others if _constant_within(part[c], ids)]
         firsts = part[keep].groupby(ids).first()
         if "below_lod" in part.columns and "below_lod" not in keep:
             firsts["below_lod"] = (
@@ -165,10 +175,15 @@ def aggregate_replicates(
     if out is None:
         return Derived(samples.iloc[0:0].copy(), empty_log())
     out["cv_flag"] = (out["cv"] > max_cv).fillna(False).astype(bool)
-    cv_by_row = gid.map(out["cv"])
     flagged_rows = gid.map(out["cv_flag"]).fillna(False).astype(bool)
-    reason = "replicate CV " + cv_by_row.map(lambda v: f"{v:.1f}") + f"% > max_cv {max_cv:g}%"
-    log = log_rows("aggregate_replicates", "samples", samples, flagged_rows, "flagged", reason)
+
+    def reason(m):
+        cv = gid[m].map(out["cv"])
+        return pd.Series([f"replicate CV {v:.1f}% > max_cv {max_cv:g}%" for v in cv],
+                         index=cv.index, dtype=object)
+
+    log = log_selected("aggregate_replicates", "samples", samples, flagged_rows, "flagged",
+                       reason)
     return Derived(out.reset_index(drop=True), log)
 
 
@@ -201,7 +216,11 @@ def intra_assay_cv(
     require_columns(samples, [value, *by], table="samples", step="intra_assay_cv")
     keys = _default_keys(samples) if keys is None else list(keys)
     keys = list(dict.fromkeys([*keys, *by]))
-    per_sample, _ = _replicate_stats(samples, keys, value, "intra_assay_cv")
+    # the CVs depend on the values and the sample keys alone: the other columns stay behind
+    extra = ["subject_id", "plate_id"] if control_mask(samples).any() else []
+    needed = [c for c in dict.fromkeys([*keys, value, "sample_type", *extra])
+              if c in samples.columns]
+    per_sample, _ = _replicate_stats(samples[needed], keys, value, "intra_assay_cv")
     if per_sample is None:
         return pd.DataFrame(columns=[*by, "n_samples", "intra_cv"])
     usable = per_sample.loc[per_sample["cv"].notna()]

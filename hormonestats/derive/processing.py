@@ -15,6 +15,7 @@ import pandas as pd
 from ..errors import DataError
 from ..log import combine_logs, empty_log, log_rows
 from ..study.readings import control_mask
+from ._keys import isin
 from .hormone_table import ProcessedSamples, process_samples, unplaced_samples
 
 __all__ = ["ProcessedStudy", "instrument_keys", "process_study"]
@@ -130,7 +131,7 @@ def process_study(
         processed = process_samples(study, **sample_options)
         logs.append(processed.log)
         per_session = processed.table
-        missing = ~subjects["subject_id"].isin(processed.table["subject_id"])
+        missing = ~isin(subjects["subject_id"], processed.table["subject_id"])
         logs.append(log_rows("process_study", "subjects", subjects, missing, "flagged",
                              "no analysable hormone sample"))
     scores = None
@@ -147,7 +148,7 @@ def process_study(
     # every subject of the roster stays in the table (with missing values where it has no
     # data), so that models, not merges, decide and report who is analysed
     if per_session is not None:
-        stray = ~per_session["subject_id"].isin(subjects["subject_id"])
+        stray = ~isin(per_session["subject_id"], subjects["subject_id"])
         logs.append(log_rows("process_study", "analysis", per_session, stray, "excluded",
                              "subject not in the subjects table"))
     table = subjects if per_session is None else \

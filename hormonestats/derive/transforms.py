@@ -11,7 +11,8 @@ import pandas as pd
 
 from ..checks import numeric_column, require_columns
 from ..errors import DataError, HormoneStatsError, format_rows
-from ..log import Derived, combine_logs, log_rows
+from ..log import Derived, combine_logs
+from ._logs import fmt_g, log_selected
 
 __all__ = ["log_transform", "winsorize", "zscore"]
 
@@ -82,12 +83,10 @@ def log_transform(data: pd.DataFrame, columns, *, offset: float | None = None) -
                     f"{format_rows(data.index[still])}"
                 )
                 continue
-            reason = (
-                f"{col} = "
-                + x.map(lambda v: f"{v:g}")
-                + f" <= 0: log_{col} = log({col} + {offset:g})"
-            )
-            logs.append(log_rows("log_transform", "data", data, nonpos, "altered", reason))
+            def reason(m, col=col, x=x):
+                return f"{col} = " + fmt_g(x[m]) + f" <= 0: log_{col} = log({col} + {offset:g})"
+
+            logs.append(log_selected("log_transform", "data", data, nonpos, "altered", reason))
         out[f"log_{col}"] = np.log(shifted)
     return _result(out, logs, problems, "cannot take the natural log",
                    "pass offset=... to add a constant first")
@@ -167,12 +166,10 @@ def winsorize(data: pd.DataFrame, columns, *, k: float = 3.0, scale: str = "log"
         low, high = (x < lo).fillna(False), (x > hi).fillna(False)
         new = x.where(~low, lo).where(~high, hi)
         out[f"{col}_wins"] = new
-        reason = (
-            f"{col} = "
-            + x.map(lambda v: f"{v:g}")
-            + f" outside mean +- {k:g} SD ({scale} scale): set to "
-            + new.map(lambda v: f"{v:g}")
-        )
-        logs.append(log_rows("winsorize", "data", data, low | high, "altered", reason))
+        def reason(m, col=col, x=x, new=new):
+            return (f"{col} = " + fmt_g(x[m]) + f" outside mean +- {k:g} SD ({scale} scale): "
+                    "set to " + fmt_g(new[m]))
+
+        logs.append(log_selected("winsorize", "data", data, low | high, "altered", reason))
     return _result(out, logs, problems, "cannot winsorize on the log scale",
                    "use scale='raw' or log_transform with an offset")
