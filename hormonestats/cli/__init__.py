@@ -64,6 +64,29 @@ def add_lazy_help() -> None:
             info.epilog = power_epilog()
 
 
+#: The options that send the work to Dask (power, sample sizes, the multiverse).
+SchedulerOption = Annotated[
+    str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+]
+WorkersOption = Annotated[
+    int | None, typer.Option(help="Start a local Dask cluster with this many workers.")
+]
+
+
+def _execution_target(stack, scheduler: str | None, workers: int | None):
+    """Where --scheduler / --workers send the work: an address, a local cluster started in
+    ``stack`` (closed with it), or None (this process, or local processes with --n-jobs)."""
+    if scheduler is not None and workers is not None:
+        _fail("give either --scheduler (a running cluster) or --workers (a local one), not both")
+    if workers is None:
+        return scheduler
+    if workers < 1:
+        _fail(f"--workers must be at least 1, got {workers}")
+    from ..parallel import local_cluster
+
+    return stack.enter_context(local_cluster(workers))
+
+
 def _closest_text(name: str, choices) -> str:
     from ..roles import closest
 

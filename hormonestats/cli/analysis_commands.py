@@ -9,7 +9,10 @@ import typer
 
 from ..errors import HormoneStatsError
 from . import (
+    SchedulerOption,
+    WorkersOption,
     _closest_text,
+    _execution_target,
     _fail,
     _os_message,
     _parse_pairs,
@@ -172,12 +175,8 @@ def multiverse(
     n_null: Annotated[int, typer.Option(help="Resamples under the null (0: none).")] = 500,
     seed: Annotated[int, typer.Option(help="Seed (same seed, same table).")] = 20261122,
     n_jobs: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Start a local Dask cluster with this many workers.")
-    ] = None,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Multiverse analysis: the hypothesis under every combination of the decisions.
 
@@ -206,16 +205,10 @@ def multiverse(
             _fail(f"--map expects role=column, got {item!r}")
         role, column = item.split("=", 1)
         mapping[role.strip()] = column.strip()
-    if scheduler is not None and workers is not None:
-        _fail("give either --scheduler (a running cluster) or --workers (a local one), not both")
     try:
         study = read_study(contract, data)
         with ExitStack() as stack:
-            where = scheduler
-            if workers is not None:
-                from ..parallel import local_cluster
-
-                where = stack.enter_context(local_cluster(workers))
+            where = _execution_target(stack, scheduler, workers)
             result, folder = write_multiverse(
                 study, out=out, hypothesis=hypothesis, decisions=decisions or None,
                 mapping=mapping, covariates=tuple(covariate or ()), n_null=n_null, seed=seed,

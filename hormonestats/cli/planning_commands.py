@@ -9,7 +9,10 @@ import typer
 
 from ..errors import HormoneStatsError
 from . import (
+    SchedulerOption,
+    WorkersOption,
     _closest_text,
+    _execution_target,
     _fail,
     _os_message,
     _parse_pairs,
@@ -50,12 +53,8 @@ def power(
         list[str] | None, typer.Option("--effect", help=EFFECT_HELP)
     ] = None,
     alpha: Annotated[float, typer.Option(help="Two-sided significance level.")] = 0.05,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Start a local Dask cluster with this many workers.")
-    ] = None,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
     resume: Annotated[
         bool, typer.Option(help="Continue an interrupted run from the chunks kept in --out.")
     ] = False,
@@ -72,19 +71,11 @@ def power(
 
     target = _power_target(hypothesis)
     effects = _parse_pairs(effect, "--effect", float) or None
-    if scheduler is not None and workers is not None:
-        _fail("give either --scheduler (a running cluster) or --workers (a local one), not both")
-    if workers is not None and workers < 1:
-        _fail(f"--workers must be at least 1, got {workers}")
     if resume and out is None:
         _fail("--resume needs --out: the folder of the interrupted run")
     try:
         with ExitStack() as stack:
-            where = scheduler
-            if workers is not None:
-                from ..parallel import local_cluster
-
-                where = stack.enter_context(local_cluster(workers))
+            where = _execution_target(stack, scheduler, workers)
             table = run_power(target, n=n, n_sims=sims, seed=seed, n_jobs=n_jobs,
                               effects=effects, alpha=alpha, scheduler=where, progress=True,
                               checkpoint=None if out is None else out / "chunks",
