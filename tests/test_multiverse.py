@@ -105,6 +105,20 @@ def test_outlier_and_transform_choices_on_a_table():
     assert assert_untouched
 
 
+def test_contraception_subset_leaves_out_every_hormonal_method():
+    from hormonestats.models.hypotheses import hypotheses
+    from hormonestats.models.multiverse import _apply_table_decisions
+    from hormonestats.registry.contraception import CONTRACEPTION
+
+    table = pd.DataFrame({"contraception": [*CONTRACEPTION, None],
+                          "log_estradiol": np.arange(len(CONTRACEPTION) + 1.0)})
+    cols = {"y": "rmet_total", "x": "oxytocin_arm", "m": "log_estradiol"}
+    kept = _apply_table_decisions(table, {"contraception": "non_users"},
+                                  hypotheses["estradiol_oxytocin"], cols, {})
+    assert sorted(kept["contraception"].dropna()) == ["copper_iud", "none"]
+    assert kept["contraception"].isna().sum() == 1  # not recorded (e.g. men): kept
+
+
 def test_decisions_that_matter_sum_to_at_most_one(sim_result):
     imp = sim_result.importance()
     assert set(imp["decision"]) == set(sim_result.decisions)

@@ -40,6 +40,7 @@ from scipy import stats
 
 from ..display import ResultDisplay
 from ..errors import HormoneStatsError, ModelError
+from ..registry.contraception import CONTRACEPTION
 
 __all__ = ["DECISIONS", "Decision", "MultiverseResult", "multiverse"]
 
@@ -83,10 +84,8 @@ DEFAULT_DECISIONS = ("lod", "max_cv", "outliers", "transform")
 
 _LOD_POLICY = {"lod/2": "lod/2", "lod/sqrt2": "lod/sqrt2", "excluded": "flag",
                "censored": "censored"}
-_HORMONAL = ("combined_pill", "progestin_pill", "progestin_only", "hormonal_iud", "implant",
-             "injection", "patch", "ring", "pill")
-SPEC_COLUMNS = ["spec_id", "estimate", "std_error", "conf_low", "conf_high", "p_value", "n",
-                "is_default"]
+#: hormonal methods of the registry's contraception vocabulary (a copper IUD is not hormonal)
+_HORMONAL = tuple(c for c in CONTRACEPTION if c not in ("copper_iud", "none"))
 
 
 @dataclass(frozen=True)
