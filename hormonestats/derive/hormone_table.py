@@ -17,14 +17,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..log import combine_logs, empty_log, log_rows
+from ..log import combine_logs, log_rows
 from ..registry.units import to_canonical
 from ..study.readings import control_mask
 from .lod import applied_lod_summary, apply_lod
 from .precision import DEFAULT_MAX_CV, aggregate_replicates, inter_assay_cv, intra_assay_cv
 from .transforms import log_transform, winsorize
+from .wide_table import variable_names, wide
 
-__all__ = ["ProcessedSamples", "process_samples", "unplaced_samples"]
+__all__ = ["ProcessedSamples", "SampleMeans", "finish_table", "first_seen", "process_samples",
+           "sample_means", "unplaced_samples"]
 
 _TABLE = "samples"
 
@@ -144,6 +146,62 @@ def process_samples(
     samples = study["samples"] if not isinstance(study, pd.DataFrame) else study
     if samples.empty:
         raise DataError("samples: the table has no rows to process")
+    options = {"lod_policy": lod_policy, "max_cv": max_cv,
+               "exclude_imprecise": exclude_imprecise}
+    means = sample_means(samples, **options)
+    means.require_values(lod_policy)
+    inter = _inter_cv(samples, control_mask(samples))
+    table, wide_log, placed, _ = wide(means.agg)
+    agg = means.agg.assign(table_column=placed)
+    analytes = first_seen(means.seen)
+    table, final_log = finish_table(table, analytes, set(placed.unique()), transform=transform,
+                                    winsorize_k=winsorize_k, log_offset=log_offset)
+    settings = {**options, "transform": transform, "winsorize_k": winsorize_k,
+                "log_offset": log_offset}
+    return ProcessedSamples(
+        samples=agg.reset_index(drop=True),
+        table=table,
+        log=combine_logs([means.log, wide_log, final_log]),
+        lod_summary=means.lod_summary,
+        intra_cv=means.intra_cv,
+        inter_cv=inter,
+        n_input_rows=means.n_input,
+        n_used_wells=means.n_used,
+        settings=settings,
+    )
+
+
+@dataclass(frozen=True)
+class SampleMeans:
+    """One set of wells (a study or a subject partition of it) up to the sample means."""
+
+    agg: pd.DataFrame          # one row per analysed sample (no analysis-table column yet)
+    log: pd.DataFrame
+    lod_summary: pd.DataFrame  # counts per analyte and matrix
+    intra_cv: pd.DataFrame     # per plate and analyte
+    n_input: int
+    n_used: int
+    n_subject_readings: int
+    n_no_value: int
+    #: first row (label) at which each analyte x matrix appears among the subject readings
+    seen: pd.DataFrame
+
+    def require_values(self, lod_policy: str) -> None:
+        """Raise when no reading is left to analyse (a study-wide condition)."""
+        if self.n_subject_readings and self.n_no_value == self.n_subject_readings \
+                or not self.n_subject_readings:
+            raise DataError(
+                f"samples: no reading is left to analyse after the LOD policy {lod_policy!r} "
+                f"({self.n_no_value} of {self.n_subject_readings} subject readings have no "
+                "numeric value); choose a substitution policy such as 'lod/sqrt2'"
+            )
+
+
+def sample_means(samples: pd.DataFrame, *, lod_policy: str = "lod/sqrt2",
+                 max_cv: float = DEFAULT_MAX_CV, exclude_imprecise: bool = False) -> SampleMeans:
+    """The wells of ``samples`` -> sample means: controls set aside, LOD policy, canonical
+    units, replicate means and CVs (imprecise samples excluded when asked), every decision
+    logged; with the quality counts of these wells. Works on any set of whole subjects."""
     n_input = len(samples)
     logs = []
     control = control_mask(samples)
@@ -157,20 +215,16 @@ def process_samples(
     logs.append(log_rows("process_samples", _TABLE, canon, no_value, "excluded",
                          f"no numeric value after LOD policy {lod_policy!r}"))
     usable = canon.loc[~no_value] if no_value.any() else canon
-    analysed = usable  # every reading with a value, before any imprecise sample is excluded
+    n_subject, n_no_value = len(canon), int(no_value.sum())
+    # the quality tables and the analytes first, so that the wells' frames can go
+    qc_lod = applied_lod_summary(lodded) if len(lodded) else pd.DataFrame()
+    intra = intra_assay_cv(usable, value="value_canonical") \
+        if "plate_id" in canon.columns and len(usable) else pd.DataFrame()
+    seen = _first_rows(canon)
+    del subj, lodded
     if usable.empty:
-        raise DataError(
-            f"samples: no reading is left to analyse after the LOD policy {lod_policy!r} "
-            f"({int(no_value.sum())} of {len(canon)} subject readings have no numeric value); "
-            "choose a substitution policy such as 'lod/sqrt2'"
-        )
-    # the quality tables and the analyte list first, so that the wells' frames can go
-    qc_lod = applied_lod_summary(lodded)
-    intra = intra_assay_cv(analysed, value="value_canonical") \
-        if "plate_id" in canon.columns else pd.DataFrame()
-    named = canon[[c for c in ("analyte", "matrix") if c in canon.columns]]
-    analytes = [str(a) for a in pd.unique(_variable(named.dropna(subset=["analyte"])))]
-    del subj, lodded, analysed, named
+        return SampleMeans(usable.iloc[0:0], combine_logs(logs), qc_lod, intra, n_input, 0,
+                           n_subject, n_no_value, seen)
     agg, agg_log = aggregate_replicates(usable, max_cv=max_cv, value="value_canonical")
     logs.append(agg_log)
     # one row per sample: the replicate mean in the canonical unit is the sample's value
@@ -187,18 +241,48 @@ def process_samples(
                              f"replicate CV above {max_cv:g}%"))
         usable = usable.loc[~bad_rows]
         agg = agg.loc[~imprecise]
-    n_used = len(usable)
-    del canon, usable
-    inter = _inter_cv(samples, control)
+    return SampleMeans(agg, combine_logs(logs), qc_lod, intra, n_input, len(usable), n_subject,
+                       n_no_value, seen)
 
-    table, wide_log, placed = _wide(agg)
-    agg = agg.assign(table_column=placed)
-    logs.append(wide_log)
+
+def _first_rows(canon: pd.DataFrame) -> pd.DataFrame:
+    """Each analyte x matrix of the subject readings with the first row label it appears at
+    (its position in a table read whole), for the order of the analysis-table columns."""
+    named = canon[[c for c in ("analyte", "matrix") if c in canon.columns]]
+    named = named.loc[named["analyte"].notna()] if "analyte" in named.columns else named
+    if named.empty or "analyte" not in named.columns:
+        return pd.DataFrame(columns=["analyte", "matrix", "row"])
+    index = named.index
+    ordered = pd.api.types.is_integer_dtype(index) and index.is_monotonic_increasing
+    out = pd.DataFrame({"analyte": named["analyte"].astype(str).to_numpy(),
+                        "matrix": named["matrix"].astype(str).to_numpy()
+                        if "matrix" in named.columns else None,
+                        "row": index.to_numpy() if ordered else np.arange(len(named))})
+    return out.drop_duplicates(["analyte", "matrix"]).reset_index(drop=True)
+
+
+def first_seen(seen: pd.DataFrame | list) -> list[str]:
+    """The analytes' analysis-table variables in the order they first appear."""
+    if isinstance(seen, list):
+        seen = pd.concat([s for s in seen if len(s)], ignore_index=True) if \
+            any(len(s) for s in seen) else pd.DataFrame(columns=["analyte", "matrix", "row"])
+    if seen.empty:
+        return []
+    seen = seen.sort_values("row", kind="stable").drop_duplicates(["analyte", "matrix"])
+    frame = seen[["analyte"] + (["matrix"] if seen["matrix"].notna().any() else [])]
+    return [str(a) for a in pd.unique(variable_names(frame))]
+
+
+def finish_table(table: pd.DataFrame, analytes: list[str], placed: set, *, transform,
+                 winsorize_k, log_offset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The wide table's study-wide steps: a column for every analyte, the log transform and
+    winsorising (which uses the whole study's mean and SD)."""
+    logs = []
     for a in analytes:  # an analyte with no analysable sample still gets its (empty) column
         if a not in table.columns:
             table[a] = np.nan
     present = [a for a in analytes if table[a].notna().any()]
-    present += sorted(set(placed.unique()) - set(analytes))  # the per-sample columns of a series
+    present += sorted(placed - set(analytes))  # the per-sample columns of a series
     if transform == "log" and analytes:
         table, tlog = log_transform(table, present, offset=log_offset)
         for a in set(analytes) - set(present):
@@ -212,20 +296,7 @@ def process_samples(
         if transform == "log":
             for a in present:
                 table[f"log_{a}_wins"] = np.log(table[f"{a}_wins"])
-    settings = {"lod_policy": lod_policy, "max_cv": max_cv,
-                "exclude_imprecise": exclude_imprecise, "transform": transform,
-                "winsorize_k": winsorize_k, "log_offset": log_offset}
-    return ProcessedSamples(
-        samples=agg.reset_index(drop=True),
-        table=table,
-        log=combine_logs(logs),
-        lod_summary=qc_lod,
-        intra_cv=intra,
-        inter_cv=inter,
-        n_input_rows=n_input,
-        n_used_wells=n_used,
-        settings=settings,
-    )
+    return table, combine_logs(logs)
 
 
 def unplaced_samples(samples: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
@@ -265,86 +336,3 @@ def _inter_cv(samples: pd.DataFrame, control: pd.Series) -> pd.DataFrame:
     if canon["plate_id"].nunique() < 2:
         return pd.DataFrame()
     return inter_assay_cv(canon, value="value_canonical")
-
-
-def _variable(frame: pd.DataFrame) -> pd.Series:
-    """Analysis-table column of each reading: the analyte, or ``<analyte>_<matrix>`` when the
-    study measures that analyte in more than one matrix (salivary and serum testosterone must
-    not share a column)."""
-    analyte = frame["analyte"].astype(str)
-    if "matrix" not in frame.columns:
-        return analyte
-    matrix = frame["matrix"].astype(str)
-    n_matrices = matrix.groupby(analyte).transform("nunique")
-    return analyte.where(n_matrices <= 1, analyte + "_" + matrix)
-
-
-def _sample_labels(work: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """Label of each sample within its subject x session x variable: the scheduled
-    ``sample_number`` when every sample has a distinct one, else the order in time (1, 2, ...)."""
-    if "sample_number" in work.columns and work["sample_number"].notna().all():
-        number = pd.to_numeric(work["sample_number"], errors="coerce")
-        if number.notna().all() and not work.assign(_n=number).duplicated(keys + ["_n"]).any():
-            return number.map(lambda v: f"{v:g}")
-    rank = work.groupby(keys, sort=False, dropna=False).cumcount() + 1
-    return rank.map(str)
-
-
-def _wide(agg: pd.DataFrame):
-    """Pivot sample means to one row per subject x session.
-
-    An analyte sampled once per session gives one column, ``<analyte>``. An analyte sampled
-    several times in a session (a cortisol series, pre- and post-dose oxytocin) gives every
-    sample its own column ``<analyte>_s<k>`` (``k`` the ``sample_number``, else the order in
-    time) and its first sample also in ``<analyte>``; a cortisol series further gives the
-    time-course features (AUCg, AUCi, peak reactivity) from
-    :func:`hormonestats.cortisol_features`. Returns the table, the log and each sample's
-    analysis-table column (aligned with ``agg``).
-    """
-    from .cortisol import cortisol_features
-
-    idx = [k for k in ("subject_id", "session") if k in agg.columns]
-    logs = [empty_log()]
-    # the columns the pivot and the cortisol features read (sorting the rest would copy them)
-    used = [c for c in (*idx, "value", "sample_number", "sample_time") if c in agg.columns]
-    work = agg[used].assign(variable=_variable(agg))
-    if "session" in idx:
-        work["session"] = work["session"].astype(str).where(work["session"].notna(), "")
-    order = [c for c in ("sample_number", "sample_time") if c in work.columns]
-    if order:
-        work = work.sort_values(idx + ["variable"] + order, kind="stable")
-    groups = idx + ["variable"]
-    first = work.groupby(groups, sort=True, dropna=False)["value"].first()
-    table = first.unstack("variable").reset_index()
-    table.columns.name = None
-    counts = work.groupby(groups, dropna=False)["value"].transform("size")
-    column = work["variable"].astype(str)
-    series_vars = sorted(set(work.loc[counts > 1, "variable"]))
-    if series_vars:
-        several = work["variable"].isin(series_vars)
-        part = work.loc[several]
-        column.loc[several] = part["variable"] + "_s" + _sample_labels(part, groups)
-        per_sample = (work.loc[several].assign(_column=column.loc[several])
-                      .pivot_table(index=idx, columns="_column", values="value",
-                                   aggfunc="first", sort=True).reset_index())
-        per_sample.columns.name = None
-        table = table.merge(per_sample, on=idx, how="left")
-    if "sample_time" in work.columns and "cortisol" in series_vars:
-        series = work.loc[work["variable"] == "cortisol"]
-        by = [k for k in idx if k != "subject_id"]
-        n_sched = int(series.groupby(idx, dropna=False).size().max())
-        n_times = int(series.groupby(by, dropna=False)["sample_time"].nunique().max()) if by \
-            else int(series["sample_time"].nunique())
-        # the protocol's nominal times when every subject was sampled on them, else each
-        # subject's own times (Pruessner et al. 2003 AUCs over the subject's intervals)
-        schedule = "shared" if n_times <= n_sched else "own"
-        feats, flog = cortisol_features(series, y="value", time="sample_time",
-                                        subject="subject_id", by=tuple(by), schedule=schedule,
-                                        min_samples=max(2, n_sched - 1), interpolate=True)
-        # these entries concern derived features, not wells: they point at subjects
-        logs.append(flog.assign(table="cortisol_features", row=None))
-        keep = [c for c in ("auc_g", "auc_i", "auc_i_post", "peak_reactivity", "time_to_peak")
-                if c in feats.columns]
-        feats = feats[idx + keep].rename(columns={c: f"cortisol_{c}" for c in keep})
-        table = table.merge(feats, on=idx, how="left")
-    return table, combine_logs(logs), column.reindex(agg.index)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,7 +134,7 @@ class _Collector:
                     sid = frame.at[row, "subject_id"]
                 except KeyError:
                     sid = None
-            shown = None if row is None else int(row) + FIRST_DATA_ROW
+            shown = None if row is None else _shown(table, row)
             target.append({"table": table, "column": column, "row": shown, "subject_id": sid,
                            "check": check, "value": None if value is None else str(value),
                            "message": msg})
@@ -144,10 +146,62 @@ class _Collector:
         return out
 
 
+class RowLabels:
+    """The rows a table's positions stand for when the table is checked in parts.
+
+    ``rows[i]`` is the row (as shown: the first data row of the first file is row 2) of
+    position ``i`` of the part. When the table was read from several files (a parquet dataset),
+    rows count on across the files in name order and messages also name the file and its own
+    row: ``samples row 1000003 (part-00001.parquet row 3)``.
+    """
+
+    def __init__(self, rows, files=(), starts=()):
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.files = list(files)
+        self.starts = np.asarray(starts, dtype=np.int64)
+
+    def shown(self, pos) -> int:
+        return int(self.rows[int(pos)])
+
+    def text(self, pos) -> str:
+        row = self.shown(pos)
+        if len(self.files) <= 1:
+            return f"row {row}"
+        i = int(np.searchsorted(self.starts, row, side="right")) - 1
+        return f"row {row} ({self.files[i]} row {row - int(self.starts[i]) + FIRST_DATA_ROW})"
+
+
+_LABELS: ContextVar = ContextVar("hormonestats_row_labels", default=None)
+
+
+@contextmanager
+def labelled_rows(table: str, labels: RowLabels):
+    """Within the block, positions of ``table`` are shown as ``labels`` say (a part of a table
+    read in parts) instead of position + 2."""
+    token = _LABELS.set((table, labels))
+    try:
+        yield
+    finally:
+        _LABELS.reset(token)
+
+
+def _labels(table: str) -> RowLabels | None:
+    ctx = _LABELS.get()
+    return ctx[1] if ctx is not None and ctx[0] == table else None
+
+
+def _shown(table: str, pos) -> int:
+    labels = _labels(table)
+    return int(pos) + FIRST_DATA_ROW if labels is None else labels.shown(pos)
+
+
 def _line(table: str, row) -> str:
     """``samples row 7``: a table position as the row the file shows (header = row 1)."""
-    return f"{table} row {int(row) + FIRST_DATA_ROW}"
+    labels = _labels(table)
+    if labels is None:
+        return f"{table} row {int(row) + FIRST_DATA_ROW}"
+    return f"{table} {labels.text(row)}"
 
 
-def _file_rows(rows) -> str:
-    return ", ".join(str(int(r) + FIRST_DATA_ROW) for r in rows)
+def _file_rows(rows, table: str | None = None) -> str:
+    return ", ".join(str(_shown(table, r)) for r in rows)

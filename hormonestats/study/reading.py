@@ -21,7 +21,8 @@ from ..errors import DataError
 from .conform import clock_times_to_minutes, conform_table
 from .contracts import Contract, load_contract
 
-__all__ = ["ID_COLUMNS", "READERS", "Study", "read_study", "read_table"]
+__all__ = ["ID_COLUMNS", "READERS", "Study", "parquet_files", "read_study", "read_table",
+           "read_tables"]
 
 #: Columns read as text whatever they look like (leading zeros in IDs must survive).
 ID_COLUMNS = ("subject_id", "dyad_id", "sample_id", "plate_id", "batch_id", "snp", "item",
@@ -94,7 +95,18 @@ def _find_file(data_dir: Path, table: str, file: str | None) -> Path | None:
         candidate = data_dir / f"{table}{ext}"
         if candidate.exists():
             return candidate
+    if (data_dir / table).is_dir():  # a parquet dataset: a folder of parquet files
+        return data_dir / table
     return None
+
+
+def parquet_files(path: Path, table: str) -> list[Path]:
+    """The files of a parquet dataset (a folder of ``*.parquet`` files), in name order."""
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".parquet" and p.is_file())
+    if not files:
+        raise DataError(f"{table} ({path.name}): the folder holds no .parquet files; a table "
+                        "read from a folder is a parquet dataset (one or more .parquet files)")
+    return files
 
 
 def _raw_header(path: Path, ext: str) -> list[str] | None:
@@ -145,6 +157,9 @@ def read_table(path, *, table: str = "table", contract=None) -> pd.DataFrame:
     hormonestats.errors.DataError: subjects (subjects.csv): the file is separated by ';', not commas; save it as comma-separated csv
     """
     path = Path(path)
+    if path.is_dir():  # a parquet dataset: its files in name order, one table
+        parts = [read_table(f, table=table, contract=contract) for f in parquet_files(path, table)]
+        return pd.concat(parts, ignore_index=True)
     ext = path.suffix.lower()
     if ext not in READERS:
         raise DataError(
@@ -220,19 +235,29 @@ def read_study(contract, data_dir) -> Study:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataError(f"data folder not found: {data_dir}")
-    tables: dict[str, pd.DataFrame] = {}
+    tables, sources = read_tables(contract, data_dir)
+    return Study(contract=contract, tables=MappingProxyType(tables),
+                 sources=MappingProxyType(sources))
+
+
+def read_tables(contract: Contract, data_dir: Path, *, lazy: tuple[str, ...] = ()
+                ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Every table of the contract read from ``data_dir`` (the ``lazy`` ones only located:
+    their entry in ``tables`` is the path), every problem collected into one DataError."""
+    tables: dict = {}
     sources: dict[str, str] = {}
     problems: list[str] = []
     for table, file in contract.tables.items():
         path = _find_file(data_dir, table, file)
         if path is None:
             problems.append(
-                f"{table}: no file found (looked for {table}.csv/.xlsx/.sav/.parquet in the data "
-                "folder); the contract lists this table"
+                f"{table}: no file found (looked for {table}.csv/.xlsx/.sav/.parquet or a folder "
+                f"{table}/ of parquet files in the data folder); the contract lists this table"
             )
             continue
         try:
-            tables[table] = read_table(path, table=table, contract=contract)
+            tables[table] = path if table in lazy else \
+                read_table(path, table=table, contract=contract)
             sources[table] = str(path)
         except DataError as err:
             problems.append(str(err))
@@ -240,5 +265,4 @@ def read_study(contract, data_dir) -> Study:
         word = "table" if len(problems) == 1 else "tables"
         lines = "\n".join(f"  - {p}" for p in problems)
         raise DataError(f"study {contract.name!r}: {len(problems)} {word} could not be read:\n{lines}")
-    return Study(contract=contract, tables=MappingProxyType(tables),
-                 sources=MappingProxyType(sources))
+    return tables, sources

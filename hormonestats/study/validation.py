@@ -16,7 +16,7 @@ import pandera.pandas as pa
 from .findings import FAILURE_COLUMNS, ValidationReport, _Collector, _file_rows, _line
 from .table_columns import key_columns
 
-__all__ = ["FAILURE_COLUMNS", "ValidationReport", "validate"]
+__all__ = ["FAILURE_COLUMNS", "ValidationReport", "validate", "validate_part"]
 
 # ------------------------------------------------------------------------------- schema checks
 def _schema_failures(col: _Collector, table: str, frame: pd.DataFrame, schema) -> None:
@@ -83,7 +83,7 @@ def _duplicates(col: _Collector, table: str, frame: pd.DataFrame, codes: _KeyCod
         rows = list(grp.index)
         key_text = ", ".join(f"{k}={grp.iloc[0][k]!r}" for k in keys if pd.notna(grp.iloc[0][k]))
         col.add(table, "+".join(keys), frame, rows, "duplicate key", [key_text] * len(rows),
-                [f"{_line(table, r)}: duplicate of rows {_file_rows(rows)} ({key_text})"
+                [f"{_line(table, r)}: duplicate of rows {_file_rows(rows, table)} ({key_text})"
                  for r in rows])
 
 
@@ -277,10 +277,18 @@ def _assay_warnings(col: _Collector, frame: pd.DataFrame, contract) -> None:
             frame["method"].astype(str) == "immunoassay")
         if mask.any():
             rows = list(frame.index[mask])[:1]
-            col.add("samples", "method", frame, rows, "salivary estradiol by immunoassay",
-                    [None], ["salivary estradiol immunoassays track cycle phase poorly "
-                             "(Arslan et al. 2023); prefer LC-MS/MS or serum for phase "
-                             f"({int(mask.sum())} readings)"], warning=True)
+            n = int(mask.sum())
+            col.add("samples", "method", frame, rows, SALIVARY_E2, [n],
+                    [salivary_e2_message(n)], warning=True)
+
+
+#: A warning given once per study, at the first reading it concerns (value: how many).
+SALIVARY_E2 = "salivary estradiol by immunoassay"
+
+
+def salivary_e2_message(n: int) -> str:
+    return ("salivary estradiol immunoassays track cycle phase poorly (Arslan et al. 2023); "
+            f"prefer LC-MS/MS or serum for phase ({n} readings)")
 
 
 def _genotypes(col: _Collector, frame: pd.DataFrame, contract) -> None:
@@ -440,6 +448,47 @@ def _named_files(col: _Collector, study) -> None:
                      f"it has {', '.join(map(str, head))}"])
 
 
+def _samples_table(col: _Collector, samples: pd.DataFrame, contract, codes: _KeyCodes) -> None:
+    """The checks of the samples table's readings (its rows, not the other tables)."""
+    from .readings import parse_readings
+
+    if "value" not in samples.columns:
+        return
+    lod = pd.to_numeric(samples["lod"], errors="coerce") if "lod" in samples.columns else None
+    parsed = parse_readings(samples["value"], lod=lod)  # parsed once, used by every check
+    _unparsed(col, samples, parsed)
+    _samples(col, samples, contract, parsed, lod, codes)
+
+
+def validate_part(contract, part: pd.DataFrame, subjects: pd.DataFrame | None,
+                  labels) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Failures and warnings of one part of a samples table read in parts.
+
+    ``part`` holds some rows of the samples table (every row of each subject it holds, so that
+    keys and sample-time order are checked whole); ``labels``
+    (:class:`~hormonestats.study.findings.RowLabels`) gives the rows they are in the dataset;
+    ``subjects`` is the roster. Runs the samples table's own checks of :func:`validate`: the
+    pandera schema, duplicate keys, the roster, readings, units, ranges, LOD flags,
+    sample-time order and identifier columns.
+    """
+    from .findings import labelled_rows
+
+    frame = part.reset_index(drop=True)
+    col = _Collector()
+    with labelled_rows("samples", labels):
+        schemas = contract.schemas(readings=False)
+        if "samples" in schemas:
+            _schema_failures(col, "samples", frame, schemas["samples"])
+        codes = _KeyCodes(frame)
+        _duplicates(col, "samples", frame, codes)
+        tables = {"samples": frame} if subjects is None else \
+            {"subjects": subjects, "samples": frame}
+        _roster(col, tables, {"samples": codes})
+        _samples_table(col, frame, contract, codes)
+        _identifiers(col, {"samples": frame}, contract)
+    return col.frame("failures"), col.frame("warnings")
+
+
 def _unparsed(col: _Collector, frame: pd.DataFrame, parsed: pd.DataFrame) -> None:
     bad = parsed["unparsed"]
     if bad.any():
@@ -471,8 +520,8 @@ def validate(study) -> ValidationReport:
     >>> report.ok
     True
     """
-    from .readings import parse_readings
-
+    if hasattr(study, "validate_partitions"):  # a ScannedStudy: samples checked in parts
+        return study.validate_partitions()
     contract = study.contract
     # positions, so that every message can name the row as the file shows it
     tables = {t: f.reset_index(drop=True) for t, f in study.tables.items()}
@@ -485,13 +534,8 @@ def validate(study) -> ValidationReport:
             _schema_failures(col, table, frame, schemas[table])
         _duplicates(col, table, frame, codes[table])
     _roster(col, tables, codes)
-    samples = tables.get("samples")
-    if samples is not None and "value" in samples.columns:
-        lod = pd.to_numeric(samples["lod"], errors="coerce") if "lod" in samples.columns \
-            else None
-        parsed = parse_readings(samples["value"], lod=lod)  # parsed once, used by every check
-        _unparsed(col, samples, parsed)
-        _samples(col, samples, contract, parsed, lod, codes['samples'])
+    if "samples" in tables:
+        _samples_table(col, tables["samples"], contract, codes["samples"])
     if "genotypes" in tables:
         _genotypes(col, tables["genotypes"], contract)
     if "responses" in tables:

@@ -1,0 +1,49 @@
+"""A subject partition's file read back as ``read_study`` reads those rows.
+
+The partition files are written by :mod:`hormonestats.study.scanning`; each carries the
+dataset row of every row in :data:`ROW_COLUMN` and, in the partition's description, the
+conversions decided on the whole column and the columns with a missing value anywhere.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .conform import conform_table
+
+__all__ = ["ROW_COLUMN", "read_partition", "whole_dtype"]
+
+#: The column of a partition file that holds each row's row in the dataset.
+ROW_COLUMN = "_row"
+
+
+def whole_dtype(s: pd.Series, has_null: bool) -> pd.Series:
+    """The dtype a column has in the whole table: integers and yes/no columns with a missing
+    value anywhere read as float64 and object (as pandas reads them from parquet)."""
+    if has_null and pd.api.types.is_integer_dtype(s.dtype):
+        return s.astype("float64")
+    if has_null and pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype(object)
+    return s
+
+
+def read_partition(part: dict, contract) -> pd.DataFrame:
+    """One partition file as ``read_study`` reads those rows (see the module notes)."""
+    import pyarrow.parquet as pq
+
+    frame = pq.read_table(part["path"]).to_pandas()
+    frame.index = pd.Index(frame.pop(ROW_COLUMN).to_numpy(), name=None)
+    for c in part["nulls"]:
+        frame[c] = whole_dtype(frame[c], True)
+    decided = part["conversions"]
+    plain = [c for c in frame.columns if c not in decided]
+    out = conform_table("samples", frame[plain], contract)
+    for c, (values, converted, has_null) in decided.items():
+        s = frame[c]
+        pos = pd.Index(values).get_indexer(s)
+        if has_null:
+            pos[s.isna().to_numpy()] = len(converted) - 1
+        if (pos < 0).any():  # internal invariant: every value was seen while partitioning
+            raise AssertionError(f"samples: value of column {c!r} not seen while partitioning")
+        out[c] = converted.iloc[pos].set_axis(frame.index)
+    return out[list(frame.columns)]
