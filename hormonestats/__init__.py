@@ -42,6 +42,8 @@ _API: dict[str, str] = {
     "draft_contract": "study.drafting",
     "Study": "study.reading",
     "read_study": "study.reading",
+    "scan_study": "study.scanning",
+    "ScannedStudy": "study.scanning",
     "validate": "study.validation",
     "ValidationReport": "study.validation",
     "read_dataset": "datasets",

@@ -185,6 +185,8 @@ class SampleMeans:
     n_no_value: int
     #: first row (label) at which each analyte x matrix appears among the subject readings
     seen: pd.DataFrame
+    #: excluded wells by step and reason (:func:`excluded_wells`)
+    excluded: pd.DataFrame | None = None
 
     def require_values(self, lod_policy: str) -> None:
         """Raise when no reading is left to analyse (a study-wide condition)."""
@@ -224,7 +226,7 @@ def sample_means(samples: pd.DataFrame, *, lod_policy: str = "lod/sqrt2",
     del subj, lodded
     if usable.empty:
         return SampleMeans(usable.iloc[0:0], combine_logs(logs), qc_lod, intra, n_input, 0,
-                           n_subject, n_no_value, seen)
+                           n_subject, n_no_value, seen, excluded_wells(logs))
     agg, agg_log = aggregate_replicates(usable, max_cv=max_cv, value="value_canonical")
     logs.append(agg_log)
     # one row per sample: the replicate mean in the canonical unit is the sample's value
@@ -242,7 +244,25 @@ def sample_means(samples: pd.DataFrame, *, lod_policy: str = "lod/sqrt2",
         usable = usable.loc[~bad_rows]
         agg = agg.loc[~imprecise]
     return SampleMeans(agg, combine_logs(logs), qc_lod, intra, n_input, len(usable), n_subject,
-                       n_no_value, seen)
+                       n_no_value, seen, excluded_wells(logs))
+
+
+def excluded_wells(logs: list[pd.DataFrame]) -> pd.DataFrame:
+    """Excluded wells per step and reason of a chain's logs (in the chain's order): ``n``,
+    ``rank`` (the step's place in the chain) and ``row`` (the first row it concerns), so that
+    partitions' counts combine in the order the accounting of the whole table lists them."""
+    parts = []
+    for rank, log in enumerate(logs):
+        wells = log.loc[(log["table"] == _TABLE) & (log["action"] == "excluded")]
+        if len(wells):
+            row = pd.to_numeric(wells["row"], errors="coerce")
+            parts.append(pd.DataFrame({"step": wells["step"], "reason": wells["reason"],
+                                       "rank": rank, "row": row})
+                         .groupby(["step", "reason"], sort=False)
+                         .agg(n=("row", "size"), rank=("rank", "min"), row=("row", "min"))
+                         .reset_index())
+    return pd.concat(parts, ignore_index=True) if parts else \
+        pd.DataFrame(columns=["step", "reason", "n", "rank", "row"])
 
 
 def _first_rows(canon: pd.DataFrame) -> pd.DataFrame:

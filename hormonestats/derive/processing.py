@@ -42,18 +42,27 @@ class ProcessedStudy:
         if self.samples is None:
             return pd.DataFrame(columns=["stage", "n"])
         out = self.samples.accounting()
-        lost = unplaced_samples(self.samples.samples, self.table)
         stray = self.log.loc[(self.log["step"] == "process_study")
                              & (self.log["action"] == "excluded"), "subject_id"]
-        unlogged = lost.loc[~lost["subject_id"].isin(stray)]
+        if hasattr(self.samples, "per_subject"):  # partitioned: counts per subject
+            counts = self.samples.per_subject
+            lost_ids = ~counts.index.isin(self.table["subject_id"])
+            n_lost = int(counts[lost_ids].sum())
+            n_unlogged = int(counts[lost_ids & ~counts.index.isin(stray)].sum())
+            n_samples = self.samples.n_samples
+        else:
+            lost = unplaced_samples(self.samples.samples, self.table)
+            n_lost = len(lost)
+            n_unlogged = int((~lost["subject_id"].isin(stray)).sum())
+            n_samples = len(self.samples.samples)
         extra = pd.DataFrame([
             {"stage": "analysed samples of subjects not in the subjects table (logged)",
-             "n": len(lost) - len(unlogged)},
+             "n": n_lost - n_unlogged},
             {"stage": "analysed samples in the study's analysis table",
-             "n": len(self.samples.samples) - len(lost)},
+             "n": n_samples - n_lost},
         ])
-        if len(unlogged):  # internal invariant
-            raise AssertionError(f"{len(unlogged)} analysed samples are not in the table")
+        if n_unlogged:  # internal invariant
+            raise AssertionError(f"{n_unlogged} analysed samples are not in the table")
         return pd.concat([out, extra], ignore_index=True)
 
     def __repr__(self) -> str:
@@ -100,6 +109,7 @@ def process_study(
     *,
     genotype_coding: str = "additive",
     groupings: bool = True,
+    out=None,
     **sample_options,
 ) -> ProcessedStudy:
     """The analysis table of a study: hormones, genotype codings, scores, subjects, arms.
@@ -111,6 +121,12 @@ def process_study(
         Coding for every SNP of the contract (``additive`` counts the registry's minor allele;
         see :func:`hormonestats.code_genotypes`). Named groupings (e.g. rs53576 GG vs
         A-carriers) are added too when ``groupings`` is true.
+    out : str or Path, optional
+        For a scanned study (:func:`hormonestats.scan_study`, samples on disk): the new or
+        empty folder where the per-sample table and the log of every well are written
+        (parquet, one file per subject partition); ``samples`` is then a
+        :class:`~hormonestats.derive.scanned_processing.PartitionedSamples`. The analysis
+        table equals the one of the study read into memory.
     **sample_options
         Passed to :func:`process_samples`.
 
@@ -127,8 +143,17 @@ def process_study(
     subjects = tables["subjects"].copy()
     per_session = None  # hormones, scores: one row per subject x session, outer-joined
     processed = None
-    if "samples" in tables:
+    scanned = hasattr(study, "partitions")  # a ScannedStudy: samples processed in partitions
+    if scanned:
+        from .scanned_processing import process_scanned_samples
+
+        processed = process_scanned_samples(study, out, **sample_options)
+    elif out is not None:
+        raise DataError("process_study: out= is for a scanned study (hs.scan_study), whose "
+                        "per-sample table and log are written there")
+    elif "samples" in tables:
         processed = process_samples(study, **sample_options)
+    if processed is not None:
         logs.append(processed.log)
         per_session = processed.table
         missing = ~isin(subjects["subject_id"], processed.table["subject_id"])
@@ -178,7 +203,7 @@ def process_study(
     table, alog = _androgens(table)
     logs.append(alog)
     if "cycles" in tables and "session" in table.columns:
-        cycle_cols, clog = _cycle_columns(tables)
+        cycle_cols, clog = _cycle_columns(tables, processed.visits if scanned else None)
         if cycle_cols is not None:
             logs.append(clog)
             table = table.assign(session=table["session"].astype(str)).merge(
@@ -235,7 +260,7 @@ CYCLE_COLUMNS = ("cycle_id", "forward_day", "backward_day", "cycle_length", "ovu
                  "cycle_phase")
 
 
-def _cycle_columns(tables) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+def _cycle_columns(tables, visits=None) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """Cycle day, phase and continuous cycle time of every subject x session with a date.
 
     The session's date is the first ``date`` of its samples (else of its responses); the
@@ -244,22 +269,27 @@ def _cycle_columns(tables) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """
     from .cycle import cycle_days, cycle_phase
 
-    dated = [tables[t] for t in ("samples", "responses")
-             if t in tables and {"date", "session"} <= set(tables[t].columns)]
-    if not dated:
-        return None, empty_log()
-    source = dated[0]
-    source = source[~control_mask(source)]
-    visits = (source[["subject_id", "session", "date"]].dropna()
-              .assign(date=lambda f: pd.to_datetime(f["date"], format="mixed"),
-                      session=lambda f: f["session"].astype(str))
-              .groupby(["subject_id", "session"], as_index=False)["date"].min())
+    if visits is None:
+        dated = [tables[t] for t in ("samples", "responses")
+                 if t in tables and {"date", "session"} <= set(tables[t].columns)]
+        if not dated:
+            return None, empty_log()
+        visits = session_dates(dated[0])
     events = tables["cycles"].assign(
         date=lambda e: pd.to_datetime(e["date"], format="mixed"))
     days, log = cycle_days(visits, events=events, table="analysis")
     days = cycle_phase(days)
     keep = ["subject_id", "session", *[c for c in CYCLE_COLUMNS if c in days.columns]]
     return days[keep], log
+
+
+def session_dates(source: pd.DataFrame) -> pd.DataFrame:
+    """The first date of each subject x session (controls left out): the session's date."""
+    source = source[~control_mask(source)]
+    return (source[["subject_id", "session", "date"]].dropna()
+            .assign(date=lambda f: pd.to_datetime(f["date"], format="mixed"),
+                    session=lambda f: f["session"].astype(str))
+            .groupby(["subject_id", "session"], as_index=False)["date"].min())
 
 
 def _join_by_session(table: pd.DataFrame, other: pd.DataFrame, name: str) -> pd.DataFrame:

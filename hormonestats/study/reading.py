@@ -157,9 +157,16 @@ def read_table(path, *, table: str = "table", contract=None) -> pd.DataFrame:
     hormonestats.errors.DataError: subjects (subjects.csv): the file is separated by ';', not commas; save it as comma-separated csv
     """
     path = Path(path)
-    if path.is_dir():  # a parquet dataset: its files in name order, one table
-        parts = [read_table(f, table=table, contract=contract) for f in parquet_files(path, table)]
-        return pd.concat(parts, ignore_index=True)
+    if path.is_dir():  # a parquet dataset: its files in name order, conformed as one table
+        parts = [_read_file(f, table) for f in parquet_files(path, table)]
+        frame = pd.concat(parts, ignore_index=True)
+        return conform_table(table, frame, contract)
+    frame = _read_file(path, table)
+    return conform_table(table, frame, contract, excel=path.suffix.lower() == ".xlsx")
+
+
+def _read_file(path: Path, table: str) -> pd.DataFrame:
+    """One file as pandas reads it, with the checks that name what stops it being read."""
     ext = path.suffix.lower()
     if ext not in READERS:
         raise DataError(
@@ -207,7 +214,7 @@ def read_table(path, *, table: str = "table", contract=None) -> pd.DataFrame:
         )
     frame.columns = [str(c).strip() for c in frame.columns]
     _repeated_header(list(frame.columns), table, path.name)
-    return conform_table(table, frame, contract, excel=ext == ".xlsx")
+    return frame
 
 
 def read_study(contract, data_dir) -> Study:
