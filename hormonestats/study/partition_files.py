@@ -7,11 +7,12 @@ conversions decided on the whole column and the columns with a missing value any
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from .conform import conform_table
+from .conform import _id_text, conform_table
 
-__all__ = ["ROW_COLUMN", "read_partition", "whole_dtype"]
+__all__ = ["ROW_COLUMN", "read_partition", "subject_buckets", "whole_dtype"]
 
 #: The column of a partition file that holds each row's row in the dataset.
 ROW_COLUMN = "_row"
@@ -47,3 +48,16 @@ def read_partition(part: dict, contract) -> pd.DataFrame:
             raise AssertionError(f"samples: value of column {c!r} not seen while partitioning")
         out[c] = converted.iloc[pos].set_axis(frame.index)
     return out[list(frame.columns)]
+
+
+def subject_buckets(ids, k: int) -> np.ndarray:
+    """The subject partition of each subject id (``k`` partitions): a hash of the id as the
+    tables hold it after reading (text, stripped; :func:`~hormonestats.study.conform.conform_table`),
+    so that ``" S01"`` and ``"S01"`` land together; a missing id in partition 0."""
+    text = [_id_text(v) for v in ids]
+    known = np.array([isinstance(t, str) for t in text], dtype=bool)
+    out = np.zeros(len(text), dtype=np.int64)
+    if known.any() and k > 1:
+        values = np.array([t for t in text if isinstance(t, str)], dtype=object)
+        out[known] = (pd.util.hash_array(values) % np.uint64(k)).astype(np.int64)
+    return out

@@ -15,6 +15,7 @@ from functools import partial
 import pandas as pd
 
 from .findings import FAILURE_COLUMNS, ValidationReport
+from .partition_files import subject_buckets
 from .reading import Study
 from .validation import SALIVARY_E2, salivary_e2_message
 
@@ -31,10 +32,15 @@ def validate_scanned(study) -> ValidationReport:
     others = validate(Study(contract=contract, tables=study.tables, sources=study.sources))
     parts = study.partitions()
     subjects = study.tables.get("subjects")
-    roster = subjects[["subject_id"]].reset_index(drop=True) \
-        if subjects is not None and "subject_id" in subjects.columns else None
     files = ([f.name for f in study.files], study.starts)
-    results = map_tasks(partial(_validate_partition, contract, roster, files), parts,
+    tasks = parts
+    if subjects is not None and "subject_id" in subjects.columns:
+        # each partition gets the roster's subjects of its own partition (a subject id is
+        # on the roster exactly when it is on its partition's share of it)
+        ids = subjects["subject_id"].reset_index(drop=True)
+        share = subject_buckets(ids.tolist(), study.n_buckets)
+        tasks = [{**p, "roster": ids[share == p["bucket"]].to_frame()} for p in parts]
+    results = map_tasks(partial(_validate_partition, contract, files), tasks,
                         n_jobs=study.n_jobs, scheduler=study.scheduler, batch_size=1,
                         weights=[p["rows"] for p in parts], label="validating samples")
     failures = [r[0] for r in results]
@@ -55,14 +61,14 @@ def validate_scanned(study) -> ValidationReport:
     return report
 
 
-def _validate_partition(contract, roster, files, part, seed=None):
+def _validate_partition(contract, files, part, seed=None):
     from .findings import RowLabels
     from .partition_files import read_partition
     from .validation import validate_part
 
     frame = read_partition(part, contract)
     labels = RowLabels(frame.index.to_numpy(), files[0], files[1])
-    return validate_part(contract, frame, roster, labels)
+    return validate_part(contract, frame, part.get("roster"), labels)
 
 
 def _table_finding(check: str, message: str) -> pd.DataFrame:

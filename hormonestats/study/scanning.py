@@ -39,7 +39,7 @@ from ..errors import DataError
 from .conform import TIME_COLUMNS, clock_times_to_minutes, column_kinds, conform_table
 from .contracts import Contract, load_contract
 from .findings import FIRST_DATA_ROW, RowLabels
-from .partition_files import ROW_COLUMN, read_partition, whole_dtype
+from .partition_files import ROW_COLUMN, read_partition, subject_buckets, whole_dtype
 from .reading import _file_rows, parquet_files, read_tables
 
 __all__ = ["PARTITION_ROWS", "ScannedStudy", "scan_study"]
@@ -186,9 +186,10 @@ class ScannedStudy:
         conversions = {c: _conversion(c, uniques[c], has_null[c], self.contract)
                        for c in decided}
         nulls = [c for c, v in has_null.items() if v]
+        self.n_buckets = k
         return [{"path": str(self._work / f"part-{b:05d}.parquet"), "rows": int(counts[b]),
-                 "controls": b == k, "conversions": conversions, "nulls": nulls}
-                for b in sorted(writers)]
+                 "bucket": int(b), "controls": bool(b == k), "conversions": conversions,
+                 "nulls": nulls} for b in sorted(writers)]
 
 
 def scan_study(contract, data_dir, *, partition_rows: int = PARTITION_ROWS, n_jobs: int = 1,
@@ -324,17 +325,14 @@ def _as_text(col):
 
 
 def _buckets(table, k: int) -> np.ndarray:
-    """Partition of each row: a hash of the subject_id modulo ``k``; plate controls in ``k``."""
+    """Partition of each row: its subject's (:func:`subject_buckets`); plate controls in ``k``."""
     import pyarrow.compute as pc
 
     n = table.num_rows
     bucket = np.zeros(n, dtype=np.int64)
     if "subject_id" in table.column_names and k > 1:
-        sid = table.column("subject_id")
-        codes = pc.dictionary_encode(sid.cast("large_string") if sid.type != "large_string"
-                                     else sid).combine_chunks()
-        uniques = codes.dictionary.to_numpy(zero_copy_only=False).astype(object)
-        per_unique = (pd.util.hash_array(uniques) % np.uint64(k)).astype(np.int64)
+        codes = pc.dictionary_encode(table.column("subject_id")).combine_chunks()
+        per_unique = subject_buckets(codes.dictionary.to_pylist(), k)
         idx = codes.indices.to_numpy(zero_copy_only=False)
         known = ~np.isnan(idx) if idx.dtype.kind == "f" else np.ones(n, dtype=bool)
         bucket[known] = per_unique[idx[known].astype(np.int64)]

@@ -373,11 +373,18 @@ def _treatments(col: _Collector, frame: pd.DataFrame, contract) -> None:
 
 
 def _truthy(s: pd.Series) -> pd.Series:
-    """True/False/NA from booleans, 1/0 or yes/no text."""
-    text = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                 else str(v).strip().lower())
-    return text.map(lambda t: True if t in ("true", "1", "1.0", "yes", "y", "t") else
-                    False if t in ("false", "0", "0.0", "no", "n", "f") else None)
+    """True/False/NA from booleans, 1/0 or yes/no text (each distinct value read once)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+
+    def one(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        t = str(v).strip().lower()
+        return True if t in ("true", "1", "1.0", "yes", "y", "t") else \
+            False if t in ("false", "0", "0.0", "no", "n", "f") else None
+
+    known = np.array([one(v) for v in uniques] + [None], dtype=object)
+    return pd.Series(known[codes], index=s.index, dtype=object)
 
 
 def _assay_contract(col: _Collector, frame: pd.DataFrame, contract, controls) -> None:
