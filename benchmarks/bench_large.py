@@ -2,7 +2,7 @@
 larger than memory (20,000,000 wells), and a check that the scanned path gives what the
 in-memory path gives.
 
-Run:  python benchmarks/bench_large.py [n_rows]            (default 20,000,000)
+Run:  python benchmarks/bench_large.py [n_rows] [--no-baseline]   (default 20,000,000)
       python benchmarks/bench_large.py --write-only N FOLDER   (only write the study into FOLDER)
 
 The study is the bundled ``example_study``'s samples table copied under new subject, sample and
@@ -19,7 +19,10 @@ resident size (``VmRSS``) after the imports and before the calls; then the time
     report = hs.validate(large)
     out = hs.process_study(large, out=<folder>/processed)
 
-and the peak resident set size (``VmHWM``) after each call, in MB.
+and the peak resident set size (``VmHWM``) after each call, in MB. Baseline, measured the same
+way in another fresh process on the same files: the study read into memory
+(``hs.read_study``, which reads the parquet folder as one table), ``hs.validate`` and
+``hs.process_study`` (``--no-baseline`` skips it; at 20,000,000 wells it needs about 10 GB).
 
 Check, at 1,000,000 wells (another temporary folder): ``hs.validate`` of the scanned study
 reports the same failures and warnings (after sorting by all columns) as ``hs.validate`` of the
@@ -44,7 +47,7 @@ from large_study import read_in_memory, write_large_study
 
 import hormonestats as hs
 
-CHECK_ROWS = 1_000_000
+CHECK_ROWS = int(os.environ.get("HS_CHECK_ROWS", 1_000_000))
 
 
 def _status_mb(field: str) -> float:
@@ -67,29 +70,64 @@ def _write(n_rows: int, folder: str) -> dict:
     return info
 
 
-def _child(contract: str, data_dir: str, n_rows: int) -> None:
-    """In a fresh process: scan, validate and process the study, timing each call."""
+def _workers_hwm_mb() -> float:
+    """Peak resident size of this process's worker processes (local ``n_jobs`` workers)."""
+    total = 0.0
+    me = str(os.getpid())
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                status = dict(line.split(":", 1) for line in fh if ":" in line)
+        except OSError:
+            continue
+        if status.get("PPid", "").strip() == me and "VmHWM" in status:
+            total += int(status["VmHWM"].split()[0]) / 1024
+    return total
+
+
+#: The runs: how the study is opened, and the note printed with it.
+MODES = {
+    "--child": "scanned (hs.scan_study), this process",
+    "--child-2": "scanned (hs.scan_study), n_jobs=2 (2 local worker processes)",
+    "--in-memory": "baseline: read into memory (hs.read_study)",
+}
+
+
+def _child(mode: str, contract: str, data_dir: str, n_rows: int) -> None:
+    """In a fresh process: open (scan or read), validate and process the study, timing each
+    call and reading the peak resident size after it."""
     before = _status_mb("VmRSS")
     print(f"resident before the calls {before:,.0f} MB")
     t0 = time.perf_counter()
-    large = hs.scan_study(contract, data_dir)
+    if mode == "--in-memory":
+        study, name = hs.read_study(contract, data_dir), "hs.read_study"
+    else:
+        study = hs.scan_study(contract, data_dir, n_jobs=2 if mode == "--child-2" else 1)
+        name = "hs.scan_study"
+    lap = [t0, time.perf_counter()]
+
+    def line(call: str, extra: str = "") -> None:
+        lap.append(time.perf_counter())
+        print(f"{call:<23} {lap[-1] - lap[-2]:7.2f} s  peak RSS {_status_mb('VmHWM'):,.0f} MB"
+              f"{extra}", flush=True)
+
     try:
-        t1 = time.perf_counter()
-        print(f"hs.scan_study           {t1 - t0:7.2f} s  peak RSS {_status_mb('VmHWM'):,.0f} MB")
-        report = hs.validate(large)
-        t2 = time.perf_counter()
-        print(f"hs.validate             {t2 - t1:7.2f} s  peak RSS {_status_mb('VmHWM'):,.0f} MB"
-              f"  ok={report.ok}, {len(report.failures):,} failures, "
-              f"{len(report.warnings):,} warnings")
-        out = hs.process_study(large, out=os.path.join(data_dir, "processed"))
-        t3 = time.perf_counter()
-        print(f"hs.process_study        {t3 - t2:7.2f} s  peak RSS {_status_mb('VmHWM'):,.0f} MB"
-              f"  {1e6 * (t3 - t2) / n_rows:.2f} us/well")
-        print(f"total                   {t3 - t0:7.2f} s  peak RSS {_status_mb('VmHWM'):,.0f} MB"
-              f"  peak growth {_status_mb('VmHWM') - before:,.0f} MB, analysis table "
-              f"{out.table.shape[0]:,} x {out.table.shape[1]}")
+        lap.pop()
+        line(name)
+        report = hs.validate(study)
+        line("hs.validate", f"  ok={report.ok}, {len(report.failures):,} failures, "
+             f"{len(report.warnings):,} warnings")
+        out = hs.process_study(study, out=os.path.join(data_dir, "processed")) \
+            if mode != "--in-memory" else hs.process_study(study)
+        line("hs.process_study")
+        workers = _workers_hwm_mb()
+        print(f"total                   {lap[-1] - t0:7.2f} s  peak RSS {_status_mb('VmHWM'):,.0f}"
+              f" MB (+ {workers:,.0f} MB in worker processes)  peak growth "
+              f"{_status_mb('VmHWM') - before:,.0f} MB, {1e6 * (lap[-1] - t0) / n_rows:.2f} "
+              f"us/well; analysis table {out.table.shape[0]:,} x {out.table.shape[1]}")
     finally:
-        large.close()
+        if mode != "--in-memory":
+            study.close()
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
@@ -122,24 +160,30 @@ def _check(n_rows: int = CHECK_ROWS) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def main(n_rows: int = 20_000_000) -> None:
+def main(n_rows: int = 20_000_000, baseline: bool = True) -> None:
     folder = tempfile.mkdtemp(prefix="hs-large-")
     try:
         info = _write(n_rows, folder)
         print(f"load average {os.getloadavg()[0]:.1f}", flush=True)
-        child = subprocess.run([sys.executable, __file__, "--child", info["contract"],
-                                info["data_dir"], str(n_rows)],
-                               check=True, stdout=subprocess.PIPE, text=True)
-        print(child.stdout, end="")
+        for mode, title in MODES.items():
+            if mode == "--in-memory" and not baseline:
+                continue
+            print(f"\n{title}, fresh process:", flush=True)
+            shutil.rmtree(os.path.join(info["data_dir"], "processed"), ignore_errors=True)
+            child = subprocess.run([sys.executable, __file__, mode, info["contract"],
+                                    info["data_dir"], str(n_rows)],
+                                   check=True, stdout=subprocess.PIPE, text=True)
+            print(child.stdout, end="", flush=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     _check()
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 4 and sys.argv[1] == "--child":
-        _child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    if len(sys.argv) > 4 and sys.argv[1] in MODES:
+        _child(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif len(sys.argv) > 3 and sys.argv[1] == "--write-only":
         _write(int(sys.argv[2]), sys.argv[3])
     else:
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000_000)
+        args = [a for a in sys.argv[1:] if a != "--no-baseline"]
+        main(int(args[0]) if args else 20_000_000, baseline="--no-baseline" not in sys.argv)

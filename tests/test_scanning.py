@@ -228,3 +228,43 @@ def test_partitions_run_on_local_processes_with_the_same_results(tmp_path):
         a, b = hs.process_study(one, out=tmp_path / "a"), hs.process_study(two, out=tmp_path / "b")
         pd.testing.assert_frame_equal(a.table, b.table)
         pd.testing.assert_frame_equal(hs.validate(one).warnings, hs.validate(two).warnings)
+
+
+def test_partitions_run_on_a_dask_local_cluster_with_the_same_results(tmp_path):
+    from hormonestats.parallel import local_cluster
+
+    contract = _bundled("example_study", tmp_path)
+    with local_cluster(2) as cluster, \
+            hs.scan_study(contract, tmp_path, partition_rows=300, scheduler=cluster) as scanned:
+        mem = hs.read_study(contract, tmp_path)
+        pd.testing.assert_frame_equal(_findings(hs.validate(mem).warnings),
+                                      _findings(hs.validate(scanned).warnings))
+        _assert_same_processing(mem, scanned, tmp_path / "out")
+
+
+def test_cli_validate_and_qc_scan_the_samples_as_a_user_runs_them(tmp_path):
+    import subprocess
+    import sys
+
+    contract = _bundled("example_study", tmp_path)
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "hormonestats", *args], text=True,
+                              capture_output=True, cwd=tmp_path)
+
+    ok = run("validate", str(contract), str(tmp_path), "--scan")
+    assert ok.returncode == 0, ok.stderr
+    assert "valid (" in ok.stdout and "samples 2072" in ok.stdout
+    qc = run("qc", str(contract), str(tmp_path), "--scan", "--workers", "2")
+    assert qc.returncode == 0, qc.stderr
+    assert "Intra-assay CV" in qc.stdout and "Row accounting" in qc.stdout
+    # bad input: exit 2, the file and row named, no traceback
+    part = tmp_path / "samples" / "part-2.parquet"
+    frame = pd.read_parquet(part)
+    frame.loc[frame.index[0], "unit"] = "mg/dL"
+    frame.to_parquet(part, index=False)
+    bad = run("validate", str(contract), str(tmp_path), "--scan")
+    assert bad.returncode == 2
+    assert "(part-2.parquet row 2)" in bad.stdout and "Traceback" not in bad.stderr + bad.stdout
+    wrong = run("validate", str(contract), str(tmp_path), "--workers", "2")
+    assert wrong.returncode == 2 and "apply with --scan" in wrong.stdout + wrong.stderr

@@ -9,12 +9,33 @@ import typer
 
 from ..errors import HormoneStatsError
 from . import (
+    SchedulerOption,
+    WorkersOption,
+    _execution_target,
     _fail,
     _os_message,
     app,
     console,
 )
 from .helptext import EXIT_BAD_INPUT
+
+ScanOption = Annotated[
+    bool, typer.Option("--scan", help="Leave the samples table on disk (parquet: samples.parquet "
+                       "or a samples/ folder of parquet files) and check and process it one "
+                       "subject partition at a time: for studies larger than memory.")]
+
+
+def _open_study(stack, contract: Path, data_dir: Path, scan: bool, scheduler, workers):
+    """The study read into memory, or scanned (samples on disk) with --scan."""
+    from ..study.reading import read_study
+    from ..study.scanning import scan_study
+
+    if not scan:
+        if scheduler is not None or workers is not None:
+            _fail("--scheduler and --workers apply with --scan (partitions run there)")
+        return read_study(contract, data_dir)
+    target = _execution_target(stack, scheduler, workers)
+    return stack.enter_context(scan_study(contract, data_dir, scheduler=target))
 
 
 @app.command()
@@ -24,17 +45,22 @@ def validate(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the failures as JSON to this file.")
     ] = None,
+    scan: ScanOption = False,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Check a study's tables against its contract; exit 0 if valid, 2 if not."""
-    from ..study.reading import read_study
+    from contextlib import ExitStack
+
     from ..study.validation import validate as run_validate
 
-    try:
-        study = read_study(contract, data_dir)
-        report = run_validate(study)
-    except HormoneStatsError as err:
-        _fail(str(err))
-        return
+    with ExitStack() as stack:
+        try:
+            report = run_validate(_open_study(stack, contract, data_dir, scan, scheduler,
+                                              workers))
+        except HormoneStatsError as err:
+            _fail(str(err))
+            return
     if json_out is not None:
         try:
             json_out.write_text(report.to_json(), encoding="utf-8")
@@ -49,15 +75,28 @@ def validate(
 def qc(
     contract: Annotated[Path, typer.Argument(help="The study contract (YAML).")],
     data_dir: Annotated[Path, typer.Argument(help="Folder holding the study's table files.")],
+    scan: ScanOption = False,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Assay, genotype and instrument quality: % below LOD, CVs, HWE/MAF/call rate, alpha/omega."""
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        try:
+            study = _open_study(stack, contract, data_dir, scan, scheduler, workers)
+        except HormoneStatsError as err:
+            _fail(str(err))
+            return
+        _qc(study)
+
+
+def _qc(study) -> None:
     from ..derive.processing import process_study
     from ..pipeline import reliability_table
-    from ..study.reading import read_study
     from ..study.validation import validate as run_validate
 
     try:
-        study = read_study(contract, data_dir)
         run_validate(study).raise_for_errors()
         processed = process_study(study)
     except HormoneStatsError as err:

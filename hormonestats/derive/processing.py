@@ -26,6 +26,9 @@ class ProcessedStudy:
     """What :func:`process_study` returns: the analysis table and everything behind it."""
 
     table: pd.DataFrame
+    #: the hormone chain's result; for a scanned study a
+    #: :class:`~hormonestats.derive.scanned_processing.PartitionedSamples` (per-sample table
+    #: and wells' log on disk)
     samples: ProcessedSamples | None
     scores: pd.DataFrame | None
     genotype_qc: pd.DataFrame | None

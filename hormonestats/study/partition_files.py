@@ -54,10 +54,15 @@ def subject_buckets(ids, k: int) -> np.ndarray:
     """The subject partition of each subject id (``k`` partitions): a hash of the id as the
     tables hold it after reading (text, stripped; :func:`~hormonestats.study.conform.conform_table`),
     so that ``" S01"`` and ``"S01"`` land together; a missing id in partition 0."""
-    text = [_id_text(v) for v in ids]
-    known = np.array([isinstance(t, str) for t in text], dtype=bool)
+    ids = pd.Series(ids)
+    if pd.api.types.is_string_dtype(ids.dtype) and ids.dtype != object:
+        text = ids.str.strip()  # what conform_table does to text ids
+        text = text.mask(text.eq("").fillna(False).astype(bool))
+    else:
+        text = ids.map(_id_text)
+    known = text.notna().to_numpy()
     out = np.zeros(len(text), dtype=np.int64)
     if known.any() and k > 1:
-        values = np.array([t for t in text if isinstance(t, str)], dtype=object)
+        values = text[known].astype(object).to_numpy()
         out[known] = (pd.util.hash_array(values) % np.uint64(k)).astype(np.int64)
     return out

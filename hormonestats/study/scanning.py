@@ -175,8 +175,9 @@ class ScannedStudy:
                     at = 0
                     for b in np.flatnonzero(sizes):
                         if b not in writers:
-                            writers[b] = pq.ParquetWriter(self._work / f"part-{b:05d}.parquet",
-                                                          out_schema)
+                            writers[b] = pq.ParquetWriter(  # working files: fast to write
+                                self._work / f"part-{b:05d}.parquet", out_schema,
+                                compression="lz4", write_statistics=False)
                         writers[b].write_table(table.slice(at, int(sizes[b])))
                         at += int(sizes[b])
                     counts += sizes
@@ -332,7 +333,7 @@ def _buckets(table, k: int) -> np.ndarray:
     bucket = np.zeros(n, dtype=np.int64)
     if "subject_id" in table.column_names and k > 1:
         codes = pc.dictionary_encode(table.column("subject_id")).combine_chunks()
-        per_unique = subject_buckets(codes.dictionary.to_pylist(), k)
+        per_unique = subject_buckets(codes.dictionary.to_pandas(), k)
         idx = codes.indices.to_numpy(zero_copy_only=False)
         known = ~np.isnan(idx) if idx.dtype.kind == "f" else np.ones(n, dtype=bool)
         bucket[known] = per_unique[idx[known].astype(np.int64)]

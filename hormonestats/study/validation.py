@@ -112,7 +112,8 @@ def _roster(col: _Collector, tables: dict, codes: dict) -> None:
 def _off_roster(ids: pd.Series, roster: set, codes: _KeyCodes) -> pd.Series:
     """True where a subject_id is given but not in the roster."""
     ids_codes, uniques = codes.codes("subject_id")
-    if all(isinstance(u, str) for u in uniques):
+    if pd.api.types.is_string_dtype(uniques.dtype) and uniques.dtype != object or \
+            all(isinstance(u, str) for u in uniques):
         # text ids: look each distinct id up once (no two distinct texts share a code)
         known = np.append(pd.Index(uniques, dtype=object).isin(roster), True)
         return pd.Series(~known[ids_codes], index=ids.index)  # code -1 (missing) -> known
