@@ -268,3 +268,16 @@ def test_cli_validate_and_qc_scan_the_samples_as_a_user_runs_them(tmp_path):
     assert "(part-2.parquet row 2)" in bad.stdout and "Traceback" not in bad.stderr + bad.stdout
     wrong = run("validate", str(contract), str(tmp_path), "--workers", "2")
     assert wrong.returncode == 2 and "apply with --scan" in wrong.stdout + wrong.stderr
+
+
+def test_a_failed_run_leaves_no_half_written_results(tmp_path):
+    contract = _bundled("biopsykit_cortisol", tmp_path)
+    with hs.scan_study(contract, tmp_path, partition_rows=40) as scanned:
+        out = tmp_path / "out"
+        with pytest.raises(hs.HormoneStatsError, match="policy 'half of it' is unknown"):
+            hs.process_study(scanned, out=out, lod_policy="half of it")
+        assert out.is_dir() and not any(out.iterdir())
+        # without out=, each run gets its own folder in the working folder
+        a, b = hs.process_study(scanned), hs.process_study(scanned)
+        assert a.samples.folder != b.samples.folder
+        pd.testing.assert_frame_equal(a.table, b.table)

@@ -268,16 +268,19 @@ def excluded_wells(logs: list[pd.DataFrame]) -> pd.DataFrame:
 def _first_rows(canon: pd.DataFrame) -> pd.DataFrame:
     """Each analyte x matrix of the subject readings with the first row label it appears at
     (its position in a table read whole), for the order of the analysis-table columns."""
-    named = canon[[c for c in ("analyte", "matrix") if c in canon.columns]]
-    named = named.loc[named["analyte"].notna()] if "analyte" in named.columns else named
-    if named.empty or "analyte" not in named.columns:
+    cols = [c for c in ("analyte", "matrix") if c in canon.columns]
+    if "analyte" not in cols or canon.empty:
         return pd.DataFrame(columns=["analyte", "matrix", "row"])
-    index = named.index
+    index = canon.index
     ordered = pd.api.types.is_integer_dtype(index) and index.is_monotonic_increasing
+    # the first reading of each distinct pair (positions), then the pairs as text
+    first = np.flatnonzero(~canon[cols].duplicated().to_numpy() & canon["analyte"].notna()
+                           .to_numpy())
+    named = canon[cols].iloc[first]
     out = pd.DataFrame({"analyte": named["analyte"].astype(str).to_numpy(),
                         "matrix": named["matrix"].astype(str).to_numpy()
-                        if "matrix" in named.columns else None,
-                        "row": index.to_numpy() if ordered else np.arange(len(named))})
+                        if "matrix" in cols else None,
+                        "row": index.to_numpy()[first] if ordered else first})
     return out.drop_duplicates(["analyte", "matrix"]).reset_index(drop=True)
 
 

@@ -21,6 +21,8 @@ combined from the partitions' sums.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -121,6 +123,20 @@ def process_scanned_samples(
     if study.n_rows == 0:
         raise DataError("samples: the table has no rows to process")
     folder = _out_folder(study, out)
+    try:
+        return _process(study, folder, lod_policy=lod_policy, max_cv=max_cv,
+                        exclude_imprecise=exclude_imprecise, transform=transform,
+                        winsorize_k=winsorize_k, log_offset=log_offset)
+    except BaseException:
+        # a run that stopped leaves no half-written results: the folder held nothing before
+        # (it was new or empty), so everything in it is this run's
+        for child in folder.iterdir():
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+        raise
+
+
+def _process(study, folder: Path, *, lod_policy, max_cv, exclude_imprecise, transform,
+             winsorize_k, log_offset) -> PartitionedSamples:
     parts = study.partitions()
     options = {"lod_policy": lod_policy, "max_cv": max_cv,
                "exclude_imprecise": exclude_imprecise}
@@ -308,8 +324,7 @@ def _read_parts(path: Path) -> pd.DataFrame:
 
 def _out_folder(study, out) -> Path:
     if out is None:
-        study.partitions()
-        folder = Path(study._work) / "processed"
+        return Path(tempfile.mkdtemp(prefix="processed-", dir=study.working_folder()))
     else:
         folder = Path(out)
     if folder.exists() and any(folder.iterdir()):

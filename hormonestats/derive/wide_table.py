@@ -68,7 +68,7 @@ def matrices(frame: pd.DataFrame) -> dict:
     if matrix is None:
         return {a: set() for a in pd.unique(analyte)}
     pairs = pd.DataFrame({"a": analyte, "m": matrix}).drop_duplicates()
-    return {a: set(g["m"]) for a, g in pairs.groupby("a", sort=False)}
+    return {a: set(g["m"].dropna()) for a, g in pairs.groupby("a", sort=False)}
 
 
 def by_matrix(found: list[dict]) -> frozenset:
@@ -90,7 +90,7 @@ def _work(agg: pd.DataFrame, by_matrix_set) -> pd.DataFrame:
     used = [c for c in (*idx, "value", "sample_number", "sample_time") if c in agg.columns]
     work = agg[used].assign(variable=variable_names(agg, by_matrix_set))
     if "session" in idx:
-        work["session"] = work["session"].astype(str).where(work["session"].notna(), "")
+        work["session"] = _session_text(work["session"])
     order = [c for c in ("sample_number", "sample_time") if c in work.columns]
     if order:
         work = work.sort_values(idx + ["variable"] + order, kind="stable")
@@ -102,38 +102,51 @@ def wide_stats(agg: pd.DataFrame) -> dict:
     (a pair is one variable whatever the naming): whether it forms a series, whether its
     sample numbers label the samples, its largest series, and the cortisol times by session."""
     idx = _idx(agg)
+    stats = {"matrices": matrices(agg), "pairs": {}, "has_time": "sample_time" in agg.columns,
+             "has_number": "sample_number" in agg.columns}
+    if agg.empty:
+        return stats
     analyte, matrix = _pairs(agg)
-    pair = analyte if matrix is None else analyte + "\x1f" + matrix
-    work = _work(agg, frozenset()).assign(_pair=pair)  # naming does not change the groups
-    groups = idx + ["_pair"]
-    size = work.groupby(groups, dropna=False)["value"].transform("size")
-    stats = {"matrices": matrices(agg), "pairs": {}, "has_time": "sample_time" in work.columns,
-             "has_number": "sample_number" in work.columns}
-    for p, part in work.groupby("_pair", sort=False):
-        a = p.split("\x1f")[0]
-        entry = {"analyte": a, "matrix": None if matrix is None else p.split("\x1f", 1)[1],
-                 "series": bool((size.loc[part.index] > 1).any()),
-                 "numbers_ok": _numbers_ok(part, groups), "n_max": 0, "times": {}}
-        if a == "cortisol":
-            entry["n_max"] = int(part.groupby(idx, dropna=False).size().max())
-            if "sample_time" in part.columns:
-                by = [k for k in idx if k != "subject_id"]
-                if by:
-                    entry["times"] = {k: set(v.dropna()) for k, v in
-                                      part.groupby(by[0], dropna=False, sort=False)["sample_time"]}
-                else:
-                    entry["times"] = {(): set(part["sample_time"].dropna())}
-        stats["pairs"][p] = entry
+    a_codes, a_uni = pd.factorize(analyte)
+    m_codes, m_uni = pd.factorize(matrix, use_na_sentinel=False) if matrix is not None else \
+        (np.zeros(len(agg), dtype=np.int64), [None])
+    pair = a_codes.astype(np.int64) * len(m_uni) + m_codes
+    keys = [agg[k] for k in idx]
+    if "session" in idx:  # as the pivot groups sessions (a missing one is "")
+        keys[idx.index("session")] = _session_text(agg["session"])
+    group = np.zeros(len(agg), dtype=np.int64)
+    for key in [*keys, pd.Series(pair)]:
+        codes, uniques = pd.factorize(key, use_na_sentinel=False)
+        group, _ = pd.factorize(group * (len(uniques) + 1) + codes)
+    size = np.bincount(group)[group]
+    number = raw_na = None
+    if stats["has_number"]:
+        raw_na = agg["sample_number"].isna().to_numpy()
+        number = pd.to_numeric(agg["sample_number"], errors="coerce").to_numpy(dtype=float)
+    for p in np.unique(pair[a_codes >= 0]):
+        rows = pair == p
+        a, m = str(a_uni[p // len(m_uni)]), m_uni[p % len(m_uni)]
+        m = None if m is None or pd.isna(m) else str(m)
+        numbers_ok = number is not None and not raw_na[rows].any() and \
+            not np.isnan(number[rows]).any() and \
+            not pd.DataFrame({"g": group[rows], "n": number[rows]}).duplicated().any()
+        entry = {"analyte": a, "matrix": None if matrix is None else m,
+                 "series": bool((size[rows] > 1).any()), "numbers_ok": bool(numbers_ok),
+                 "n_max": int(size[rows].max()) if a == "cortisol" else 0, "times": {}}
+        if a == "cortisol" and stats["has_time"]:
+            part = agg.loc[rows, [k for k in idx if k != "subject_id"] + ["sample_time"]]
+            if "session" in idx:
+                part = part.assign(session=_session_text(part["session"]))
+                entry["times"] = {k: set(v.dropna()) for k, v in
+                                  part.groupby("session", sort=False)["sample_time"]}
+            else:
+                entry["times"] = {(): set(part["sample_time"].dropna())}
+        stats["pairs"][(a, m)] = entry
     return stats
 
 
-def _numbers_ok(part: pd.DataFrame, groups: list[str]) -> bool:
-    """The rows' ``sample_number`` labels each sample of its group (see :func:`_labels`)."""
-    if "sample_number" not in part.columns or not part["sample_number"].notna().all():
-        return False
-    number = pd.to_numeric(part["sample_number"], errors="coerce")
-    return bool(number.notna().all()
-                and not part.assign(_n=number).duplicated(groups + ["_n"]).any())
+def _session_text(session: pd.Series) -> pd.Series:
+    return session.astype(str).where(session.notna(), "")
 
 
 def wide_plan(stats: list[dict]) -> WidePlan:

@@ -113,6 +113,7 @@ class ScannedStudy:
         if self._finalizer is not None:
             self._finalizer()
         self._partitions = None
+        self._work = self._finalizer = None
 
     def validate_partitions(self):
         """:func:`hormonestats.validate` of this study (what ``hs.validate(study)`` runs)."""
@@ -137,16 +138,22 @@ class ScannedStudy:
         the dataset, columns conformed (see the module notes)."""
         return read_partition(self.partitions()[i], self.contract)
 
-    def _partition(self) -> list[dict]:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
+    def working_folder(self) -> Path:
+        """The folder of this object's working files (made on first call; removed by
+        :meth:`close`)."""
         if self._work is None:
             parent = self._workdir_parent
             if parent is not None:
                 Path(parent).mkdir(parents=True, exist_ok=True)
             self._work = Path(tempfile.mkdtemp(prefix="hormonestats-scan-", dir=parent))
             self._finalizer = weakref.finalize(self, shutil.rmtree, str(self._work), True)
+        return self._work
+
+    def _partition(self) -> list[dict]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        work = self.working_folder()
         k = max(1, math.ceil(self.n_rows / max(1, self.partition_rows)))
         kinds = column_kinds("samples", self.contract)
         decided = [c for c in self.schema.names
@@ -166,6 +173,8 @@ class ScannedStudy:
                         has_null[c] = has_null[c] or table.column(c).null_count > 0
                     for c in decided:
                         uniques[c].append(table.column(c).unique())
+                        if len(uniques[c]) > 8:  # keep the distinct values, not every batch's
+                            uniques[c] = [pa.chunked_array(uniques[c]).unique()]
                     table = table.append_column(ROW_COLUMN, pa.array(np.arange(row, row + n)))
                     row += n
                     bucket = _buckets(table, k)
@@ -176,7 +185,7 @@ class ScannedStudy:
                     for b in np.flatnonzero(sizes):
                         if b not in writers:
                             writers[b] = pq.ParquetWriter(  # working files: fast to write
-                                self._work / f"part-{b:05d}.parquet", out_schema,
+                                work / f"part-{b:05d}.parquet", out_schema,
                                 compression="lz4", write_statistics=False)
                         writers[b].write_table(table.slice(at, int(sizes[b])))
                         at += int(sizes[b])
@@ -188,7 +197,7 @@ class ScannedStudy:
                        for c in decided}
         nulls = [c for c, v in has_null.items() if v]
         self.n_buckets = k
-        return [{"path": str(self._work / f"part-{b:05d}.parquet"), "rows": int(counts[b]),
+        return [{"path": str(work / f"part-{b:05d}.parquet"), "rows": int(counts[b]),
                  "bucket": int(b), "controls": bool(b == k), "conversions": conversions,
                  "nulls": nulls} for b in sorted(writers)]
 
