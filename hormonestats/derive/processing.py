@@ -119,7 +119,9 @@ def process_study(
 
     Parameters
     ----------
-    study : Study
+    study : Study or ScannedStudy
+        A scanned study (:func:`hormonestats.scan_study`) is processed one subject partition
+        at a time (see ``out``).
     genotype_coding : str
         Coding for every SNP of the contract (``additive`` counts the registry's minor allele;
         see :func:`hormonestats.code_genotypes`). Named groupings (e.g. rs53576 GG vs

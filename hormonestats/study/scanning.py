@@ -38,7 +38,7 @@ import pandas as pd
 from ..errors import DataError
 from .conform import TIME_COLUMNS, clock_times_to_minutes, column_kinds, conform_table
 from .contracts import Contract, load_contract
-from .findings import FIRST_DATA_ROW, RowLabels
+from .findings import FIRST_DATA_ROW
 from .partition_files import ROW_COLUMN, read_partition, subject_buckets, whole_dtype
 from .reading import _file_rows, parquet_files, read_tables
 
@@ -128,10 +128,6 @@ class ScannedStudy:
         if self._partitions is None:
             self._partitions = self._partition()
         return self._partitions
-
-    def labels(self, rows) -> RowLabels:
-        """Row labels of a partition's rows (for validation messages)."""
-        return RowLabels(rows, [f.name for f in self.files], self.starts)
 
     def read_partition(self, i: int) -> pd.DataFrame:
         """Partition ``i`` as ``read_study`` would have read its rows: indexed by the row of

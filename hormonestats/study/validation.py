@@ -512,9 +512,11 @@ def validate(study) -> ValidationReport:
 
     Parameters
     ----------
-    study : Study
+    study : Study or ScannedStudy
         From :func:`hormonestats.read_study`, :func:`hormonestats.read_dataset` or
-        :func:`hormonestats.simulate_study`.
+        :func:`hormonestats.simulate_study`; or from :func:`hormonestats.scan_study` (samples
+        on disk), whose samples table is checked one subject partition at a time with the
+        same results.
 
     Returns
     -------
