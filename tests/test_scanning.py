@@ -281,3 +281,15 @@ def test_a_failed_run_leaves_no_half_written_results(tmp_path):
         a, b = hs.process_study(scanned), hs.process_study(scanned)
         assert a.samples.folder != b.samples.folder
         pd.testing.assert_frame_equal(a.table, b.table)
+
+
+def test_scanned_processing_takes_process_samples_options_and_defaults():
+    import inspect
+
+    from hormonestats.derive.hormone_table import SAMPLE_OPTIONS
+    from hormonestats.derive.scanned_processing import process_scanned_samples
+
+    params = inspect.signature(hs.process_samples).parameters
+    assert {k: p.default for k, p in params.items() if k != "study"} == SAMPLE_OPTIONS
+    with pytest.raises(TypeError, match="lod_polcy"):
+        process_scanned_samples(None, lod_polcy="lod/2")

@@ -25,10 +25,15 @@ from .precision import DEFAULT_MAX_CV, aggregate_replicates, inter_assay_cv, int
 from .transforms import log_transform, winsorize
 from .wide_table import variable_names, wide
 
-__all__ = ["ProcessedSamples", "SampleMeans", "finish_table", "first_seen", "process_samples",
+__all__ = ["SAMPLE_OPTIONS", "ProcessedSamples", "SampleMeans", "finish_table", "first_seen", "process_samples",
            "sample_means", "unplaced_samples"]
 
 _TABLE = "samples"
+
+#: The options of :func:`process_samples` and their defaults.
+SAMPLE_OPTIONS = {"lod_policy": "lod/sqrt2", "max_cv": DEFAULT_MAX_CV,
+                  "exclude_imprecise": False, "transform": "log", "winsorize_k": None,
+                  "log_offset": None}
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from ..errors import DataError
 from ..log import LOG_COLUMNS, combine_logs
 from ..study.readings import control_mask
 from .hormone_table import (
+    SAMPLE_OPTIONS,
     _inter_cv,
     excluded_wells,
     finish_table,
@@ -40,7 +41,6 @@ from .hormone_table import (
     sample_means,
     unplaced_samples,
 )
-from .precision import DEFAULT_MAX_CV
 from .wide_table import CORTISOL_FEATURES, wide, wide_plan, wide_stats
 
 __all__ = ["PartitionedSamples", "process_scanned_samples"]
@@ -104,29 +104,21 @@ class PartitionedSamples:
         return pd.DataFrame(rows)
 
 
-def process_scanned_samples(
-    study,
-    out=None,
-    *,
-    lod_policy: str = "lod/sqrt2",
-    max_cv: float = DEFAULT_MAX_CV,
-    exclude_imprecise: bool = False,
-    transform: str | None = "log",
-    winsorize_k: float | None = None,
-    log_offset: float | None = None,
-) -> PartitionedSamples:
+def process_scanned_samples(study, out=None, **options) -> PartitionedSamples:
     """:func:`hormonestats.process_samples` of a scanned study, partition by partition.
 
-    ``out``: the folder for the per-sample table and the wells' log (made; it must be new or
-    empty); default: a folder in the study's working folder, removed with it.
+    ``options``: those of :func:`~hormonestats.derive.hormone_table.process_samples`, with its
+    defaults. ``out``: the folder for the per-sample table and the wells' log (made; it must be
+    new or empty); default: a folder in the study's working folder, removed with it.
     """
+    unknown = set(options) - set(SAMPLE_OPTIONS)
+    if unknown:
+        raise TypeError(f"process_samples() got unexpected options {sorted(unknown)}")
     if study.n_rows == 0:
         raise DataError("samples: the table has no rows to process")
     folder = _out_folder(study, out)
     try:
-        return _process(study, folder, lod_policy=lod_policy, max_cv=max_cv,
-                        exclude_imprecise=exclude_imprecise, transform=transform,
-                        winsorize_k=winsorize_k, log_offset=log_offset)
+        return _process(study, folder, **{**SAMPLE_OPTIONS, **options})
     except BaseException:
         # a run that stopped leaves no half-written results: the folder held nothing before
         # (it was new or empty), so everything in it is this run's
