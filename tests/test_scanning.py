@@ -189,8 +189,8 @@ def test_files_that_disagree_on_a_column_type_are_reported_and_read(tmp_path):
 
 
 def test_scanning_never_touches_the_data_and_removes_only_its_own_files(tmp_path):
-    contract = _bundled("example_study", tmp_path / "data") if (tmp_path / "data").mkdir() \
-        is None else None
+    (tmp_path / "data").mkdir()
+    contract = _bundled("example_study", tmp_path / "data")
     before = {p: p.stat().st_mtime_ns for p in (tmp_path / "data").rglob("*")}
     work = tmp_path / "work"
     work.mkdir()

@@ -25,8 +25,8 @@ from .precision import DEFAULT_MAX_CV, aggregate_replicates, inter_assay_cv, int
 from .transforms import log_transform, winsorize
 from .wide_table import variable_names, wide
 
-__all__ = ["SAMPLE_OPTIONS", "ProcessedSamples", "SampleMeans", "finish_table", "first_seen", "process_samples",
-           "sample_means", "unplaced_samples"]
+__all__ = ["SAMPLE_OPTIONS", "ProcessedSamples", "SampleMeans", "finish_table", "first_seen",
+           "process_samples", "sample_means", "session_dates", "unplaced_samples"]
 
 _TABLE = "samples"
 
@@ -325,6 +325,15 @@ def finish_table(table: pd.DataFrame, analytes: list[str], placed: set, *, trans
             for a in present:
                 table[f"log_{a}_wins"] = np.log(table[f"{a}_wins"])
     return table, combine_logs(logs)
+
+
+def session_dates(source: pd.DataFrame) -> pd.DataFrame:
+    """The first date of each subject x session (controls left out): the session's date."""
+    source = source[~control_mask(source)]
+    return (source[["subject_id", "session", "date"]].dropna()
+            .assign(date=lambda f: pd.to_datetime(f["date"], format="mixed"),
+                    session=lambda f: f["session"].astype(str))
+            .groupby(["subject_id", "session"], as_index=False)["date"].min())
 
 
 def unplaced_samples(samples: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:

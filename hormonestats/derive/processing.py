@@ -14,9 +14,8 @@ import pandas as pd
 
 from ..errors import DataError
 from ..log import combine_logs, empty_log, log_rows
-from ..study.readings import control_mask
 from ._keys import isin
-from .hormone_table import ProcessedSamples, process_samples, unplaced_samples
+from .hormone_table import ProcessedSamples, process_samples, session_dates, unplaced_samples
 
 __all__ = ["ProcessedStudy", "instrument_keys", "process_study"]
 
@@ -286,15 +285,6 @@ def _cycle_columns(tables, visits=None) -> tuple[pd.DataFrame | None, pd.DataFra
     days = cycle_phase(days)
     keep = ["subject_id", "session", *[c for c in CYCLE_COLUMNS if c in days.columns]]
     return days[keep], log
-
-
-def session_dates(source: pd.DataFrame) -> pd.DataFrame:
-    """The first date of each subject x session (controls left out): the session's date."""
-    source = source[~control_mask(source)]
-    return (source[["subject_id", "session", "date"]].dropna()
-            .assign(date=lambda f: pd.to_datetime(f["date"], format="mixed"),
-                    session=lambda f: f["session"].astype(str))
-            .groupby(["subject_id", "session"], as_index=False)["date"].min())
 
 
 def _join_by_session(table: pd.DataFrame, other: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -39,6 +39,7 @@ from .hormone_table import (
     finish_table,
     first_seen,
     sample_means,
+    session_dates,
     unplaced_samples,
 )
 from .wide_table import CORTISOL_FEATURES, wide, wide_plan, wide_stats
@@ -288,11 +289,7 @@ def _visits(frame: pd.DataFrame) -> pd.DataFrame | None:
     """The first sample date of each subject x session (for the cycle columns)."""
     if not {"date", "session"} <= set(frame.columns):
         return None
-    source = frame[~control_mask(frame)]
-    return (source[["subject_id", "session", "date"]].dropna()
-            .assign(date=lambda f: pd.to_datetime(f["date"], format="mixed"),
-                    session=lambda f: f["session"].astype(str))
-            .groupby(["subject_id", "session"], as_index=False)["date"].min())
+    return session_dates(frame)
 
 
 def _concat(frames: list) -> pd.DataFrame | None:

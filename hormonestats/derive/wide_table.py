@@ -48,18 +48,18 @@ def _pairs(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series | None]:
     return analyte, matrix
 
 
-def variable_names(frame: pd.DataFrame, by_matrix=None) -> pd.Series:
+def variable_names(frame: pd.DataFrame, several=None) -> pd.Series:
     """Analysis-table column of each reading: the analyte, or ``<analyte>_<matrix>`` when the
     study measures that analyte in more than one matrix (salivary and serum testosterone must
-    not share a column). ``by_matrix``: those analytes (default: found in ``frame``)."""
+    not share a column). ``several``: those analytes (default: found in ``frame``)."""
     analyte, matrix = _pairs(frame)
     if matrix is None:
         return analyte
-    if by_matrix is None:
+    if several is None:
         n_matrices = matrix.groupby(analyte).transform("nunique")
         return analyte.where(n_matrices <= 1, analyte + "_" + matrix)
-    several = analyte.isin(list(by_matrix))
-    return analyte.where(~several, analyte + "_" + matrix)
+    named = analyte.isin(list(several))
+    return analyte.where(~named, analyte + "_" + matrix)
 
 
 def matrices(frame: pd.DataFrame) -> dict:
@@ -185,7 +185,7 @@ def wide_plan(stats: list[dict]) -> WidePlan:
         schedule = "shared" if n_times <= n_sched else "own"
     return WidePlan(by_matrix=several, series=series, use_numbers=use_numbers,
                     variables=variables, schedule=schedule, n_sched=n_sched,
-                    times={k: np.sort(np.array(sorted(v), dtype=float)) for k, v in times.items()})
+                    times={k: np.array(sorted(v), dtype=float) for k, v in times.items()})
 
 
 def _labels(work: pd.DataFrame, keys: list[str], use_numbers: bool) -> pd.Series:
