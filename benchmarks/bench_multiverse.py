@@ -15,8 +15,8 @@ import os
 import time
 
 import hormonestats as hs
-from hormonestats.models.multiverse import _LOD_POLICY, _apply_table_decisions
-from hormonestats.pipeline import DEFAULT_MAPPING
+from hormonestats.workflows.multiverse import _LOD_POLICY, _apply_table_decisions
+from hormonestats.workflows.pipeline import DEFAULT_MAPPING
 
 COVARIATE_SETS = [[], ["sex"], ["age"], ["sex", "age"], ["ancestry"], ["sex", "ancestry"],
                   ["age", "ancestry"], ["sex", "age", "ancestry"], ["sex", "contraception"],

@@ -119,9 +119,9 @@ _API: dict[str, str] = {
     "hypotheses": "models.hypotheses",
     "HYPOTHESES": "models.hypotheses",
     "test_hypotheses": "models.hypotheses",
-    "sensitivity": "models.sensitivity",
-    "multiverse": "models.multiverse",
-    "DECISIONS": "models.multiverse",
+    "sensitivity": "workflows.sensitivity",
+    "multiverse": "workflows.multiverse",
+    "DECISIONS": "workflows.multiverse",
     "equivalence_test": "models.equivalence",
     # simulation and power
     "simulate_study": "simulate.simulator",

@@ -43,7 +43,7 @@ NOTEBOOKS = {
         ("code", "import hormonestats as hs\n\n"
                  "table = hs.process_study(hs.read_dataset('example_study')).table\n"
                  "list(hs.hypotheses)"),
-        ("code", "from hormonestats.pipeline import DEFAULT_MAPPING\n\n"
+        ("code", "from hormonestats.workflows.pipeline import DEFAULT_MAPPING\n\n"
                  "family = hs.test_hypotheses(table, mapping=DEFAULT_MAPPING, seed=1, "
                  "n_boot=1000)\nfamily.table"),
         ("md", "## Estradiol x oxytocin in detail"),
@@ -112,7 +112,7 @@ NOTEBOOKS = {
     ],
     "05_paper_figures": [
         ("md", "# 5. The example study's figures\n\nEvery figure of the bundled example study, from the public API, as `hormonestats demo` writes them. The last cell writes them to `figures/` as PNG files: the same code and seed give the same images (the test suite compares them with reference images)."),
-        ("code", "import hormonestats as hs\nfrom hormonestats.pipeline import DEFAULT_MAPPING\n\nstudy = hs.read_dataset('example_study')\nprocessed = hs.process_study(study)\ntable = processed.table\nfamily = hs.test_hypotheses(table, mapping=DEFAULT_MAPPING,\n                            hypotheses=[h for h, s in hs.hypotheses.items() if s.family != 'mixed'],\n                            seed=1, n_boot=1000)\nfigures = {}  # name -> Axes, written to files at the end\nfigures['forest'] = hs.plots.forest(family.table)"),
+        ("code", "import hormonestats as hs\nfrom hormonestats.workflows.pipeline import DEFAULT_MAPPING\n\nstudy = hs.read_dataset('example_study')\nprocessed = hs.process_study(study)\ntable = processed.table\nfamily = hs.test_hypotheses(table, mapping=DEFAULT_MAPPING,\n                            hypotheses=[h for h, s in hs.hypotheses.items() if s.family != 'mixed'],\n                            seed=1, n_boot=1000)\nfigures = {}  # name -> Axes, written to files at the end\nfigures['forest'] = hs.plots.forest(family.table)"),
         ("code", "fit = family.results['estradiol_oxytocin']\nfigures['interaction'] = hs.plots.interaction(fit)  # the 0/1 arm is drawn as two categories"),
         ("code", "figures['johnson_neyman'] = hs.plots.johnson_neyman(fit)"),
         ("code", "gxe = hs.gxe(table, y='rmet_total', gene='rs53576_GG_vs_Acarrier', env='oxytocin_arm',\n           coding='group')\nfigures['simple_slopes'] = hs.plots.simple_slopes(gxe)"),

@@ -15,7 +15,7 @@ from scipy import stats
 import hormonestats as hs
 from hormonestats.errors import ModelError
 from hormonestats.models.specification_inference import null_inference
-from hormonestats.pipeline import DEFAULT_MAPPING
+from hormonestats.workflows.pipeline import DEFAULT_MAPPING
 
 MAPPING = {**DEFAULT_MAPPING, "estradiol": "log_estradiol"}
 _ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
@@ -81,7 +81,7 @@ def test_exclusions_change_the_analysed_n(sim_result):
 
 def test_outlier_and_transform_choices_on_a_table():
     from hormonestats.models.hypotheses import hypotheses
-    from hormonestats.models.multiverse import _apply_table_decisions
+    from hormonestats.workflows.multiverse import _apply_table_decisions
 
     rng = np.random.default_rng(1)
     values = np.r_[rng.normal(1.0, 0.3, 99), 6.0]  # one value far beyond 3 SD (log scale)
@@ -107,8 +107,8 @@ def test_outlier_and_transform_choices_on_a_table():
 
 def test_contraception_subset_leaves_out_every_hormonal_method():
     from hormonestats.models.hypotheses import hypotheses
-    from hormonestats.models.multiverse import _apply_table_decisions
     from hormonestats.registry.contraception import CONTRACEPTION
+    from hormonestats.workflows.multiverse import _apply_table_decisions
 
     table = pd.DataFrame({"contraception": [*CONTRACEPTION, None],
                           "log_estradiol": np.arange(len(CONTRACEPTION) + 1.0)})

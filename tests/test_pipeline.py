@@ -9,7 +9,7 @@ import pytest
 
 import hormonestats as hs
 from hormonestats.cli import main
-from hormonestats.pipeline import run_analysis
+from hormonestats.workflows.pipeline import run_analysis
 
 CONTRACT = "schemas/example_study.yaml"
 DATA = "hormonestats/datasets/example_study"
@@ -44,7 +44,7 @@ def test_run_analysis_writes_a_complete_reproducible_folder(example, tmp_path):
 
     # the covariate reaches every model: the adjusted estimates are those hs.test_hypotheses
     # gives on the same table with the same covariate, and adjusting changes them
-    from hormonestats.roles import merge_mapping
+    from hormonestats.workflows.roles import merge_mapping
 
     frame = a["processed"].table
     mapping = merge_mapping({}, frame.columns)
@@ -83,7 +83,7 @@ def test_cli_power_accepts_several_n(tmp_path, capsys):
 def test_demo_runs_end_to_end(tmp_path):
     from rich.console import Console
 
-    from hormonestats.demo import run_demo
+    from hormonestats.workflows.demo import run_demo
 
     console = Console(record=True, width=120)
     results = run_demo(out=tmp_path / "demo", console=console, n_boot=300, power_sims=50)
@@ -100,7 +100,7 @@ def test_run_analysis_rejects_unknown_columns(example, tmp_path):
 
 
 def test_role_plan_sets_hypotheses_the_design_rules_out_apart():
-    from hormonestats.roles import role_plan
+    from hormonestats.workflows.roles import role_plan
 
     table = pd.DataFrame(columns=["subject_id", "session", "log_estradiol", "rmet_total",
                                   "oxytocin_arm", "iri_ec"])

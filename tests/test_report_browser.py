@@ -37,7 +37,7 @@ def report(tmp_path_factory):
 
     matplotlib.use("Agg")
     import hormonestats as hs
-    from hormonestats.pipeline import run_analysis
+    from hormonestats.workflows.pipeline import run_analysis
 
     out = tmp_path_factory.mktemp("browser") / "demo"
     run_analysis(hs.read_dataset("example_study"), out=out, n_boot=200, covariates=("sex",),

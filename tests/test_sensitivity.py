@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 import hormonestats as hs
-from hormonestats.models.sensitivity import DEFAULT_VARIANTS
-from hormonestats.pipeline import DEFAULT_MAPPING
+from hormonestats.workflows.pipeline import DEFAULT_MAPPING
+from hormonestats.workflows.sensitivity import DEFAULT_VARIANTS
 
 
 def test_variants_change_what_they_should():

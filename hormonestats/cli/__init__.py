@@ -88,7 +88,7 @@ def _execution_target(stack, scheduler: str | None, workers: int | None):
 
 
 def _closest_text(name: str, choices) -> str:
-    from ..roles import closest
+    from ..workflows.roles import closest
 
     near = closest(name, choices)
     return f"; closest: {', '.join(near)}" if near else ""

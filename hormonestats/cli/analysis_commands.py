@@ -29,7 +29,7 @@ def demo(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
 ) -> None:
     """Run the whole pipeline on the bundled example study."""
-    from ..demo import run_demo
+    from ..workflows.demo import run_demo
 
     try:
         run_demo(out=out, console=console, progress=not quiet)
@@ -58,8 +58,8 @@ def run(
     ] = None,
 ) -> None:
     """Run a canned analysis: validate, process, test, figures, report.html, manifest."""
-    from ..pipeline import run_analysis
     from ..study.reading import read_study
+    from ..workflows.pipeline import run_analysis
     from .tables import results_table, role_table
 
     names = hypothesis_names()
@@ -113,7 +113,7 @@ def hypotheses_cmd(
     """Every registered hypothesis (family, roles, claim); with a study, which roles map to
     which columns on their own, which do not and why, and the --map line that fixes it."""
     from ..models.hypotheses import hypotheses
-    from ..roles import ROLES, check_columns, role_plan
+    from ..workflows.roles import ROLES, check_columns, role_plan
     from .tables import map_line, registry_table, role_table
 
     if (contract is None) != (data is None):
@@ -187,9 +187,9 @@ def multiverse(
     from contextlib import ExitStack
 
     from ..models.hypotheses import hypotheses
-    from ..pipeline import DEFAULT_MAPPING
-    from ..report.multiverse_report import write_multiverse
     from ..study.reading import read_study
+    from ..workflows.multiverse_report import write_multiverse
+    from ..workflows.pipeline import DEFAULT_MAPPING
 
     if hypothesis not in hypotheses:
         _fail(f"unknown hypothesis {hypothesis!r}; choose one of: {', '.join(hypotheses)}")

@@ -14,7 +14,7 @@ EXIT_NOTHING_TESTED = 3
 
 
 def roles_help() -> str:
-    from ..roles import DEFAULT_MAPPING, ROLES
+    from ..workflows.roles import DEFAULT_MAPPING, ROLES
 
     lines = [f"{role}: {text} (default column: {DEFAULT_MAPPING.get(role, 'none')})"
              for role, text in ROLES.items()]

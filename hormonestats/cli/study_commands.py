@@ -93,8 +93,8 @@ def qc(
 
 def _qc(study) -> None:
     from ..derive.processing import process_study
-    from ..pipeline import reliability_table
     from ..study.validation import validate as run_validate
+    from ..workflows.pipeline import reliability_table
 
     try:
         run_validate(study).raise_for_errors()

@@ -37,7 +37,7 @@ def registry_table(registry, roles: dict[str, str]) -> Table:
 
 
 def role_table(plan: pd.DataFrame, title: str) -> Table:
-    """A role plan (:func:`hormonestats.roles.role_plan`): columns found, why not, the fix."""
+    """A role plan (:func:`hormonestats.workflows.roles.role_plan`): columns found, why not, the fix."""
     table = Table(title=title, show_lines=True)
     table.add_column("hypothesis", no_wrap=True, style="bold")
     table.add_column("status")

@@ -17,7 +17,7 @@ _BLUE, _GREY, _ORANGE = "#0072B2", "#999999", "#E69F00"  # Okabe-Ito
 
 
 def specification_curve(result, *, ax=None, max_labels: int = 40):
-    """Draw a :class:`~hormonestats.models.multiverse.MultiverseResult` as a specification curve.
+    """Draw a :class:`~hormonestats.workflows.multiverse.MultiverseResult` as a specification curve.
 
     Parameters
     ----------

@@ -308,7 +308,7 @@ def _gene_column(cols, coding, table_cols) -> tuple[str, str]:
 def _run_group(study, hyp, mapping, group_specs, process_options, opts, filters):
     """Process the study once for a set of specifications and fit each of them."""
     from ..derive.processing import process_study
-    from .hypotheses import RUNNERS
+    from ..models.hypotheses import RUNNERS
 
     processed = process_study(study, **process_options)
     table = processed.table
@@ -382,7 +382,7 @@ def multiverse(
         Decision name -> choices to vary (see :data:`DECISIONS`); a decision left out keeps its
         default. Default: ``lod``, ``max_cv``, ``outliers`` and ``transform``, all choices.
     mapping : role -> column of the analysis table, as for :func:`hormonestats.test_hypotheses`
-        (the example study's is :data:`hormonestats.pipeline.DEFAULT_MAPPING`).
+        (the example study's is :data:`hormonestats.workflows.pipeline.DEFAULT_MAPPING`).
     covariates : covariates of the planned analysis (the default specification).
     covariate_sets : sequence of covariate lists, optional
         Adds the ``covariates`` decision with these sets (include the planned one).
@@ -408,9 +408,9 @@ def multiverse(
     MultiverseResult
     """
     from ..derive.processing import process_study
+    from ..models.hypotheses import hypotheses as registry
+    from ..models.specification_inference import null_inference
     from ..parallel import map_tasks
-    from .hypotheses import hypotheses as registry
-    from .specification_inference import null_inference
 
     if hypothesis not in registry:
         raise ModelError(f"unknown hypothesis {hypothesis!r}; registered: {', '.join(registry)}")

@@ -47,11 +47,11 @@ def write_multiverse(
     nor be, contain or lie inside the study's data or contract folder. Returns
     ``(result, folder)``.
     """
-    from ..models.multiverse import multiverse
+    from ..report import write_report
+    from ..report.multiverse_figure import specification_curve
+    from ..report.provenance import check_results_folder, manifest
     from ..study.validation import validate
-    from . import write_report
-    from .multiverse_figure import specification_curve
-    from .provenance import check_results_folder, manifest
+    from .multiverse import multiverse
 
     protect = [Path(p).parent for p in dict(getattr(study, "sources", {}) or {}).values()]
     if study.contract.path is not None:

@@ -41,8 +41,8 @@ def reliability_table(study) -> pd.DataFrame | None:
     Instruments given only as task totals (no item rows) and the trust game have no internal
     consistency to estimate and are left out. None when nothing is left.
     """
-    from .derive.processing import instrument_keys
-    from .derive.reliability import reliability
+    from ..derive.processing import instrument_keys
+    from ..derive.reliability import reliability
 
     if "responses" not in study.tables:
         return None
@@ -65,7 +65,7 @@ def reliability_table(study) -> pd.DataFrame | None:
 
 def registry_claim(name: str) -> str:
     """The claim of a registered hypothesis in words ('' when not registered)."""
-    from .models.hypotheses import hypotheses as registry
+    from ..models.hypotheses import hypotheses as registry
 
     spec = registry.get(name) if hasattr(registry, "get") else None
     return str(getattr(spec, "claim", "") or "")
@@ -148,12 +148,12 @@ def run_analysis(
     Returns
     -------
     dict with the validation report, the processed study, the role plan (``roles``: every
-    hypothesis, applicable or not and why, see :func:`hormonestats.roles.role_plan`), the
+    hypothesis, applicable or not and why, see :func:`hormonestats.workflows.roles.role_plan`), the
     hypothesis family result (applicable hypotheses only), the QC tables and the path of the
     written folder. Hypotheses that cannot apply to the study are written to
     ``not_applicable.csv``, apart from the results.
     """
-    from .report.provenance import check_results_folder
+    from ..report.provenance import check_results_folder
 
     # refuse a results folder that would destroy or alter what hormonestats did not write,
     # before any work is done
@@ -205,10 +205,10 @@ class _Steps:
 
 def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, process_options,
          say, results) -> dict:
-    from .derive.processing import process_study
-    from .models.hypotheses import test_hypotheses
-    from .report import manifest, methods_text, package_versions, plots, write_report
-    from .study.validation import validate
+    from ..derive.processing import process_study
+    from ..models.hypotheses import test_hypotheses
+    from ..report import manifest, methods_text, package_versions, plots, write_report
+    from ..study.validation import validate
 
     say("[bold]1/6[/] validating the study against its contract", markup=True)
     report = validate(study)
@@ -303,9 +303,9 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
                     "process_options": process_options},
         seed=seed,
     )
-    from .models.sensitivity import sensitivity
-    from .report import table1
-    from .report.verdicts import plain_verdicts
+    from ..report import table1
+    from ..report.verdicts import plain_verdicts
+    from .sensitivity import sensitivity
 
     # the same family under the other LOD policies and with winsorising (Pollet & van der
     # Meij 2017): a finding that flips with a processing choice is reported as such
@@ -313,8 +313,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         study, mapping=usable, hypotheses=applicable, covariates=covariates, seed=seed,
         n_boot=min(n_boot, 2000)) if applicable else None
 
-    from .models.equivalence import equivalence_regions
-    from .report.checklists import checklist
+    from ..models.equivalence import equivalence_regions
+    from ..report.checklists import checklist
 
     tables = {"table1": table1(study["subjects"], group=groups[0] if groups else None),
               "hypotheses": hyp_table, "analysis_table": table, **qc}
@@ -370,7 +370,7 @@ def _with_covariates(table: pd.DataFrame, mapping: Mapping[str, str], covariates
     A covariate that is one of a model's own variables is left out of that model (the
     ``reason`` column says so), and so out of its entry here.
     """
-    from .models.hypotheses import hypotheses as registry
+    from ..models.hypotheses import hypotheses as registry
 
     used = []
     for name, status in zip(table["hypothesis"], table["status"]):

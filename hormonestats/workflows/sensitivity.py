@@ -61,7 +61,7 @@ def sensitivity(
     Examples
     --------
     >>> import hormonestats as hs
-    >>> from hormonestats.pipeline import DEFAULT_MAPPING
+    >>> from hormonestats.workflows.pipeline import DEFAULT_MAPPING
     >>> tab = hs.sensitivity(hs.read_dataset("example_study"), mapping=DEFAULT_MAPPING,
     ...                      hypotheses=["progesterone_anxiety"], seed=1)
     >>> tab["variant"].nunique()
@@ -79,7 +79,7 @@ def _variant(study, mapping, hypotheses, covariates, seed, n_boot, variant, _see
     (The mediation bootstrap uses the user's ``seed`` in every variant, not ``_seed_seq``,
     so that the variants differ only by their processing.)"""
     from ..derive.processing import process_study
-    from .hypotheses import test_hypotheses
+    from ..models.hypotheses import test_hypotheses
 
     label, options = variant
     table = process_study(study, **options).table

@@ -31,7 +31,7 @@ def run_demo(*, out: Path = Path("results/demo"), console=None, progress: bool =
     """Run the demo; returns the intermediate results (used by tests and notebooks)."""
     from rich.console import Console
 
-    from .datasets import CATALOGUE, read_dataset
+    from ..datasets import CATALOGUE, read_dataset
     from .pipeline import run_analysis
 
     console = console or Console()
@@ -74,7 +74,7 @@ def run_demo(*, out: Path = Path("results/demo"), console=None, progress: bool =
            "predicted_sign", "agrees", "n", "status"])
 
     if "cycle_study" in CATALOGUE:
-        from .errors import HormoneStatsError
+        from ..errors import HormoneStatsError
 
         try:
             results["within_person"] = _within_person(console)
@@ -88,9 +88,9 @@ def run_demo(*, out: Path = Path("results/demo"), console=None, progress: bool =
 
 
 def _within_person(console):
-    from .datasets import read_dataset
-    from .derive.processing import process_study
-    from .models.mixed import MixedModelWarning, mixed
+    from ..datasets import read_dataset
+    from ..derive.processing import process_study
+    from ..models.mixed import MixedModelWarning, mixed
 
     study = read_dataset("cycle_study")
     table = process_study(study).table
@@ -109,7 +109,7 @@ def _within_person(console):
 
 
 def _power(console, n_sims: int):
-    from .simulate.power import power
+    from ..simulate.power import power
 
     table = power("estradiol_oxytocin", n=[100, 200, 400, 800], n_sims=n_sims,
                   seed=DEMO_SEED, progress=False)

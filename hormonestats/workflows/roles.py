@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from .errors import ModelError
+from ..errors import ModelError
 
 __all__ = [
     "DEFAULT_MAPPING",
@@ -101,7 +101,7 @@ def check_columns(
     hormonestats.errors.ModelError: 1 unknown name:
       - --map outcome=rmet_totl: the analysis table has no column 'rmet_totl'; closest: rmet_total
     """
-    from .models.hypotheses import hypotheses as registry
+    from ..models.hypotheses import hypotheses as registry
 
     columns = [str(c) for c in columns]
     known_roles = sorted({r for h in registry.values() for r in h.role_names} | set(ROLES))
@@ -191,7 +191,7 @@ def role_plan(
         ``fix`` (the ``--map`` options that would map the missing roles, best guesses first;
         empty when there is nothing to guess).
     """
-    from .models.hypotheses import hypotheses as registry
+    from ..models.hypotheses import hypotheses as registry
 
     names = list(registry) if hypotheses is None else list(hypotheses)
     merged = merge_mapping(mapping, table.columns)
