@@ -102,6 +102,10 @@ _API: dict[str, str] = {
     "StandardCurve": "derive.standard_curves",
     "plate_concentrations": "derive.back_calculation",
     "plate_qc": "derive.plate_quality",
+    # result protocol and options
+    "ModelResult": "results",
+    "ProcessingOptions": "options",
+    "ExecutionOptions": "options",
     # models
     "moderation": "models.moderation",
     "mediation": "models.mediation",

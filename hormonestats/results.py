@@ -1,0 +1,163 @@
+"""The result protocol: what every model result provides (docs/architecture.md, "Results").
+
+Every model family returns a small frozen dataclass that meets :class:`ModelResult`. Code that
+handles results of any family (the methods text, the report, equivalence tests, the pipeline,
+pooling across imputations) reads these members and never decides a family by class name or by
+probing attributes. The conformance test (``tests/test_results_protocol.py``) holds every family
+to it.
+
+Members
+-------
+table : DataFrame
+    The tidy estimates: ``term, estimate, std_error, statistic, df, p_value, conf_low,
+    conf_high`` (``df`` may be NaN for z tests), plus named effect sizes.
+n_obs : int
+    Rows analysed.
+excluded : DataFrame
+    The exclusion log of rows the model dropped (``row, column, reason``; empty if none).
+family : str
+    The model family, one of :data:`FAMILIES` (``"moderation"``, ``"mixed"``, ...).
+methods_facts() : dict
+    Facts the methods text states about this fit (variables, n, estimation, intervals), as
+    plain Python values.
+figure() : matplotlib Figure or None
+    The family's standard figure, where it has one.
+summary() : Summary
+    Text (a ``str`` that Jupyter shows as text, not quoted).
+_repr_html_() : str
+    The same content as HTML, through :class:`hormonestats.display.ResultDisplay`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+import pandas as pd
+
+__all__ = [
+    "EXCLUDED_COLUMNS",
+    "FAMILIES",
+    "TIDY_COLUMNS",
+    "ModelResult",
+    "Summary",
+    "empty_excluded",
+    "protocol_problems",
+]
+
+#: the columns every result's ``table`` starts with (house rule 2)
+TIDY_COLUMNS = ("term", "estimate", "std_error", "statistic", "df", "p_value", "conf_low",
+                "conf_high")
+
+#: the columns of every result's ``excluded`` log
+EXCLUDED_COLUMNS = ("row", "column", "reason")
+
+#: model family -> what it fits (one result type each; the methods text and report key on it)
+FAMILIES: dict[str, str] = {
+    "moderation": "linear regression with an interaction (simple slopes, Johnson-Neyman)",
+    "mediation": "indirect effects with bootstrap intervals",
+    "conditional_process": "moderated mediation (conditional indirect effects)",
+    "gxe": "gene x environment regression",
+    "regression": "linear or logistic regression of one hypothesis",
+    "censored": "regression with a censored outcome (Tobit, interval)",
+    "mixed": "linear or generalized mixed model",
+    "crossover": "within-person crossover trial",
+    "apim": "actor-partner interdependence model (dyads)",
+    "cycle": "within-person menstrual-cycle models",
+    "therapy": "hormone therapy over time",
+    "equivalence": "two one-sided tests (TOST)",
+    "hypothesis_family": "a family of hypotheses with FDR control",
+    "multiverse": "a hypothesis under every combination of decisions",
+    "sensitivity": "the planned analysis beside its sensitivity variants",
+    "coverage": "interval coverage by simulation",
+    "pooled": "estimates pooled over multiply imputed data sets (Rubin's rules)",
+}
+
+
+class Summary(str):
+    """A result's text summary: a ``str`` that shows as text in Jupyter and at the prompt.
+
+    >>> s = Summary("Fit\\n===")
+    >>> s
+    Fit
+    ===
+    >>> isinstance(s, str)
+    True
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # IPython's plain-text display
+        printer.text(str(self))
+
+
+@runtime_checkable
+class ModelResult(Protocol):
+    """What every model result provides (see the module docstring)."""
+
+    @property
+    def table(self) -> pd.DataFrame: ...
+
+    @property
+    def n_obs(self) -> int: ...
+
+    @property
+    def excluded(self) -> pd.DataFrame: ...
+
+    @property
+    def family(self) -> str: ...
+
+    def methods_facts(self) -> dict[str, Any]: ...
+
+    def figure(self): ...
+
+    def summary(self) -> str: ...
+
+    def _repr_html_(self) -> str: ...
+
+
+def empty_excluded() -> pd.DataFrame:
+    """An empty exclusion log with the protocol's columns."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in EXCLUDED_COLUMNS})
+
+
+def protocol_problems(result: Any) -> list[str]:
+    """Every way ``result`` falls short of :class:`ModelResult` (empty when it conforms).
+
+    Used by the conformance test over all families; cheap enough to call on any result.
+    """
+    problems: list[str] = []
+    name = type(result).__name__
+    for member in ("table", "n_obs", "excluded", "family", "methods_facts", "figure",
+                   "summary", "_repr_html_"):
+        if not hasattr(result, member):
+            problems.append(f"{name} has no {member}")
+    if problems:
+        return problems
+    table = result.table
+    if not isinstance(table, pd.DataFrame):
+        problems.append(f"{name}.table is a {type(table).__name__}, not a DataFrame")
+    elif result.family not in ("hypothesis_family", "multiverse", "sensitivity", "coverage"):
+        missing = [c for c in TIDY_COLUMNS if c not in table.columns]
+        if missing:
+            problems.append(f"{name}.table lacks the tidy columns {missing}")
+    if result.family not in FAMILIES:
+        problems.append(f"{name}.family {result.family!r} is not one of FAMILIES")
+    n_obs = result.n_obs
+    if not isinstance(n_obs, int | type(None)) or isinstance(n_obs, bool):
+        problems.append(f"{name}.n_obs is a {type(n_obs).__name__}, not an int")
+    excluded = result.excluded
+    if not isinstance(excluded, pd.DataFrame):
+        problems.append(f"{name}.excluded is a {type(excluded).__name__}, not a DataFrame")
+    facts = result.methods_facts()
+    if not isinstance(facts, dict):
+        problems.append(f"{name}.methods_facts() returned a {type(facts).__name__}, not a dict")
+    text = result.summary()
+    if not isinstance(text, Summary):
+        problems.append(f"{name}.summary() returned a {type(text).__name__}, not a Summary")
+    page = result._repr_html_()
+    if not isinstance(page, str) or "<" not in page:
+        problems.append(f"{name}._repr_html_() returned no HTML")
+    return problems
