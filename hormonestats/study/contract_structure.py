@@ -176,10 +176,11 @@ def _tables(value, path, problems) -> None:
         for i, v in enumerate(value):
             _text(v, f"{path}[{i}]", problems)
     elif isinstance(value, Mapping):
+        from .layouts import layout_problems
+
         names = list(value)
         for table, file in value.items():
-            if file is not None:
-                _text(file, f"{path}.{table}", problems)
+            problems += layout_problems(file, f"{path}.{table}", str(table))
     else:
         problems.append(f"{path}: expected a mapping of table -> file name, got {_got(value)}")
         return
@@ -202,6 +203,14 @@ def _columns(value, path, problems) -> None:
                  "{dtype: float, min: 0}", list_ok=False)
 
 
+def _roots(value, path, problems) -> None:
+    if not isinstance(value, Mapping) or not value:
+        problems.append(f"{path}: expected a mapping name -> folder, got {_got(value)}")
+        return
+    for name, folder in value.items():
+        _text(folder, f"{path}.{name}", problems)
+
+
 TOP_LEVEL: dict[str, Checker] = {
     "name": _name,
     "description": lambda v, p, pr: None if isinstance(v, str) else _text(v, p, pr),
@@ -216,6 +225,7 @@ TOP_LEVEL: dict[str, Checker] = {
     "agents": _texts,
     "columns": _columns,
     "identifiers_allowed": _texts,
+    "roots": _roots,
 }
 
 
@@ -227,6 +237,7 @@ CHECKER_WORDS = {
     "_values": "a list of allowed values", "_key": "an answer-key file, a list of correct "
     "options or a mapping item -> correct option", "_tables": "a mapping table -> file",
     "_columns": "a mapping table -> column -> options",
+    "_roots": "a mapping name -> folder (other places the contract may read files from)",
 }
 
 

@@ -9,6 +9,8 @@ reported but do not.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -532,6 +534,11 @@ def validate(study) -> ValidationReport:
     """
     if hasattr(study, "validate_partitions"):  # a ScannedStudy: samples checked in parts
         return study.validate_partitions()
+    if getattr(study, "origins", None):  # tables read through a layout: name the file rows
+        from .findings import labelled_tables
+
+        with labelled_tables(study.origins):
+            return validate(dataclasses.replace(study, origins={}))
     contract = study.contract
     # positions, so that every message can name the row as the file shows it
     tables = {t: f.reset_index(drop=True) for t, f in study.tables.items()}
