@@ -98,7 +98,8 @@ def normalise_codes(table: str, frame: pd.DataFrame, *, where: str = "") -> tupl
             if found is not None and found != value:
                 mapping[value] = found
         if mapping:
-            changed[column] = s.map(lambda v, m=mapping: m.get(v, v)).astype(object)
+            changed[column] = s.map(lambda v, m=mapping: m.get(v, v)).astype(object) \
+                .infer_objects()
             pairs = ", ".join(f"{k!r} -> {v!r}" for k, v in list(mapping.items())[:6])
             notes.append(f"{table}{where}: column {column!r} written as the registry spells it "
                          f"({pairs})")

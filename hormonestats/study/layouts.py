@@ -291,4 +291,4 @@ def apply_layout(frame: pd.DataFrame, source: Source, table: str) -> tuple[
             raise DataError(f"{where}: set gives column {col!r} a value, but the file already "
                             "has that column")
         out[col] = value
-    return out, rows, cells, notes
+    return out.infer_objects(), rows, cells, notes
