@@ -181,6 +181,10 @@ def load_contract(source) -> Contract:
         path = Path(source)
         raw = read_yaml(path, what="contract")
     where = f"contract {path.name}" if path is not None else "contract"
+    todos = list(_todos(raw))
+    if todos:  # an unsettled draft: every TODO named by its YAML path
+        _raise(f"{where} is a draft with {len(todos)} TODO left to settle (replace each by one "
+               "of the choices its comment lists)", [f"{t}: TODO" for t in todos])
     structure = structure_problems(raw)
     if structure:  # the contract's own shape first: every problem, each with its YAML path
         _raise(f"{where} is not shaped as documented in schemas/README.md", structure)
@@ -265,6 +269,21 @@ def _path_problems(tables, layouts, instruments, roots) -> list[str]:
                             "(declare another folder under roots: NAME: FOLDER, then write "
                             "NAME:file)")
     return problems
+
+
+def _todos(value, path: str = ""):
+    """YAML paths whose value (or key) is the draft's placeholder ``TODO``."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            where = f"{path}.{k}" if path else str(k)
+            if k == "TODO":
+                yield where
+            yield from _todos(v, where)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _todos(v, f"{path}[{i}]")
+    elif value == "TODO":
+        yield path
 
 
 def _raise(what: str, problems: list[str]) -> None:
