@@ -10,19 +10,14 @@ SNPs, instruments, agents) are checked against the registries afterwards, in
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
+
+from .words import suggest
 
 __all__ = ["ANALYTE_OPTIONS", "COLUMN_OPTIONS", "INSTRUMENT_OPTIONS", "SNP_OPTIONS", "TOP_LEVEL",
            "accepts", "suggest", "structure_problems", "unknown_key"]
 
 TABLES = ("subjects", "samples", "genotypes", "responses", "treatments", "cycles")
-
-
-def suggest(word, allowed) -> str:
-    """``"; did you mean 'strand'?"`` for the closest allowed word, or ``""``."""
-    close = difflib.get_close_matches(str(word), [str(a) for a in allowed], n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def unknown_key(path: str, key, allowed, what: str = "key") -> str:

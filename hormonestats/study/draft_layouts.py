@@ -174,8 +174,14 @@ def _codes(table: str, column: str, values) -> Guess | None:
 
 def _layout(raw: pd.DataFrame) -> tuple[str | None, dict]:
     """The table a raw frame is, and its source entries (values may be Guesses)."""
+    from ..registry.normalise import canonical_code
+
     header = [str(c) for c in raw.columns]
     named = {c: standard_name(c) for c in header}
+    for c, std in named.items():  # an agent column names at least one agent the registry knows
+        if std == "agent" and not any(canonical_code("agent", str(v)) is not None
+                                      for v in pd.unique(raw[c].dropna())[:50]):
+            named[c] = "arm"
     snps = [c for c in header if _SNP.match(c)]
     items = _item_groups(header)
     analytes = _analyte_columns(header)

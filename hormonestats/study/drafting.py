@@ -106,7 +106,7 @@ class _Writer:
 
 def _raw_frames(path: Path) -> list[tuple[str | None, pd.DataFrame]]:
     """The frames of a file as written: one, or one per visible sheet of a workbook."""
-    from .reading import read_file
+    from .files import read_file
 
     if path.suffix.lower() != ".xlsx":
         return [(None, read_file(path, path.stem)[0])]

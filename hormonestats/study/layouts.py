@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .contract_structure import suggest
+from .words import suggest
 
 __all__ = ["SOURCE_OPTIONS", "Source", "WIDE_OPTIONS", "apply_layout", "layout_problems",
            "parse_sources"]

@@ -104,8 +104,8 @@ def _source_path(contract, source, data_dir: Path) -> Path:
 def read_layout(contract, table: str, data_dir: Path):
     """(frame, RowOrigins or None, notes, paths) of one table read from its declared sources;
     every source's problem collected into one DataError."""
+    from .files import _named, read_file
     from .layouts import apply_layout
-    from .reading import _named, read_file
 
     sources = contract.layouts[table]
     kinds = column_kinds(table, contract)
