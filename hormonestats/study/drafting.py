@@ -172,8 +172,12 @@ def _roster(proposals) -> tuple[object, object]:
     if not candidates or candidates[0].table != "subjects":
         return None, None
     choice = candidates[0]
-    return choice, Guess("which file is the roster (one row per participant)?",
-                         tuple(c.file for c in candidates))
+    if choice.sheet is not None:
+        return choice, ("sheet", Guess("which sheet is the roster (one row per participant)?",
+                                       tuple(c.sheet for c in candidates
+                                             if c.file == choice.file and c.sheet)))
+    return choice, ("file", Guess("which file is the roster (one row per participant)?",
+                                  tuple(c.file for c in candidates)))
 
 
 def _find_tables(folder: Path):
@@ -194,7 +198,10 @@ def _find_tables(folder: Path):
             continue
         found.setdefault(p.table, []).append(p)
     if entry is not None and not isinstance(entry, str):
-        roster.source["file"] = entry
+        if entry[0] == "file":
+            roster.source["file"] = entry[1]
+        else:
+            roster.source.update(file=roster.file, sheet=entry[1])
     order = [t for t in TABLES if t in found]
     frames = {t: pd.concat([p.frame for p in found[t]], ignore_index=True) for t in order}
     return {t: found[t] for t in order}, frames, ignored

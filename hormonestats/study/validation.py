@@ -447,7 +447,9 @@ def _named_files(col: _Collector, study) -> None:
                     [f"{where}: the answer key file {spec.key!r} is not in the data folder"])
             continue
         try:
-            head = pd.read_csv(path, nrows=0).columns
+            from .files import read_file  # dialect detected, as every table
+
+            head = read_file(path, "answer key")[0].columns
         except (ValueError, OSError, pd.errors.ParserError) as err:
             col.add("contract", where, None, [None], "named file unreadable", [spec.key],
                     [f"{where}: the answer key file {spec.key!r} cannot be read: {err}"])
