@@ -101,9 +101,11 @@ def _separator(path: Path, text: str) -> str:
     fits = {}
     for sep in _SEPARATORS:
         rows = [r for r in _sample_rows(text, sep) if r]
-        widths = {len(r) for r in rows}
-        if rows and len(widths) == 1 and widths.pop() > 1:
-            fits[sep] = len(rows[0])
+        if not rows or len(rows[0]) < 2:
+            continue
+        agree = sum(len(r) == len(rows[0]) for r in rows) / len(rows)
+        if agree >= 0.8:  # a ragged line is named by the reader, at its own line
+            fits[sep] = (agree, len(rows[0]))
     if not fits:
         first = text.splitlines()[0] if text else ""
         if not any(s in first for s in _SEPARATORS):

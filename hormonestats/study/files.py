@@ -48,7 +48,8 @@ def _magic(path: Path, ext: str, table: str) -> None:
     expected = {".xlsx": (b"PK\x03\x04",), ".sav": (b"$FL2", b"$FL3"),
                 ".parquet": (b"PAR1",)}.get(ext)
     if expected and not head.startswith(expected) or (ext == ".parquet" and tail != b"PAR1"):
-        looks = "text (a csv file renamed?)" if head[:1].isascii() and head[:1].isprintable() \
+        first = head[:1].decode("latin-1")
+        looks = "text (a csv file renamed?)" if first.isascii() and first.isprintable() \
             else "another kind of file, or a damaged one"
         raise DataError(f"{table} ({path.name}): not a {ext} file: its first bytes look like "
                         f"{looks}")

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DataError
-from .conform import clock_times_to_minutes, conform_table
+from .conform import clock_times_to_minutes, column_kinds, conform_table
 from .contracts import Contract, load_contract
 from .files import ID_COLUMNS, READERS, read_file
 
@@ -133,11 +133,18 @@ def _read_plain(path: Path, table: str, contract) -> tuple[pd.DataFrame, list[st
     """A table whose file is the long table: the frame and the notes on reading it."""
     from .sources import finish
 
-    if path.is_dir():  # a parquet dataset: its files in name order, conformed as one table
+    if path.is_dir() and path.suffix.lower() in (".parquet", ""):
+        # a parquet dataset: its files in name order, conformed as one table
         parts = [read_file(f, table)[0] for f in parquet_files(path, table)]
         frame = pd.concat(parts, ignore_index=True)
         return conform_table(table, frame, contract), []
     frame, notes = read_file(path, table)
+    if path.suffix.lower() == ".xlsx":
+        from .layouts import Source
+        from .sources import excel_types
+
+        excel_types(table, frame, Source(file=path.name), column_kinds(table, contract),
+                    path.name)
     frame, more = finish(table, frame, range(2, len(frame) + 2), where=path.name,
                          contract=contract)
     return conform_table(table, frame, contract, excel=path.suffix.lower() == ".xlsx"), \

@@ -19,7 +19,7 @@ from ..errors import DataError
 from .conform import column_kinds, conform_table
 from .findings import RowOrigins
 
-__all__ = ["finish", "read_layout"]
+__all__ = ["excel_types", "finish", "read_layout"]
 
 
 def _spaced_ids(table: str, frame: pd.DataFrame, kinds, rows, where: str) -> list[str]:
@@ -72,7 +72,7 @@ def _letter(i: int) -> str:
     return get_column_letter(i + 1)
 
 
-def _excel_types(table: str, frame: pd.DataFrame, source, kinds, name: str) -> None:
+def excel_types(table: str, frame: pd.DataFrame, source, kinds, name: str) -> None:
     """Refuse text cells in a sheet column the table holds as numbers, naming each cell."""
     problems = []
     for i, column in enumerate(frame.columns):
@@ -117,7 +117,8 @@ def read_layout(contract, table: str, data_dir: Path):
             raw, read_notes = read_file(path, table, source)
             excel = path.suffix.lower() == ".xlsx"
             if excel:
-                _excel_types(table, raw, source, kinds, path.name)
+                name = path.name if source.sheet is None else f"{path.name}[{source.sheet}]"
+                excel_types(table, raw, source, kinds, name)
             frame, r, c, layout_notes = apply_layout(raw, source, table)
             frame, finish_notes = finish(table, frame, r, where=source.where,
                                          contract=contract, dates=source.dates)
