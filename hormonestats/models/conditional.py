@@ -32,10 +32,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError
+from ..results import conforms
 from . import _process as proc
 from ._bootstrap import jackknife_ols
 from ._families import is_binary
-from ._tidy import TIDY_COLUMNS, ResultDisplay, short_repr, tidy_statsmodels
+from ._tidy import TIDY_COLUMNS, tidy_statsmodels
 
 __all__ = ["ConditionalProcessResult", "moderated_mediation"]
 
@@ -65,6 +66,7 @@ TABLE_COLUMNS = [
 ]
 
 
+@conforms("conditional_process", aliases={"n": "n_obs"})
 @dataclass(frozen=True, eq=False)
 class ConditionalProcessResult:
     """Result of :func:`moderated_mediation`.
@@ -105,7 +107,7 @@ class ConditionalProcessResult:
     boot_conditional: np.ndarray
     fits: dict
     excluded: pd.DataFrame
-    n: int
+    n_obs: int
     n_boot: int
     seed: int | None
     x: str
@@ -143,15 +145,13 @@ class ConditionalProcessResult:
     def _notes(self) -> list[str]:
         return proc.process_notes(self, "; variables not centred (PROCESS default)")
 
-    def summary(self) -> str:
-        """Plain-text summary of all tables."""
-        return ResultDisplay.text(self._title(), self._tables(), self._notes())
+    def _display(self):
+        return self._title(), self._tables(), self._notes()
 
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html(self._title(), self._tables(), self._notes())
-
-    def __repr__(self) -> str:
-        return short_repr(self, self._title())
+    def _facts(self):
+        return {"y": self.y, "x": self.x, "mediators": self.mediators, "w": self.w,
+                "process_model": self.model, "covariates": self.covariates,
+                "n_boot": self.n_boot, "ci": self.ci, "conf_level": self.conf_level}
 
 
 def _default_w_values(wcol: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -390,7 +390,7 @@ def moderated_mediation(
         boot_conditional=boot[:, :n_cond],
         fits=fits,
         excluded=excluded,
-        n=n,
+        n_obs=n,
         x=x,
         mediators=tuple(mediators),
         y=y,

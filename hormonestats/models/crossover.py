@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ..errors import DataError, ModelError
-from ._tidy import ResultDisplay
+from ..results import conforms
 from .lmm.design import drop_missing, levels_of, require_columns
 from .lmm.fit import variance_components
 from .lmm.inference import tidy_rows
@@ -106,6 +106,7 @@ def _d_interval(t_obs: float, df: float, scale: float, conf_level: float):
     return lo * scale, hi * scale, None
 
 
+@conforms("crossover", aliases={"dropped": "excluded"})
 @dataclass(frozen=True, eq=False)
 class CrossoverResult:
     """Result of :func:`crossover`.
@@ -144,7 +145,7 @@ class CrossoverResult:
     n_subjects: int
     n_complete: int
     warnings: tuple
-    dropped: pd.DataFrame
+    excluded: pd.DataFrame
     df_method: str
     conf_level: float = 0.95
     y: str = "y"
@@ -167,8 +168,8 @@ class CrossoverResult:
         given = [f"{k}: {v}" for k, v in meta.items() if v is not None]
         if given:
             notes.append("; ".join(given) + ".")
-        if len(self.dropped):
-            notes.append(f"{len(self.dropped)} row(s) dropped for missing values (see .dropped).")
+        if len(self.excluded):
+            notes.append(f"{len(self.excluded)} row(s) dropped for missing values (see .excluded).")
         notes.extend(self.notes)
         notes.extend(f"WARNING: {w}" for w in self.warnings)
         return notes
@@ -182,11 +183,12 @@ class CrossoverResult:
             ("Random effects", self.variance_components),
         ]
 
-    def summary(self) -> str:
-        return ResultDisplay.text(f"Crossover trial: {self.y}", self._tables(), self._notes())
+    def _display(self):
+        return f"Crossover trial: {self.y}", self._tables(), self._notes()
 
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html(f"Crossover trial: {self.y}", self._tables(), self._notes())
+    def _facts(self):
+        return {"y": self.y, "reference": self.reference, "n_subjects": self.n_subjects,
+                "df_method": self.df_method, "conf_level": self.conf_level}
 
 
 def crossover(
@@ -389,7 +391,7 @@ def crossover(
         n_subjects=len(uniq),
         n_complete=n_complete,
         warnings=lmm.messages,
-        dropped=dropped,
+        excluded=dropped,
         df_method=lmm.df_method,
         conf_level=conf_level,
         y=y,

@@ -30,6 +30,7 @@ from .multiverse_figure import specification_curve
 from .plate_figures import plate_heatmap, standard_curve
 
 __all__ = [
+    "FAMILY_FIGURES",
     "PALETTE",
     "cortisol_curves",
     "cycle",
@@ -48,3 +49,11 @@ __all__ = [
     "standard_curve",
     "theme",
 ]
+
+#: result family (:data:`hormonestats.results.FAMILIES`) -> the standard figures of one of its
+#: results, ``{name: draw(result)}``; the results folder draws these for every model it fits.
+#: A family without an entry gets no figure (add one here with its test).
+FAMILY_FIGURES = {
+    "moderation": {"interaction": interaction, "johnson_neyman": johnson_neyman},
+    "mediation": {"paths": mediation_paths},
+}
