@@ -134,7 +134,7 @@ class ProcessingOptions:
 
 @dataclass(frozen=True)
 class ExecutionOptions:
-    """How tasks run: seed, workers, scheduler, progress (house rule 12).
+    """How tasks run: seed, workers, scheduler, progress (docs/architecture.md, rule 12).
 
     Parameters
     ----------

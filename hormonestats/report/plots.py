@@ -15,7 +15,7 @@ Every function takes a result or a tidy table first, draws on ``ax`` (a new figu
 ``None``) and returns the Axes. Labels come from the result's variable names. Nothing here
 calls ``plt.show()``; the theme is applied without wrapping figure creation in a temporary
 rcParams context, so figures display every time in Jupyter (inline and widget backends), are
-written from scripts and work headless (Agg) alike (house rule 13).
+written from scripts and work headless (Agg) alike (docs/architecture.md, rule 13).
 
 matplotlib and seaborn are imported inside the functions, so ``import hormonestats`` stays light.
 """

@@ -222,7 +222,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
          process_options, say, results) -> dict:
     from ..derive.processing import process_study
     from ..models.hypotheses import test_hypotheses
-    from ..report import manifest, methods_text, package_versions, plots, write_report
+    from ..report import manifest, methods_text, package_versions, write_report
     from ..study.validation import validate
 
     say("[bold]1/6[/] validating the study against its contract", markup=True)
@@ -269,17 +269,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     results["hypotheses_table"] = hyp_table
 
     say("[bold]5/6[/] figures", markup=True)
-    figures = {}
-    tested = family.table[family.table["status"] == "tested"]
-    if len(tested):
-        figures["forest"] = plots.forest(family.table)
-    for name, res in family.results.items():
-        for kind, draw in plots.FAMILY_FIGURES.get(res.family, {}).items():
-            figures[f"{name}_{kind}"] = draw(res)
-    if "lod_summary" in qc and len(qc["lod_summary"]):
-        figures["qc_lod"] = plots.qc_lod(qc["lod_summary"])
-    if "intra_assay_cv" in qc and len(qc["intra_assay_cv"]):
-        figures["qc_cv"] = plots.qc_cv(qc["intra_assay_cv"])
+    figures = _figures(family, qc)
 
     say("[bold]6/6[/] report, methods text and manifest", markup=True)
     settings = processed.samples.settings if processed.samples is not None else {}
@@ -343,16 +333,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     for name, res in family.results.items():
         tables[f"model_{name}"] = res.table
     n_input = {t: len(f) for t, f in study.tables.items()}
-    captions = {}
-    if groups:
-        captions["table1"] = f"Sample characteristics by {groups[0]}"
-    for name, res in family.results.items():
-        if f"{name}_interaction" in figures:
-            y, x = res.methods_facts()["y"], res.methods_facts()["x"]
-            captions[f"{name}_interaction"] = (
-                f"Predicted {DEFAULT_LABELS.get(y, y)} across "
-                f"{DEFAULT_LABELS.get(x, x)} at levels of the moderator, hypothesis “{name}” "
-                "(95% confidence intervals)")
+    captions = _captions(family, figures, groups)
     folder = write_report(
         Path(out),
         title=title or f"hormonestats: {study.contract.name}",
@@ -373,6 +354,41 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         plt.close(getattr(fig, "figure", fig))
     results["folder"] = folder
     return results
+
+
+def _figures(family, qc: dict) -> dict:
+    """The results folder's figures: the forest plot, each model's family figures
+    (:data:`hormonestats.report.plots.FAMILY_FIGURES`) and the assay QC."""
+    from ..report import plots
+
+    figures = {}
+    tested = family.table[family.table["status"] == "tested"]
+    if len(tested):
+        figures["forest"] = plots.forest(family.table)
+    for name, res in family.results.items():
+        for kind, draw in plots.FAMILY_FIGURES.get(res.family, {}).items():
+            figures[f"{name}_{kind}"] = draw(res)
+    if "lod_summary" in qc and len(qc["lod_summary"]):
+        figures["qc_lod"] = plots.qc_lod(qc["lod_summary"])
+    if "intra_assay_cv" in qc and len(qc["intra_assay_cv"]):
+        figures["qc_cv"] = plots.qc_cv(qc["intra_assay_cv"])
+    return figures
+
+
+def _captions(family, figures: dict, groups: list) -> dict:
+    """Captions of Table 1 and of the interaction figures."""
+    captions = {}
+    if groups:
+        captions["table1"] = f"Sample characteristics by {groups[0]}"
+    for name, res in family.results.items():
+        if f"{name}_interaction" in figures:
+            facts = res.methods_facts()
+            y, x = facts["y"], facts["x"]
+            captions[f"{name}_interaction"] = (
+                f"Predicted {DEFAULT_LABELS.get(y, y)} across "
+                f"{DEFAULT_LABELS.get(x, x)} at levels of the moderator, hypothesis “{name}” "
+                "(95% confidence intervals)")
+    return captions
 
 
 def _with_covariates(table: pd.DataFrame, mapping: Mapping[str, str], covariates) -> pd.DataFrame:
