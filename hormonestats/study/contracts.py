@@ -30,7 +30,7 @@ __all__ = [
     "load_contract",
 ]
 
-#: Tables a study may have (DESIGN.md), in reading order.
+#: Tables a study may have (docs/architecture.md), in reading order.
 TABLES = ("subjects", "samples", "genotypes", "responses", "treatments", "cycles")
 DESIGNS = ("between", "within", "crossover", "dyadic")
 _DTYPES = ("float", "int", "str", "bool", "date")
