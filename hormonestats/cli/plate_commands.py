@@ -35,9 +35,17 @@ def plates(
     from ..derive.standard_curves import fit_standard_curves
     from ..registry.analytes import get_analyte
     from ..registry.units import unit_allowed
+    from ..report.output_guard import check_output_file, run_inputs
     from ..study.plates import read_plates
 
+    inputs = run_inputs([*exports, layout])
     try:
+        out = check_output_file(out, inputs, what="--out")
+        if qc is not None:
+            qc = check_output_file(qc, inputs, what="--qc")
+            if qc == out:
+                _fail("--qc and --out name the same file; give the plate QC page its own name, "
+                      f"e.g. {str(out.with_suffix('.html'))!r}")
         name = get_analyte(analyte).name
         if not unit_allowed(name, unit):
             _fail(f"unit {unit!r} is not a unit of {name}")

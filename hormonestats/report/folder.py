@@ -68,6 +68,7 @@ def write_report(
     downloads=None,
     digits: int = 2,
     dpi: int = 200,
+    protect=None,
 ) -> Path:
     """Write a complete, self-describing results folder atomically.
 
@@ -115,6 +116,10 @@ def write_report(
         rows or 16 columns.
     digits, dpi : int
         Decimals in the APA tables; resolution of the PNG files.
+    protect : RunInputs or paths, optional
+        The run's inputs (:mod:`hormonestats.report.output_guard`); the folder may neither
+        hold one nor be, contain or lie in a data folder. The input files named in
+        ``manifest`` are always protected.
 
     Returns
     -------
@@ -146,7 +151,9 @@ def write_report(
         manifest = _make_manifest()
     paragraphs = split_paragraphs(methods) if methods else []
 
-    with results_folder(folder) as out:
+    from .output_guard import manifest_inputs
+
+    with results_folder(folder, protect=manifest_inputs(manifest, protect)) as out:
         if frames:
             (out / "tables").mkdir()
         for name, frame in frames.items():

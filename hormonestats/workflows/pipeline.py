@@ -106,14 +106,6 @@ def study_paragraph(study, table: pd.DataFrame, family: pd.DataFrame) -> str:
     return " ".join(parts)
 
 
-def study_folders(study) -> list[Path]:
-    """The folders holding a study's table files and its contract (never written into)."""
-    folders = [Path(p).parent for p in dict(study.sources).values()]
-    if study.contract.path is not None:
-        folders.append(Path(study.contract.path).parent)
-    return list(dict.fromkeys(folders))
-
-
 def run_analysis(
     study,
     *,
@@ -134,8 +126,9 @@ def run_analysis(
     study : Study
     out : path
         Results folder (written atomically: a partial run leaves no complete-looking folder).
-        Refused (DataError) when it holds files hormonestats did not write, or is, contains or
-        lies inside the data folder or the contract's folder.
+        Refused (DataError) when it holds files hormonestats did not write or an input of the
+        study, or is, contains or lies inside the data folder (it may sit beside the contract);
+        see :mod:`hormonestats.report.output_guard`.
     hypotheses : names from ``hs.hypotheses``; None = every one that can apply to the study.
     mapping : role -> column of the analysis table, given by the user. Each column must exist
         (else :class:`~hormonestats.errors.ModelError` with the closest names); the roles left
@@ -153,11 +146,11 @@ def run_analysis(
     written folder. Hypotheses that cannot apply to the study are written to
     ``not_applicable.csv``, apart from the results.
     """
-    from ..report.provenance import check_results_folder
+    from ..report.output_guard import check_results_folder, study_inputs
 
     # refuse a results folder that would destroy or alter what hormonestats did not write,
     # before any work is done
-    check_results_folder(out, protect=study_folders(study))
+    check_results_folder(out, study_inputs(study))
     mapping = dict(mapping or {})
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     process_options = dict(process_options or {})
@@ -208,6 +201,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     from ..derive.processing import process_study
     from ..models.hypotheses import test_hypotheses
     from ..report import manifest, methods_text, package_versions, plots, write_report
+    from ..report.output_guard import study_inputs
     from ..study.validation import validate
 
     say("[bold]1/6[/] validating the study against its contract", markup=True)
@@ -355,6 +349,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         verdicts=plain_verdicts(family.table, claims={
             name: registry_claim(name) for name in family.table["hypothesis"]}),
         captions=captions,
+        protect=study_inputs(study),
     )
     import matplotlib.pyplot as plt
 
