@@ -64,7 +64,9 @@ def plates(
     console.print("wells by flag: " + ", ".join(f"{k} {v}" for k, v in counts.items()),
                   markup=False)
     out.parent.mkdir(parents=True, exist_ok=True)
-    rows.to_csv(out, index=False)
+    from ..study.spreadsheet_cells import inert_cells
+
+    inert_cells(rows).to_csv(out, index=False)
     console.print(f"Samples table: {out} ({len(rows)} rows)", markup=False)
     if qc is not None:
         from ..derive.plate_quality import plate_qc

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from ..study.spreadsheet_cells import inert_cells
 from .docx_export import methods_docx, to_docx
 from .methods import exclusion_accounting, exclusion_summary
 from .provenance import (
@@ -32,6 +33,11 @@ def _check_name(kind: str, name) -> str:
             "'-' and '.', starting with a letter or digit"
         )
     return name
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    """A table as CSV, text cells a spreadsheet would run as formulas written inert."""
+    inert_cells(frame).to_csv(path, index=False, lineterminator="\n")
 
 
 def _figure_of(obj):
@@ -157,7 +163,7 @@ def write_report(
         if frames:
             (out / "tables").mkdir()
         for name, frame in frames.items():
-            frame.to_csv(out / "tables" / f"{name}.csv", index=False, lineterminator="\n")
+            _csv(frame, out / "tables" / f"{name}.csv")
             caption = caption_for(name, captions)
             (out / "tables" / f"{name}.md").write_text(
                 apa_table(frame, caption=caption, digits=digits), encoding="utf-8"
@@ -184,14 +190,14 @@ def write_report(
                 methods_docx(paragraphs, out / "methods.docx")
         qc_extra = []
         if log is not None:
-            log.to_csv(out / "exclusion_log.csv", index=False, lineterminator="\n")
-            summary_log.to_csv(out / "exclusions.csv", index=False, lineterminator="\n")
+            _csv(log, out / "exclusion_log.csv")
+            _csv(summary_log, out / "exclusions.csv")
             qc_extra.append(("Exclusion log by step and reason (reasons differing only in their "
                              "numbers merged; every reason is in exclusions.csv)",
                              grouped_exclusions(summary_log)))
         for tname, acc in accounting:
             suffix = f"_{tname}" if tname else ""
-            acc.to_csv(out / f"exclusion_accounting{suffix}.csv", index=False, lineterminator="\n")
+            _csv(acc, out / f"exclusion_accounting{suffix}.csv")
         if accounting:
             qc_extra.append(("Rows of each input table from input to analysis",
                              flow_table(accounting)))

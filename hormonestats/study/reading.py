@@ -20,6 +20,7 @@ import pandas as pd
 from ..errors import DataError
 from .conform import clock_times_to_minutes, conform_table
 from .contracts import Contract, load_contract
+from .spreadsheet_cells import original_cells
 
 __all__ = ["ID_COLUMNS", "READERS", "Study", "parquet_files", "read_study", "read_table",
            "read_tables"]
@@ -162,6 +163,8 @@ def read_table(path, *, table: str = "table", contract=None) -> pd.DataFrame:
         frame = pd.concat(parts, ignore_index=True)
         return conform_table(table, frame, contract)
     frame = _read_file(path, table)
+    if path.suffix.lower() in (".csv", ".xlsx"):  # cells hormonestats wrote inert, as they were
+        frame = original_cells(frame)
     return conform_table(table, frame, contract, excel=path.suffix.lower() == ".xlsx")
 
 
