@@ -303,9 +303,11 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
 
     # the same family under the other LOD policies and with winsorising (Pollet & van der
     # Meij 2017): a finding that flips with a processing choice is reported as such
+    # (the variant processed as this run was is this run's fit, not a second one)
     results["sensitivity"] = sensitivity(
         study, mapping=usable, hypotheses=applicable, covariates=covariates, seed=seed,
-        n_boot=min(n_boot, 2000)) if applicable else None
+        n_boot=min(n_boot, 2000), base_options=process_options,
+        planned=(settings, family.table)) if applicable else None
 
     from ..models.equivalence import equivalence_regions
     from ..report.checklists import checklist

@@ -37,6 +37,8 @@ def sensitivity(
     n_boot: int = 2000,
     n_jobs: int = 1,
     scheduler=None,
+    base_options: Mapping | None = None,
+    planned: tuple[Mapping, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Key estimate of each hypothesis under each processing variant.
 
@@ -51,6 +53,12 @@ def sensitivity(
     n_jobs, scheduler : where the variants run (local processes, or a Dask scheduler address,
         client or cluster; see :func:`hormonestats.parallel.map_tasks`); one task per variant,
         the same table wherever they run.
+    base_options : options for :func:`hormonestats.process_study` every variant starts from
+        (the main analysis's), each variant's own options on top.
+    planned : ``(settings, family_table)`` of the main analysis: the processing settings it
+        ran with (``processed.samples.settings``) and its hypothesis family table. A variant
+        whose settings are those is not re-run: its rows are the main analysis's, so the same
+        specification shows the same numbers wherever it is reported (one fit, reused).
 
     Returns
     -------
@@ -67,10 +75,21 @@ def sensitivity(
     >>> tab["variant"].nunique()
     4
     """
+    base = dict(base_options or {})
+    variants = [(label, {**base, **options}) for label, options in variants]
+    reused = {}
+    if planned is not None:
+        settings, family_table = planned
+        for label, options in variants:
+            if not reused and _same_settings(options, settings):
+                reused[label] = _key_rows(family_table).assign(variant=label)
+    todo = [v for v in variants if v[0] not in reused]
     run = partial(_variant, study, dict(mapping), hypotheses, tuple(covariates), seed, n_boot)
-    parts = map_tasks(run, list(variants), seed=seed, n_jobs=n_jobs, scheduler=scheduler,
-                      batch_size=1, label="sensitivity")
-    out = pd.concat(parts, ignore_index=True)
+    parts = map_tasks(run, todo, seed=seed, n_jobs=n_jobs, scheduler=scheduler,
+                      batch_size=1, label="sensitivity") if todo else []
+    ran = dict(zip([v[0] for v in todo], parts, strict=True))
+    out = pd.concat([reused.get(label, ran.get(label)) for label, _ in variants],
+                    ignore_index=True)
     return out[["variant", *[c for c in out.columns if c != "variant"]]]
 
 
@@ -90,6 +109,18 @@ def _variant(study, mapping, hypotheses, covariates, seed, n_boot, variant, _see
     usable = {k: v for k, v in cols.items() if v in table.columns}
     family = test_hypotheses(table, mapping=usable, hypotheses=hypotheses,
                              covariates=covariates, seed=seed, n_boot=n_boot)
-    part = family.table[["hypothesis", "term", "estimate", "conf_low", "conf_high",
-                         "p_value", "p_fdr", "agrees", "n", "status"]]
-    return part.assign(variant=label)
+    return _key_rows(family.table).assign(variant=label)
+
+
+def _key_rows(table: pd.DataFrame) -> pd.DataFrame:
+    return table[["hypothesis", "term", "estimate", "conf_low", "conf_high", "p_value",
+                  "p_fdr", "agrees", "n", "status"]]
+
+
+def _same_settings(options: Mapping, settings: Mapping) -> bool:
+    """Whether processing with ``options`` gives the run whose ``settings`` are given (the
+    options not set take process_study's defaults, recorded in ``settings``)."""
+    from ..derive.hormone_table import SAMPLE_OPTIONS
+
+    effective = {**SAMPLE_OPTIONS, **options}
+    return all(effective.get(k) == v for k, v in settings.items() if k in SAMPLE_OPTIONS)
