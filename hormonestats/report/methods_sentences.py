@@ -118,8 +118,8 @@ def _wells(samples: pd.DataFrame) -> pd.Series | None:
     a raw table (one row per well); None when neither says."""
     if "n_replicates" in samples.columns:
         return pd.to_numeric(samples["n_replicates"], errors="coerce")
-    keys = [c for c in ("subject_id", "session", "sample_id", "sample_number", "analyte")
-            if c in samples.columns]
+    keys = [c for c in ("subject_id", "session", "sample_id", "sample_time", "matrix",
+                        "analyte") if c in samples.columns]  # as processing groups wells
     if "replicate" not in samples.columns or not {"subject_id", "analyte"} <= set(keys):
         return None
     sizes = samples.groupby(keys, dropna=False, sort=False)[keys[0]].transform("size")

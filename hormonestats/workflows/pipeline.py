@@ -71,13 +71,37 @@ def registry_claim(name: str) -> str:
     return str(getattr(spec, "claim", "") or "")
 
 
+def subjects_by_group(study) -> tuple[pd.DataFrame, str | None]:
+    """The subjects table and the column that splits it into the study's arms or groups.
+
+    The subjects table's own ``arm``, ``group``, ``sequence`` or ``role`` column, else the arm
+    the treatments table gives (``arm`` = each subject's agent, when every subject received
+    one agent), else none. The caller's table is not changed.
+    """
+    subjects = study["subjects"]
+    groups = [g for g in ("arm", "group", "sequence", "role") if g in subjects.columns]
+    if groups:
+        return subjects, groups[0]
+    treatments = dict(study.tables).get("treatments")
+    if treatments is None or not {"subject_id", "agent"} <= set(treatments.columns) or \
+            "subject_id" not in subjects.columns:
+        return subjects, None
+    given = treatments.dropna(subset=["agent"])
+    agents = given.groupby(given["subject_id"].astype(str))["agent"].agg(
+        lambda a: sorted(set(a.astype(str))))
+    if agents.empty or not (agents.map(len) == 1).all():  # a crossover: no arm per subject
+        return subjects, None
+    arm = subjects["subject_id"].astype(str).map(agents.map(lambda a: a[0]))
+    return subjects.assign(arm=arm), "arm"
+
+
 def study_paragraph(study, table: pd.DataFrame, family: pd.DataFrame) -> str:
     """The study in one paragraph: design, sample, measures and what was tested."""
     contract = study.contract
-    subjects = study["subjects"]
+    subjects, group = subjects_by_group(study)
     parts = [f"{contract.name}: a {contract.design}-subjects study" if contract.design in
              ("between", "within") else f"{contract.name}: a {contract.design} study"]
-    groups = [g for g in ("arm", "group", "sequence", "role") if g in subjects.columns]
+    groups = [group] if group else []
     n = len(subjects)
     sample = f"of {n} participants"
     if groups:
@@ -267,10 +291,11 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
 
     say("[bold]6/6[/] report, methods text and manifest", markup=True)
     settings = processed.samples.settings if processed.samples is not None else {}
-    groups = [g for g in ("arm", "group", "sequence", "role") if g in study["subjects"].columns]
+    subjects, group = subjects_by_group(study)
+    groups = [group] if group else []
     methods = methods_text(
-        subjects=study["subjects"],
-        group=groups[0] if groups else None,
+        subjects=subjects,
+        group=group,
         samples_summary=processed.samples.samples if processed.samples is not None else None,
         lod_table=qc.get("lod_summary"),
         lod_policy=settings.get("lod_policy"),
@@ -312,7 +337,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     from ..models.equivalence import equivalence_regions
     from ..report.checklists import checklist
 
-    tables = {"table1": table1(study["subjects"], group=groups[0] if groups else None),
+    tables = {"table1": table1(subjects, group=group),
               "hypotheses": hyp_table, "analysis_table": table, **qc}
     if results["sensitivity"] is not None:
         tables["sensitivity"] = results["sensitivity"]
