@@ -39,6 +39,25 @@ def demo(
         _fail(_os_message(out, err))
 
 
+def _adjustment(table, covariates) -> str:
+    """The covariates the tested models were adjusted for; those no tested model used are
+    named as such (never claimed as an adjustment)."""
+    if not covariates:
+        return ""
+    used = set()
+    if len(table) and "covariates" in table.columns:
+        tested = table[table["status"] == "tested"]
+        used = {c.strip() for cell in tested["covariates"] for c in str(cell).split(",")
+                if c.strip()}
+    adjusted = [c for c in covariates if c in used]
+    unused = [c for c in covariates if c not in used]
+    text = f"; adjusted for {', '.join(adjusted)}" if adjusted else ""
+    if unused:
+        text += (f"; not used as a covariate by any tested model: {', '.join(unused)} "
+                 "(see the reason column)")
+    return text
+
+
 @app.command()
 def run(
     analysis: Annotated[str, typer.Argument(help="A registered hypothesis name, or full_study.")],
@@ -88,9 +107,8 @@ def run(
     if len(skipped):
         console.print(role_table(skipped, "Not applicable to this study (not in the results)"))
     n_tested = int((table["status"] == "tested").sum()) if len(table) else 0
-    console.print(f"{n_tested} of {len(plan)} hypotheses tested"
-                  + (f"; adjusted for {', '.join(covariates)}" if covariates else ""),
-                  markup=False)
+    console.print(f"{n_tested} of {len(plan)} hypotheses tested" + _adjustment(table, covariates),
+                  markup=False, soft_wrap=True)
     console.print(f"Results: {results['folder']}", markup=False)
     if n_tested == 0:
         err_console.print(
