@@ -60,6 +60,10 @@ def plates(
     for plate, curve in curves.items():
         console.print(f"{plate}: {curve.choice}; LLOQ {curve.lloq:.4g}, ULOQ {curve.uloq:.4g}, "
                       f"LOD {curve.lod:.4g} {unit}", markup=False, soft_wrap=True)
+        if not curve.converged:
+            console.print(f"{plate}: the curve is not usable ({'; '.join(curve.problems)}); "
+                          "its wells are flagged curve_not_converged", markup=False,
+                          soft_wrap=True)
     counts = rows["flag"].value_counts()
     console.print("wells by flag: " + ", ".join(f"{k} {v}" for k, v in counts.items()),
                   markup=False)
