@@ -242,7 +242,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     qc: dict[str, pd.DataFrame] = {}
     if processed.samples is not None:
         qc["lod_summary"] = processed.samples.lod_summary
-        qc["intra_assay_cv"] = processed.samples.intra_cv
+        if len(processed.samples.intra_cv):  # no table of CVs where no sample had two wells
+            qc["intra_assay_cv"] = processed.samples.intra_cv
         if not processed.samples.inter_cv.empty:
             qc["inter_assay_cv"] = processed.samples.inter_cv
         qc["sample_accounting"] = processed.samples.accounting()
