@@ -19,14 +19,18 @@ exits with code 2).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError
 
-__all__ = ["RunInputs", "check_output_file", "check_results_folder", "manifest_inputs",
-           "run_inputs", "study_inputs"]
+#: file written last into a results folder; its presence means the run finished
+COMPLETE_MARKER = "COMPLETE"
+
+__all__ = ["COMPLETE_MARKER", "RunInputs", "check_output_file", "check_results_folder",
+           "is_complete", "manifest_inputs", "run_inputs", "study_inputs"]
 
 
 def _resolve(path) -> Path:
@@ -185,7 +189,6 @@ def check_results_folder(path, protect=None) -> Path:
     do.
     """
     from ..parallel import checkpoint_files
-    from .provenance import _foreign_files, _written_files, is_complete
 
     inputs = _as_inputs(protect)
     target = Path(path).expanduser()
@@ -223,3 +226,45 @@ def check_results_folder(path, protect=None) -> Path:
                 "or move those files elsewhere first"
             )
     return resolved
+
+
+def _written_files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def _listed_files(folder: Path) -> set[str] | None:
+    """The files a results folder's COMPLETE marker lists (None when it lists none)."""
+    marker = folder / COMPLETE_MARKER
+    if not marker.is_file():
+        return None
+    try:
+        lines = marker.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if "files:" not in lines:
+        return None
+    return set(lines[lines.index("files:") + 1:]) | {COMPLETE_MARKER}
+
+
+def _manifest_says_ours(folder: Path) -> bool:
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(data, Mapping) and "hormonestats_version" in data
+
+
+def _foreign_files(folder: Path) -> list[str]:
+    """Files in ``folder`` that hormonestats did not write there ([] for our own folder)."""
+    present = _written_files(folder)
+    listed = _listed_files(folder)
+    if listed is not None:
+        return [f for f in present if f not in listed]
+    if (folder / COMPLETE_MARKER).is_file() and _manifest_says_ours(folder):
+        return []  # a results folder written before the marker listed its files
+    return present
+
+
+def is_complete(path) -> bool:
+    """Whether ``path`` is a finished results folder (it holds the ``COMPLETE`` marker)."""
+    return (Path(path) / COMPLETE_MARKER).is_file()

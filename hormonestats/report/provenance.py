@@ -27,7 +27,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .output_guard import check_results_folder
+from .output_guard import (
+    COMPLETE_MARKER,
+    _foreign_files,
+    _written_files,
+    check_results_folder,
+    is_complete,
+)
 
 __all__ = [
     "COMPLETE_MARKER",
@@ -42,8 +48,6 @@ __all__ = [
     "write_manifest",
 ]
 
-#: file written last into a results folder; its presence means the run finished
-COMPLETE_MARKER = "COMPLETE"
 
 #: reported in every manifest even when not a declared dependency
 _ALWAYS = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "seaborn")
@@ -271,43 +275,6 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _written_files(folder: Path) -> list[str]:
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-
-
-def _listed_files(folder: Path) -> set[str] | None:
-    """The files a results folder's COMPLETE marker lists (None when it lists none)."""
-    marker = folder / COMPLETE_MARKER
-    if not marker.is_file():
-        return None
-    try:
-        lines = marker.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    if "files:" not in lines:
-        return None
-    return set(lines[lines.index("files:") + 1:]) | {COMPLETE_MARKER}
-
-
-def _manifest_says_ours(folder: Path) -> bool:
-    try:
-        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return False
-    return isinstance(data, Mapping) and "hormonestats_version" in data
-
-
-def _foreign_files(folder: Path) -> list[str]:
-    """Files in ``folder`` that hormonestats did not write there ([] for our own folder)."""
-    present = _written_files(folder)
-    listed = _listed_files(folder)
-    if listed is not None:
-        return [f for f in present if f not in listed]
-    if (folder / COMPLETE_MARKER).is_file() and _manifest_says_ours(folder):
-        return []  # a results folder written before the marker listed its files
-    return present
-
-
 def is_results_folder(path) -> bool:
     """Whether ``path`` is a finished hormonestats results folder holding only what it wrote."""
     folder = Path(path)
@@ -386,8 +353,3 @@ def results_folder(path, *, overwrite: bool = True, protect=()) -> Iterator[Path
         raise
     if aside is not None:
         shutil.rmtree(aside, ignore_errors=True)
-
-
-def is_complete(path) -> bool:
-    """Whether ``path`` is a finished results folder (it holds the ``COMPLETE`` marker)."""
-    return (Path(path) / COMPLETE_MARKER).is_file()
