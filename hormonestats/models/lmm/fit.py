@@ -13,7 +13,8 @@ from threadpoolctl import ThreadpoolController
 from ...errors import ModelError
 from .design import FixedDesign
 from .kenward_roger import kr_df, kr_pieces
-from .optimise import minimise, satterthwaite_derivatives
+from .optimise import satterthwaite_derivatives
+from .optimum import FIRST, Optimum, optimise
 from .pls import PLSDeviance, ReBlock
 
 SATTERTHWAITE = (
@@ -41,7 +42,10 @@ class LMMFit:
 
     ``theta`` is lme4's relative covariance factor parameter (term by term, lower triangle by
     column), ``sigma2`` the residual variance, ``criterion`` the REML criterion (``reml=True``) or
-    ML deviance, ``covs`` the random-effect covariance matrix of each term.
+    ML deviance, ``covs`` the random-effect covariance matrix of each term. ``optimiser`` says in
+    words which optimiser runs were made (restarts from a boundary or a failed check) and which
+    won; ``attempts`` holds (run, criterion) of each; ``converged`` means the optimum passed the
+    gradient, Hessian and boundary checks (:mod:`.optimum`).
     """
 
     names: tuple
@@ -60,6 +64,8 @@ class LMMFit:
     n_obs: int
     n_levels: dict
     design: FixedDesign | None = None
+    optimiser: str = ""
+    attempts: tuple = ()
     _A: np.ndarray | None = field(default=None, repr=False)
     _dcov: np.ndarray | None = field(default=None, repr=False)
     _kr: tuple | None = field(default=None, repr=False)
@@ -158,7 +164,8 @@ def fit_lmm(
     with _controller().limit(limits=1) if small else _nullcontext():
         eng = PLSDeviance(y, X, blocks, reml=reml)
         start = np.where(eng.lower == 0.0, 1.0, 0.0)
-        theta, crit, converged = minimise(eng.profiled, start, eng.lower)
+        opt = optimise(eng.profiled, start, eng.lower)
+        theta, converged = opt.x, opt.converged
         eng.precise = True  # estimates and derivatives in extended precision
         crit = eng.profiled(theta)
         s2 = eng.sigma2(theta)
@@ -178,7 +185,7 @@ def fit_lmm(
         cov = PhiA
         method = KENWARD_ROGER
     singular = bool(np.any(theta[eng.lower == 0.0] < SINGULAR_TOL))
-    messages = _messages(blocks, theta, eng, covs, singular, converged)
+    messages = _messages(blocks, theta, eng, covs, singular, opt, reml)
     for msg in messages:
         warnings.warn(f"{what}: {msg}", MixedModelWarning, stacklevel=_caller_level())
     return LMMFit(
@@ -198,6 +205,8 @@ def fit_lmm(
         n_obs=n,
         n_levels={b.group: b.n_levels for b in blocks},
         design=design,
+        optimiser=opt.describe("REML criterion" if reml else "deviance"),
+        attempts=opt.attempts,
         _A=A,
         _dcov=dcov,
         _kr=kr,
@@ -233,7 +242,7 @@ class _nullcontext:
         return False
 
 
-def _messages(blocks, theta, eng, covs, singular, converged) -> tuple:
+def _messages(blocks, theta, eng, covs, singular, opt: Optimum, reml: bool) -> tuple:
     msgs = []
     if singular:
         for b, (r, c), sl in zip(blocks, eng.tri, eng.theta_slices):
@@ -259,10 +268,20 @@ def _messages(blocks, theta, eng, covs, singular, converged) -> tuple:
                         "Consider random_slopes=False, uncorrelated terms (x || g) or "
                         "rescaling the predictor."
                     )
-    if not converged:
+    what = "REML criterion" if reml else "deviance"
+    first = opt.attempts[0][1]
+    if opt.winner != FIRST:
         msgs.append(
-            "The model did not converge: estimates are not trustworthy. Try rescaling "
-            "predictors, a simpler random-effects structure, or more data."
+            f"The first optimiser run ({FIRST}) stopped at {what} {first:.6f}, which is not "
+            f"the optimum; a restart ({opt.winner}) reached {opt.fun:.6f}, and that fit is "
+            "reported."
+        )
+    if not opt.converged:
+        msgs.append(
+            "The model did not converge"
+            + (f" ({opt.check.problem})" if opt.check.problem else "")
+            + ": estimates are not trustworthy. Try rescaling predictors, a simpler "
+            "random-effects structure, or more data."
         )
     return tuple(dict.fromkeys(msgs))
 

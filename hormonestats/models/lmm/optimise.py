@@ -74,7 +74,20 @@ def jacobian(f, x, h=None) -> np.ndarray:
 
 
 def minimise(f, start: np.ndarray, lower: np.ndarray) -> tuple[np.ndarray, float, bool]:
-    """Minimise ``f`` subject to ``x >= lower``; returns (x, f(x), converged)."""
+    """Minimise ``f`` subject to ``x >= lower``; returns (x, f(x), converged).
+
+    The optimum is checked and, from a bound or a suspect point, re-optimised from other starts
+    (:func:`.optimum.optimise`, which also says which run won); ``converged`` means the checks
+    passed.
+    """
+    from .optimum import optimise
+
+    opt = optimise(f, start, lower)
+    return opt.x, opt.fun, opt.converged
+
+
+def _lbfgsb(f, start: np.ndarray, lower: np.ndarray) -> tuple[np.ndarray, float, bool]:
+    """One L-BFGS-B run from ``start`` and Newton polishing; returns (x, f(x), success)."""
     bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower]
     res = optimize.minimize(
         f,
