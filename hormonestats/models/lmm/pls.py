@@ -30,6 +30,7 @@ from ...errors import ModelError
 LOG2PI = float(np.log(2 * np.pi))
 MAX_DENSE = 5000  # random effects outside block 1, factored densely
 MAX_CROSS = 60_000_000  # entries of the block-1 x remainder cross-product
+MAX_OUTER = 8_000_000  # entries of the precomputed per-level products (q1 <= 2)
 
 
 @dataclass
@@ -146,6 +147,74 @@ class PLSDeviance:
         self.n_eval = 0
         self.precise = False
         self._ext = None
+        # q1 <= 2: the Schur complement is D - sum_g B_g' W_g B_g with W_g = Lambda A_g^-1
+        # Lambda' (q1 x q1), so the products of B's rows are formed once and each evaluation
+        # costs a few operations per level and one matrix-vector product
+        self._outer = None
+        if self.q1 <= 2 and self.g * self.q1 * self.q1 * self.m * self.m <= MAX_OUTER:
+            self._outer = self._outer_products(self.B)
+        self._outer_ext = None
+
+    def _outer_products(self, B) -> list:
+        """Per level, the products ``B_g[a]' B_g[b]`` (flattened) for a <= b; off-diagonal
+        pairs symmetrised, as (g, m * m) arrays."""
+        out = []
+        for a in range(self.q1):
+            for b in range(a, self.q1):
+                P = B[:, a, :, None] * B[:, b, None, :]
+                if a != b:
+                    P = P + np.swapaxes(P, 1, 2)
+                out.append(np.ascontiguousarray(P.reshape(self.g, -1)))
+        return out
+
+    def _outer_data(self):
+        if not self.precise:
+            return self._outer
+        if self._outer_ext is None:
+            self._outer_ext = self._outer_products(self._data()[1])
+        return self._outer_ext
+
+    def _factor_outer(self, theta):
+        """:meth:`factor` for q1 <= 2 from the precomputed products (same result)."""
+        C1, _, D = self._data()
+        lams = self.lambdas(np.asarray(theta, float))
+        if self.precise:
+            lams = [lam.astype(np.longdouble) for lam in lams]
+        lam1 = self._lam1(lams)
+        P = self._outer_data()
+        if self.q1 == 1:
+            l2 = lam1[0, 0] * lam1[0, 0]
+            a = l2 * C1[:, 0, 0] + 1.0
+            ld1 = np.log(a).sum()
+            S = (l2 / a) @ P[0]
+        else:
+            m00, m10, m11 = lam1[0, 0], lam1[1, 0], lam1[1, 1]
+            c00, c01, c11 = C1[:, 0, 0], C1[:, 1, 0], C1[:, 1, 1]
+            t = m00 * c01 + m10 * c11
+            a = m00 * m00 * c00 + 2 * m00 * m10 * c01 + m10 * m10 * c11 + 1.0
+            b = m11 * t
+            c = m11 * m11 * c11 + 1.0
+            det = a * c - b * b
+            if np.any(det <= 0) or np.any(a <= 0):
+                return None
+            i00, i01, i11 = c / det, -b / det, a / det
+            w00 = m00 * m00 * i00
+            w01 = m00 * (i00 * m10 + i01 * m11)
+            w11 = (m10 * i00 + m11 * i01) * m10 + (m10 * i01 + m11 * i11) * m11
+            ld1 = np.log(det).sum()
+            S = w00 @ P[0] + w01 @ P[1] + w11 @ P[2]
+        M = D - S.reshape(self.m, self.m)
+        if self.q2:
+            lams = [lam.astype(float) for lam in lams]
+            M = self._scale_cols(self._scale_cols(np.asarray(M, float), lams).T, lams)
+            M[np.arange(self.q2), np.arange(self.q2)] += 1.0
+        M = np.asarray(M, float)
+        try:
+            Lm = linalg.cholesky(M, lower=True, check_finite=False)
+        except linalg.LinAlgError:
+            return None
+        self.n_eval += 1
+        return float(ld1), Lm
 
     def _data(self):
         """The cross-products, in extended precision while ``precise`` is set (derivatives for
@@ -187,6 +256,8 @@ class PLSDeviance:
     def factor(self, theta):
         """Returns (ldL2, Lm) with Lm the lower Cholesky factor of the reduced [u2 | X | y]
         system, or None if not positive definite."""
+        if self._outer is not None:
+            return self._factor_outer(theta)
         C1, B, D = self._data()
         q1 = self.q1
         ext = self.precise and q1 <= 2
