@@ -169,9 +169,7 @@ def test_the_reported_warning_names_the_restart(monkeypatch, reference):
     from hormonestats.models.lmm import fit as fit_module
 
     orig = fit_module.optimise
-    monkeypatch.setattr(
-        fit_module, "optimise", lambda f, start, lower: orig(f, start * 2.0, lower)
-    )
+    monkeypatch.setattr(fit_module, "optimise", lambda f, start, lower: orig(f, start * 2.0, lower))
     with pytest.warns(MixedModelWarning, match="not the optimum; a restart"):
         res = hs.mixed(_data("chickweight"), formula=CASES["chickweight"][0])
     assert res.converged
