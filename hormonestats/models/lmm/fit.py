@@ -11,6 +11,8 @@ import pandas as pd
 from threadpoolctl import ThreadpoolController
 
 from ...errors import ModelError
+from .batch import profiled_many
+from .batch import supported as batch_supported
 from .design import FixedDesign
 from .kenward_roger import kr_df, kr_pieces
 from .optimise import satterthwaite_derivatives
@@ -164,7 +166,8 @@ def fit_lmm(
     with _controller().limit(limits=1) if small else _nullcontext():
         eng = PLSDeviance(y, X, blocks, reml=reml)
         start = np.where(eng.lower == 0.0, 1.0, 0.0)
-        opt = optimise(eng.profiled, start, eng.lower)
+        fb = (lambda T: profiled_many(eng, T)) if batch_supported(eng) else None
+        opt = optimise(eng.profiled, start, eng.lower, fb=fb)
         theta, converged = opt.x, opt.converged
         eng.precise = True  # estimates and derivatives in extended precision
         crit = eng.profiled(theta)

@@ -73,7 +73,9 @@ def jacobian(f, x, h=None) -> np.ndarray:
     return np.array(out)
 
 
-def minimise(f, start: np.ndarray, lower: np.ndarray) -> tuple[np.ndarray, float, bool]:
+def minimise(
+    f, start: np.ndarray, lower: np.ndarray, fb=None
+) -> tuple[np.ndarray, float, bool]:
     """Minimise ``f`` subject to ``x >= lower``; returns (x, f(x), converged).
 
     The optimum is checked and, from a bound or a suspect point, re-optimised from other starts
@@ -82,31 +84,60 @@ def minimise(f, start: np.ndarray, lower: np.ndarray) -> tuple[np.ndarray, float
     """
     from .optimum import optimise
 
-    opt = optimise(f, start, lower)
+    opt = optimise(f, start, lower, fb=fb)
     return opt.x, opt.fun, opt.converged
 
 
-def _lbfgsb(f, start: np.ndarray, lower: np.ndarray) -> tuple[np.ndarray, float, bool]:
-    """One L-BFGS-B run from ``start`` and Newton polishing; returns (x, f(x), success)."""
+def _forward_gradient(fb):
+    """``fun(x) -> (f(x), forward-difference gradient)`` from one batched evaluation of ``x``
+    and its k forward steps (the steps scipy's "2-point" scheme takes)."""
+    eps = np.sqrt(np.finfo(float).eps)
+
+    def fun(x):
+        x = np.asarray(x, float)
+        h = eps * np.maximum(1.0, np.abs(x))
+        vals = fb(np.vstack([x, x + np.diag(h)]))
+        if not np.isfinite(vals[0]):
+            return np.inf, np.zeros_like(x)
+        g = (vals[1:] - vals[0]) / h
+        return float(vals[0]), np.where(np.isfinite(g), g, 0.0)
+
+    return fun
+
+
+def _lbfgsb(f, start: np.ndarray, lower: np.ndarray, fb=None) -> tuple[np.ndarray, float, bool]:
+    """One L-BFGS-B run from ``start`` and Newton polishing; returns (x, f(x), success).
+    ``fb`` evaluates ``f`` at the rows of a matrix at once (optional, faster)."""
     bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower]
     res = optimize.minimize(
-        f,
+        f if fb is None else _forward_gradient(fb),
         start,
         method="L-BFGS-B",
-        jac="2-point",
+        jac="2-point" if fb is None else True,
         bounds=bounds,
         options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000, "maxcor": 20},
     )
     x, fx = np.asarray(res.x, float), float(res.fun)
     ok = bool(res.success) or "ABNORMAL" in str(res.message).upper()
-    x, fx = _polish(f, x, fx, lower)
+    x, fx = _polish(f, x, fx, lower, fb=fb)
     return x, fx, ok and np.isfinite(fx)
 
 
-def _grad_hess(f, x, h, f0):
+def _grad_hess(f, x, h, f0, fb=None):
     """Central gradient and a cheap Hessian (central diagonal, one-sided cross terms) from
-    1 + 2k + k(k-1)/2 evaluations: enough for Newton steps near the optimum."""
+    1 + 2k + k(k-1)/2 evaluations: enough for Newton steps near the optimum. With ``fb`` (the
+    function at the rows of a matrix) all points, ``x`` included, are evaluated at once."""
     k = len(x)
+    if fb is not None:
+        pairs = [(i, j) for i in range(k) for j in range(i)]
+        E = np.diag(h)
+        pts = [x, *(x + E), *(x - E)] + [x + E[i] + E[j] for i, j in pairs]
+        v = fb(np.array(pts))
+        f0, fp, fm = v[0], v[1 : k + 1], v[k + 1 : 2 * k + 1]
+        H = np.diag((fp - 2 * f0 + fm) / h**2)
+        for (i, j), fij in zip(pairs, v[2 * k + 1 :]):
+            H[i, j] = H[j, i] = (fij - fp[i] - fp[j] + f0) / (h[i] * h[j])
+        return (fp - fm) / (2 * h), H
     fp, fm = np.empty(k), np.empty(k)
     for i in range(k):
         e = np.zeros(k)
@@ -122,12 +153,12 @@ def _grad_hess(f, x, h, f0):
     return g, H
 
 
-def _polish(f, x, fx, lower, iters: int = 6):
+def _polish(f, x, fx, lower, iters: int = 6, fb=None):
     """Newton steps on the coordinates off their bounds (finite differences)."""
     for _ in range(iters):
         h = 1e-4 * np.maximum(np.abs(x), 0.05)
         at_bound = (x - lower) <= 1e-10
-        g, H = _grad_hess(f, x, h, fx)
+        g, H = _grad_hess(f, x, h, fx, fb)
         # a coordinate on its bound stays there unless the deviance falls into the interior
         free = ~at_bound | (g < 0)
         if not free.any():
@@ -161,41 +192,52 @@ def satterthwaite_derivatives(eng, theta: np.ndarray, sigma: float):
 
     With ``dev = a(theta) + r2(theta) / sigma^2 + nu log(2 pi sigma^2)`` the sigma parts are
     analytic; the theta parts are central differences of ``a``, ``r2`` and ``U`` with one
-    Richardson step (the same evaluations serve all three). Returns (H, dcov).
+    Richardson step (the same evaluations serve all three; evaluated at once where the engine
+    offers it, :mod:`.batch`). Returns (H, dcov).
     """
+    from .batch import state_many, supported
+
     k = len(theta)
     nu = eng.n - eng.p if eng.reml else eng.n
-    a0, r0, U0 = eng.state(theta)
     h = 3e-3 * np.maximum(np.abs(theta), 0.05)
+    pairs = [(i, j) for i in range(k) for j in range(i)]
+    signs = ((1, 1), (1, -1), (-1, 1), (-1, -1))
+    pts = [theta]
+    for hh in (h, h / 2):
+        E = np.diag(hh)
+        pts += [*(theta + E), *(theta - E)]
+        pts += [theta + si * E[i] + sj * E[j] for i, j in pairs for si, sj in signs]
+    pts = np.array(pts)
+    states = None
+    if supported(eng):
+        try:
+            states = state_many(eng, pts)
+        except ValueError:
+            states = None
+    if states is None:
+        one = [eng.state(t) for t in pts]
+        states = tuple(np.array([st[c] for st in one]) for c in range(3))
+    A, R, U = states
+    a0, r0, U0 = A[0], R[0], U[0]
+    per = 2 * k + 4 * len(pairs)
 
-    def derivs(hh):
-        Ha, Hr = np.zeros((k, k)), np.zeros((k, k))
-        gr = np.zeros(k)
-        dU = np.zeros((k, *U0.shape))
-        plus, minus = [], []
-        for i in range(k):
-            e = np.zeros(k)
-            e[i] = hh[i]
-            plus.append(eng.state(theta + e))
-            minus.append(eng.state(theta - e))
-            Ha[i, i] = (plus[i][0] - 2 * a0 + minus[i][0]) / hh[i] ** 2
-            Hr[i, i] = (plus[i][1] - 2 * r0 + minus[i][1]) / hh[i] ** 2
-            gr[i] = (plus[i][1] - minus[i][1]) / (2 * hh[i])
-            dU[i] = (plus[i][2] - minus[i][2]) / (2 * hh[i])
-        for i in range(k):
-            for j in range(i):
-                vals = []
-                for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
-                    e = np.zeros(k)
-                    e[i], e[j] = si * hh[i], sj * hh[j]
-                    vals.append(eng.state(theta + e)[:2])
-                vals = np.array(vals)
-                cross = (vals[0] - vals[1] - vals[2] + vals[3]) / (4 * hh[i] * hh[j])
-                Ha[i, j] = Ha[j, i] = cross[0]
-                Hr[i, j] = Hr[j, i] = cross[1]
+    def derivs(hh, off):
+        ap, am = A[off : off + k], A[off + k : off + 2 * k]
+        rp, rm = R[off : off + k], R[off + k : off + 2 * k]
+        Ha = np.diag((ap - 2 * a0 + am) / hh**2)
+        Hr = np.diag((rp - 2 * r0 + rm) / hh**2)
+        gr = (rp - rm) / (2 * hh)
+        dU = (U[off : off + k] - U[off + k : off + 2 * k]) / (2 * hh)[:, None, None]
+        base = off + 2 * k
+        for n, (i, j) in enumerate(pairs):
+            va = A[base + 4 * n : base + 4 * n + 4]
+            vr = R[base + 4 * n : base + 4 * n + 4]
+            d = 4 * hh[i] * hh[j]
+            Ha[i, j] = Ha[j, i] = (va[0] - va[1] - va[2] + va[3]) / d
+            Hr[i, j] = Hr[j, i] = (vr[0] - vr[1] - vr[2] + vr[3]) / d
         return Ha, Hr, gr, dU
 
-    d1, d2 = derivs(h), derivs(h / 2)
+    d1, d2 = derivs(h, 1), derivs(h / 2, 1 + per)
     Ha, Hr, gr, dU = ((4 * b - a) / 3 for a, b in zip(d1, d2))
     s2 = sigma * sigma
     H = np.zeros((k + 1, k + 1))
