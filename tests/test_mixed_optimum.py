@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import optimize
 
 import hormonestats as hs
 from hormonestats.models.lmm import fit_model
@@ -153,32 +154,68 @@ def _engine(name: str, reml: bool = True) -> PLSDeviance:
     return PLSDeviance(d[spec.response].to_numpy(float), X, random_blocks(d, spec, levels), reml)
 
 
-def test_chickweight_boundary_stop_is_caught_and_restarted(reference):
-    """The issue's case: from a poorer start L-BFGS-B stops on the boundary (correlation -1,
-    REML criterion 4782.138); the checks see that this is no minimum and a restart wins."""
+def _boundary_stop(eng):
+    """The point the issue reports on ChickWeight: the best fit with the correlation at -1
+    (third theta at its bound), REML criterion 4782.138 > 4781.521."""
+    sub = optimize.minimize(
+        lambda z: eng.profiled(np.array([z[0], z[1], 0.0])),
+        [0.8, -0.25],
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-12},
+    )
+    return np.array([*sub.x, 0.0]), float(sub.fun)
+
+
+def _first_run_stops_at(monkeypatch, x_bad, f_bad):
+    """Make the first L-BFGS-B run stop at ``x_bad`` (as it did in the issue); later runs are
+    real."""
+    from hormonestats.models.lmm import optimise as optimise_module
+
+    real = optimise_module._lbfgsb
+    calls = []
+
+    def first_stops(f, start, lower, fb=None):
+        calls.append(start)
+        if len(calls) == 1:
+            return x_bad.copy(), f_bad, True
+        return real(f, start, lower, fb)
+
+    monkeypatch.setattr(optimise_module, "_lbfgsb", first_stops)
+    return calls
+
+
+def test_chickweight_boundary_stop_is_caught_and_restarted(monkeypatch, reference):
+    """The issue's case: a first run that stops on the boundary (correlation -1) is not
+    reported as converged; the checks see it is no minimum and a restart wins."""
     eng = _engine("chickweight")
     ref = float(_ref(reference, "chickweight", True, "criterion").iloc[0])
-    bad = optimise(eng.profiled, np.array([2.0, 0.0, 2.0]), eng.lower, restart=False)
-    assert bad.fun == pytest.approx(4782.138262, abs=1e-5)
-    assert not bad.converged
-    assert "boundary" in bad.check.problem and bad.check.lower_point is not None
-    good = optimise(eng.profiled, np.array([2.0, 0.0, 2.0]), eng.lower)
-    assert good.converged and good.winner != FIRST
+    x_bad, f_bad = _boundary_stop(eng)
+    assert f_bad == pytest.approx(4782.138262, abs=1e-5)
+    chk = check_optimum(eng.profiled, x_bad, f_bad, eng.lower)
+    assert not chk.passed and "boundary" in chk.problem and chk.lower_point is not None
+    assert eng.profiled(chk.lower_point) < f_bad
+    calls = _first_run_stops_at(monkeypatch, x_bad, f_bad)
+    bad = optimise(eng.profiled, np.array([1.0, 0.0, 1.0]), eng.lower, restart=False)
+    assert bad.fun == f_bad and not bad.converged
+    calls.clear()
+    good = optimise(eng.profiled, np.array([1.0, 0.0, 1.0]), eng.lower)
+    assert good.converged and good.winner != FIRST and len(calls) >= 3
     assert abs(good.fun - ref) <= 1e-8 * ref
-    assert good.attempts[0][1] == pytest.approx(4782.138262, abs=1e-5)
+    assert good.attempts[0] == (FIRST, f_bad)
+    assert "the lowest REML criterion came from" in good.describe("REML criterion")
 
 
 def test_the_reported_warning_names_the_restart(monkeypatch, reference):
-    """Through hs.mixed: when a restart beats the first run, a warning says so."""
-    from hormonestats.models.lmm import fit as fit_module
-
-    orig = fit_module.optimise
-    monkeypatch.setattr(fit_module, "optimise", lambda f, start, lower, **kw: orig(f, start * 2.0, lower, **kw))
+    """Through hs.mixed: when a restart beats the first run, a warning says so and the fit
+    reports the optimum, converged."""
+    x_bad, f_bad = _boundary_stop(_engine("chickweight"))
+    _first_run_stops_at(monkeypatch, x_bad, f_bad)
     with pytest.warns(MixedModelWarning, match="not the optimum; a restart"):
         res = hs.mixed(_data("chickweight"), formula=CASES["chickweight"][0])
     assert res.converged
     ref = float(_ref(reference, "chickweight", True, "criterion").iloc[0])
     assert abs(res.reml_criterion - ref) <= 1e-8 * ref
+    assert "optimiser runs" in res.optimiser
 
 
 def test_check_rejects_a_point_short_of_the_optimum():
@@ -195,8 +232,6 @@ def test_simulated_boundary_truth_matches_multistart(seed):
     """Simulated data whose true slope variance is zero (a boundary truth): the checked optimum
     is at least as low as the best of many independent Nelder-Mead starts on the same
     criterion."""
-    from scipy import optimize
-
     rng = np.random.default_rng(seed)
     n_sub, n_obs = 15, 6
     sid = np.repeat(np.arange(n_sub), n_obs)
