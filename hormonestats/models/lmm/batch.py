@@ -34,15 +34,15 @@ def factor_many(eng, thetas):
     definite."""
     thetas = np.atleast_2d(np.asarray(thetas, float))
     K, m = len(thetas), eng.m
-    C1, _, D = eng._data()
-    P = eng._outer_data()
+    D = eng._data()[2]
+    C1, counts, P = eng._outer_data()
     dtype = np.longdouble if eng.precise else float
     lam = _lambda1(eng, thetas, dtype)
     ok = np.ones(K, bool)
     if eng.q1 == 1:
         l2 = lam[:, 0, 0, None] ** 2
         a = l2 * C1[None, :, 0, 0] + 1.0
-        ld1 = np.log(a).sum(axis=1)
+        ld1 = np.log(a) @ counts
         S = (l2 / a) @ P[0]
     else:
         m00, m10, m11 = lam[:, 0, 0, None], lam[:, 1, 0, None], lam[:, 1, 1, None]
@@ -57,9 +57,13 @@ def factor_many(eng, thetas):
         w00 = m00 * m00 * i00
         w01 = m00 * (i00 * m10 + i01 * m11)
         w11 = (m10 * i00 + m11 * i01) * m10 + (m10 * i01 + m11 * i11) * m11
-        ld1 = np.log(det).sum(axis=1)
+        ld1 = np.log(det) @ counts
         S = w00 @ P[0] + w01 @ P[1] + w11 @ P[2]
-    M = D[None] - S.reshape(K, m, m)
+    iu = np.triu_indices(m)
+    M = np.empty((K, m, m), dtype=S.dtype)
+    M[:, iu[0], iu[1]] = S
+    M[:, iu[1], iu[0]] = S
+    M = D[None] - M
     if eng.q2:
         s = np.ones((K, m))
         off = 0

@@ -118,11 +118,21 @@ class LMMFit:
     def tidy(self, conf_level: float, rename: dict | None = None) -> pd.DataFrame:
         from .inference import tidy_rows
 
-        rows = []
-        for i, name in enumerate(self.names):
-            L = np.zeros(len(self.names))
-            L[i] = 1.0
-            rows.append((name, *self.contrast(L)))
+        se = np.sqrt(np.clip(np.diag(self.cov), 0, None))
+        if self._kr is None and self._A is not None:
+            # Satterthwaite df of every coefficient at once (contrast() for one L)
+            var = np.diag(self.cov)
+            g = np.einsum("kpp->pk", self._dcov)
+            denom = np.einsum("pk,kl,pl->p", g, self._A, g)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                df = np.where(denom > 0, 2 * var**2 / denom, np.inf)
+        else:
+            df = []
+            for i in range(len(self.names)):
+                L = np.zeros(len(self.names))
+                L[i] = 1.0
+                df.append(self.contrast(L)[2])
+        rows = list(zip(self.names, self.beta, se, df))
         return tidy_rows(rows, conf_level, rename)
 
 
@@ -170,10 +180,8 @@ def fit_lmm(
         opt = optimise(eng.profiled, start, eng.lower, fb=fb)
         theta, converged = opt.x, opt.converged
         eng.precise = True  # estimates and derivatives in extended precision
-        crit = eng.profiled(theta)
-        s2 = eng.sigma2(theta)
-        beta, _ = eng.beta_and_rx(theta)
-        cov = s2 * eng.unscaled_cov(theta)
+        crit, s2, beta, U = eng.estimates(theta)
+        cov = s2 * U
         A = dcov = None
         method = WALD
         if df_method == "satterthwaite":

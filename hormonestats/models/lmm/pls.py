@@ -148,73 +148,57 @@ class PLSDeviance:
         self.precise = False
         self._ext = None
         # q1 <= 2: the Schur complement is D - sum_g B_g' W_g B_g with W_g = Lambda A_g^-1
-        # Lambda' (q1 x q1), so the products of B's rows are formed once and each evaluation
-        # costs a few operations per level and one matrix-vector product
+        # Lambda' (q1 x q1) a function of C_g, so the products of B's rows are formed once,
+        # summed over the levels that share C_g (balanced designs: all of them) and each
+        # evaluation costs a few operations per distinct C_g and one matrix product
         self._outer = None
-        if self.q1 <= 2 and self.g * self.q1 * self.q1 * self.m * self.m <= MAX_OUTER:
-            self._outer = self._outer_products(self.B)
         self._outer_ext = None
+        if self.q1 <= 2 and self.g * self.q1 * self.q1 * self.m * self.m <= MAX_OUTER:
+            key = self.C1.reshape(self.g, -1)
+            _, self._uniq_inv = np.unique(key, axis=0, return_inverse=True)
+            self._uniq_inv = self._uniq_inv.ravel()
+            self._outer = self._outer_products(self.C1, self.B)
 
-    def _outer_products(self, B) -> list:
-        """Per level, the products ``B_g[a]' B_g[b]`` (flattened) for a <= b; off-diagonal
-        pairs symmetrised, as (g, m * m) arrays."""
+    def _outer_products(self, C1, B):
+        """(C_u, n_u, P): the distinct per-level ``C_g`` (u x q1 x q1), how many levels share
+        each, and for a <= b the sums over those levels of ``B_g[a]' B_g[b]`` (symmetrised,
+        upper triangle flattened: u x m(m+1)/2)."""
+        m = self.m
+        iu = np.triu_indices(m)
+        inv = self._uniq_inv
+        u = int(inv.max()) + 1
+        order = np.argsort(inv, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(inv[order]) != 0])
+        counts = np.diff(np.r_[starts, len(inv)]).astype(float)
+        reduce = u < self.g
+
+        def per_u(A):
+            return np.add.reduceat(A[order], starts, axis=0) if reduce else A
+
+        Cu = C1[order][starts] if reduce else C1
         out = []
         for a in range(self.q1):
             for b in range(a, self.q1):
                 P = B[:, a, :, None] * B[:, b, None, :]
                 if a != b:
                     P = P + np.swapaxes(P, 1, 2)
-                out.append(np.ascontiguousarray(P.reshape(self.g, -1)))
-        return out
+                out.append(np.ascontiguousarray(per_u(P[:, iu[0], iu[1]])))
+        return Cu, counts if reduce else np.ones(self.g), out
 
     def _outer_data(self):
         if not self.precise:
             return self._outer
         if self._outer_ext is None:
-            self._outer_ext = self._outer_products(self._data()[1])
+            _, B, _ = self._data()
+            self._outer_ext = self._outer_products(self.C1.astype(np.longdouble), B)
         return self._outer_ext
 
     def _factor_outer(self, theta):
-        """:meth:`factor` for q1 <= 2 from the precomputed products (same result)."""
-        C1, _, D = self._data()
-        lams = self.lambdas(np.asarray(theta, float))
-        if self.precise:
-            lams = [lam.astype(np.longdouble) for lam in lams]
-        lam1 = self._lam1(lams)
-        P = self._outer_data()
-        if self.q1 == 1:
-            l2 = lam1[0, 0] * lam1[0, 0]
-            a = l2 * C1[:, 0, 0] + 1.0
-            ld1 = np.log(a).sum()
-            S = (l2 / a) @ P[0]
-        else:
-            m00, m10, m11 = lam1[0, 0], lam1[1, 0], lam1[1, 1]
-            c00, c01, c11 = C1[:, 0, 0], C1[:, 1, 0], C1[:, 1, 1]
-            t = m00 * c01 + m10 * c11
-            a = m00 * m00 * c00 + 2 * m00 * m10 * c01 + m10 * m10 * c11 + 1.0
-            b = m11 * t
-            c = m11 * m11 * c11 + 1.0
-            det = a * c - b * b
-            if np.any(det <= 0) or np.any(a <= 0):
-                return None
-            i00, i01, i11 = c / det, -b / det, a / det
-            w00 = m00 * m00 * i00
-            w01 = m00 * (i00 * m10 + i01 * m11)
-            w11 = (m10 * i00 + m11 * i01) * m10 + (m10 * i01 + m11 * i11) * m11
-            ld1 = np.log(det).sum()
-            S = w00 @ P[0] + w01 @ P[1] + w11 @ P[2]
-        M = D - S.reshape(self.m, self.m)
-        if self.q2:
-            lams = [lam.astype(float) for lam in lams]
-            M = self._scale_cols(self._scale_cols(np.asarray(M, float), lams).T, lams)
-            M[np.arange(self.q2), np.arange(self.q2)] += 1.0
-        M = np.asarray(M, float)
-        try:
-            Lm = linalg.cholesky(M, lower=True, check_finite=False)
-        except linalg.LinAlgError:
-            return None
-        self.n_eval += 1
-        return float(ld1), Lm
+        """:meth:`factor` for q1 <= 2 from the precomputed products (:mod:`.batch`)."""
+        from .batch import factor_many
+
+        ld1, L, ok = factor_many(self, np.asarray(theta, float)[None])
+        return (float(ld1[0]), L[0]) if ok[0] else None
 
     def _data(self):
         """The cross-products, in extended precision while ``precise`` is set (derivatives for
@@ -346,6 +330,22 @@ class PLSDeviance:
             nmp = self.n - self.p
             return float(ldL2 + ldRX2 + nmp * (1.0 + LOG2PI + np.log(r2 / nmp)))
         return float(ldL2 + self.n * (1.0 + LOG2PI + np.log(r2 / self.n)))
+
+    def estimates(self, theta):
+        """(criterion, sigma^2, beta, unscaled fixed-effect covariance) from one factorisation:
+        what :meth:`profiled`, :meth:`sigma2`, :meth:`beta_and_rx` and :meth:`unscaled_cov`
+        give one by one."""
+        ldL2, ldRX2, r2, Lm = self.pieces(theta)
+        q2, p = self.q2, self.p
+        if self.reml:
+            nmp = self.n - self.p
+            crit = float(ldL2 + ldRX2 + nmp * (1.0 + LOG2PI + np.log(r2 / nmp)))
+        else:
+            crit = float(ldL2 + self.n * (1.0 + LOG2PI + np.log(r2 / self.n)))
+        LXX = Lm[q2 : q2 + p, q2 : q2 + p]
+        beta = linalg.solve_triangular(LXX.T, Lm[-1, q2 : q2 + p], lower=False)
+        inv = linalg.solve_triangular(LXX, np.eye(p), lower=True)
+        return crit, r2 / (self.n - p if self.reml else self.n), beta, inv.T @ inv
 
     def deviance_vp(self, varpar) -> float:
         """The deviance at (theta, sigma) without profiling (lmerTest's ``devfun_vp``)."""
