@@ -173,17 +173,24 @@ class PLSDeviance:
         reduce = u < self.g
 
         def per_u(A):
-            return np.add.reduceat(A[order], starts, axis=0) if reduce else A
+            return np.add.reduceat(A[order], starts, axis=0) if reduce else A[order]
 
-        Cu = C1[order][starts] if reduce else C1
+        Cu = C1[order][starts]  # class k's C_g (classes in np.unique's order)
         out = []
+        bounds = np.r_[starts, len(inv)]
         for a in range(self.q1):
             for b in range(a, self.q1):
-                P = B[:, a, :, None] * B[:, b, None, :]
+                if u <= 64:  # few classes: one matrix product per class
+                    P = np.empty((u, m, m), dtype=B.dtype)
+                    for k in range(u):
+                        rows = order[bounds[k] : bounds[k + 1]]
+                        P[k] = B[rows, a, :].T @ B[rows, b, :]
+                else:
+                    P = per_u(B[:, a, :, None] * B[:, b, None, :])
                 if a != b:
                     P = P + np.swapaxes(P, 1, 2)
-                out.append(np.ascontiguousarray(per_u(P[:, iu[0], iu[1]])))
-        return Cu, counts if reduce else np.ones(self.g), out
+                out.append(np.ascontiguousarray(P[:, iu[0], iu[1]]))
+        return Cu, counts, out
 
     def _outer_data(self):
         if not self.precise:
