@@ -2,9 +2,12 @@
 inference.
 
 The optimiser is bounded (diagonal elements of each relative factor >= 0, as in lme4) and starts
-where lme4 starts (``Lambda = I``). L-BFGS-B with central-difference gradients gets close; Newton
+where lme4 starts (``Lambda = I``). L-BFGS-B with forward-difference gradients gets close; Newton
 steps on the free coordinates with a central-difference Hessian then polish the optimum to the
 precision the targets need (REML criterion within 1e-8 relative of a tightly converged lme4 fit).
+:func:`minimise` checks the result and restarts from a bound or a failed check
+(:mod:`.optimum`). Where the engine evaluates many points at once (:mod:`.batch`), the
+difference quotients take one batched evaluation each.
 Derivatives of the deviance in (theta, sigma) follow lmerTest (Kuznetsova, Brockhoff &
 Christensen 2017): central differences with one Richardson extrapolation step.
 """
@@ -115,7 +118,7 @@ def _lbfgsb(f, start: np.ndarray, lower: np.ndarray, fb=None) -> tuple[np.ndarra
         method="L-BFGS-B",
         jac="2-point" if fb is None else True,
         bounds=bounds,
-        options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000, "maxcor": 20},
+        options={"ftol": 1e-12, "gtol": 1e-6, "maxiter": 2000, "maxcor": 20},
     )
     x, fx = np.asarray(res.x, float), float(res.fun)
     ok = bool(res.success) or "ABNORMAL" in str(res.message).upper()
