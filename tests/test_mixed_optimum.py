@@ -169,9 +169,9 @@ def _boundary_stop(eng):
 def _first_run_stops_at(monkeypatch, x_bad, f_bad):
     """Make the first L-BFGS-B run stop at ``x_bad`` (as it did in the issue); later runs are
     real."""
-    from hormonestats.models.lmm import optimise as optimise_module
+    from hormonestats.models.lmm import optimum as optimum_module
 
-    real = optimise_module._lbfgsb
+    real = optimum_module._lbfgsb
     calls = []
 
     def first_stops(f, start, lower, fb=None):
@@ -180,7 +180,7 @@ def _first_run_stops_at(monkeypatch, x_bad, f_bad):
             return x_bad.copy(), f_bad, True
         return real(f, start, lower, fb)
 
-    monkeypatch.setattr(optimise_module, "_lbfgsb", first_stops)
+    monkeypatch.setattr(optimum_module, "_lbfgsb", first_stops)
     return calls
 
 

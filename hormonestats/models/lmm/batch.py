@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .pls import LOG2PI
+LOG2PI = float(np.log(2 * np.pi))
 
 
 def supported(eng) -> bool:

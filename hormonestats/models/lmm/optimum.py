@@ -82,6 +82,105 @@ class Optimum:
         return text
 
 
+def _forward_gradient(fb):
+    """``fun(x) -> (f(x), forward-difference gradient)`` from one batched evaluation of ``x``
+    and its k forward steps (the steps scipy's "2-point" scheme takes)."""
+    eps = np.sqrt(np.finfo(float).eps)
+
+    def fun(x):
+        x = np.asarray(x, float)
+        h = eps * np.maximum(1.0, np.abs(x))
+        vals = fb(np.vstack([x, x + np.diag(h)]))
+        if not np.isfinite(vals[0]):
+            return np.inf, np.zeros_like(x)
+        g = (vals[1:] - vals[0]) / h
+        return float(vals[0]), np.where(np.isfinite(g), g, 0.0)
+
+    return fun
+
+
+def _lbfgsb(f, start: np.ndarray, lower: np.ndarray, fb=None) -> tuple[np.ndarray, float, bool]:
+    """One L-BFGS-B run from ``start`` and Newton polishing; returns (x, f(x), success).
+    ``fb`` evaluates ``f`` at the rows of a matrix at once (optional, faster)."""
+    bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower]
+    res = optimize.minimize(
+        f if fb is None else _forward_gradient(fb),
+        start,
+        method="L-BFGS-B",
+        jac="2-point" if fb is None else True,
+        bounds=bounds,
+        options={"ftol": 1e-12, "gtol": 1e-6, "maxiter": 2000, "maxcor": 20},
+    )
+    x, fx = np.asarray(res.x, float), float(res.fun)
+    ok = bool(res.success) or "ABNORMAL" in str(res.message).upper()
+    x, fx = _polish(f, x, fx, lower, fb=fb)
+    return x, fx, ok and np.isfinite(fx)
+
+
+def _grad_hess(f, x, h, f0, fb=None):
+    """Central gradient and a cheap Hessian (central diagonal, one-sided cross terms) from
+    1 + 2k + k(k-1)/2 evaluations: enough for Newton steps near the optimum. With ``fb`` (the
+    function at the rows of a matrix) all points, ``x`` included, are evaluated at once."""
+    k = len(x)
+    if fb is not None:
+        pairs = [(i, j) for i in range(k) for j in range(i)]
+        E = np.diag(h)
+        pts = [x, *(x + E), *(x - E)] + [x + E[i] + E[j] for i, j in pairs]
+        v = fb(np.array(pts))
+        f0, fp, fm = v[0], v[1 : k + 1], v[k + 1 : 2 * k + 1]
+        H = np.diag((fp - 2 * f0 + fm) / h**2)
+        for (i, j), fij in zip(pairs, v[2 * k + 1 :]):
+            H[i, j] = H[j, i] = (fij - fp[i] - fp[j] + f0) / (h[i] * h[j])
+        return (fp - fm) / (2 * h), H
+    fp, fm = np.empty(k), np.empty(k)
+    for i in range(k):
+        e = np.zeros(k)
+        e[i] = h[i]
+        fp[i], fm[i] = f(x + e), f(x - e)
+    g = (fp - fm) / (2 * h)
+    H = np.diag((fp - 2 * f0 + fm) / h**2)
+    for i in range(k):
+        for j in range(i):
+            e = np.zeros(k)
+            e[i], e[j] = h[i], h[j]
+            H[i, j] = H[j, i] = (f(x + e) - fp[i] - fp[j] + f0) / (h[i] * h[j])
+    return g, H
+
+
+def _polish(f, x, fx, lower, iters: int = 6, fb=None):
+    """Newton steps on the coordinates off their bounds (finite differences)."""
+    for _ in range(iters):
+        h = 1e-4 * np.maximum(np.abs(x), 0.05)
+        at_bound = (x - lower) <= 1e-10
+        g, H = _grad_hess(f, x, h, fx, fb)
+        # a coordinate on its bound stays there unless the deviance falls into the interior
+        free = ~at_bound | (g < 0)
+        if not free.any():
+            break
+        idx = np.flatnonzero(free)
+        try:
+            step = -np.linalg.solve(H[np.ix_(idx, idx)], g[idx])
+        except np.linalg.LinAlgError:
+            break
+        if not np.all(np.isfinite(step)) or g[idx] @ step >= 0:
+            break
+        improved = False
+        t = 1.0
+        for _ in range(20):
+            z = x.copy()
+            z[idx] = np.maximum(x[idx] + t * step, lower[idx])
+            fz = f(z)
+            if fz < fx:
+                improved = fx - fz > 1e-14 * max(1.0, abs(fx))
+                x, fx = z, fz
+                break
+            t /= 2
+        if not improved or np.max(np.abs(t * step)) < 1e-9:
+            break
+    return x, fx
+
+
+
 def _tol(fx: float) -> float:
     return 1e-10 * max(1.0, abs(fx))
 
@@ -90,8 +189,6 @@ def check_optimum(f, x, fx, lower, h_rel: float = 1e-4, fb=None) -> OptimumCheck
     """Gradient, Hessian and boundary checks of ``x`` as a minimum of ``f`` over ``x >= lower``
     (costs ``1 + 2k + k(k-1)/2`` evaluations on the ``k`` free coordinates and two per
     coordinate on a bound)."""
-    from .optimise import _grad_hess
-
     x = np.asarray(x, float)
     on_bound = np.isfinite(lower) & (x - lower <= BOUND_TOL)
     near = np.isfinite(lower) & (x - lower < NEAR_BOUND)
@@ -158,8 +255,6 @@ def check_optimum(f, x, fx, lower, h_rel: float = 1e-4, fb=None) -> OptimumCheck
 
 
 def _nelder_mead(f, start, lower, fb=None):
-    from .optimise import _polish
-
     bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower]
     res = optimize.minimize(
         f,
@@ -177,8 +272,6 @@ def optimise(f, start, lower, *, restart: bool = True, fb=None) -> Optimum:
     the result and, when a check fails or the result is on a bound, restart and keep the best.
     ``fb``, optional, evaluates ``f`` at the rows of a matrix at once (faster derivatives).
     """
-    from .optimise import _lbfgsb
-
     start = np.asarray(start, float)
     lower = np.asarray(lower, float)
     x, fx, ok = _lbfgsb(f, start, lower, fb)
