@@ -33,6 +33,9 @@ STAGES = {
     "models": "Models and hypotheses",
     "simulate": "Simulation and power",
     "report": "Report: tables, figures, methods text, manifest",
+    "workflows": "Workflows: whole-study runs, multiverse, sensitivity",
+    "results": "Result protocol and options",
+    "options": "Result protocol and options",
     "errors": "Errors and logs",
     "log": "Errors and logs",
 }
