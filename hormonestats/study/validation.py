@@ -9,6 +9,9 @@ reported but do not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -16,7 +19,7 @@ import pandera.pandas as pa
 from .findings import FAILURE_COLUMNS, ValidationReport, _Collector, _file_rows, _line
 from .table_columns import key_columns
 
-__all__ = ["FAILURE_COLUMNS", "ValidationReport", "validate", "validate_part"]
+__all__ = ["CHECKS", "FAILURE_COLUMNS", "Check", "ValidationReport", "validate", "validate_part"]
 
 # ------------------------------------------------------------------------------- schema checks
 def _schema_failures(col: _Collector, table: str, frame: pd.DataFrame, schema) -> None:
@@ -475,25 +478,15 @@ def validate_part(contract, part: pd.DataFrame, subjects: pd.DataFrame | None,
     ``part`` holds some rows of the samples table (every row of each subject it holds, so that
     keys and sample-time order are checked whole); ``labels``
     (:class:`~hormonestats.study.findings.RowLabels`) gives the rows they are in the dataset;
-    ``subjects`` is the roster. Runs the samples table's own checks of :func:`validate`: the
-    pandera schema, duplicate keys, the roster, readings, units, ranges, LOD flags,
-    sample-time order and identifier columns.
+    ``subjects`` is the roster. Runs the checks of :data:`CHECKS` that do not need the whole
+    study (schema, keys, roster, readings, units, ranges, LOD flags, time order, identifiers).
     """
     from .findings import labelled_rows
 
     frame = part.reset_index(drop=True)
-    col = _Collector()
+    tables = {"samples": frame} if subjects is None else {"subjects": subjects, "samples": frame}
     with labelled_rows("samples", labels):
-        schemas = contract.schemas(readings=False)
-        if "samples" in schemas:
-            _schema_failures(col, "samples", frame, schemas["samples"])
-        codes = _KeyCodes(frame)
-        _duplicates(col, "samples", frame, codes)
-        tables = {"samples": frame} if subjects is None else \
-            {"subjects": subjects, "samples": frame}
-        _roster(col, tables, {"samples": codes})
-        _samples_table(col, frame, contract, codes)
-        _identifiers(col, {"samples": frame}, contract)
+        col = _run_checks(contract, tables, checked=("samples",), study=None)
     return col.frame("failures"), col.frame("warnings")
 
 
@@ -535,28 +528,72 @@ def validate(study) -> ValidationReport:
     contract = study.contract
     # positions, so that every message can name the row as the file shows it
     tables = {t: f.reset_index(drop=True) for t, f in study.tables.items()}
-    col = _Collector()
-    schemas = contract.schemas(readings=False)
-    _empty_tables(col, tables)
-    codes = {t: _KeyCodes(f) for t, f in tables.items()}
-    for table, frame in tables.items():
-        if table in schemas:
-            _schema_failures(col, table, frame, schemas[table])
-        _duplicates(col, table, frame, codes[table])
-    _roster(col, tables, codes)
-    if "samples" in tables:
-        _samples_table(col, tables["samples"], contract, codes["samples"])
-    if "genotypes" in tables:
-        _genotypes(col, tables["genotypes"], contract)
-    if "responses" in tables:
-        _responses(col, tables["responses"], contract)
-    if "treatments" in tables:
-        _treatments(col, tables["treatments"], contract)
-    _named_files(col, study)
-    _identifiers(col, tables, contract)
+    col = _run_checks(contract, tables, checked=tuple(tables), study=study)
     return ValidationReport(
         study_name=contract.name,
         failures=col.frame("failures"),
         warnings=col.frame("warnings"),
         n_rows={t: len(f) for t, f in tables.items()},
     )
+
+
+# ------------------------------------------------------------------------------- the check list
+@dataclass(frozen=True)
+class Check:
+    """One check: its reason code, what it runs, whether it needs the whole study."""
+
+    code: str
+    run: Callable[[_Checking], None]
+    whole_study: bool = False
+
+
+@dataclass
+class _Checking:
+    """What a check reads; ``checked``: the tables whose rows it checks (others: looked up)."""
+
+    col: _Collector
+    tables: dict
+    checked: tuple
+    codes: dict
+    contract: object
+    study: object | None
+
+
+def _schema_and_keys(c: _Checking) -> None:
+    schemas = c.contract.schemas(readings=False)
+    for table in c.checked:
+        if table in schemas:
+            _schema_failures(c.col, table, c.tables[table], schemas[table])
+        _duplicates(c.col, table, c.tables[table], c.codes[table])
+
+
+def _table_check(table: str, check, *, keyed: bool = False) -> Callable[[_Checking], None]:
+    def run(c: _Checking) -> None:
+        if table in c.checked:
+            check(c.col, c.tables[table], c.contract, *((c.codes[table],) if keyed else ()))
+    return run
+
+
+#: Every check, in the order its findings are listed; ``validate`` runs them all on the study,
+#: ``validate_part`` those that do not need the whole study on a part of the samples table.
+CHECKS: tuple[Check, ...] = (
+    Check("empty_table", lambda c: _empty_tables(c.col, c.tables), whole_study=True),
+    Check("schema_and_keys", _schema_and_keys),
+    Check("roster", lambda c: _roster(c.col, c.tables, c.codes)),
+    Check("samples", _table_check("samples", _samples_table, keyed=True)),
+    Check("genotypes", _table_check("genotypes", _genotypes)),
+    Check("responses", _table_check("responses", _responses)),
+    Check("treatments", _table_check("treatments", _treatments)),
+    Check("named_files", lambda c: _named_files(c.col, c.study), whole_study=True),
+    Check("identifiers", lambda c: _identifiers(
+        c.col, {t: c.tables[t] for t in c.checked}, c.contract)),
+)
+
+
+def _run_checks(contract, tables: dict, *, checked: tuple, study) -> _Collector:
+    c = _Checking(_Collector(), tables, checked, {t: _KeyCodes(tables[t]) for t in checked},
+                  contract, study)
+    for check in CHECKS:
+        if study is not None or not check.whole_study:
+            check.run(c)
+    return c.col
