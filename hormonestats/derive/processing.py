@@ -99,7 +99,9 @@ def instrument_keys(study) -> dict:
             if not path.exists():
                 raise DataError(f"instruments.{name}: key file {spec.key} not found in the data "
                                 "folder")
-            frame = pd.read_csv(path, dtype={"item": "str"})
+            from ..study.files import read_file  # dialect detected, as every table
+
+            frame = read_file(path, f"instruments.{name}.key")[0]
             if not {"item", "correct"} <= set(frame.columns):
                 raise DataError(f"instruments.{name}: key file {spec.key} needs columns item, "
                                 "correct")

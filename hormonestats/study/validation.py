@@ -9,6 +9,7 @@ reported but do not.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .findings import FAILURE_COLUMNS, ValidationReport, _Collector, _file_rows, _line
+from .table_checks import genotype_checks, response_checks, treatment_checks
 from .table_columns import key_columns
 
 __all__ = ["CHECKS", "FAILURE_COLUMNS", "Check", "ValidationReport", "validate", "validate_part"]
@@ -295,39 +297,6 @@ def salivary_e2_message(n: int) -> str:
             f"prefer LC-MS/MS or serum for phase ({n} readings)")
 
 
-def _genotypes(col: _Collector, frame: pd.DataFrame, contract) -> None:
-    from .genotype_calls import genotype_problems
-
-    if not {"snp", "genotype"} <= set(frame.columns):
-        return
-    known = frame["snp"].astype(str).isin(list(contract.snps)) if contract.snps else \
-        pd.Series(True, index=frame.index)
-    strand = {rsid: spec.strand for rsid, spec in contract.snps.items()}
-    problems = genotype_problems(frame.loc[known], strand=strand or None)
-    if len(problems):
-        rows = problems["row"].tolist()
-        col.add("genotypes", "genotype", frame, rows, "alleles not those of the SNP",
-                problems["value"].tolist(),
-                [f"{_line('genotypes', r)}: {m}" for r, m in zip(rows, problems["message"])])
-
-
-def _responses(col: _Collector, frame: pd.DataFrame, contract) -> None:
-    if "instrument" not in frame.columns:
-        return
-    for name, spec in contract.instruments.items():
-        part = frame.loc[frame["instrument"].astype(str) == name]
-        if part.empty:
-            continue
-        instrument = contract.instrument(name)
-        kwargs = {"endowment": spec.endowment} if spec.endowment is not None else {}
-        problems = instrument.check_responses(part, **kwargs)
-        if len(problems):
-            col.add("responses", "response", frame, problems["row"].tolist(),
-                    f"outside {name} definition", problems["value"].tolist(),
-                    [f"{_line('responses', r)}: {m}" for r, m in
-                     zip(problems["row"], problems["message"])])
-
-
 def _identifiers(col: _Collector, tables: dict, contract) -> None:
     from .identifiers import identifier_kind
 
@@ -349,31 +318,6 @@ def _empty_tables(col: _Collector, tables: dict) -> None:
             col.add(table, None, None, [None], "no data rows", [None],
                     [f"{table}: the table has a header but no data rows; the contract lists "
                      "this table, so it needs its rows (or remove it from the contract)"])
-
-
-def _treatments(col: _Collector, frame: pd.DataFrame, contract) -> None:
-    if {"start", "stop"} <= set(frame.columns):
-        start = pd.to_numeric(frame["start"], errors="coerce")
-        stop = pd.to_numeric(frame["stop"], errors="coerce")
-        bad = stop < start
-        if bad.any():
-            rows = list(frame.index[bad])
-            col.add("treatments", "stop", frame, rows, "stop before start",
-                    stop[bad].tolist(),
-                    [f"{_line('treatments', r)}: the treatment stops ({stop[r]:g}) before it "
-                     f"starts ({start[r]:g})" for r in rows])
-    if contract.design != "crossover" or not {"session", "agent"} <= set(frame.columns):
-        return
-    keyed = frame.dropna(subset=["subject_id", "session", "agent"])
-    agents = keyed.groupby(["subject_id", "session"], sort=False)["agent"].transform("nunique")
-    bad = agents > 1
-    if bad.any():
-        rows = list(keyed.index[bad])
-        col.add("treatments", "agent", frame, rows, "two agents in one period",
-                keyed.loc[bad, "agent"].tolist(),
-                [f"{_line('treatments', r)}: subject {frame.at[r, 'subject_id']!r} gets more "
-                 f"than one agent in period {frame.at[r, 'session']!r}; a crossover gives one "
-                 "agent per subject and period" for r in rows])
 
 
 def _truthy(s: pd.Series) -> pd.Series:
@@ -448,7 +392,9 @@ def _named_files(col: _Collector, study) -> None:
                     [f"{where}: the answer key file {spec.key!r} is not in the data folder"])
             continue
         try:
-            head = pd.read_csv(path, nrows=0).columns
+            from .files import read_file  # dialect detected, as every table
+
+            head = read_file(path, "answer key")[0].columns
         except (ValueError, OSError, pd.errors.ParserError) as err:
             col.add("contract", where, None, [None], "named file unreadable", [spec.key],
                     [f"{where}: the answer key file {spec.key!r} cannot be read: {err}"])
@@ -469,6 +415,22 @@ def _samples_table(col: _Collector, samples: pd.DataFrame, contract, codes: _Key
     parsed = parse_readings(samples["value"], lod=lod)  # parsed once, used by every check
     _unparsed(col, samples, parsed)
     _samples(col, samples, contract, parsed, lod, codes)
+    _before_waking(col, samples)
+
+
+def _before_waking(col: _Collector, frame: pd.DataFrame) -> None:
+    """A warning for each sample timed before its participant woke (a clock or date slip)."""
+    if not {"sample_time", "wake_time"} <= set(frame.columns):
+        return
+    t = pd.to_numeric(frame["sample_time"], errors="coerce")
+    wake = pd.to_numeric(frame["wake_time"], errors="coerce")
+    bad = (t < wake).to_numpy(dtype=bool)
+    if bad.any():
+        rows = list(frame.index[bad])
+        col.add("samples", "sample_time", frame, rows, "sample before waking",
+                t[bad].tolist(),
+                [f"{_line('samples', r)}: sampled at {t[r]:g} min, before waking at "
+                 f"{wake[r]:g} min" for r in rows], warning=True)
 
 
 def validate_part(contract, part: pd.DataFrame, subjects: pd.DataFrame | None,
@@ -525,6 +487,11 @@ def validate(study) -> ValidationReport:
     """
     if hasattr(study, "validate_partitions"):  # a ScannedStudy: samples checked in parts
         return study.validate_partitions()
+    if getattr(study, "origins", None):  # tables read through a layout: name the file rows
+        from .findings import labelled_tables
+
+        with labelled_tables(study.origins):
+            return validate(dataclasses.replace(study, origins={}))
     contract = study.contract
     # positions, so that every message can name the row as the file shows it
     tables = {t: f.reset_index(drop=True) for t, f in study.tables.items()}
@@ -581,9 +548,9 @@ CHECKS: tuple[Check, ...] = (
     Check("schema_and_keys", _schema_and_keys),
     Check("roster", lambda c: _roster(c.col, c.tables, c.codes)),
     Check("samples", _table_check("samples", _samples_table, keyed=True)),
-    Check("genotypes", _table_check("genotypes", _genotypes)),
-    Check("responses", _table_check("responses", _responses)),
-    Check("treatments", _table_check("treatments", _treatments)),
+    Check("genotypes", _table_check("genotypes", genotype_checks)),
+    Check("responses", _table_check("responses", response_checks)),
+    Check("treatments", _table_check("treatments", treatment_checks)),
     Check("named_files", lambda c: _named_files(c.col, c.study), whole_study=True),
     Check("identifiers", lambda c: _identifiers(
         c.col, {t: c.tables[t] for t in c.checked}, c.contract)),
