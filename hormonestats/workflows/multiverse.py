@@ -348,12 +348,17 @@ def _run_group(study, hyp, mapping, group_specs, process_options, opts, filters)
     return rows, designs
 
 
+#: families whose ``.fit`` is one statsmodels regression holding the deciding term: their
+#: specifications can be resampled under the null
+_REGRESSION_FAMILIES = ("moderation", "gxe", "regression")
+
+
 def _design_of(result, term, data):
-    """(X, y, key column index, subject ids) of an OLS fit, for inference under the null."""
-    fit = getattr(result, "fit", None)
-    model = getattr(fit, "model", None)
-    if model is None or not hasattr(model, "exog") or not hasattr(model, "endog"):
+    """(X, y, key column index, subject ids) of a regression fit, for inference under the
+    null; None for the other families."""
+    if result.family not in _REGRESSION_FAMILIES:
         return None
+    model = result.fit.model
     names = list(model.exog_names)
     if term not in names:
         return None
