@@ -112,6 +112,17 @@ def test_api_pages_show_each_name_and_its_signature(site):
     assert missing == [], missing
 
 
+def test_notebook_pages_show_their_outputs(site):
+    """The notebook pages are made from executed copies: tables and figures are on the page."""
+    figures = 0
+    for nb in (ROOT / "notebooks").glob("*.ipynb"):
+        page = _page(site, f"notebooks/{nb.stem}")
+        assert "jp-OutputArea-output" in page, nb.name
+        figures += page.count("data:image/png;base64")
+    assert figures >= 14  # the figures tests/test_notebooks.py expects the notebooks to show
+    assert not (ROOT / "notebooks" / "figures").exists()  # nothing written beside them
+
+
 def test_analytes_range_column_keeps_its_width(site):
     page = _page(site, "reference/analytes")
     assert page.count('class="range-list"') >= len(hs.ANALYTES)
