@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import HormoneStatsError
+from ..options import DEFAULT_SEED
 from .common import (
     SchedulerOption,
     WorkersOption,
@@ -64,7 +65,7 @@ def run(
     contract: Annotated[Path, typer.Option(help="The study contract (YAML).")],
     data: Annotated[Path, typer.Option(help="Folder holding the study's table files.")],
     out: Annotated[Path, typer.Option(help="Results folder to write.")],
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 20261122,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = DEFAULT_SEED,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.", min=1)] = 5000,
     map_: Annotated[
         list[str] | None,
@@ -192,7 +193,7 @@ def multiverse(
         list[str] | None, typer.Option("--covariate", help="Covariate (repeatable).")
     ] = None,
     n_null: Annotated[int, typer.Option(help="Resamples under the null (0: none).")] = 500,
-    seed: Annotated[int, typer.Option(help="Seed (same seed, same table).")] = 20261122,
+    seed: Annotated[int, typer.Option(help="Seed (same seed, same table).")] = DEFAULT_SEED,
     n_jobs: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,

@@ -30,7 +30,6 @@ from .multiverse_figure import specification_curve
 from .plate_figures import plate_heatmap, standard_curve
 
 __all__ = [
-    "FAMILY_FIGURES",
     "PALETTE",
     "cortisol_curves",
     "cycle",

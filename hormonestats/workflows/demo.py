@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..options import DEFAULT_SEED
+
 __all__ = ["run_demo"]
 
 #: Fixed seed of the demo (bootstrap and power simulations).
-DEMO_SEED = 20261122
+DEMO_SEED = DEFAULT_SEED
 
 
 def _show(console, title: str, frame: pd.DataFrame, columns=None, digits: int = 3) -> None:
