@@ -84,6 +84,10 @@ def validate(
         except OSError as err:
             _fail(_os_message(json_out, err))
     console.print(report.summary(), markup=False, soft_wrap=True)
+    notes = getattr(study, "notes", ())
+    if notes:  # what reading did that the files do not show
+        console.print("\nRead with notes:\n" + "\n".join(f"  - {n}" for n in notes),
+                      markup=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(EXIT_BAD_INPUT)
 
