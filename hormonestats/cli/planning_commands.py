@@ -74,6 +74,13 @@ def power(
     effects = _parse_pairs(effect, "--effect", float) or None
     if resume and out is None:
         _fail("--resume needs --out: the folder of the interrupted run")
+    if out is not None:  # refused before any simulation writes its chunks there
+        from ..report.output_guard import check_results_folder
+
+        try:
+            check_results_folder(out)
+        except HormoneStatsError as err:
+            _fail(str(err))
     try:
         with ExitStack() as stack:
             where = _execution_target(stack, scheduler, workers)

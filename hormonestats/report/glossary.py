@@ -103,8 +103,9 @@ _COLUMNS = {
     "mean_inter_item_r": "Mean correlation between the scale's items.",
     # table 1
     "variable": "Participant characteristic.",
-    "level": "Category of a categorical characteristic.",
-    "kind": "numeric (mean and SD) or categorical (count and percent).",
+    "level": "Category of a categorical characteristic (for a date: its range).",
+    "kind": "numeric (mean and SD), date (range, earliest to latest) or categorical (count "
+            "and percent).",
     "group": "Group or arm the row describes (all participants when empty).",
     "count": "Participants in the category.",
     "percent": "Percent of the group's participants in the category.",
