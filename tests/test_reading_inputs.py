@@ -309,3 +309,25 @@ def test_sample_before_waking_is_flagged_and_logged(study):
     out, log = awakening_response(frame)
     assert out["delay_flag"].all()
     assert log["reason"].str.contains("10 min before waking").any()
+
+
+def test_one_normaliser_of_codes_at_reading(study):
+    """Case, aliases and registry synonyms are spelled as the registries do, with a note."""
+    contract, folder = study
+    tables = mini_tables()
+    samples = tables["samples"]
+    samples["analyte"] = samples["analyte"].str.capitalize()
+    samples["unit"] = samples["unit"].str.replace("/", "_")
+    samples.to_csv(folder / "samples.csv", index=False)
+    treatments = tables["treatments"]
+    treatments["agent"] = treatments["agent"].replace({"intranasal_oxytocin": "oxytocin"})
+    treatments.to_csv(folder / "treatments.csv", index=False)
+    responses = tables["responses"]
+    iri = responses["instrument"] == "iri"
+    responses.loc[iri, "item"] = "IRI_" + responses.loc[iri, "item"].astype(str).str.zfill(2)
+    responses.to_csv(folder / "responses.csv", index=False)
+    read = _read(study)
+    assert hs.validate(read).ok
+    text = "\n".join(read.notes)
+    assert "'Cortisol' -> 'cortisol'" in text and "'nmol_L' -> 'nmol/L'" in text
+    assert "'oxytocin' -> 'intranasal_oxytocin'" in text and "'IRI_01' -> '1'" in text
