@@ -331,3 +331,23 @@ def test_one_normaliser_of_codes_at_reading(study):
     text = "\n".join(read.notes)
     assert "'Cortisol' -> 'cortisol'" in text and "'nmol_L' -> 'nmol/L'" in text
     assert "'oxytocin' -> 'intranasal_oxytocin'" in text and "'IRI_01' -> '1'" in text
+
+
+def test_latin1_byte_far_into_a_file_is_read_with_a_note(study):
+    rows = "".join(f"S{i:02d},female,23,oxytocin,21.5\n" for i in range(5, 20000))
+    text = SUBJECTS + rows + "S99,m\u00e4le,40,placebo,20.0\n"
+    (study[1] / "subjects.csv").write_bytes(text.encode("latin-1"))
+    read = _read_loose(study)
+    assert read["subjects"]["sex"].iloc[-1] == "m\u00e4le"
+    assert any("line 20001" in n and "Windows-1252" in n for n in read.notes), read.notes
+
+
+def _read_loose(study):
+    """The subjects table alone (the other tables name only S01..S04)."""
+    import yaml
+
+    contract, folder = study
+    data = yaml.safe_load(contract.read_text(encoding="utf-8"))
+    data["tables"] = {"subjects": "subjects.csv"}
+    contract.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return _read(study)
