@@ -37,7 +37,7 @@ from .lmm.fit import LMMFit, MixedModelWarning, variance_components
 from .lmm.formula import ModelSpec, RandomTerm, parse_formula
 from .lmm.inference import emmeans_table, likelihood_ratio, tidy_rows
 from .lmm.model import fit_model
-from .lmm.pls import PLSDeviance, ReBlock
+from .lmm.pls import LOG2PI
 
 __all__ = ["MixedModelWarning", "MixedResult", "mixed", "mixed_lrt"]
 
@@ -46,22 +46,41 @@ def _null_icc(y: np.ndarray, codes: np.ndarray) -> tuple[float, float, float]:
 
     Returns (icc, intercept variance, residual variance). One-dimensional minimisation of the
     profiled REML criterion over the relative SD ``theta = tau / sigma`` (lme4's
-    parameterisation), mapped to ``t = theta / (1 + theta)`` in [0, 1).
+    parameterisation), mapped to ``t = theta / (1 + theta)`` in [0, 1). The criterion is the
+    engine's (:mod:`.lmm.pls`) written out for this model: per level only ``n_g`` and the sum
+    of ``y`` enter (``y`` centred first; REML with an intercept does not depend on its mean).
     """
+    y = np.asarray(y, float)
+    y = y - y.mean()
+    codes = np.asarray(codes)
     n = len(y)
-    block = ReBlock("g", np.asarray(codes), int(codes.max()) + 1, np.ones((n, 1)), ("Intercept",))
-    eng = PLSDeviance(np.asarray(y, float), np.ones((n, 1)), [block], reml=True)
+    ng = np.bincount(codes).astype(float)
+    keep = ng > 0
+    ng, sy = ng[keep], np.bincount(codes, weights=y)[keep]
+    syy = float(y @ y)
+    nmp = n - 1
+
+    def pieces(theta):
+        l2 = theta * theta
+        a = l2 * ng + 1.0
+        w = l2 / a
+        m00 = n - w @ (ng * ng)
+        m01 = -(w @ (ng * sy))
+        m11 = syy - w @ (sy * sy)
+        r2 = max(m11 - m01 * m01 / m00, 1e-300)
+        return float(np.log(a).sum() + np.log(m00)), r2
 
     def dev(t):
-        return eng.profiled(np.array([t / (1 - t)]))
+        ld, r2 = pieces(t / (1 - t))
+        return ld + nmp * (1.0 + LOG2PI + np.log(r2 / nmp))
 
     res = optimize.minimize_scalar(
         dev, bounds=(0.0, 1 - 1e-9), method="bounded", options={"xatol": 1e-10}
     )
     t = res.x if dev(res.x) <= dev(0.0) else 0.0
-    theta = np.array([t / (1 - t)])
-    s2 = eng.sigma2(theta)
-    tau = float(theta[0] ** 2 * s2)
+    theta = t / (1 - t)
+    s2 = pieces(theta)[1] / nmp
+    tau = float(theta**2 * s2)
     return tau / (tau + s2), tau, float(s2)
 
 
@@ -499,9 +518,11 @@ def _result(
     m_stats=(np.nan, np.nan, (np.nan, np.nan)),
 ) -> MixedResult:
     g0 = spec.random[0].group
-    codes = pd.factorize(
-        d[g0[0]] if len(g0) == 1 else pd.MultiIndex.from_frame(d[list(g0)].astype(str))
-    )[0]
+    codes = lmm._codes0
+    if codes is None:
+        codes = pd.factorize(
+            d[g0[0]] if len(g0) == 1 else pd.MultiIndex.from_frame(d[list(g0)].astype(str))
+        )[0]
     icc = _null_icc(d[y].astype(float).to_numpy(), np.asarray(codes))[0]
     return MixedResult(
         table=lmm.tidy(conf_level),

@@ -32,7 +32,7 @@ def tidy_rows(rows, conf_level, rename=None) -> pd.DataFrame:
     )
     lo, hi = est - q * se, est + q * se
     rename = rename or {}
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "term": [rename.get(t, t) for t in term],
             "estimate": est,
@@ -43,7 +43,8 @@ def tidy_rows(rows, conf_level, rename=None) -> pd.DataFrame:
             "conf_low": lo,
             "conf_high": hi,
         }
-    )[TIDY_COLUMNS]
+    )
+    return out if list(out.columns) == TIDY_COLUMNS else out[TIDY_COLUMNS]
 
 
 def emmeans_rows(lmm, frame: pd.DataFrame, factor: str):
