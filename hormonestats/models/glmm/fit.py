@@ -34,11 +34,14 @@ class Objective:
         self.n_agq = int(n_agq)
         self.k = system.n_theta
         beta0, w0 = glm_start(system)
-        Q, R = np.linalg.qr(system.X * np.sqrt(w0)[:, None])
-        sign = np.sign(np.diag(R))
-        sign[sign == 0] = 1
-        self.R = R * sign[:, None]
-        self.Rinv = np.linalg.inv(self.R)
+        if system.p:
+            R = np.linalg.qr(system.X * np.sqrt(w0)[:, None], mode="r")
+            sign = np.sign(np.diag(R))
+            sign[sign == 0] = 1
+            self.R = R * sign[:, None]
+            self.Rinv = np.linalg.inv(self.R)
+        else:
+            self.R = self.Rinv = np.zeros((0, 0))
         self.beta0 = beta0
         self.u = np.zeros(system.g * system.q1 + system.q2)
         self.beta = beta0.copy()
@@ -344,3 +347,11 @@ def fit_glmm(system: PenalisedSystem, names, n_agq: int = 1, design=None, labels
         gradient_check={"max_decrement": chk["max_decrement"], "pd": chk["pd"],
                         "kept": won, "n_eval": obj.n_eval},
     )
+
+
+def _criterion(self) -> float:
+    return self.deviance
+
+
+GLMMFit.criterion = property(_criterion, doc="``-2 log L`` (for likelihood-ratio tests).")
+GLMMFit.reml = False
