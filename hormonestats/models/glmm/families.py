@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from ...errors import ModelError
 
 _EPS = np.finfo(float).eps
+_INV_SQRT_2PI = 1.0 / np.sqrt(2 * np.pi)
 LINKS = {"binomial": ("logit", "probit"), "poisson": ("log",)}
 
 
@@ -39,7 +40,7 @@ class Family:
             e = np.exp(-np.abs(eta))
             return np.maximum(e / (1 + e) ** 2, _EPS)
         if self.link == "probit":
-            return np.maximum(stats.norm.pdf(eta), _EPS)
+            return np.maximum(np.exp(-0.5 * eta * eta) * _INV_SQRT_2PI, _EPS)
         return np.maximum(np.exp(np.minimum(eta, 700.0)), _EPS)
 
     def linkfun(self, mu):
@@ -73,8 +74,15 @@ class Family:
     def saturated_minus2ll(self, y: np.ndarray, trials: np.ndarray) -> float:
         """``-2 log p(y | mu = y)`` summed: the constant between ``-2 logLik`` and the sum of
         deviance residuals (lme4 reports the quadrature deviance on the latter scale)."""
-        mu = np.clip(y, 0, None) if self.name == "poisson" else y
-        return float(self.minus2ll(y, mu, trials).sum())
+        y, trials = np.asarray(y, float), np.asarray(trials, float)
+        if self.name == "binomial":
+            k = np.rint(y * trials)
+            const = special.gammaln(trials + 1) - special.gammaln(k + 1) - special.gammaln(
+                trials - k + 1)
+            ll = const + special.xlogy(k, y) + special.xlog1py(trials - k, -y)
+        else:
+            ll = special.xlogy(y, y) - y - special.gammaln(y + 1)
+        return float(-2 * ll.sum())
 
     def working(self, y, eta, trials):
         """(mu, IRLS weights, working residual (y - mu) / mu_eta) at ``eta``."""
@@ -82,6 +90,24 @@ class Family:
         me = self.mu_eta(eta)
         w = trials * me * me / self.variance(mu)
         return mu, w, (y - mu) / me
+
+    @property
+    def canonical(self) -> bool:
+        return self.link in ("logit", "log")
+
+    def newton_working(self, y, eta, trials):
+        """(observed-information weights, score / weight): the Newton step of PIRLS for a
+        non-canonical link (Fisher scoring converges only linearly there). None where an
+        observed weight is not positive (then Fisher scoring is used)."""
+        mu = self.linkinv(eta)
+        me = self.mu_eta(eta)
+        v = self.variance(mu)
+        d2 = -eta * me  # probit: derivative of the normal density
+        score = trials * (y - mu) * me / v
+        wn = trials * (me * me / v - (y - mu) * (d2 / v - me * me * (1 - 2 * mu) / (v * v)))
+        if np.any(wn <= 1e-12 * trials):
+            return None
+        return wn, score / wn
 
     def describe(self) -> str:
         return f"{self.name} distribution with {self.link} link"

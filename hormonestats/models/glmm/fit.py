@@ -241,7 +241,8 @@ class GLMMFit:
 
     @property
     def se(self) -> np.ndarray:
-        return np.sqrt(np.diag(self.cov))
+        d = np.diag(self.cov)
+        return np.sqrt(np.where(d >= 0, d, np.nan))
 
 
 def _starts(k_lower: np.ndarray) -> list[tuple[str, np.ndarray]]:

@@ -263,6 +263,9 @@ class PenalisedSystem:
         converged = False
         for _ in range(maxit):
             mu, w, res = fam.working(y, eta, tr)
+            newton = None if fam.canonical else fam.newton_working(y, eta, tr)
+            if newton is not None:
+                w, res = newton
             fac = self.factor(w, with_x)
             if fac is None:
                 break
@@ -288,6 +291,9 @@ class PenalisedSystem:
             if step < tol * (1 + max(np.max(np.abs(u), initial=0.0), 1.0)):
                 # the factor at the previous iterate differs by O(step): kept
                 converged = True
+                if newton is not None:  # the Laplace determinant uses the Fisher weights
+                    mu, w, res = fam.working(y, eta, tr)
+                    fac = self.factor(w, with_x)
                 break
         if fac is None:
             return None
