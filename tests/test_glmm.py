@@ -155,6 +155,14 @@ def test_response_scale_marginal_means_predictions_and_lrt():
     np.testing.assert_allclose(em["conf_high"], ref("cbpp_laplace", "emmean_high"), rtol=1e-4)
     pred = res.predict(pd.DataFrame({"period": ["1", "2", "3", "4"]}))
     np.testing.assert_allclose(pred, ref("cbpp_laplace", "predict_response"), rtol=1e-5)
+    # with the conditional modes: the fitted values of the model's own rows
+    sysm = res._system
+    st = sysm.pirls(res.fit.beta, np.zeros(sysm.g), with_x=False)
+    np.testing.assert_allclose(res.predict(random=True), st["mu"], rtol=1e-9)
+    new = pd.DataFrame({"period": ["2", "2"], "herd": ["3", "unseen"]})
+    b3 = res.fit.b[0][list(res._labels[0]).index("3"), 0]
+    np.testing.assert_allclose(res.predict(new, type="link", random=True),
+                               res.predict(new, type="link") + [b3, 0.0], rtol=1e-12)
     null = hs.mixed(_data("cbpp"), formula="cbind(incidence, failures) ~ 1 + (1 | herd)",
                     family="binomial")
     lrt = hs.mixed_lrt(null, res)

@@ -18,8 +18,8 @@ from ..lmm.fit import MixedModelWarning
 from ..lmm.formula import ModelSpec, parse_formula
 from .families import make_family
 from .fit import fit_glmm
-from .result import GLMMResult, information_criteria, result_table, variance_table
 from .pirls import PenalisedSystem
+from .result import GLMMResult, information_criteria, result_table, variance_table
 
 _NAME = r"`[^`]+`|[A-Za-z_.][A-Za-z0-9_.]*"
 _CBIND = re.compile(rf"^\s*cbind\(\s*({_NAME})\s*,\s*({_NAME})\s*\)\s*$")

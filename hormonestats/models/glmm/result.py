@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
 from ...errors import ModelError
 from ...results import conforms
 from .._tidy import ci_from_se
@@ -104,8 +105,7 @@ class GLMMResult:
         if random:
             from ..lmm.design import _term_columns
 
-            for (group, names, _, _), b, labels, blk in zip(fit.blocks, fit.b, self._labels,
-                                                           sysm.blocks):
+            for (group, names, _, _), b, labels in zip(fit.blocks, fit.b, self._labels):
                 cols = group.split(":")
                 key = frame[cols[0]] if len(cols) == 1 else pd.MultiIndex.from_frame(
                     frame[cols].astype(str))
