@@ -142,17 +142,19 @@ def steps(obj: Objective, x) -> np.ndarray:
 
 def newton(obj: Objective, x, lower, iters: int = 30):
     """Bounded Newton on ``obj`` from ``x``: coordinates on their bound stay there unless the
-    deviance falls into the interior. Returns (x, f(x), last step size)."""
+    deviance falls into the interior. Cheap Hessians (one-sided cross terms) while far; central
+    ones near the optimum, where the last one serves the checks and the standard errors.
+    Returns (x, f(x), (g, H) at the last point or None)."""
     fx = obj(x)
     obj.accept(x)
-    last = np.inf
+    central = False
     for _ in range(iters):
-        g, H = fd_derivatives(obj, x, steps(obj, x), fx, central_cross=False)
+        g, H = fd_derivatives(obj, x, steps(obj, x), fx, central_cross=central)
         at_bound = (x - lower) <= 1e-10
         free = ~at_bound | (g < 0)
         idx = np.flatnonzero(free)
         if not len(idx):
-            break
+            return x, fx, (g, H) if central else None
         Hf, gf = H[np.ix_(idx, idx)], g[idx]
         ev = np.linalg.eigvalsh(Hf)
         if ev.min() <= 1e-8 * max(1.0, ev.max()):
@@ -169,10 +171,12 @@ def newton(obj: Objective, x, lower, iters: int = 30):
                 obj.accept(x)
                 break
             t /= 2
-        last = float(np.max(np.abs(t * step)))
-        if not moved or last < 1e-9:
-            break
-    return x, fx, last
+        size = float(np.max(np.abs(t * step)))
+        if central and (not moved or size < 1e-6):
+            return x, fx, (g, H)  # derivatives at (within 1e-6 of) the solution
+        if not moved or size < 1e-3:
+            central = True
+    return x, fx, None
 
 
 def optimise(obj: Objective, theta0) -> dict:
@@ -187,16 +191,20 @@ def optimise(obj: Objective, theta0) -> dict:
     obj.stage1(theta1)
     x0 = np.concatenate([theta1, obj.gamma_of(obj.beta)])
     lower = np.concatenate([lower_t, np.full(s.p, -np.inf)])
-    x, fx, last = newton(obj, x0, lower)
-    return {"x": x, "deviance": fx, "lower": lower, "start": np.asarray(theta0, float)}
+    x, fx, derivs = newton(obj, x0, lower)
+    return {"x": x, "deviance": fx, "lower": lower, "start": np.asarray(theta0, float),
+            "derivs": derivs}
 
 
 def check_solution(obj: Objective, sol: dict) -> dict:
     """Gradient and Hessian at the solution (central differences on the free coordinates)."""
     x, lower = sol["x"], sol["lower"]
     boundary = (x - lower) <= 1e-10
-    obj.accept(x)
-    g, H = fd_derivatives(obj, x, steps(obj, x))
+    if sol.get("derivs") is not None:
+        g, H = sol["derivs"]
+    else:
+        obj.accept(x)
+        g, H = fd_derivatives(obj, x, steps(obj, x))
     free = np.flatnonzero(~boundary)
     Hf = H[np.ix_(free, free)]
     ev = np.linalg.eigvalsh(Hf)
