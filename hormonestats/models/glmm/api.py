@@ -257,7 +257,6 @@ def _level_labels(frame: pd.DataFrame, spec: ModelSpec) -> tuple:
 def fit_generalized(data, formula, family, *, link=None, n_agq=1, trials=None, offset=None,
                     reference=None, conf_level=0.95) -> GLMMResult:
     """Fit a generalized linear mixed model; see :func:`hormonestats.mixed`."""
-    from ..mixed import spec_formula
     from .quadrature import check_agq
 
     system, d, dropped, extra = prepare(data, formula, family, link, trials, offset, reference)
@@ -269,7 +268,7 @@ def fit_generalized(data, formula, family, *, link=None, n_agq=1, trials=None, o
         warnings.warn(m, MixedModelWarning, stacklevel=3)
     g = extra["glmm_spec"]
     aic, bic = information_criteria(fit.deviance, fit.n_params, system.n)
-    text = formula_text(g, spec_formula(g.spec))
+    text = formula_text(g)
     return GLMMResult(
         table=result_table(fit, system.family.link, conf_level),
         variance_components=variance_table(fit), fit=fit,
@@ -282,11 +281,27 @@ def fit_generalized(data, formula, family, *, link=None, n_agq=1, trials=None, o
     )
 
 
-def formula_text(g: GLMMSpec, base: str) -> str:
-    """The model in lme4 syntax with its cbind response and offset."""
-    lhs, rhs = base.split(" ~ ", 1)
-    if g.cbind:
-        lhs = f"cbind({g.cbind[0]}, {g.cbind[1]})"
+def _q(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z_.][A-Za-z0-9_.]*", name) else f"`{name}`"
+
+
+def formula_text(g: GLMMSpec) -> str:
+    """The model in lme4 syntax with its cbind response and offset.
+
+    >>> formula_text(parse_glmm_formula("cbind(s, f) ~ a*b + offset(log(t)) + (1 | id)"))
+    'cbind(s, f) ~ a + b + a:b + (1 | id) + offset(log(t))'
+    """
+    spec = g.spec
+    fx = [":".join(map(_q, t)) for t in spec.terms]
+    if not spec.intercept:
+        fx = ["0", *fx]
+    rnd = []
+    for r in spec.random:
+        inner = (["1"] if r.intercept else ["0"]) + [":".join(map(_q, t)) for t in r.terms]
+        rnd.append(f"({' + '.join(inner)} {'|' if r.correlated else '||'} "
+                   f"{':'.join(map(_q, r.group))})")
+    lhs = f"cbind({g.cbind[0]}, {g.cbind[1]})" if g.cbind else _q(spec.response)
+    rhs = " + ".join((fx or ["1"]) + rnd)
     if g.offset:
         col, logged = g.offset
         rhs = rhs + (f" + offset(log({col}))" if logged else f" + offset({col})")
