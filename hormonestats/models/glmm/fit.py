@@ -17,8 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize
-
 from .pirls import PenalisedSystem
 from .quadrature import agq_deviance
 
@@ -140,17 +138,37 @@ def steps(obj: Objective, x) -> np.ndarray:
     return h
 
 
-def newton(obj: Objective, x, lower, iters: int = 30):
-    """Bounded Newton on ``obj`` from ``x``: coordinates on their bound stay there unless the
-    deviance falls into the interior. Cheap Hessians (one-sided cross terms) while far; central
-    ones near the optimum, where the last one serves the checks and the standard errors.
-    Returns (x, f(x), (g, H) at the last point or None)."""
-    fx = obj(x)
-    obj.accept(x)
+def bound_slopes(f, x, at_bound, h, fx, g):
+    """``g`` with forward-difference slopes on the coordinates at their bound: a variance
+    parameter's deviance is even in it, so a central difference at zero always reads zero."""
+    g = g.copy()
+    for i in np.flatnonzero(at_bound):
+        e = np.zeros(len(x))
+        e[i] = h[i]
+        g[i] = (f(x + e) - fx) / h[i]
+    return g
+
+
+MAX_STEP = 2.0  # largest change of any coordinate in one Newton step (a trust region)
+
+
+def newton(obj, x, lower, iters: int = 30, f=None, polish: bool = True):
+    """Bounded, damped Newton on ``f`` (default ``obj``, the stage-2 deviance) from ``x``:
+    coordinates on their bound stay there unless the deviance falls into the interior; no
+    coordinate moves more than :data:`MAX_STEP` at once. Cheap Hessians (one-sided cross terms)
+    while far; with ``polish``, central ones near the optimum, where the last one serves the
+    checks and the standard errors. Returns (x, f(x), (g, H) at the last point or None)."""
+    stage2 = f is None
+    f = obj if stage2 else f
+    fx = f(x)
+    if stage2:
+        obj.accept(x)
     central = False
     for _ in range(iters):
-        g, H = fd_derivatives(obj, x, steps(obj, x), fx, central_cross=central)
+        h = steps(obj, x)
+        g, H = fd_derivatives(f, x, h, fx, central_cross=central)
         at_bound = (x - lower) <= 1e-10
+        g = bound_slopes(f, x, at_bound, h, fx, g)
         free = ~at_bound | (g < 0)
         idx = np.flatnonzero(free)
         if not len(idx):
@@ -160,18 +178,22 @@ def newton(obj: Objective, x, lower, iters: int = 30):
         if ev.min() <= 1e-8 * max(1.0, ev.max()):
             Hf = Hf + (abs(ev.min()) + 1e-3 * max(1.0, ev.max())) * np.eye(len(idx))
         step = -np.linalg.solve(Hf, gf)
+        step *= min(1.0, MAX_STEP / max(float(np.max(np.abs(step))), 1e-300))
         t, moved = 1.0, False
         for _h in range(30):
             z = x.copy()
             z[idx] = np.maximum(x[idx] + t * step, lower[idx])
-            fz = obj(z)
+            fz = f(z)
             if fz <= fx:
                 moved = fz < fx
                 x, fx = z, fz
-                obj.accept(x)
+                if stage2:
+                    obj.accept(x)
                 break
             t /= 2
         size = float(np.max(np.abs(t * step)))
+        if not polish and (not moved or size < 1e-4):
+            return x, fx, None
         if central and (not moved or size < 1e-6):
             return x, fx, (g, H)  # derivatives at (within 1e-6 of) the solution
         if not moved or size < 1e-3:
@@ -180,14 +202,11 @@ def newton(obj: Objective, x, lower, iters: int = 30):
 
 
 def optimise(obj: Objective, theta0) -> dict:
-    """Stage 1 from ``theta0``, then stage 2; returns the optimum and its bookkeeping."""
+    """Stage 1 from ``theta0`` (damped Newton on the theta-only deviance, to 1e-4), then
+    stage 2 over (theta, gamma); returns the optimum and its bookkeeping."""
     s = obj.s
     lower_t = s.lower
-    bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower_t]
-    r1 = optimize.minimize(obj.stage1, np.asarray(theta0, float), method="L-BFGS-B",
-                           jac="2-point", bounds=bounds,
-                           options={"ftol": 1e-12, "gtol": 1e-7, "maxiter": 500})
-    theta1 = np.maximum(np.asarray(r1.x, float), lower_t)
+    theta1 = newton(obj, np.asarray(theta0, float), lower_t, f=obj.stage1, polish=False)[0]
     obj.stage1(theta1)
     x0 = np.concatenate([theta1, obj.gamma_of(obj.beta)])
     lower = np.concatenate([lower_t, np.full(s.p, -np.inf)])
@@ -205,6 +224,7 @@ def check_solution(obj: Objective, sol: dict) -> dict:
     else:
         obj.accept(x)
         g, H = fd_derivatives(obj, x, steps(obj, x))
+    g = bound_slopes(obj, x, boundary, steps(obj, x), obj(x), g)
     free = np.flatnonzero(~boundary)
     Hf = H[np.ix_(free, free)]
     ev = np.linalg.eigvalsh(Hf)
