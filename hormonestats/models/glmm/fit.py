@@ -3,8 +3,8 @@ at the solution and the fitted object.
 
 Stage 1 minimises the Laplace deviance over ``theta`` with the fixed effects estimated inside
 PIRLS (lme4's ``nAGQ = 0`` fit); stage 2 minimises the Laplace (or adaptive Gauss–Hermite)
-deviance over ``(theta, beta)`` jointly by bounded Newton steps with finite-difference
-derivatives, the fixed effects re-parameterised as ``gamma = R beta`` (``R`` from the QR
+deviance over ``(theta, beta)`` jointly. Both stages take bounded, damped Newton steps (a
+trust region of :data:`MAX_STEP` per coordinate) with finite-difference derivatives, the fixed effects re-parameterised as ``gamma = R beta`` (``R`` from the QR
 decomposition of ``sqrt(W) X`` at a GLM start) so that every coordinate has a curvature near one.
 At the solution the gradient and the Hessian are checked; a fit on the boundary (a variance
 parameter at zero) or one that fails a check is restarted from other starting values and the
@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from .pirls import PenalisedSystem
 from .quadrature import agq_deviance
 
