@@ -293,3 +293,24 @@ def test_zero_variance_is_a_singular_fit_with_restarts_reported():
     mu = fam.linkinv(res.fit.design.matrix(d) @ res.fit.beta)
     assert res.deviance == pytest.approx(fam.minus2ll(d["y"].to_numpy(), mu, np.ones(n)).sum(),
                                          rel=1e-10)
+
+
+def test_trial_level_power_families_fit_the_glmm():
+    out = hs.power({"family": "rmet_items", "n_items": 12, "term": "oxytocin"}, n=[20],
+                   n_sims=3, seed=4)
+    table = out.table if hasattr(out, "table") else out
+    row = table.iloc[0]
+    assert row["hypothesis"] == "rmet_items" and row["term"] == "oxytocin"
+    assert row["true_value"] == 0.2 and 0.0 <= row["power"] <= 1.0
+    with pytest.raises(Exception, match="term must be one of"):
+        hs.power({"family": "trust_trials", "term": "age"}, n=[10], n_sims=1)
+
+
+def test_simulators_give_the_designs_the_issue_names():
+    d, truth = hs.simulate_trust_trials(seed=1)
+    assert d["subject"].nunique() == 30 and d["face"].nunique() == 20 and len(d) == 1200
+    assert (d.groupby(["subject", "face"]).size() == 2).all()
+    r, _ = hs.simulate_rmet_items(seed=1)
+    assert r["subject"].nunique() == 200 and r["item"].nunique() == 36
+    with pytest.raises(ModelError, match="Unknown effect"):
+        hs.simulate_trust_trials(effects={"dose": 1.0})
