@@ -404,6 +404,14 @@ def mixed(
     True
     >>> hs.mixed(df, formula="y ~ x + (1 | id)").formula
     'y ~ x + (1 | id)'
+
+    Trial-level binary choices with crossed random effects (a generalized mixed model):
+
+    >>> trials, _ = hs.simulate_trust_trials(n_subjects=20, seed=3)
+    >>> fit = hs.mixed(trials, family="binomial",
+    ...                formula="choice ~ oxytocin + face_trust + (1 | subject) + (1 | face)")
+    >>> fit.converged, fit.table["term"].tolist()
+    (True, ['Intercept', 'oxytocin', 'face_trust'])
     """
     if family != "gaussian":  # the generalized engine (hormonestats.models.glmm)
         from .glmm.api import from_mixed
