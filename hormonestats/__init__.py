@@ -129,6 +129,8 @@ _API: dict[str, str] = {
     "equivalence_test": "models.equivalence",
     # simulation and power
     "simulate_study": "simulate.simulator",
+    "simulate_trust_trials": "simulate.trials",
+    "simulate_rmet_items": "simulate.trials",
     "power": "simulate.power",
     "sample_size_for": "simulate.power",
     # output
