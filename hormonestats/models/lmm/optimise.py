@@ -87,7 +87,30 @@ def minimise(f, start: np.ndarray, lower: np.ndarray) -> tuple[np.ndarray, float
     x, fx = np.asarray(res.x, float), float(res.fun)
     ok = bool(res.success) or "ABNORMAL" in str(res.message).upper()
     x, fx = _polish(f, x, fx, lower)
+    escaped = _off_the_bound(f, x, fx, lower)
+    if escaped is not None:
+        return minimise(f, escaped, lower)
     return x, fx, ok and np.isfinite(fx)
+
+
+def _off_the_bound(f, x, fx, lower):
+    """A point off the bounds with a lower deviance than ``x``, or None.
+
+    The profiled deviance is even in a diagonal element of theta, so its gradient there is 0
+    at the bound theta = 0 even when the bound is a local maximum. A first L-BFGS-B step that
+    lands on the bound then stops there (a random-intercept variance reported as 0 where lme4
+    finds a clearly positive one); probing a few steps inward finds the way down.
+    """
+    at_bound = np.flatnonzero(np.isfinite(lower) & ((x - lower) <= 1e-10))
+    best, best_f = None, fx - 1e-10 * max(1.0, abs(fx))
+    for i in at_bound:
+        for step in (1e-3, 1e-2, 1e-1, 0.5):
+            z = x.copy()
+            z[i] = lower[i] + step
+            fz = f(z)
+            if np.isfinite(fz) and fz < best_f:
+                best, best_f = z, fz
+    return best
 
 
 def _grad_hess(f, x, h, f0):
