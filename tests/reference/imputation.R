@@ -115,4 +115,18 @@ out(rbind(est_table(te, "rubin"), est_table(te_df, "dfcom500")),
 vc <- te$extra.pars
 out(data.frame(term = rownames(vc), estimate = vc[, "Estimate"]), "mi_studentratings_varcomp.csv")
 
+# ---------------------------------------------------------------- mice's behaviour on nhanes
+# (for distributional checks of hormonestats' own chained equations, not identical draws):
+# the incomplete data and, over 500 imputations, the mean and SD of the imputed values per
+# variable and the pooled regression of chl on age and bmi
+out(nhanes, "mi_nhanes_raw.csv")
+imp4 <- mice(nhanes, m = 500, maxit = 10, seed = 99, print = FALSE)
+summ <- do.call(rbind, lapply(c("bmi", "hyp", "chl"), function(v) {
+  vals <- unlist(imp4$imp[[v]])
+  data.frame(variable = v, mean = mean(vals), sd = sd(vals), n = length(vals),
+             mean_sd_over_imputations = sd(colMeans(imp4$imp[[v]])))
+}))
+out(summ, "mi_nhanes_mice_imputed.csv")
+out(pooled_table(pool(with(imp4, lm(chl ~ age + bmi)))), "mi_nhanes_mice500_pool.csv")
+
 writeLines(capture.output(sessionInfo()), "imputation_R_sessionInfo.txt")
