@@ -182,9 +182,14 @@ def _extra_parameters(results) -> pd.DataFrame | None:
                          "between_sd": frame.std(axis=0, ddof=1).to_numpy()})
 
 
+def _n_obs(result):
+    n = getattr(result, "n_obs", None)
+    return getattr(result, "n", None) if n is None else n
+
+
 def _default_dfcom(tables, results) -> np.ndarray:
     df = np.nanmean(np.vstack([t["df"].to_numpy(dtype=float) for t in tables]), axis=0)
-    n_obs = results[0].n_obs
+    n_obs = _n_obs(results[0])
     fallback = np.inf if n_obs is None else max(float(n_obs) - len(tables[0]), 1.0)
     return np.where(np.isfinite(df), df, fallback)
 
@@ -320,7 +325,7 @@ def pool(results: Sequence, *, dfcom=None, conf_level: float | None = None,
     notes = list(notes)
     if left:
         notes.append(f"not pooled (no standard error in some imputation): {', '.join(left)}")
-    n_obs = results[0].n_obs
+    n_obs = _n_obs(results[0])
     return PooledResult(
         table=table, results=tuple(results), source_family=families.pop(),
         n_obs=int(n_obs) if n_obs is not None else 0, conf_level=float(level),
