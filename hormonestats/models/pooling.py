@@ -23,8 +23,8 @@ tests agree to 1e-8 (``tests/reference/imputation.R``).
 
 The complete-data df :math:`\\nu_{com}` of each term is, unless given: the term's own ``df``
 in the results' tables (the residual df of a least-squares fit, the Satterthwaite df of a mixed
-model), and, for z-based results (``df`` infinite or missing), ``n_obs`` minus the number of
-estimates, mice's rule for models without a residual df. ``dfcom=numpy.inf`` gives Rubin's
+model); for z-based results (``df`` infinite) ``n_obs`` minus the number of estimates, mice's
+rule for models without a residual df; for bootstrap rows (``df`` missing) infinity. ``dfcom=numpy.inf`` gives Rubin's
 (1987) large-sample df, as ``mitml::testEstimates`` without ``df.com``.
 
 Variance components and other quantities without a sampling variance (the "extra parameters"
@@ -49,7 +49,7 @@ from scipy import stats
 
 from ..display import ResultDisplay
 from ..errors import ModelError
-from ..results import Summary, empty_excluded
+from ..results import FAMILIES, Summary, empty_excluded
 
 __all__ = [
     "POOLED_COLUMNS",
@@ -182,16 +182,26 @@ def _extra_parameters(results) -> pd.DataFrame | None:
                          "between_sd": frame.std(axis=0, ddof=1).to_numpy()})
 
 
+def _family(result) -> str:
+    """The protocol family of a result (its class name while a family lacks the protocol)."""
+    family = getattr(result, "family", None)
+    return family if family in FAMILIES else type(result).__name__
+
+
 def _n_obs(result):
     n = getattr(result, "n_obs", None)
     return getattr(result, "n", None) if n is None else n
 
 
 def _default_dfcom(tables, results) -> np.ndarray:
-    df = np.nanmean(np.vstack([t["df"].to_numpy(dtype=float) for t in tables]), axis=0)
+    dfs = np.vstack([t["df"].to_numpy(dtype=float) for t in tables])
+    seen = (~np.isnan(dfs)).sum(axis=0)
+    df = np.where(seen > 0, np.where(np.isnan(dfs), 0.0, dfs).sum(axis=0) / np.maximum(seen, 1),
+                  np.nan)
     n_obs = _n_obs(results[0])
     fallback = np.inf if n_obs is None else max(float(n_obs) - len(tables[0]), 1.0)
-    return np.where(np.isfinite(df), df, fallback)
+    # a bootstrap row (df missing) has no complete-data df; a z test (df infinite) takes n - p
+    return np.where(np.isnan(df), np.inf, np.where(np.isinf(df), fallback, df))
 
 
 @dataclass(frozen=True)
@@ -302,7 +312,7 @@ def pool(results: Sequence, *, dfcom=None, conf_level: float | None = None,
     results = list(results)
     if len(results) < 2:
         raise ModelError(f"pool needs the results of at least 2 imputations, got {len(results)}")
-    families = {getattr(r, "family", type(r).__name__) for r in results}
+    families = {_family(r) for r in results}
     if len(families) > 1:
         raise ModelError(f"pool got results of different families: {sorted(families)}")
     tables = [r.table.reset_index(drop=True) for r in results]

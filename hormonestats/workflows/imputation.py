@@ -29,8 +29,11 @@ import pandas as pd
 from ..errors import HormoneStatsError
 from ..options import DEFAULT_SEED, ExecutionOptions
 
-__all__ = ["ImputedStudy", "imputation_columns", "impute", "test_hypotheses_imputed"]
+__all__ = ["ImputedStudy", "imputation_columns", "impute", "pooled_sentence", "run_pooled",
+           "test_hypotheses_imputed"]
 
+#: imputations of the multiverse's "imputed" choice of the ``missing`` decision
+MULTIVERSE_M = 20
 _ID_COLUMNS = ("subject_id", "session", "responses_session", "dyad_id", "sample_id")
 _DESIGN_COLUMNS = ("sex", "arm", "group", "sequence", "role")
 
@@ -205,6 +208,7 @@ def impute(
     mapping: Mapping[str, str] | None = None,
     interaction_method: str = "passive",
     execution: ExecutionOptions | Mapping | None = None,
+    processed=None,
     **process_options,
 ) -> ImputedStudy:
     """Multiply impute a study's analysis table (m completed tables).
@@ -222,6 +226,8 @@ def impute(
     interaction_method : {"passive", "jav"}
     execution : ExecutionOptions, optional
         Workers for the m chains; the numbers do not depend on them.
+    processed : ProcessedStudy, optional
+        ``study`` already processed (its below-LOD rows are found from ``study``'s samples).
 
     Returns
     -------
@@ -243,8 +249,9 @@ def impute(
         processed = study
     elif hasattr(study, "contract"):
         source = study
-        process_options.setdefault("lod_policy", "flag")
-        processed = process_study(study, **process_options)
+        if processed is None:
+            process_options.setdefault("lod_policy", "flag")
+            processed = process_study(study, **process_options)
     else:
         raise HormoneStatsError(
             f"impute: expected a Study or a ProcessedStudy, got {type(study).__name__}")
@@ -267,6 +274,21 @@ def impute(
     imputed = type(imputed)(completed=completed, model=imputed.model, missing=imputed.missing,
                             chains=imputed.chains, settings=imputed.settings)
     return ImputedStudy(imputed=imputed, table=table, processed=processed, filled=filled)
+
+
+def pooled_sentence(table: pd.DataFrame) -> str:
+    """How the hypotheses were pooled, with the range of the fraction of missing information."""
+    tested = table[table["status"] == "tested"] if "status" in table.columns else table
+    if not len(tested) or "fmi" not in tested.columns:
+        return ""
+    m = int(tested["m"].iloc[0])
+    fmi = tested["fmi"].astype(float)
+    top = tested.loc[fmi.idxmax()]
+    return (f"Each hypothesis was tested on the {m} completed data sets and the estimates "
+            "pooled by Rubin's rules with Barnard and Rubin's (1999) degrees of freedom; "
+            "bootstrap standard errors of indirect effects entered as within-imputation "
+            "standard errors (Schomaker & Heumann 2018). The fraction of missing information "
+            f"ranged from {fmi.min():.3f} to {fmi.max():.3f} ({top['hypothesis']}).")
 
 
 def _fill(completed, table, filled) -> pd.DataFrame:
@@ -296,6 +318,35 @@ def _dfcom(result, term, n) -> float:
     if np.isinf(df):  # a z test: n - p, as mice does
         return max(float(n) - len(table), 1.0)
     return df
+
+
+def run_pooled(tables, runner, hyp, cols, covariates, opts):
+    """One hypothesis's runner on every completed table, its key estimate pooled.
+
+    Returns ``(PooledResult or None, key)`` like a runner; imputation j's bootstrap uses
+    child j of ``opts["seed"]``.
+    """
+    from ..models.pooling import pool, pool_scalar
+    from ..parallel import spawn_seeds
+
+    seeds = spawn_seeds(opts.get("seed") or 0, len(tables))
+    fits = []
+    for table, ss in zip(tables, seeds):
+        fits.append(runner(table, hyp, cols, covariates,
+                           {**opts, "seed": int(ss.generate_state(1)[0])}))
+    keys = [k for _, k in fits]
+    term = keys[0]["term"]
+    row = pool_scalar([k["estimate"] for k in keys], [k["std_error"] for k in keys],
+                      dfcom=_dfcom(fits[0][0], term, keys[0]["n"]), term=term,
+                      conf_level=opts.get("conf_level", 0.95))
+    key = {c: float(row[c]) for c in ("estimate", "std_error", "conf_low", "conf_high",
+                                       "p_value")}
+    key.update(term=term, n=int(keys[0]["n"]))
+    try:
+        result = pool([r for r, _ in fits], conf_level=opts.get("conf_level", 0.95))
+    except HormoneStatsError:
+        result = None
+    return result, key
 
 
 def _family_task(completed, kwargs, j, seed_seq):

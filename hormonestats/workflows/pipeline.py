@@ -126,6 +126,7 @@ def run_analysis(
     title: str | None = None,
     console=None,
     process_options: Mapping | None = None,
+    impute: int = 0,
 ) -> dict:
     """Run the canned analysis of a study into a results folder.
 
@@ -144,6 +145,12 @@ def run_analysis(
         they are named in the hypotheses table (``covariates`` column), the methods text and
         the manifest's parameters.
     seed, n_boot : bootstrap settings (recorded in the manifest).
+    impute : int
+        0 (default): complete cases. m > 1: the analysis table is multiply imputed m times
+        (:func:`hormonestats.impute`; below-LOD readings imputed within (0, LOD) unless
+        ``process_options`` set a LOD policy) and every hypothesis is pooled by Rubin's rules
+        (:func:`hormonestats.test_hypotheses_imputed`); the methods text says what was imputed
+        and how, and the imputation model is written as ``imputation_model``.
 
     Returns
     -------
@@ -165,7 +172,8 @@ def run_analysis(
     with _Steps(console, total=6) as say:
         return _run(study, out=out, hypotheses=hypotheses, mapping=mapping,
                     covariates=covariates, seed=seed, n_boot=n_boot, title=title,
-                    process_options=process_options, say=say, results=results)
+                    process_options=process_options, say=say, results=results,
+                    impute=int(impute))
 
 
 class _Steps:
@@ -204,7 +212,7 @@ class _Steps:
 
 
 def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, process_options,
-         say, results) -> dict:
+         say, results, impute=0) -> dict:
     from ..derive.processing import process_study
     from ..models.hypotheses import test_hypotheses
     from ..report import manifest, methods_text, package_versions, plots, write_report
@@ -216,6 +224,12 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     report.raise_for_errors()
 
     say("[bold]2/6[/] processing assays, genotypes and instruments", markup=True)
+    if impute == 1 or impute < 0:
+        from ..errors import HormoneStatsError
+
+        raise HormoneStatsError(f"impute: m must be 0 (complete cases) or at least 2, got {impute}")
+    if impute:  # readings below the LOD are imputed below it rather than substituted
+        process_options = {"lod_policy": "flag", **process_options}
     processed = process_study(study, **process_options)
     results["processed"] = processed
     table = processed.table
@@ -247,8 +261,25 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     applicable = plan.loc[plan["status"] == "applicable", "hypothesis"].tolist()
     not_applicable = plan.loc[plan["status"] != "applicable"].reset_index(drop=True)
     usable = merge_mapping(mapping, table.columns)
-    family = test_hypotheses(table, mapping=usable, hypotheses=applicable,
-                             covariates=tuple(covariates), seed=seed, n_boot=n_boot)
+    from ..derive.missingness import missingness
+
+    # what is missing among the variables the hypotheses and covariates use (before imputing)
+    used = [c for c in dict.fromkeys([*usable.values(), *covariates])
+            if c in table.columns and c != usable.get("subject")]
+    missing = missingness(table, columns=used)
+    qc.update(missing.tables())
+    imputed = None
+    if impute:
+        from .imputation import impute as impute_study
+        from .imputation import test_hypotheses_imputed
+
+        imputed = impute_study(study, processed=processed, m=impute, seed=seed, mapping=usable)
+        results["imputed"] = imputed
+        family = test_hypotheses_imputed(imputed, mapping=usable, hypotheses=applicable,
+                                         covariates=tuple(covariates), seed=seed, n_boot=n_boot)
+    else:
+        family = test_hypotheses(table, mapping=usable, hypotheses=applicable,
+                                 covariates=tuple(covariates), seed=seed, n_boot=n_boot)
     results["hypotheses"] = family
     hyp_table = _with_covariates(family.table, usable, covariates)
     results["hypotheses_table"] = hyp_table
@@ -287,11 +318,17 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         log=processed.log,
         genotype_qc=qc.get("genotype_qc"),
         reliability=qc.get("reliability"),
-        models={name: r for name, r in family.results.items() if r is not None},
+        models={name: getattr(r, "results", (r,))[0] for name, r in family.results.items()
+                if r is not None},
         hypotheses=family.table,
         versions=package_versions(),
         labels=DEFAULT_LABELS,
     )
+    methods += "\n\n" + missing.sentence()
+    if imputed is not None:
+        from .imputation import pooled_sentence
+
+        methods += " " + imputed.methods_text() + " " + pooled_sentence(family.table)
     results["methods"] = methods
     man = manifest(
         inputs=dict(study.sources) if study.sources else {},
@@ -300,7 +337,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
                     "not_applicable": not_applicable["hypothesis"].tolist(),
                     "mapping": usable, "mapping_given": mapping,
                     "covariates": list(covariates), "n_boot": n_boot,
-                    "process_options": process_options},
+                    "process_options": process_options,
+                    "impute": imputed.imputed.settings if imputed is not None else None},
         seed=seed,
     )
     from ..report import table1
@@ -320,6 +358,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
               "hypotheses": hyp_table, "analysis_table": table, **qc}
     if results["sensitivity"] is not None:
         tables["sensitivity"] = results["sensitivity"]
+    if imputed is not None:
+        tables["imputation_model"] = imputed.model
     if len(not_applicable):
         tables["not_applicable"] = not_applicable
     # reviewers' asks: how small an effect the data rule out where a predicted effect is not
