@@ -127,3 +127,10 @@ def test_multiverse_decision_complete_cases_vs_imputed(study, monkeypatch):
     assert tab.loc["imputed", "n"] == len(hs.process_study(study).table)
     assert tab.loc["complete_cases", "n"] < tab.loc["imputed", "n"]
     assert bool(tab.loc["complete_cases", "is_default"])
+
+
+def test_qc_shows_the_missingness(capsys):
+    code = main(["qc", str(EXAMPLE / "contract.yaml"), str(EXAMPLE)])
+    out = capsys.readouterr().out
+    assert code in (0, None)
+    assert "Missing values by variable" in out and "Little's MCAR test" in out

@@ -208,3 +208,31 @@ def test_pooled_slopes_equal_scalar_pooling_and_jn_boundary_has_critical_t():
     at = pooled_slopes(q, u, bounds, dfcom=100)
     crit = stats.t.ppf(0.975, at["df"])
     np.testing.assert_allclose(np.abs(at["statistic"]), crit, rtol=1e-8)
+
+
+def test_pooled_moderation_slopes_are_rubin_of_each_fits_simple_slopes():
+    from hormonestats.models.pooled_tests import (
+        pooled_moderation_johnson_neyman,
+        pooled_moderation_slopes,
+    )
+
+    rng = np.random.default_rng(21)
+    base = pd.DataFrame({"x": rng.normal(size=150), "m": rng.normal(2, 1, size=150)})
+    fits = []
+    for _ in range(6):  # six "completed" data sets differing in the outcome's noise
+        d = base.assign(y=0.3 * base.x + 0.4 * base.x * base.m + rng.normal(size=150))
+        fits.append(hs.moderation(d, y="y", x="x", m="m"))
+    at = [1.0, 2.0, 3.5]
+    ours = pooled_moderation_slopes(fits, at)
+    for i, w in enumerate(at):
+        each = [f.simple_slopes(at=[w]).iloc[0] for f in fits]
+        row = pool_scalar([e["estimate"] for e in each], [e["std_error"] for e in each],
+                          dfcom=fits[0].fit.df_resid)
+        assert ours.loc[i, "estimate"] == pytest.approx(row["estimate"], rel=1e-10)
+        assert ours.loc[i, "std_error"] == pytest.approx(row["std_error"], rel=1e-10)
+    bounds = pooled_moderation_johnson_neyman(fits)
+    at_bounds = pooled_moderation_slopes(fits, bounds)
+    from scipy import stats
+
+    np.testing.assert_allclose(np.abs(at_bounds["statistic"]),
+                               stats.t.ppf(0.975, at_bounds["df"]), rtol=1e-8)

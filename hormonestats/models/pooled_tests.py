@@ -24,7 +24,8 @@ from scipy import optimize, stats
 from ..errors import ModelError
 from .pooling import pool_scalar
 
-__all__ = ["d1", "d2", "d3", "d3_ols", "pooled_johnson_neyman", "pooled_slopes"]
+__all__ = ["d1", "d2", "d3", "d3_ols", "pooled_johnson_neyman", "pooled_moderation_johnson_neyman",
+           "pooled_moderation_slopes", "pooled_slopes"]
 
 
 def _result(stat, k, v, r, method) -> dict:
@@ -207,3 +208,42 @@ def pooled_johnson_neyman(estimates, covariances, *, lower: float, upper: float,
         if np.sign(vals[i]) != np.sign(vals[i + 1]) and np.isfinite(vals[i] + vals[i + 1]):
             out.append(float(optimize.brentq(excess, ws[i], ws[i + 1], xtol=1e-12)))
     return out
+
+
+def _slope_parts(results):
+    parts = [r._slope_terms_original_scale() for r in results]
+    q = np.vstack([b.to_numpy(float) for b, _ in parts])
+    u = np.stack([v.to_numpy(float) for _, v in parts])
+    return q, u
+
+
+def pooled_moderation_slopes(results, at=None, *, conf_level: float = 0.95) -> pd.DataFrame:
+    """Simple slopes of moderation results (one per completed data set), pooled.
+
+    ``at``: moderator values on its original scale (default: the mean and +-1 SD, each
+    averaged over the imputations). The complete-data df is the fits' residual df.
+    """
+    results = list(results)
+    if not all(hasattr(r, "_slope_terms_original_scale") for r in results):
+        raise ModelError("pooled_moderation_slopes needs hs.moderation results")
+    if at is None:
+        mean = float(np.mean([r.m_mean for r in results]))
+        sd = float(np.mean([r.m_sd for r in results]))
+        at = [mean - sd, mean, mean + sd]
+    q, u = _slope_parts(results)
+    dfcom = float(np.mean([r.fit.df_resid for r in results]))
+    return pooled_slopes(q, u, at, dfcom=dfcom, conf_level=conf_level)
+
+
+def pooled_moderation_johnson_neyman(results, *, conf_level: float = 0.95) -> list[float]:
+    """Johnson–Neyman boundaries of pooled moderation results within the moderator's range
+    (the widest observed range over the completed data sets)."""
+    results = list(results)
+    q, u = _slope_parts(results)
+    lower = min(float(r.fit.model.data.frame[r.m].min()) if hasattr(r.fit.model.data, "frame")
+                else r.m_mean - 3 * r.m_sd for r in results)
+    upper = max(float(r.fit.model.data.frame[r.m].max()) if hasattr(r.fit.model.data, "frame")
+                else r.m_mean + 3 * r.m_sd for r in results)
+    dfcom = float(np.mean([r.fit.df_resid for r in results]))
+    return pooled_johnson_neyman(q, u, lower=lower, upper=upper, dfcom=dfcom,
+                                 conf_level=conf_level)
