@@ -446,3 +446,7 @@ def _key_term(result, key):
         return key
     name = getattr(result, "interaction_term", None)
     return name if name is not None else key
+
+
+# pytest would collect a module-level name starting with "test" as a test function
+test_hypotheses_imputed.__test__ = False
