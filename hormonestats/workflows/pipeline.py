@@ -256,7 +256,6 @@ class _Steps:
 def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, processing,
          process_options, say, results, impute=0) -> dict:
     from ..derive.processing import process_study
-    from ..models.hypotheses import test_hypotheses
     from ..report import manifest, methods_text, package_versions, write_report
     from ..report.output_guard import study_inputs
     from ..study.validation import validate
@@ -300,18 +299,9 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     not_applicable = plan.loc[plan["status"] != "applicable"].reset_index(drop=True)
     usable = merge_mapping(mapping, table.columns)
     missing = _missingness(table, usable, covariates, qc)
-    imputed = None
-    if impute:
-        from .imputation import impute as impute_study
-        from .imputation import test_hypotheses_imputed
-
-        imputed = impute_study(study, processed=processed, m=impute, seed=seed, mapping=usable)
-        results["imputed"] = imputed
-        family = test_hypotheses_imputed(imputed, mapping=usable, hypotheses=applicable,
-                                         covariates=tuple(covariates), seed=seed, n_boot=n_boot)
-    else:
-        family = test_hypotheses(table, mapping=usable, hypotheses=applicable,
-                                 covariates=tuple(covariates), seed=seed, n_boot=n_boot)
+    family, imputed = _family(study, processed, impute, mapping=usable, hypotheses=applicable,
+                              covariates=tuple(covariates), seed=seed, n_boot=n_boot)
+    results["imputed"] = imputed
     results["hypotheses"] = family
     hyp_table = _with_covariates(family.table, usable, covariates)
     results["hypotheses_table"] = hyp_table
@@ -336,8 +326,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         log=processed.log,
         genotype_qc=qc.get("genotype_qc"),
         reliability=qc.get("reliability"),
-        models={name: getattr(r, "results", (r,))[0] for name, r in family.results.items()
-                if r is not None},
+        models={name: r.results[0] if r.family == "pooled" else r
+                for name, r in family.results.items() if r is not None},
         hypotheses=family.table,
         versions=package_versions(),
         labels=DEFAULT_LABELS,
@@ -411,6 +401,21 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         plt.close(getattr(fig, "figure", fig))
     results["folder"] = folder
     return results
+
+
+def _family(study, processed, impute: int, **kwargs):
+    """The hypothesis family on the analysis table (complete cases), or on ``impute``
+    completed tables pooled by Rubin's rules; (family, ImputedStudy or None)."""
+    from ..models.hypotheses import test_hypotheses
+
+    if not impute:
+        return test_hypotheses(processed.table, **kwargs), None
+    from .imputation import impute as impute_study
+    from .imputation import test_hypotheses_imputed
+
+    imputed = impute_study(study, processed=processed, m=impute, seed=kwargs["seed"],
+                           mapping=kwargs["mapping"])
+    return test_hypotheses_imputed(imputed, **kwargs), imputed
 
 
 def _missingness(table, usable, covariates, qc):
