@@ -127,6 +127,12 @@ _API: dict[str, str] = {
     "multiverse": "workflows.multiverse",
     "DECISIONS": "workflows.multiverse",
     "equivalence_test": "models.equivalence",
+    # missing data: summary, multiple imputation, pooling
+    "missingness": "derive.missingness",
+    "impute": "workflows.imputation",
+    "test_hypotheses_imputed": "workflows.imputation",
+    "pool": "models.pooling",
+    "PooledResult": "models.pooling",
     # simulation and power
     "simulate_study": "simulate.simulator",
     "simulate_trust_trials": "simulate.trials",

@@ -76,6 +76,10 @@ def run(
         typer.Option("--covariate", help="A column every model is adjusted for, e.g. sex "
                      "(repeatable)."),
     ] = None,
+    impute: Annotated[
+        int, typer.Option(help="Multiply impute missing values m times (e.g. 20) and pool by "
+                          "Rubin's rules; 0: complete cases.", min=0)
+    ] = 0,
 ) -> None:
     """Run a canned analysis: validate, process, test, figures, report.html, manifest."""
     from ..study.reading import read_study
@@ -91,7 +95,7 @@ def run(
     try:
         study = read_study(contract, data)
         results = run_analysis(study, out=out, seed=seed, n_boot=n_boot, mapping=mapping,
-                               covariates=covariates,
+                               covariates=covariates, impute=impute,
                                hypotheses=None if analysis == "full_study" else [analysis],
                                console=console, title=f"hormonestats: {analysis}")
     except HormoneStatsError as err:

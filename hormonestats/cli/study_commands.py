@@ -141,6 +141,22 @@ def _qc(study) -> None:
     rel = reliability_table(study)
     if rel is not None:
         show("Reliability (Cronbach's alpha with Feldt CI; omega total)", rel)
+    import pandas as pd
+
+    from ..derive.missingness import missingness
+
+    table = processed.table
+    if isinstance(table, pd.DataFrame) and table.isna().any().any():
+        summary = missingness(table)
+        byvar = summary.by_variable
+        show("Missing values by variable", byvar[byvar["n_missing"] > 0])
+        if summary.by_session is not None:
+            show("Missing values by session", summary.by_session)
+        if summary.by_person is not None and len(summary.by_person):
+            show(f"Participants with missing values ({len(summary.by_person)})",
+                 summary.by_person.sort_values("n_missing", ascending=False).head(10))
+        if summary.mcar is not None:
+            console.print(summary.sentence(), markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -19,7 +19,10 @@ Decisions (:data:`DECISIONS`; the package's default choice of each is marked):
 * ``contraception``: **all** participants, or hormonal-contraception users left out;
 * ``cycle_coding``: **forward** count, backward count, LH-confirmed cycles only;
 * ``car_delay``: awakening samples delayed by at least 5, 10 or 15 min left out (**none**);
-* ``covariates``: the sets given in ``covariate_sets``; ``subset``: the filters in ``filters``.
+* ``covariates``: the sets given in ``covariate_sets``; ``subset``: the filters in ``filters``;
+* ``missing``: **complete cases**, or the table multiply imputed (m = 20; below-LOD readings of
+  the ``excluded`` LOD choice imputed within (0, LOD)) and the estimate pooled by Rubin's rules
+  (:mod:`hormonestats.workflows.imputation`).
 
 Combinations that cannot apply to the hypothesis or the data (a censored likelihood for a hormone
 that is a predictor, a genotype coding for a hypothesis without a genotype, a delay rule for a
@@ -78,6 +81,9 @@ DECISIONS: Mapping[str, Decision] = {
                  "awakening samples delayed by at least this many minutes left out"),
         Decision("covariates", (), "", "covariate set"),
         Decision("subset", (), "all", "user-given subsets"),
+        Decision("missing", ("complete_cases", "imputed"), "complete_cases",
+                 "missing values: complete cases, or multiple imputation pooled by Rubin's "
+                 "rules"),
     )
 }
 
@@ -323,6 +329,7 @@ def _run_group(study, hyp, mapping, group_specs, process_options, opts, filters)
     processed = process_study(study, **process_options)
     table = processed.table
     rows, designs = [], []
+    imputed = None
     for spec_id, spec, covs in group_specs:
         row = {"spec_id": spec_id, **spec}
         cols = {arg: mapping[role] for arg, role in hyp.roles.items()}
@@ -332,10 +339,21 @@ def _run_group(study, hyp, mapping, group_specs, process_options, opts, filters)
             cols["gene"] = gene
             h = replace(hyp, options={**hyp.options, "coding": coding})
         try:
-            data = _apply_table_decisions(table, spec, hyp, cols, filters)
             own = set(cols.values())
-            result, key = RUNNERS[hyp.family](data, h, cols, [c for c in covs if c not in own],
-                                              opts)
+            model_covs = [c for c in covs if c not in own]
+            if spec.get("missing") == "imputed":
+                from . import imputation as mi
+
+                if imputed is None:  # once per set of processing choices
+                    imputed = mi.impute(study, processed=processed, m=mi.MULTIVERSE_M,
+                                        seed=opts["seed"] or 0, mapping=mapping)
+                datas = [_apply_table_decisions(t, spec, hyp, cols, filters) for t in imputed]
+                result, key = mi.run_pooled(datas, RUNNERS[hyp.family], h, cols, model_covs,
+                                            opts)
+                data = datas[0]
+            else:
+                data = _apply_table_decisions(table, spec, hyp, cols, filters)
+                result, key = RUNNERS[hyp.family](data, h, cols, model_covs, opts)
         except (HormoneStatsError, KeyError, ValueError, np.linalg.LinAlgError) as exc:
             row.update(status="failed", reason=f"{type(exc).__name__}: {exc}")
             rows.append(row)
