@@ -105,7 +105,7 @@ def test_spearman_brown_against_closed_form_and_psych():
     assert spearman_brown(ref["ICC1"], 10) == pytest.approx(ref["ICC1k"], abs=1e-12)
     # the number of days for the reliability reached is k again
     assert samples_for_reliability(ref["ICC1"], ref["ICC1k"]) == pytest.approx(10, abs=1e-9)
-    assert np.isnan(samples_for_reliability(-0.1))
+    assert samples_for_reliability(-0.1) == np.inf
     with pytest.raises(ModelError, match="target"):
         samples_for_reliability(0.3, 1.0)
 
@@ -126,7 +126,7 @@ def test_sampling_reliability_summary_on_hormone_data():
     # the Shrout-Fleiss forms use only persons with all 6 days; log names the others
     wide = d.pivot(index="subject", columns="day", values="log_cortisol").dropna()
     direct = shrout_fleiss_icc(wide.to_numpy()).set_index("type")
-    assert row["n_complete"] == len(wide) and row["k"] == 6
+    assert row["n_complete"] == len(wide) and row["n_occasions"] == 6
     assert row["icc1"] == pytest.approx(direct.loc["ICC1", "estimate"], abs=1e-12)
     assert row["icc2_conf_low"] == pytest.approx(direct.loc["ICC1k", "conf_low"], abs=1e-12)
     incomplete = set(d["subject"]) - set(wide.index)
@@ -216,3 +216,38 @@ def test_multilevel_reliability_needs_complete_design():
     bad.loc[3, "Item2"] = np.nan
     with pytest.raises(DataError, match="missing answer"):
         multilevel_reliability(bad, subject="Person", occasion="Time", items=items)
+
+
+def test_study_table_and_qc_command_on_the_cycle_study(capsys):
+    from hormonestats.cli import main
+    from hormonestats.derive.processing import process_study
+    from hormonestats.report.glossary import explain_column
+    from hormonestats.workflows.sampling_qc import SAMPLING_COLUMNS, sampling_reliability_table
+
+    processed = process_study(hs.read_dataset("cycle_study"))
+    table = sampling_reliability_table(processed).set_index("analyte")
+    assert list(table.reset_index().columns) == SAMPLING_COLUMNS
+    assert len(SAMPLING_COLUMNS) <= 16  # shown inline in report.html
+    assert all(explain_column(c) for c in SAMPLING_COLUMNS)
+    # the same numbers as the public call on the processed samples (log scale, session x sample)
+    s = processed.samples.samples
+    e2 = s[s["analyte"] == "estradiol"]
+    d = pd.DataFrame({"id": e2["subject_id"], "occ": e2["session"].astype(str) + "/"
+                      + e2["sample_number"].astype(str), "y": np.log(e2["value"])})
+    direct = sampling_reliability(d, y="y", subject="id", occasion="occ").table.iloc[0]
+    row = table.loc["estradiol"]
+    assert row["value_scale"] == "log" and row["n_readings"] == len(e2)
+    for col in ("icc", "icc1", "icc1_conf_low", "icc2", "samples_needed"):
+        assert row[col] == pytest.approx(direct[col], abs=1e-12)
+    # progesterone's between-person variance is on its boundary: no number of samples suffices
+    assert table.loc["progesterone", "samples_needed"] == np.inf
+    assert main(["qc", "schemas/cycle_study.yaml", "hormonestats/datasets/cycle_study"]) == 0
+    out = capsys.readouterr().out
+    assert "Reliability of repeated sampling" in out and "samples_needed" in out
+
+
+def test_no_table_for_a_study_sampled_once():
+    from hormonestats.derive.processing import process_study
+    from hormonestats.workflows.sampling_qc import sampling_reliability_table
+
+    assert sampling_reliability_table(process_study(hs.read_dataset("couples_study"))) is None

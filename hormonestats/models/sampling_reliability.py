@@ -61,7 +61,7 @@ ICC_FORMS = {
 TABLE_COLUMNS = [
     "y", "n_subjects", "n_obs", "samples_per_subject", "icc", "icc_conditional",
     "icc1", "icc1_conf_low", "icc1_conf_high", "icc2", "icc2_conf_low", "icc2_conf_high",
-    "n_complete", "k", "reliability_of_mean", "target", "samples_needed",
+    "n_complete", "n_occasions", "reliability_of_mean", "target", "samples_needed",
 ]
 
 
@@ -87,7 +87,7 @@ def samples_for_reliability(r, target: float = 0.8):
     """Number of samples (days, occasions) whose mean reaches reliability ``target``.
 
     The Spearman–Brown formula solved for ``k``: ``target (1 - r) / (r (1 - target))``; round up
-    for a whole number of samples. NaN where ``r <= 0`` (no number of samples suffices).
+    for a whole number of samples. Infinite where ``r <= 0`` (no number of samples suffices).
 
     Examples
     --------
@@ -98,7 +98,7 @@ def samples_for_reliability(r, target: float = 0.8):
         raise ModelError(f"target reliability must lie strictly between 0 and 1, got {target}.")
     r = np.asarray(r, float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(r > 0, target * (1 - r) / (r * (1 - target)), np.nan)
+        out = np.where(r > 0, target * (1 - r) / (r * (1 - target)), np.inf)
     return float(out) if out.ndim == 0 else out
 
 
@@ -214,7 +214,8 @@ def mixed_icc(
     dict: ``icc`` (adjusted: ``tau00 / (tau00 + sigma^2)``), ``icc_conditional``
     (``tau00 / (var(X beta) + tau00 + sigma^2)``, the variance of the fixed part with the n - 1
     divisor, as ``performance::icc``), ``var_intercept``, ``var_residual``, ``var_fixed``,
-    ``n_obs``, ``n_subjects``, ``converged``, ``warnings``, ``formula`` and the exclusion log
+    ``n_obs``, ``n_subjects``, ``converged``, ``singular`` (lme4's rule: the between-person
+    variance on its boundary), ``warnings``, ``formula`` and the exclusion log
     ``dropped`` of rows with missing values. Without covariates both ICCs are equal.
 
     Examples
@@ -249,6 +250,7 @@ def mixed_icc(
         "n_obs": int(lmm.n_obs),
         "n_subjects": int(lmm.n_levels[subject]),
         "converged": bool(lmm.converged),
+        "singular": bool(lmm.singular),
         "warnings": tuple(lmm.messages),
         "formula": formula,
         "dropped": dropped,
@@ -268,10 +270,10 @@ class SamplingReliabilityResult:
         One row per measure ``y``: ``n_subjects``, ``n_obs`` and ``samples_per_subject`` (mean)
         of the mixed model; ``icc`` and ``icc_conditional`` (random-intercept model, every
         sample); ``icc1`` (Shrout–Fleiss ICC1) and ``icc2`` (ICC1k: reliability of the mean of
-        the ``k`` occasions) with F-based intervals, from the ``n_complete`` persons who have
-        all ``k`` occasions; ``reliability_of_mean`` (Spearman–Brown of ``icc`` at
+        the ``n_occasions`` occasions) with F-based intervals, from the ``n_complete`` persons
+        who have every occasion; ``reliability_of_mean`` (Spearman–Brown of ``icc`` at
         ``samples_per_subject``); ``samples_needed`` for reliability ``target`` (from ``icc``,
-        not rounded).
+        not rounded; infinite when the between-person variance is estimated at zero).
     shrout_fleiss : dict
         Measure -> the six Shrout–Fleiss forms (:func:`shrout_fleiss_icc`).
     excluded : DataFrame
@@ -349,7 +351,8 @@ def _one(data, y, subject, occasion, covariates, target, conf_level, step):
     row = {"y": y, "n_subjects": m["n_subjects"], "n_obs": m["n_obs"],
            "samples_per_subject": per, "icc": m["icc"], "icc_conditional": m["icc_conditional"],
            "target": target, "reliability_of_mean": spearman_brown(m["icc"], per),
-           "samples_needed": samples_for_reliability(m["icc"], target)}
+           "samples_needed": (np.inf if m["singular"]
+                              else samples_for_reliability(m["icc"], target))}
     wide, log = _wide(d, y, subject, occasion, step)
     sf = None
     if len(wide) >= 2 and wide.shape[1] >= 2:
@@ -359,7 +362,7 @@ def _one(data, y, subject, occasion, covariates, target, conf_level, step):
             row[col] = est.loc[form, "estimate"]
             row[f"{col}_conf_low"] = est.loc[form, "conf_low"]
             row[f"{col}_conf_high"] = est.loc[form, "conf_high"]
-    row["n_complete"], row["k"] = len(wide), wide.shape[1]
+    row["n_complete"], row["n_occasions"] = len(wide), wide.shape[1]
     return row, sf, [dropped, log], m["warnings"]
 
 
