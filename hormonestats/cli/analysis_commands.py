@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import HormoneStatsError
-from . import (
+from .common import (
     SchedulerOption,
     WorkersOption,
     _closest_text,
@@ -37,6 +37,25 @@ def demo(
         _fail(str(err))
     except OSError as err:
         _fail(_os_message(out, err))
+
+
+def _adjustment(table, covariates) -> str:
+    """The covariates the tested models were adjusted for; those no tested model used are
+    named as such (never claimed as an adjustment)."""
+    if not covariates:
+        return ""
+    used = set()
+    if len(table) and "covariates" in table.columns:
+        tested = table[table["status"] == "tested"]
+        used = {c.strip() for cell in tested["covariates"] for c in str(cell).split(",")
+                if c.strip()}
+    adjusted = [c for c in covariates if c in used]
+    unused = [c for c in covariates if c not in used]
+    text = f"; adjusted for {', '.join(adjusted)}" if adjusted else ""
+    if unused:
+        text += (f"; not used as a covariate by any tested model: {', '.join(unused)} "
+                 "(see the reason column)")
+    return text
 
 
 @app.command()
@@ -82,14 +101,14 @@ def run(
         return
     table = results["hypotheses_table"]
     if len(table):
-        console.print(results_table(table))
+        console.print(results_table(table, width=console.width))
     plan = results["roles"]
     skipped = plan[plan["status"] != "applicable"]
     if len(skipped):
-        console.print(role_table(skipped, "Not applicable to this study (not in the results)"))
+        console.print(role_table(skipped, "Not applicable to this study (not in the results)",
+                                 width=console.width))
     n_tested = int((table["status"] == "tested").sum()) if len(table) else 0
-    console.print(f"{n_tested} of {len(plan)} hypotheses tested"
-                  + (f"; adjusted for {', '.join(covariates)}" if covariates else ""),
+    console.print(f"{n_tested} of {len(plan)} hypotheses tested" + _adjustment(table, covariates),
                   markup=False)
     console.print(f"Results: {results['folder']}", markup=False)
     if n_tested == 0:
@@ -118,11 +137,11 @@ def hypotheses_cmd(
 
     if (contract is None) != (data is None):
         _fail("give both --contract and --data (or neither, for the list of hypotheses)")
-    console.print(registry_table(hypotheses, ROLES))
+    console.print(registry_table(hypotheses, ROLES, width=console.width))
     if contract is None:
         console.print("Roles:", style="bold", markup=False)
         for role, text in ROLES.items():
-            console.print(f"  {role}: {text}", markup=False, soft_wrap=True)
+            console.print(f"  {role}: {text}", markup=False)
         return
     from ..derive.processing import process_study
     from ..study.reading import read_study
@@ -140,7 +159,7 @@ def hypotheses_cmd(
     plan = role_plan(table, design=study.contract.design, mapping=mapping,
                      instruments=tuple(study.contract.instruments))
     console.print(role_table(plan, f"Roles of study {study.contract.name!r} "
-                                   f"(design {study.contract.design})"))
+                                   f"(design {study.contract.design})", width=console.width))
     n_ok = int((plan["status"] == "applicable").sum())
     console.print(f"{n_ok} of {len(plan)} hypotheses apply as mapped.", markup=False)
     fix = map_line(plan)

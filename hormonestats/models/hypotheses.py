@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import HormoneStatsError, ModelError
-from ._tidy import ResultDisplay, short_repr
+from ..results import conforms, empty_excluded, short_repr
 from .claims import HYPOTHESES, Hypothesis, hypotheses
 from .runners import FAMILIES, RUNNERS, RegressionResult, bootstrap_p
 
@@ -52,6 +52,7 @@ RESULT_COLUMNS = [
 ]
 
 
+@conforms("hypothesis_family", short=False)
 @dataclass(frozen=True)
 class HypothesisFamilyResult:
     """Result of :func:`test_hypotheses`.
@@ -61,13 +62,17 @@ class HypothesisFamilyResult:
     table : DataFrame
         One row per hypothesis: ``hypothesis, family, term, estimate, std_error, conf_low,
         conf_high, p_value, p_fdr, predicted_sign, agrees, n, status, reason``. ``status`` is
-        ``"tested"``, ``"not tested"`` (roles not mapped) or ``"failed"`` (the model could not be
-        fitted); ``reason`` says why, or lists covariates left out of that model. ``agrees`` is
+        ``"tested"``, ``"not tested"`` (roles not mapped, or data on which the model means
+        nothing) or ``"failed"`` (the model could not be fitted); ``reason`` says why, or lists covariates left out of that model. ``agrees`` is
         True when the CI excludes 0 and, for a directional hypothesis, the estimate has the
         predicted sign (for an exploratory one, ``predicted_sign`` 0, only the CI counts); it
         is False for hypotheses not tested. ``p_fdr`` adjusts the tested hypotheses' p-values.
     results : dict
         Hypothesis name -> the full model result.
+    n_obs : int
+        Rows of the analysis table (each hypothesis's own ``n`` is in ``table``).
+    excluded : DataFrame
+        The models' exclusion logs stacked, with the ``hypothesis`` each row was left out of.
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -76,6 +81,8 @@ class HypothesisFamilyResult:
     alpha: float
     fdr_method: str
     conf_level: float
+    n_obs: int = 0
+    excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
 
     def _notes(self):
         return [
@@ -86,12 +93,15 @@ class HypothesisFamilyResult:
             "agrees: CI excludes 0 and the estimate has the predicted sign.",
         ]
 
-    def summary(self) -> str:
-        """Plain-text table of the hypotheses and their verdicts."""
-        return ResultDisplay.text("Hypothesis family", [("", self.table)], self._notes())
+    def _display(self):
+        return "Hypothesis family", [("", self.table)], self._notes()
 
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html("Hypothesis family", [("", self.table)], self._notes())
+    def _facts(self):
+        status = self.table["status"]
+        return {"hypotheses": tuple(self.table["hypothesis"]),
+                "n_tested": int((status == "tested").sum()), "fdr_method": self.fdr_method,
+                "alpha": self.alpha, "conf_level": self.conf_level,
+                "models": {name: r.family for name, r in self.results.items()}}
 
     def __repr__(self) -> str:
         return short_repr(self, f"Hypothesis family ({len(self.table)} hypotheses)")
@@ -122,8 +132,11 @@ def test_hypotheses(
     hypotheses : sequence of str, optional
         Names from :data:`hypotheses` (default: all).
     covariates : sequence of str
-        Covariates for every model (a covariate that is one of a model's own variables is left
-        out of that model and the table's ``reason`` says so).
+        Covariates for every model (a covariate that is one of a model's predictors is left
+        out of that model and the table's ``reason`` says so). A hypothesis whose model cannot
+        be fitted meaningfully (the outcome or a predictor without variance, the outcome among
+        the covariates, a covariate collinear with a predictor, no more rows than parameters)
+        is "not tested" and its ``reason`` says why; it gets no numbers.
     alpha : float
         FDR (or FWER) level for the adjustment.
     fdr_method : str
@@ -154,6 +167,7 @@ def test_hypotheses(
     >>> tab.loc["cortisol_oxytocin", "reason"]
     'roles not mapped: cortisol'
     """
+    from ._guards import untestable
     from .effects import fdr
 
     registry = globals()["hypotheses"]
@@ -193,6 +207,11 @@ def test_hypotheses(
         own = set(cols.values())
         covs = [c for c in covariates if c not in own]
         dropped = [c for c in covariates if c in own]
+        why = untestable(data, hyp.family, cols, list(covariates))
+        if why:  # a model fitted anyway would give numbers that mean nothing
+            row.update(status="not tested", reason=why)
+            rows.append(row)
+            continue
         try:
             runner = RUNNERS[hyp.family]
             result, key = runner(data, hyp, cols, covs, opts)
@@ -228,7 +247,15 @@ def test_hypotheses(
         alpha=alpha,
         fdr_method=fdr_method,
         conf_level=conf_level,
+        n_obs=len(data),
+        excluded=_stacked_logs(results),
     )
+
+
+def _stacked_logs(results: Mapping) -> pd.DataFrame:
+    """Every model's exclusion log, with the hypothesis it belongs to."""
+    logs = [r.excluded.assign(hypothesis=name) for name, r in results.items() if len(r.excluded)]
+    return pd.concat(logs, ignore_index=True) if logs else empty_excluded()
 
 
 # pytest would collect a module-level name starting with "test" as a test function

@@ -26,13 +26,10 @@ import pandas as pd
 from scipy import optimize
 
 from ..errors import DataError, ModelError
+from ..results import conforms
 from ._slopes import JohnsonNeyman, johnson_neyman_from_cov, slopes_from_cov
-from ._tidy import ResultDisplay
 from .lmm.design import (
-    covariate_columns,
     drop_missing,
-    dummies,
-    levels_of,
     numeric_problems,
     require_columns,
 )
@@ -43,12 +40,6 @@ from .lmm.model import fit_model
 from .lmm.pls import PLSDeviance, ReBlock
 
 __all__ = ["MixedModelWarning", "MixedResult", "mixed", "mixed_lrt"]
-
-# names kept for modules that imported the shared helpers from here
-_require_columns, _numeric_problems, _drop_missing = require_columns, numeric_problems, drop_missing
-_levels_of, _dummies, _covariate_columns = levels_of, dummies, covariate_columns
-_tidy_rows, _variance_components = tidy_rows, variance_components
-
 
 def _null_icc(y: np.ndarray, codes: np.ndarray) -> tuple[float, float, float]:
     """ICC of the unconditional random-intercept model ``y ~ 1 + (1 | subject)`` by REML.
@@ -95,6 +86,7 @@ def spec_formula(spec: ModelSpec) -> str:
     return f"{_q(spec.response)} ~ " + " + ".join((fx or ["1"]) + rnd)
 
 
+@conforms("mixed", aliases={"dropped": "excluded"})
 @dataclass(frozen=True, eq=False)
 class MixedResult:
     """Result of :func:`mixed`.
@@ -127,14 +119,20 @@ class MixedResult:
         -2 x log-likelihood (ML) or the REML criterion (REML).
     df_method : str
         How ``df`` was obtained (Satterthwaite as in lmerTest, or Wald z).
-    dropped : DataFrame
-        Exclusion log of rows dropped for missing values (empty if none).
+    excluded : DataFrame
+        Exclusion log of rows dropped for missing values (empty if none; ``dropped`` is the
+        old name).
     formula : str
         The model in lme4 syntax (built from the keywords when no formula was given).
     singular : bool
         lme4's ``isSingular`` rule: a diagonal element of theta below 1e-4.
     n_groups : dict
         Levels of every grouping factor.
+    optimiser : str
+        Which optimiser runs were made and which won: one run when its optimum passes the
+        gradient and Hessian checks off the boundary; restarts (another start, a derivative-free
+        optimiser) from a boundary or a failed check, the lowest criterion kept. ``converged``
+        is True only when the reported optimum passes the checks.
     """
 
     table: pd.DataFrame
@@ -148,7 +146,7 @@ class MixedResult:
     reml_criterion: float
     deviance: float
     df_method: str
-    dropped: pd.DataFrame
+    excluded: pd.DataFrame
     y: str
     x: str | None
     m: str | None = None
@@ -156,6 +154,7 @@ class MixedResult:
     formula: str = ""
     singular: bool = False
     n_groups: dict = field(default_factory=dict)
+    optimiser: str = ""
     _lmm: LMMFit | None = field(default=None, repr=False)
     _frame: pd.DataFrame | None = field(default=None, repr=False)
     _x_term: str | None = field(default=None, repr=False)
@@ -284,24 +283,20 @@ class MixedResult:
             f"df: {self.df_method}.",
         ]
         notes = [n for n in notes if n]
-        if len(self.dropped):
-            notes.append(f"{len(self.dropped)} row(s) dropped for missing values (see .dropped).")
+        if len(self.excluded):
+            notes.append(f"{len(self.excluded)} row(s) dropped for missing values (see .excluded).")
         notes.extend(f"WARNING: {w}" for w in self.warnings)
         return notes
 
-    def summary(self) -> str:
-        return ResultDisplay.text(
-            f"Linear mixed model: {self.y}",
-            [("Fixed effects", self.table), ("Random effects", self.variance_components)],
-            self._notes(),
-        )
+    def _display(self):
+        return (f"Linear mixed model: {self.y}",
+                [("Fixed effects", self.table), ("Random effects", self.variance_components)],
+                self._notes())
 
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html(
-            f"Linear mixed model: {self.y}",
-            [("Fixed effects", self.table), ("Random effects", self.variance_components)],
-            self._notes(),
-        )
+    def _facts(self):
+        return {"y": self.y, "x": self.x, "m": self.m, "formula": self.formula,
+                "df_method": self.df_method, "n_groups": dict(self.n_groups),
+                "conf_level": self.conf_level}
 
 
 def _person_centre(d: pd.DataFrame, col: str, subject: str) -> tuple[pd.Series, pd.Series]:
@@ -384,7 +379,7 @@ def mixed(
     Notes
     -----
     Rows with a missing value in any used column are dropped and listed in
-    ``result.dropped``. Problems of the fit are in ``result.warnings`` and emitted as
+    ``result.excluded``. Problems of the fit are in ``result.warnings`` and emitted as
     :class:`MixedModelWarning`.
 
     Examples
@@ -536,7 +531,7 @@ def _result(
         reml_criterion=lmm.criterion if lmm.reml else float("nan"),
         deviance=lmm.criterion,
         df_method=lmm.df_method,
-        dropped=dropped,
+        excluded=dropped,
         y=y,
         x=x,
         m=m,
@@ -544,6 +539,7 @@ def _result(
         formula=spec_formula(spec),
         singular=lmm.singular,
         n_groups=dict(lmm.n_levels),
+        optimiser=lmm.optimiser,
         _lmm=lmm,
         _frame=d,
         _x_term=x_term,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..options import ExecutionOptions, ProcessingOptions
 from .roles import DEFAULT_MAPPING, REPEATED_DESIGNS
 
 __all__ = ["DEFAULT_LABELS", "DEFAULT_MAPPING", "REPEATED_DESIGNS", "run_analysis"]
@@ -71,13 +72,37 @@ def registry_claim(name: str) -> str:
     return str(getattr(spec, "claim", "") or "")
 
 
+def subjects_by_group(study) -> tuple[pd.DataFrame, str | None]:
+    """The subjects table and the column that splits it into the study's arms or groups.
+
+    The subjects table's own ``arm``, ``group``, ``sequence`` or ``role`` column, else the arm
+    the treatments table gives (``arm`` = each subject's agent, when every subject received
+    one agent), else none. The caller's table is not changed.
+    """
+    subjects = study["subjects"]
+    groups = [g for g in ("arm", "group", "sequence", "role") if g in subjects.columns]
+    if groups:
+        return subjects, groups[0]
+    treatments = dict(study.tables).get("treatments")
+    if treatments is None or not {"subject_id", "agent"} <= set(treatments.columns) or \
+            "subject_id" not in subjects.columns:
+        return subjects, None
+    given = treatments.dropna(subset=["agent"])
+    agents = given.groupby(given["subject_id"].astype(str))["agent"].agg(
+        lambda a: sorted(set(a.astype(str))))
+    if agents.empty or not (agents.map(len) == 1).all():  # a crossover: no arm per subject
+        return subjects, None
+    arm = subjects["subject_id"].astype(str).map(agents.map(lambda a: a[0]))
+    return subjects.assign(arm=arm), "arm"
+
+
 def study_paragraph(study, table: pd.DataFrame, family: pd.DataFrame) -> str:
     """The study in one paragraph: design, sample, measures and what was tested."""
     contract = study.contract
-    subjects = study["subjects"]
+    subjects, group = subjects_by_group(study)
     parts = [f"{contract.name}: a {contract.design}-subjects study" if contract.design in
              ("between", "within") else f"{contract.name}: a {contract.design} study"]
-    groups = [g for g in ("arm", "group", "sequence", "role") if g in subjects.columns]
+    groups = [group] if group else []
     n = len(subjects)
     sample = f"of {n} participants"
     if groups:
@@ -106,14 +131,6 @@ def study_paragraph(study, table: pd.DataFrame, family: pd.DataFrame) -> str:
     return " ".join(parts)
 
 
-def study_folders(study) -> list[Path]:
-    """The folders holding a study's table files and its contract (never written into)."""
-    folders = [Path(p).parent for p in dict(study.sources).values()]
-    if study.contract.path is not None:
-        folders.append(Path(study.contract.path).parent)
-    return list(dict.fromkeys(folders))
-
-
 def run_analysis(
     study,
     *,
@@ -121,10 +138,12 @@ def run_analysis(
     hypotheses: Sequence[str] | None = None,
     mapping: Mapping[str, str] | None = None,
     covariates: Sequence[str] = (),
-    seed: int = 20261122,
     n_boot: int = 5000,
     title: str | None = None,
     console=None,
+    options: ProcessingOptions | Mapping | None = None,
+    execution: ExecutionOptions | Mapping | None = None,
+    seed: int | None = None,
     process_options: Mapping | None = None,
 ) -> dict:
     """Run the canned analysis of a study into a results folder.
@@ -134,8 +153,9 @@ def run_analysis(
     study : Study
     out : path
         Results folder (written atomically: a partial run leaves no complete-looking folder).
-        Refused (DataError) when it holds files hormonestats did not write, or is, contains or
-        lies inside the data folder or the contract's folder.
+        Refused (DataError) when it holds files hormonestats did not write or an input of the
+        study, or is, contains or lies inside the data folder (it may sit beside the contract);
+        see :mod:`hormonestats.report.output_guard`.
     hypotheses : names from ``hs.hypotheses``; None = every one that can apply to the study.
     mapping : role -> column of the analysis table, given by the user. Each column must exist
         (else :class:`~hormonestats.errors.ModelError` with the closest names); the roles left
@@ -143,7 +163,17 @@ def run_analysis(
     covariates : columns of the analysis table every model is adjusted for (each must exist);
         they are named in the hypotheses table (``covariates`` column), the methods text and
         the manifest's parameters.
-    seed, n_boot : bootstrap settings (recorded in the manifest).
+    n_boot : bootstrap resamples of the mediation hypotheses (recorded in the manifest).
+    options : :class:`~hormonestats.options.ProcessingOptions` or mapping, optional
+        How the assays are processed (LOD policy, CV limit, ...); recorded in the manifest.
+    execution : :class:`~hormonestats.options.ExecutionOptions` or mapping, optional
+        The seed of the bootstraps (default :data:`~hormonestats.options.DEFAULT_SEED`);
+        recorded in the manifest.
+    seed : int, optional
+        The same as ``execution=ExecutionOptions(seed=...)``.
+    process_options : mapping, optional
+        Processing options in :func:`hormonestats.process_samples`' spelling (override
+        ``options``).
 
     Returns
     -------
@@ -153,19 +183,21 @@ def run_analysis(
     written folder. Hypotheses that cannot apply to the study are written to
     ``not_applicable.csv``, apart from the results.
     """
-    from ..report.provenance import check_results_folder
+    from ..report.output_guard import check_results_folder, study_inputs
 
     # refuse a results folder that would destroy or alter what hormonestats did not write,
     # before any work is done
-    check_results_folder(out, protect=study_folders(study))
+    check_results_folder(out, study_inputs(study))
     mapping = dict(mapping or {})
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
-    process_options = dict(process_options or {})
+    given = dict(process_options or {})
+    processing = ProcessingOptions.coerce(options, **given)
+    seed = ExecutionOptions.coerce(execution, seed=seed).seed
     results: dict = {}
     with _Steps(console, total=6) as say:
         return _run(study, out=out, hypotheses=hypotheses, mapping=mapping,
                     covariates=covariates, seed=seed, n_boot=n_boot, title=title,
-                    process_options=process_options, say=say, results=results)
+                    processing=processing, process_options=given, say=say, results=results)
 
 
 class _Steps:
@@ -203,11 +235,12 @@ class _Steps:
         return False
 
 
-def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, process_options,
-         say, results) -> dict:
+def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, processing,
+         process_options, say, results) -> dict:
     from ..derive.processing import process_study
     from ..models.hypotheses import test_hypotheses
-    from ..report import manifest, methods_text, package_versions, plots, write_report
+    from ..report import manifest, methods_text, package_versions, write_report
+    from ..report.output_guard import study_inputs
     from ..study.validation import validate
 
     say("[bold]1/6[/] validating the study against its contract", markup=True)
@@ -216,7 +249,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     report.raise_for_errors()
 
     say("[bold]2/6[/] processing assays, genotypes and instruments", markup=True)
-    processed = process_study(study, **process_options)
+    processed = process_study(study, options=processing)
     results["processed"] = processed
     table = processed.table
 
@@ -224,7 +257,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     qc: dict[str, pd.DataFrame] = {}
     if processed.samples is not None:
         qc["lod_summary"] = processed.samples.lod_summary
-        qc["intra_assay_cv"] = processed.samples.intra_cv
+        if len(processed.samples.intra_cv):  # no table of CVs where no sample had two wells
+            qc["intra_assay_cv"] = processed.samples.intra_cv
         if not processed.samples.inter_cv.empty:
             qc["inter_assay_cv"] = processed.samples.inter_cv
         qc["sample_accounting"] = processed.samples.accounting()
@@ -259,29 +293,15 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     results["hypotheses_table"] = hyp_table
 
     say("[bold]5/6[/] figures", markup=True)
-    figures = {}
-    tested = family.table[family.table["status"] == "tested"]
-    if len(tested):
-        figures["forest"] = plots.forest(family.table)
-    for name, res in family.results.items():
-        if res is None:
-            continue
-        if hasattr(res, "johnson_neyman") and hasattr(res, "predictions"):
-            figures[f"{name}_interaction"] = plots.interaction(res)
-            figures[f"{name}_johnson_neyman"] = plots.johnson_neyman(res)
-        elif hasattr(res, "boot_indirect"):
-            figures[f"{name}_paths"] = plots.mediation_paths(res)
-    if "lod_summary" in qc and len(qc["lod_summary"]):
-        figures["qc_lod"] = plots.qc_lod(qc["lod_summary"])
-    if "intra_assay_cv" in qc and len(qc["intra_assay_cv"]):
-        figures["qc_cv"] = plots.qc_cv(qc["intra_assay_cv"])
+    figures = _figures(family, qc)
 
     say("[bold]6/6[/] report, methods text and manifest", markup=True)
     settings = processed.samples.settings if processed.samples is not None else {}
-    groups = [g for g in ("arm", "group", "sequence", "role") if g in study["subjects"].columns]
+    subjects, group = subjects_by_group(study)
+    groups = [group] if group else []
     methods = methods_text(
-        subjects=study["subjects"],
-        group=groups[0] if groups else None,
+        subjects=subjects,
+        group=group,
         samples_summary=processed.samples.samples if processed.samples is not None else None,
         lod_table=qc.get("lod_summary"),
         lod_policy=settings.get("lod_policy"),
@@ -305,7 +325,9 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
                     "not_applicable": not_applicable["hypothesis"].tolist(),
                     "mapping": usable, "mapping_given": mapping,
                     "covariates": list(covariates), "n_boot": n_boot,
-                    "process_options": process_options},
+                    "process_options": process_options,
+                    "processing": processing.as_dict(),
+                    "execution": ExecutionOptions(seed=seed).as_dict()},
         seed=seed,
     )
     from ..report import table1
@@ -314,17 +336,19 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
 
     # the same family under the other LOD policies and with winsorising (Pollet & van der
     # Meij 2017): a finding that flips with a processing choice is reported as such
+    # (the variant processed as this run was is this run's fit, not a second one)
     results["sensitivity"] = sensitivity(
         study, mapping=usable, hypotheses=applicable, covariates=covariates, seed=seed,
-        n_boot=min(n_boot, 2000)) if applicable else None
+        n_boot=min(n_boot, 2000), base=processing,
+        planned=(processing, family.table, len(table))) if applicable else None
 
     from ..models.equivalence import equivalence_regions
     from ..report.checklists import checklist
 
-    tables = {"table1": table1(study["subjects"], group=groups[0] if groups else None),
+    tables = {"table1": table1(subjects, group=group),
               "hypotheses": hyp_table, "analysis_table": table, **qc}
     if results["sensitivity"] is not None:
-        tables["sensitivity"] = results["sensitivity"]
+        tables["sensitivity"] = results["sensitivity"].table
     if len(not_applicable):
         tables["not_applicable"] = not_applicable
     # reviewers' asks: how small an effect the data rule out where a predicted effect is not
@@ -334,19 +358,9 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         tables["equivalence"] = equivalence
     tables["checklist"] = checklist(study)
     for name, res in family.results.items():
-        if res is not None and hasattr(res, "table"):
-            tables[f"model_{name}"] = res.table
+        tables[f"model_{name}"] = res.table
     n_input = {t: len(f) for t, f in study.tables.items()}
-    captions = {}
-    if groups:
-        captions["table1"] = f"Sample characteristics by {groups[0]}"
-    for name, res in family.results.items():
-        x = getattr(res, "x", None) or getattr(res, "env", None)
-        if x is not None:
-            captions[f"{name}_interaction"] = (
-                f"Predicted {DEFAULT_LABELS.get(res.y, res.y)} across "
-                f"{DEFAULT_LABELS.get(x, x)} at levels of the moderator, hypothesis “{name}” "
-                "(95% confidence intervals)")
+    captions = _captions(family, figures, groups)
     folder = write_report(
         Path(out),
         title=title or f"hormonestats: {study.contract.name}",
@@ -360,6 +374,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         verdicts=plain_verdicts(family.table, claims={
             name: registry_claim(name) for name in family.table["hypothesis"]}),
         captions=captions,
+        protect=study_inputs(study),
     )
     import matplotlib.pyplot as plt
 
@@ -367,6 +382,41 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         plt.close(getattr(fig, "figure", fig))
     results["folder"] = folder
     return results
+
+
+def _figures(family, qc: dict) -> dict:
+    """The results folder's figures: the forest plot, each model's family figures
+    (:data:`hormonestats.report.plots.FAMILY_FIGURES`) and the assay QC."""
+    from ..report import plots
+
+    figures = {}
+    tested = family.table[family.table["status"] == "tested"]
+    if len(tested):
+        figures["forest"] = plots.forest(family.table)
+    for name, res in family.results.items():
+        for kind, draw in plots.FAMILY_FIGURES.get(res.family, {}).items():
+            figures[f"{name}_{kind}"] = draw(res)
+    if "lod_summary" in qc and len(qc["lod_summary"]):
+        figures["qc_lod"] = plots.qc_lod(qc["lod_summary"])
+    if "intra_assay_cv" in qc and len(qc["intra_assay_cv"]):
+        figures["qc_cv"] = plots.qc_cv(qc["intra_assay_cv"])
+    return figures
+
+
+def _captions(family, figures: dict, groups: list) -> dict:
+    """Captions of Table 1 and of the interaction figures."""
+    captions = {}
+    if groups:
+        captions["table1"] = f"Sample characteristics by {groups[0]}"
+    for name, res in family.results.items():
+        if f"{name}_interaction" in figures:
+            facts = res.methods_facts()
+            y, x = facts["y"], facts["x"]
+            captions[f"{name}_interaction"] = (
+                f"Predicted {DEFAULT_LABELS.get(y, y)} across "
+                f"{DEFAULT_LABELS.get(x, x)} at levels of the moderator, hypothesis “{name}” "
+                "(95% confidence intervals)")
+    return captions
 
 
 def _with_covariates(table: pd.DataFrame, mapping: Mapping[str, str], covariates) -> pd.DataFrame:
