@@ -34,8 +34,8 @@ def _complete_columns(frame: pd.DataFrame, term: tuple, levels: dict):
     acc_c, acc_n = [np.ones(len(frame))], [""]
     for v in term:
         if v in levels:
-            s = frame[v]
-            pc = [(s == lv).to_numpy(float) for lv in levels[v]]
+            s = frame[v].to_numpy()
+            pc = [(s == lv).astype(float) for lv in levels[v]]
             pn = [f"{v}[{lv}]" for lv in levels[v]]
         else:
             pc, pn = [frame[v].to_numpy(float)], [v]
@@ -112,7 +112,8 @@ def type3_contrasts(lmm, frame: pd.DataFrame) -> dict:
         cols += c
         names += n
     Xc = np.column_stack(cols)
-    L = _zap((np.linalg.pinv(X) @ Xc).T)  # complete columns x coefficients
+    # X has full column rank (the fit checks it), so X^+ Xc = (X'X)^-1 X'Xc
+    L = _zap(np.linalg.solve(X.T @ X, X.T @ Xc).T)  # complete columns x coefficients
     order = sorted(range(len(labels)), key=lambda i: -len(design.terms[i]))
     for i in order:
         contains = [j for j in range(len(labels)) if j != i

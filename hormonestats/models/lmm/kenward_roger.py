@@ -4,12 +4,13 @@ denominator df of a linear contrast.
 
 The marginal covariance is written linearly in its parameters, ``V = sum_r gamma_r G_r``: for
 each random-effect term one ``G_r = Z_t (I (x) E_ij) Z_t'`` per distinct element of the term's
-covariance matrix, and ``I`` for the residual. The computation is dense in the number of rows, so
-it is kept for designs of up to :data:`MAX_ROWS` rows with more random effects than
-:data:`MAX_RANDOM`. Every other design goes through the random effects (:func:`kr_pieces_lowrank`): with ``V = sigma^2 (I + Z F F' Z')`` the Woodbury
+covariance matrix, and ``I`` for the residual. Two computations give the same numbers (to
+rounding): dense in the rows (``n x n`` matrices), used when the random effects are at least as
+many as the rows (up to :data:`MAX_ROWS` rows); and through the random effects
+(:func:`kr_pieces_lowrank`), used otherwise: with ``V = sigma^2 (I + Z F F' Z')`` the Woodbury
 identity turns every trace and product into matrices of the size of the random effects ``Q``
-(``Z'Z``, ``Z'X``) and ``n x p`` products, so memory grows with ``Q^2``, not ``n^2``; offered up to
-:data:`MAX_RANDOM` random effects.
+(``Z'Z``, ``Z'X``) and ``n x p`` products, so memory grows with ``Q^2``, not ``n^2``; there the
+limit is :data:`MAX_RANDOM` random effects, whatever the number of rows.
 """
 
 from __future__ import annotations
@@ -33,11 +34,11 @@ def _z_dense(block) -> np.ndarray:
 
 def kr_pieces(X: np.ndarray, blocks, covs, sigma2: float, Phi: np.ndarray):
     """(adjusted covariance PhiA, list of P_r, W) for :func:`kr_df`: through the random
-    effects (:func:`kr_pieces_lowrank`; the same numbers to rounding, far faster) unless they
-    outnumber :data:`MAX_RANDOM`, then dense in the rows for up to :data:`MAX_ROWS` rows."""
+    effects (:func:`kr_pieces_lowrank`; the same numbers to rounding) when they are fewer than
+    the rows, else dense in the rows (up to :data:`MAX_ROWS` rows)."""
     n = X.shape[0]
     n_random = sum(b.n_levels * b.q for b in blocks)
-    if n_random <= MAX_RANDOM or n > MAX_ROWS:
+    if n_random < n or n > MAX_ROWS:
         return kr_pieces_lowrank(X, blocks, covs, sigma2, Phi)
     return _kr_pieces_dense(X, blocks, covs, sigma2, Phi)
 
