@@ -193,3 +193,51 @@ def test_kenward_roger_beyond_4000_rows():
     assert df["g[b]"] == pytest.approx(n - 2, rel=1e-6)
     assert df["t"] == pytest.approx(n * (k - 1) - 1, rel=1e-6)
     np.testing.assert_allclose(kr_fit.anova()["den_df"], sat.anova()["den_df"], rtol=1e-5)
+
+
+PROFILE = pd.read_csv(REF / "mixed_profile.csv")
+PROFILE_MODELS = {
+    "sleepstudy": ("mixed_engine_sleepstudy.csv", "Reaction ~ Days + (1 | Subject)"),
+    "chickweight": ("mixed_inference_chickweight.csv", "weight ~ Time * Diet + (1 | Chick)"),
+    "oats": ("mixed_inference_oats.csv", "yield ~ nitro * Variety + (1 | Block/Variety)"),
+}
+
+
+@pytest.mark.parametrize("name", ["sleepstudy", "chickweight",
+                                  pytest.param("oats", marks=pytest.mark.slow)])
+def test_profile_intervals_match_lme4(name):
+    """lme4's profile solved tightly in R (1e-5 relative) and lme4's own spline-interpolated
+    confint (1e-3 relative: its interpolation error, up to 6e-4 on Oats)."""
+    file, formula = PROFILE_MODELS[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = hs.mixed(pd.read_csv(REF / file, dtype=DTYPES), formula=formula)
+    out = fit.confint_profile()
+    ref = PROFILE[PROFILE["model"] == name].copy()
+    # lme4 names a nested term "Variety:Block"; ours keeps the formula's order
+    ref["parameter"] = ref["parameter"].str.replace("Variety:Block", "Block:Variety")
+    ref = ref.set_index("parameter").loc[out["parameter"]]
+    np.testing.assert_allclose(out["estimate"], ref["estimate_ml"], rtol=1e-5)
+    np.testing.assert_allclose(out["conf_low"], ref["tight_low"], rtol=1e-5)
+    np.testing.assert_allclose(out["conf_high"], ref["tight_high"], rtol=1e-5)
+    np.testing.assert_allclose(out["conf_low"], ref["conf_low"], rtol=1e-3)
+    np.testing.assert_allclose(out["conf_high"], ref["conf_high"], rtol=1e-3)
+
+
+def test_profile_intervals_boundary_and_slopes():
+    rng = np.random.default_rng(2)
+    d = pd.DataFrame({"id": np.repeat(np.arange(30), 4)})
+    d["y"] = rng.normal(0, 1, len(d))  # no between-person variance at all
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = hs.mixed(d, formula="y ~ 1 + (1 | id)").confint_profile(conf_level=0.9)
+    row = out.set_index("parameter").loc["sd_(Intercept)|id"]
+    assert row["conf_low"] == 0.0 and row["conf_high"] > row["estimate"]
+    sig = out.set_index("parameter").loc["sigma"]
+    assert sig["conf_low"] < 1 < sig["conf_high"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        slopes = hs.mixed(pd.read_csv(REF / "mixed_engine_sleepstudy.csv"),
+                          formula="Reaction ~ Days + (Days | Subject)")
+    with pytest.raises(ModelError, match="random intercepts only"):
+        slopes.confint_profile()

@@ -269,6 +269,16 @@ class MixedResult:
 
         return anova_table(self._lmm, self._frame)
 
+    def confint_profile(self, conf_level: float | None = None) -> pd.DataFrame:
+        """Profile-likelihood intervals of the random-intercept SDs and the residual SD, as
+        ``lme4::confint(method = "profile")`` (maximum likelihood, also for REML fits; random
+        intercepts only). Returns ``parameter, estimate`` (ML), ``conf_low, conf_high``; see
+        :mod:`hormonestats.models.lmm.profile`."""
+        from .lmm.profile import profile_table
+
+        level = self.conf_level if conf_level is None else conf_level
+        return profile_table(self._lmm, self._frame, self.formula, level)
+
     # ---- display ---------------------------------------------------------------------------
     def _notes(self) -> list[str]:
         groups = "; ".join(f"{g}: {k} levels" for g, k in self.n_groups.items())
