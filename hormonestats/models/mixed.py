@@ -258,22 +258,16 @@ class MixedResult:
         return emmeans_table(self._lmm, self._frame, factor, self.conf_level, adjust)
 
     def anova(self) -> pd.DataFrame:
-        """Type-III F test of every fixed-effect term, as ``lmerTest::anova(type = 3)``.
-
-        Denominator df follow the fit's ``df_method`` (Satterthwaite, or Kenward–Roger with the
-        adjusted covariance and pbkrtest's F scaling; refit with the other ``df_method`` for the
-        other). Returns ``term, sum_sq, mean_sq, num_df, den_df, statistic, p_value``; see
-        :mod:`hormonestats.models.lmm.anova` for the type-III hypotheses.
-        """
+        """Type-III F tests of the fixed-effect terms as ``lmerTest::anova(type = 3)``, with the
+        fit's df method (:mod:`hormonestats.models.lmm.anova`): ``term, sum_sq, mean_sq,
+        num_df, den_df, statistic, p_value``."""
         from .lmm.anova import anova_table
 
         return anova_table(self._lmm, self._frame)
 
     def confint_profile(self, conf_level: float | None = None) -> pd.DataFrame:
-        """Profile-likelihood intervals of the random-intercept SDs and the residual SD, as
-        ``lme4::confint(method = "profile")`` (maximum likelihood, also for REML fits; random
-        intercepts only). Returns ``parameter, estimate`` (ML), ``conf_low, conf_high``; see
-        :mod:`hormonestats.models.lmm.profile`."""
+        """Profile-likelihood intervals of the random-intercept SDs and sigma as lme4's
+        ``confint(method = "profile")`` (:mod:`hormonestats.models.lmm.profile`)."""
         from .lmm.profile import profile_table
 
         level = self.conf_level if conf_level is None else conf_level
