@@ -93,6 +93,13 @@ _API: dict[str, str] = {
     "score_instrument": "derive.scoring",
     "score_responses": "derive.scoring",
     "reliability": "derive.reliability",
+    # reliability of repeated sampling (ICCs, Spearman-Brown, generalizability theory)
+    "sampling_reliability": "models.sampling_reliability",
+    "shrout_fleiss_icc": "models.sampling_reliability",
+    "mixed_icc": "models.sampling_reliability",
+    "spearman_brown": "models.sampling_reliability",
+    "samples_for_reliability": "models.sampling_reliability",
+    "multilevel_reliability": "models.generalizability",
     # plate reader: standard curves, back-calculation, plate QC
     "read_plates": "study.plates",
     "read_plate_layout": "study.plates",

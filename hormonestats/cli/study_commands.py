@@ -100,7 +100,8 @@ def qc(
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
-    """Assay, genotype and instrument quality: % below LOD, CVs, HWE/MAF/call rate, alpha/omega."""
+    """Assay, genotype and instrument quality: % below LOD, CVs, HWE/MAF/call rate, alpha/omega,
+    ICCs of repeated sampling."""
     from contextlib import ExitStack
 
     with ExitStack() as stack:
@@ -116,6 +117,7 @@ def _qc(study) -> None:
     from ..derive.processing import process_study
     from ..study.validation import validate as run_validate
     from ..workflows.pipeline import reliability_table
+    from ..workflows.sampling_qc import sampling_reliability_table
 
     try:
         run_validate(study).raise_for_errors()
@@ -157,6 +159,11 @@ def _qc(study) -> None:
                  summary.by_person.sort_values("n_missing", ascending=False).head(10))
         if summary.mcar is not None:
             console.print(summary.sentence(), markup=False, soft_wrap=True)
+
+    sampling = sampling_reliability_table(processed)
+    if sampling is not None:
+        show("Reliability of repeated sampling (ICC of a random-intercept model; Shrout-Fleiss "
+             "ICC1 and ICC1k with 95% CI; Spearman-Brown samples for reliability 0.8)", sampling)
 
 
 @app.command()

@@ -265,12 +265,32 @@ class MixedResult:
         label = " + ".join(f"{w:g}*{k}" for k, w in weights.items())
         return tidy_rows([(label, *self._lmm.contrast(L))], self.conf_level)
 
-    def emmeans(self, factor: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def emmeans(self, factor: str, adjust: str = "none") -> tuple[pd.DataFrame, pd.DataFrame]:
         """Estimated marginal means of a categorical predictor and their pairwise contrasts
-        (later minus earlier level, unadjusted), as emmeans computes them: a reference grid of
-        all factor levels with numeric predictors at their means, equal weights over the other
-        factors; Satterthwaite df. Returns (means, contrasts)."""
-        return emmeans_table(self._lmm, self._frame, factor, self.conf_level)
+        (later minus earlier level), as emmeans computes them: a reference grid of all factor
+        levels with numeric predictors at their means, equal weights over the other factors.
+        The df are those of the fit (:attr:`df_method`: Satterthwaite, or Kenward–Roger with the
+        adjusted covariance). ``adjust`` (``"none"``, ``"tukey"``, ``"holm"``,
+        ``"bonferroni"``, ``"mvt"``) adjusts the contrasts' p values and intervals as emmeans'
+        ``adjust =`` does (Holm's intervals are Bonferroni's, as in emmeans); see
+        :mod:`hormonestats.models.lmm.adjust`. Returns (means, contrasts)."""
+        return emmeans_table(self._lmm, self._frame, factor, self.conf_level, adjust)
+
+    def anova(self) -> pd.DataFrame:
+        """Type-III F tests of the fixed-effect terms as ``lmerTest::anova(type = 3)``, with the
+        fit's df method (:mod:`hormonestats.models.lmm.anova`): ``term, sum_sq, mean_sq,
+        num_df, den_df, statistic, p_value``."""
+        from .lmm.anova import anova_table
+
+        return anova_table(self._lmm, self._frame)
+
+    def confint_profile(self, conf_level: float | None = None) -> pd.DataFrame:
+        """Profile-likelihood intervals of the random-intercept SDs and sigma as lme4's
+        ``confint(method = "profile")`` (:mod:`hormonestats.models.lmm.profile`)."""
+        from .lmm.profile import profile_table
+
+        level = self.conf_level if conf_level is None else conf_level
+        return profile_table(self._lmm, self._frame, self.formula, level)
 
     # ---- display ---------------------------------------------------------------------------
     def _notes(self) -> list[str]:
@@ -377,8 +397,8 @@ def mixed(
         :func:`mixed_lrt`).
     df_method : {"satterthwaite", "kenward-roger", "wald"}
         Satterthwaite df as in lmerTest (default); Kenward–Roger df with the bias-adjusted
-        fixed-effect covariance as in pbkrtest (dense: designs up to 4,000 rows); or Wald z
-        tests (df = inf).
+        fixed-effect covariance as in pbkrtest (any number of rows; up to 6,000 random
+        effects); or Wald z tests (df = inf).
 
     family : {"gaussian", "binomial", "poisson"}
         ``"gaussian"`` (default): the linear mixed model. ``"binomial"`` or ``"poisson"``: a

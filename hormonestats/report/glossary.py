@@ -172,6 +172,31 @@ _COLUMNS = {
     "null_median": "Median of the statistic over the resamples under the null.",
     "n_null": "Resamples under the null.",
     "n_specifications": "Specifications entering the test.",
+    # reliability of repeated sampling
+    "value_scale": "Scale of the values analysed: log (natural log of the canonical unit) or "
+    "raw.",
+    "n_subjects": "Participants with at least one analysed value.",
+    "n_readings": "Analysed samples (replicate means) entering the random-intercept model.",
+    "samples_per_subject": "Mean number of analysed samples per participant.",
+    "icc": "Intraclass correlation of a random-intercept model fitted by REML to every sample: "
+    "the share of the variance that lies between persons.",
+    "icc1": "Shrout-Fleiss ICC1 (ICC(1)): reliability of one sample, from the one-way ANOVA of "
+    "the participants who gave every sample.",
+    "icc1_conf_low": "Lower bound of the F-based confidence interval of ICC1 (95% unless stated).",
+    "icc1_conf_high": "Upper bound of the F-based confidence interval of ICC1 (95% unless "
+    "stated).",
+    "icc2": "Shrout-Fleiss ICC1k (ICC(2)): reliability of the person mean of all occasions.",
+    "icc2_conf_low": "Lower bound of the F-based confidence interval of ICC1k (95% unless "
+    "stated).",
+    "icc2_conf_high": "Upper bound of the F-based confidence interval of ICC1k (95% unless "
+    "stated).",
+    "n_complete": "Participants who gave a sample on every occasion (the Shrout-Fleiss table).",
+    "n_occasions": "Occasions (sessions x sample numbers) of the Shrout-Fleiss table.",
+    "reliability_of_mean": "Spearman-Brown reliability of a participant's mean of "
+    "samples_per_subject samples, from icc.",
+    "target": "Reliability of the person mean planned for.",
+    "samples_needed": "Samples per participant whose mean reaches the target reliability "
+    "(Spearman-Brown from icc; round up; infinite when the between-person variance is zero).",
 }
 
 #: Column name -> what it means (read-only).

@@ -286,6 +286,11 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     rel = reliability_table(study)
     if rel is not None:
         qc["reliability"] = rel
+    from .sampling_qc import sampling_reliability_table
+
+    sampling = sampling_reliability_table(processed)
+    if sampling is not None:
+        qc["sampling_reliability"] = sampling
     results["qc"] = qc
 
     say("[bold]4/6[/] testing the hypotheses (FDR across the family)", markup=True)
