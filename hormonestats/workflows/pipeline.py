@@ -256,7 +256,7 @@ class _Steps:
 def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, processing,
          process_options, say, results, impute=0) -> dict:
     from ..derive.processing import process_study
-    from ..report import manifest, methods_text, package_versions, write_report
+    from ..report import manifest, write_report
     from ..report.output_guard import study_inputs
     from ..study.validation import validate
 
@@ -315,28 +315,9 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     figures = _figures(family, qc)
 
     say("[bold]6/6[/] report, methods text and manifest", markup=True)
-    settings = processed.samples.settings if processed.samples is not None else {}
     subjects, group = subjects_by_group(study)
     groups = [group] if group else []
-    methods = methods_text(
-        subjects=subjects,
-        group=group,
-        samples_summary=processed.samples.samples if processed.samples is not None else None,
-        lod_table=qc.get("lod_summary"),
-        lod_policy=settings.get("lod_policy"),
-        cv_table=qc.get("intra_assay_cv"),
-        inter_cv_table=qc.get("inter_assay_cv"),
-        max_cv=settings.get("max_cv"),
-        transform=settings.get("transform"),
-        log=processed.log,
-        genotype_qc=qc.get("genotype_qc"),
-        reliability=qc.get("reliability"),
-        models={name: r.results[0] if r.family == "pooled" else r
-                for name, r in family.results.items() if r is not None},
-        hypotheses=family.table,
-        versions=package_versions(),
-        labels=DEFAULT_LABELS,
-    )
+    methods = _methods(processed, qc, family, subjects, group)
     methods += "\n\n" + _missing_paragraph(missing, imputed, family)
     results["methods"] = methods
     man = manifest(
@@ -443,6 +424,32 @@ def _missing_paragraph(missing, imputed, family) -> str:
 
         text += " " + imputed.methods_text() + " " + pooled_sentence(family.table)
     return text
+
+
+def _methods(processed, qc: dict, family, subjects: pd.DataFrame, group) -> str:
+    """The methods text of a run, from what its processing, QC and models did."""
+    from ..report import methods_text, package_versions
+
+    settings = processed.samples.settings if processed.samples is not None else {}
+    return methods_text(
+        subjects=subjects,
+        group=group,
+        samples_summary=processed.samples.samples if processed.samples is not None else None,
+        lod_table=qc.get("lod_summary"),
+        lod_policy=settings.get("lod_policy"),
+        cv_table=qc.get("intra_assay_cv"),
+        inter_cv_table=qc.get("inter_assay_cv"),
+        max_cv=settings.get("max_cv"),
+        transform=settings.get("transform"),
+        log=processed.log,
+        genotype_qc=qc.get("genotype_qc"),
+        reliability=qc.get("reliability"),
+        models={name: r.results[0] if r.family == "pooled" else r
+                for name, r in family.results.items() if r is not None},
+        hypotheses=family.table,
+        versions=package_versions(),
+        labels=DEFAULT_LABELS,
+    )
 
 
 def _figures(family, qc: dict) -> dict:
