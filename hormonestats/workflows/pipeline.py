@@ -32,6 +32,8 @@ DEFAULT_LABELS = {
     "iri_pt": "IRI perspective taking",
     "iri_fs": "IRI fantasy",
     "iri_pd": "IRI personal distress",
+    "cortisol_auc_i": "cortisol AUCi",
+    "cortisol_peak_reactivity": "peak cortisol increase",
 }
 
 
@@ -266,6 +268,12 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
             figures[f"{name}_johnson_neyman"] = plots.johnson_neyman(res)
         elif hasattr(res, "boot_indirect"):
             figures[f"{name}_paths"] = plots.mediation_paths(res)
+    from .design_outputs import design_outputs
+
+    design = design_outputs(
+        family, table, samples=processed.samples.samples if processed.samples is not None
+        else None, subjects=study["subjects"], labels=DEFAULT_LABELS)
+    figures.update(design["figures"])
     if "lod_summary" in qc and len(qc["lod_summary"]):
         figures["qc_lod"] = plots.qc_lod(qc["lod_summary"])
     if "intra_assay_cv" in qc and len(qc["intra_assay_cv"]):
@@ -287,7 +295,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         log=processed.log,
         genotype_qc=qc.get("genotype_qc"),
         reliability=qc.get("reliability"),
-        models={name: r for name, r in family.results.items() if r is not None},
+        models={name: design["methods"].get(name, r) for name, r in family.results.items()
+                if r is not None},
         hypotheses=family.table,
         versions=package_versions(),
         labels=DEFAULT_LABELS,
@@ -331,8 +340,9 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     for name, res in family.results.items():
         if res is not None and hasattr(res, "table"):
             tables[f"model_{name}"] = res.table
+    tables.update(design["tables"])
     n_input = {t: len(f) for t, f in study.tables.items()}
-    captions = {}
+    captions = dict(design["captions"])
     if groups:
         captions["table1"] = f"Sample characteristics by {groups[0]}"
     for name, res in family.results.items():
