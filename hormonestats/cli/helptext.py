@@ -4,7 +4,8 @@ need the registries are built only when help is shown (starting the command stay
 
 from __future__ import annotations
 
-__all__ = ["EFFECT_HELP", "EXIT_BAD_INPUT", "EXIT_NOTHING_TESTED", "effect_scale",
+__all__ = ["EFFECT_HELP", "EXIT_BAD_INPUT", "EXIT_NOTHING_TESTED", "analysis_names",
+           "effect_scale",
            "hypothesis_names", "power_epilog", "roles_help", "run_epilog"]
 
 #: Exit code of every mistake (bad input, unknown name or column).
@@ -14,9 +15,10 @@ EXIT_NOTHING_TESTED = 3
 
 
 def roles_help() -> str:
-    from ..workflows.roles import DEFAULT_MAPPING, ROLES
+    from ..workflows.roles import DEFAULT_ROLES, ROLES
 
-    lines = [f"{role}: {text} (default column: {DEFAULT_MAPPING.get(role, 'none')})"
+    lines = [f"{role}: {text} (default column: "
+             f"{' or else '.join(DEFAULT_ROLES.get(role, ())) or 'none'})"
              for role, text in ROLES.items()]
     return "\n\n".join(lines)
 
@@ -27,12 +29,26 @@ def hypothesis_names() -> list[str]:
     return list(hypotheses)
 
 
+def analysis_names() -> list[str]:
+    """What ``run`` accepts: full_study, the designs' analyses, the hypotheses."""
+    from ..models.claims import DESIGN_ANALYSES
+
+    return ["full_study", *DESIGN_ANALYSES, *hypothesis_names()]
+
+
 def run_epilog() -> str:
+    from ..models.claims import DESIGN_ANALYSES
+
+    designs = "; ".join(f"{d} ({', '.join(h)})" for d, h in DESIGN_ANALYSES.items())
     return (
-        "Analyses: full_study (every hypothesis that can apply to the study) or one of: "
+        "Analyses: full_study (every hypothesis that can apply to the study); a design's "
+        f"analysis: {designs}; or one hypothesis: "
         + ", ".join(hypothesis_names()) + ".\n\n"
-        "Roles (--map role=column; `hormonestats hypotheses --contract C --data D` shows which "
-        "roles a study maps on its own and the --map line that fixes the others):\n\n"
+        "Processing (--lod-policy, --max-cv, --exclude-imprecise, --outliers, --winsorize-k, "
+        "--transform): the choices the multiverse varies, recorded in the manifest.\n\n"
+        "Roles (--map role=column overrides the role's default column; `hormonestats "
+        "hypotheses CONTRACT DATA_DIR` shows which roles a study maps on its own and the --map "
+        "line that fixes the others):\n\n"
         + roles_help() + "\n\n"
         "Covariates (--covariate COL, repeatable): columns of the analysis table every model is "
         "adjusted for (main effects); they are named in the hypotheses table, the methods text "

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-__all__ = ["DEFAULT_ROLES", "HYPOTHESES", "SEED_TEXT", "Hypothesis", "default_mapping",
+__all__ = ["DEFAULT_ROLES", "DESIGN_ANALYSES", "HYPOTHESES", "SEED_TEXT", "Hypothesis", "default_mapping",
            "hypotheses"]
 
 SEED_TEXT = "seed 001 (clinical-wellness article, 'Academic' section and its table)"
@@ -319,17 +319,17 @@ _ENTRIES = [
 #: Role -> the analysis-table columns that stand for it by default, in order of preference: the
 #: first one a study's table has is used (``hs.test_hypotheses(mapping=None)``, ``hormonestats
 #: run`` without ``--map``). Together they map every bundled study: hormones on the natural-log
-#: scale, the oxytocin arm (1/0) or else the measured oxytocin level, the RMET total or else
+#: scale (the concentration when the study was processed without the log), the oxytocin arm (1/0) or else the measured oxytocin level, the RMET total or else
 #: IRI empathic concern as the social outcome, the session as the period of a crossover, the
 #: couple and the partner's role, the cortisol reactivity indices of a stress test.
 DEFAULT_ROLES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "outcome": ("rmet_total", "iri_ec"),
     "oxytocin": ("oxytocin_arm", "log_oxytocin"),
-    "estradiol": ("log_estradiol",),
-    "testosterone": ("log_testosterone",),
-    "progesterone": ("log_progesterone",),
-    "cortisol": ("log_cortisol",),
-    "allopregnanolone": ("log_allopregnanolone",),
+    "estradiol": ("log_estradiol", "estradiol"),
+    "testosterone": ("log_testosterone", "testosterone"),
+    "progesterone": ("log_progesterone", "progesterone"),
+    "cortisol": ("log_cortisol", "cortisol"),
+    "allopregnanolone": ("log_allopregnanolone", "allopregnanolone"),
     "anxiety": ("pss10_total",),
     "rs53576": ("rs53576_add_A",),
     "subject": ("subject_id",),
@@ -339,6 +339,17 @@ DEFAULT_ROLES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "dyad_role": ("role",),
     "cortisol_reactivity": ("cortisol_auc_i",),
     "cortisol_peak_increase": ("cortisol_peak_reactivity",),
+})
+
+
+#: The canned analysis of each study design: design analysis -> the hypotheses it tests
+#: (``hormonestats run crossover_trial CONTRACT DATA_DIR``; a script each in ``analyses/``).
+DESIGN_ANALYSES: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "crossover_trial": ("oxytocin_crossover",),
+    "couples": ("oxytocin_actor", "oxytocin_partner"),
+    "stress_reactivity": ("oxytocin_cortisol_reactivity", "oxytocin_cortisol_peak"),
+    "cycle": ("estradiol_within_person", "progesterone_within_person",
+              "progesterone_anxiety_within_person"),
 })
 
 

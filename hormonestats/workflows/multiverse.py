@@ -117,6 +117,8 @@ class MultiverseResult:
     alpha: float
     inference: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default=())
+    #: role -> column the hypothesis was tested with (the user's over the registered defaults)
+    mapping: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         tested = int((self.table["status"] == "tested").sum())
@@ -315,7 +317,7 @@ def _run_group(study, hyp, mapping, group_specs, process_options, opts, filters)
     rows, designs = [], []
     for spec_id, spec, covs in group_specs:
         row = {"spec_id": spec_id, **spec}
-        cols = {arg: mapping[role] for arg, role in hyp.roles.items()}
+        cols = {arg: mapping[role] for arg, role in hyp.roles.items() if role in mapping}
         h = hyp
         if "genotype_coding" in spec and hyp.family == "gxe":
             gene, coding = _gene_column(cols, spec["genotype_coding"], table.columns)
@@ -359,7 +361,7 @@ def multiverse(
     *,
     hypothesis: str,
     decisions: Mapping[str, Sequence[str]] | None = None,
-    mapping: Mapping[str, str],
+    mapping: Mapping[str, str] | None = None,
     covariates: Sequence[str] = (),
     covariate_sets: Sequence[Sequence[str]] | None = None,
     filters: Mapping[str, Callable] | None = None,
@@ -381,8 +383,9 @@ def multiverse(
     decisions : mapping, optional
         Decision name -> choices to vary (see :data:`DECISIONS`); a decision left out keeps its
         default. Default: ``lod``, ``max_cv``, ``outliers`` and ``transform``, all choices.
-    mapping : role -> column of the analysis table, as for :func:`hormonestats.test_hypotheses`
-        (the example study's is :data:`hormonestats.workflows.pipeline.DEFAULT_MAPPING`).
+    mapping : role -> column of the analysis table, as for :func:`hormonestats.test_hypotheses`;
+        the roles left out (all of them with None) take the registered defaults
+        (:data:`hormonestats.DEFAULT_ROLES`, the first default column the table has).
     covariates : covariates of the planned analysis (the default specification).
     covariate_sets : sequence of covariate lists, optional
         Adds the ``covariates`` decision with these sets (include the planned one).
@@ -408,6 +411,7 @@ def multiverse(
     MultiverseResult
     """
     from ..derive.processing import process_study
+    from ..models.claims import default_mapping
     from ..models.hypotheses import hypotheses as registry
     from ..models.specification_inference import null_inference
     from ..parallel import map_tasks
@@ -415,7 +419,9 @@ def multiverse(
     if hypothesis not in registry:
         raise ModelError(f"unknown hypothesis {hypothesis!r}; registered: {', '.join(registry)}")
     hyp = registry[hypothesis]
-    missing = [r for r in hyp.role_names if r not in mapping]
+    table_cols = set(process_study(study).table.columns)
+    mapping = default_mapping(table_cols, mapping)
+    missing = [r for r in hyp.required_roles if r not in mapping]
     if missing:
         raise ModelError(f"multiverse: roles not mapped for {hypothesis}: {', '.join(missing)}")
     filters = dict(filters or {})
@@ -423,9 +429,8 @@ def multiverse(
     defaults = {name: _default_choice(name, hyp, covariates) for name in DECISIONS}
     cov_lookup = {" + ".join(s) if s else "none": tuple(s) for s in (covariate_sets or [])}
     names = list(chosen)
-    table_cols = set(process_study(study).table.columns)
     absent = [f"{role}={mapping[role]}" for role in hyp.role_names
-              if mapping[role] not in table_cols]
+              if role in mapping and mapping[role] not in table_cols]
     if absent:
         import difflib
 
@@ -475,7 +480,8 @@ def multiverse(
         notes.append(note)
     return MultiverseResult(table=table, skipped=skipped_frame, decisions=chosen,
                             hypothesis=hypothesis, predicted_sign=hyp.predicted_sign,
-                            alpha=alpha, inference=inference, notes=tuple(notes))
+                            alpha=alpha, inference=inference, notes=tuple(notes),
+                            mapping=dict(mapping))
 
 
 def _run_group_task(task, _seed):
