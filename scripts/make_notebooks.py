@@ -119,7 +119,7 @@ NOTEBOOKS = {
         ("code", "import hormonestats as hs\n\nstudy = hs.read_dataset('example_study')\nprocessed = hs.process_study(study)\ntable = processed.table\nbetween = ['estradiol_oxytocin', 'testosterone_aromatization', 'progesterone_anxiety',\n           'progesterone_allopregnanolone_anxiety', 'cortisol_oxytocin', 'oxtr_genotype']\nfamily = hs.test_hypotheses(table, hypotheses=between, seed=1, n_boot=1000)\nfigures = {}  # name -> Axes, written to files at the end\nfigures['forest'] = hs.plots.forest(family.table)"),
         ("code", "fit = family.results['estradiol_oxytocin']\nfigures['interaction'] = hs.plots.interaction(fit)  # the 0/1 arm is drawn as two categories"),
         ("code", "figures['johnson_neyman'] = hs.plots.johnson_neyman(fit)"),
-        ("code", "gxe = hs.gxe(table, y='rmet_total', gene='rs53576_GG_vs_Acarrier', env='oxytocin_arm',\n           coding='group')\nfigures['simple_slopes'] = hs.plots.simple_slopes(gxe)"),
+        ("code", "gxe = hs.gxe(table, y='rmet_total', x='oxytocin_arm', m='rs53576_GG_vs_Acarrier',\n           coding='group')\nfigures['simple_slopes'] = hs.plots.simple_slopes(gxe)"),
         ("code", "figures['mediation_paths'] = hs.plots.mediation_paths(family.results['testosterone_aromatization'])"),
         ("code", "tsst = hs.process_samples(hs.read_dataset('tsst_study'))\narms = hs.read_dataset('tsst_study')['subjects'][['subject_id', 'arm']]\ncurves = tsst.samples.merge(arms, on='subject_id')\nfigures['cortisol_curves'] = hs.plots.cortisol_curves(curves, group='arm')"),
         ("code", "figures['qc_lod'] = hs.plots.qc_lod(processed.samples.lod_summary)"),

@@ -131,5 +131,6 @@ def test_notebooks_use_only_public_names():
             source = "".join(cell["source"])
             if cell["cell_type"] == "code":
                 assert not private.search(source), (path.stem, source)
+                assert not re.search(r"\b(gene|env|cov_type|w|w_values)=", source), source
                 for name in re.findall(r"\bhs\.([A-Za-z_]\w*)", source):
                     assert name in hs.__all__, (path.stem, name)

@@ -165,7 +165,7 @@ _ENTRIES = [
             "(oxytocin x genotype interaction; direction not predicted: exploratory)."
         ),
         family="gxe",
-        roles={"y": "outcome", "env": "oxytocin", "gene": "rs53576"},
+        roles={"y": "outcome", "x": "oxytocin", "m": "rs53576"},
         key_term="interaction",
         predicted_sign=0,
         source=(

@@ -147,10 +147,10 @@ def _run_gxe(data, hyp, cols, covariates, opts):
     from .gxe import gxe
 
     options = dict(hyp.options)
-    if not _is_numeric(data[cols["gene"]]):
+    if not _is_numeric(data[cols["m"]]):
         options["coding"] = "group"
     res = gxe(
-        data, y=cols["y"], gene=cols["gene"], env=cols["env"], covariates=covariates,
+        data, y=cols["y"], x=cols["x"], m=cols["m"], covariates=covariates,
         conf_level=opts["conf_level"], **options,
     )  # fmt: skip
     return res, _key_from_table(res.table, res.interaction_term, res.n)

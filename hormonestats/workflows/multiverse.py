@@ -298,7 +298,7 @@ def _apply_table_decisions(table, spec, hyp, cols, filters) -> pd.DataFrame:
 
 def _gene_column(cols, coding, table_cols) -> tuple[str, str]:
     """(column, runner coding) for a genotype coding decision."""
-    gene = cols["gene"]
+    gene = cols["m"]
     stem = gene.split("_")[0]
     if coding == "grouping":
         grouped = [c for c in table_cols if c.startswith(f"{stem}_") and "_vs_" in c]
@@ -321,7 +321,7 @@ def _run_group(study, hyp, mapping, group_specs, process_options, opts, filters)
         h = hyp
         if "genotype_coding" in spec and hyp.family == "gxe":
             gene, coding = _gene_column(cols, spec["genotype_coding"], table.columns)
-            cols["gene"] = gene
+            cols["m"] = gene
             h = replace(hyp, options={**hyp.options, "coding": coding})
         try:
             data = _apply_table_decisions(table, spec, hyp, cols, filters)
