@@ -65,7 +65,10 @@ EFFECT_HELP = (
     "the simulator's effects (e.g. estradiol_x_oxytocin, oxytocin, rs53576_gg), in residual-SD "
     "units of the outcome per natural-log unit of the hormone; for the within-person ones "
     "effect (outcome-SD units per log unit), x_sd, n_obs, icc; for "
-    "progesterone_allopregnanolone_anxiety a, b, direct (standardised); for a model family "
+    "progesterone_allopregnanolone_anxiety a, b, direct (standardised); for the designs' "
+    "hypotheses their design's (oxytocin_crossover effect, period, icc; oxytocin_actor and "
+    "oxytocin_partner actor, partner, x_sd, x_r, rho; the cortisol reactivity ones d); with "
+    "--pilot the one effect (effect=VALUE, see --effect-scale); for a model family "
     "(two_group, correlation, moderation, mediation, mixed, crossover) its effects in SD units "
     "(d, r, x:m, a, b, x, treatment, ...). An unknown term lists the allowed ones."
 )
@@ -81,6 +84,10 @@ def effect_scale(name: str) -> str:
                 "person; estimates and true_value in outcome units")
     if name == "progesterone_allopregnanolone_anxiety":
         return "a, b and direct in SD units (standardised)"
+    from ..simulate.design_power import DESIGN_HYPOTHESES
+
+    if name in DESIGN_HYPOTHESES:
+        return DESIGN_HYPOTHESES[name][4] + "; effects in outcome-SD units (the design's)"
     return ("simulator effects in residual-SD units of the outcome per natural-log unit of the "
             "hormone; estimates and true_value in score points of the outcome")
 

@@ -38,31 +38,11 @@ DEFAULT_LABELS = {
 
 
 def reliability_table(study) -> pd.DataFrame | None:
-    """Alpha and omega of every scale of every item-level instrument of a study.
+    """Alpha and omega of every scale of every item-level instrument of a study (see
+    :func:`hormonestats.derive.reliability.study_reliability`)."""
+    from ..derive.reliability import study_reliability
 
-    Instruments given only as task totals (no item rows) and the trust game have no internal
-    consistency to estimate and are left out. None when nothing is left.
-    """
-    from ..derive.processing import instrument_keys
-    from ..derive.reliability import reliability
-
-    if "responses" not in study.tables:
-        return None
-    responses = study["responses"]
-    keys = instrument_keys(study)
-    parts = []
-    for name in study.contract.instruments:
-        inst = study.contract.instrument(name)
-        rows = responses[responses["instrument"].astype(str) == name]
-        items = rows["item"].astype(str).str.lstrip("0").isin(inst.items)
-        if inst.scoring == "trust_game" or not items.any():
-            continue
-        table = reliability(responses, instrument=inst, key=keys.get(name)).table
-        label = table["scale"].map(
-            lambda sc, n=name: sc if str(sc).startswith(n) else f"{n}_{sc}"
-        ) if "scale" in table.columns else name
-        parts.append(table.assign(instrument=label))
-    return pd.concat(parts, ignore_index=True) if parts else None
+    return study_reliability(study)
 
 
 def registry_claim(name: str) -> str:
