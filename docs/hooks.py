@@ -147,7 +147,9 @@ def analytes_page() -> str:
 
     rows = []
     for a in hs.ANALYTES.values():
-        ranges = "; ".join(f"{m}: {lo:g}-{hi:g}" for m, (lo, hi) in a.plausible.items())
+        # one matrix a line, kept whole (docs/stylesheets/tables.css gives the column a width)
+        ranges = "<br>".join(f'<span class="range-list">{m}: {lo:g}–{hi:g}</span>'
+                             for m, (lo, hi) in a.plausible.items())
         rows.append((f"`{a.name}`", a.label, a.kind, a.canonical_unit, ", ".join(a.units),
                      ", ".join(a.matrices), ranges, ", ".join(a.aliases),
                      "" if a.molar_mass is None else f"{a.molar_mass:g}"))

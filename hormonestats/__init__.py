@@ -4,7 +4,7 @@
 >>> hs.convert(1.0, "cortisol", "ug/dL", "nmol/L")  # doctest: +ELLIPSIS
 27.5...
 
-Public names are loaded lazily (house rule 9): ``import hormonestats`` stays light and each
+Public names are loaded lazily (docs/architecture.md, rule 9): ``import hormonestats`` stays light and each
 family's module (and its heavy dependencies) is imported on first use.
 """
 

@@ -1,7 +1,7 @@
 """Column checks shared by every stage: required columns present, numbers where numbers belong.
 
 Each check raises :class:`~hormonestats.errors.DataError` naming the table, the step that
-needs the column, and the rows at fault (house rule 5).
+needs the column, and the rows at fault (docs/architecture.md, rule 5).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Text and HTML display of results: every result's ``summary()`` and ``_repr_html_()``.
 
-House rule 3 (DESIGN.md): a call returns a small frozen dataclass; :class:`ResultDisplay` gives it
-``summary()`` and ``_repr_html_()`` by composition of its ``title`` and its tables, with no class
-tower. It lives at the top of the package because every stage (assay QC, reliability, models)
+A call returns a small frozen dataclass (docs/architecture.md, rule 3); :class:`ResultDisplay`
+gives it ``summary()`` and ``_repr_html_()`` by composition of its ``title`` and its tables, with
+no class tower (model results reach it through :func:`hormonestats.results.conforms`). It lives at the top of the package because every stage (assay QC, reliability, models)
 shows results the same way.
 """
 

@@ -1,7 +1,7 @@
 """Options that travel: processing options and execution options, validated once.
 
-House rule 3 (docs/architecture.md): options that pass through several layers are objects, not
-keyword dictionaries. Each allowed value is listed here once, with one default; every entry point
+Options that pass through several layers are objects, not keyword dictionaries
+(docs/architecture.md, rule 3). Each allowed value is listed here once, with one default; every entry point
 that processes a study or runs tasks accepts these objects (or the same names as keywords, turned
 into the object at the door), and the manifest records them with :meth:`as_dict`.
 
@@ -10,8 +10,8 @@ into the object at the door), and the manifest records them with :meth:`as_dict`
 >>> ProcessingOptions(lod_policy="half")
 Traceback (most recent call last):
 ...
-hormonestats.errors.HormoneStatsError: processing option lod_policy: 'half' is not allowed; \
-allowed: 'flag', 'lod/2', 'lod/sqrt2', 'censored'
+hormonestats.errors.HormoneStatsError: processing option lod_policy 'half' is unknown; allowed: \
+'flag', 'lod/2', 'lod/sqrt2', 'censored'
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from .errors import HormoneStatsError
 __all__ = [
     "DEFAULT_SEED",
     "LOD_POLICIES",
+    "LOD_POLICY_LABELS",
     "OUTLIER_RULES",
     "TRANSFORMS",
     "ExecutionOptions",
@@ -36,6 +37,11 @@ DEFAULT_SEED = 20261122
 #: below-LOD handling (:func:`hormonestats.apply_lod`): no value and flagged, LOD/2, LOD/sqrt(2)
 #: (Hornung & Reed 1990), or kept as censored for a censored-likelihood model
 LOD_POLICIES = ("flag", "lod/2", "lod/sqrt2", "censored")
+#: each LOD policy as a reader sees it (the multiverse's choices of its ``lod`` decision):
+#: under ``"flag"`` below-LOD readings have no value, so they are excluded from the analysis
+LOD_POLICY_LABELS = {"lod/2": "lod/2", "lod/sqrt2": "lod/sqrt2", "flag": "excluded",
+                     "censored": "censored"}
+assert set(LOD_POLICY_LABELS) == set(LOD_POLICIES)
 #: outlier handling of analyte values on the log scale
 OUTLIER_RULES = ("none", "winsorize")
 #: transformation of analyte values
@@ -46,7 +52,7 @@ def _allowed(name: str, value, allowed) -> None:
     if value not in allowed:
         listed = ", ".join(repr(a) for a in allowed)
         raise HormoneStatsError(
-            f"processing option {name}: {value!r} is not allowed; allowed: {listed}")
+            f"processing option {name} {value!r} is unknown; allowed: {listed}")
 
 
 @dataclass(frozen=True)
@@ -92,9 +98,23 @@ class ProcessingOptions:
 
     @classmethod
     def coerce(cls, options=None, **overrides) -> ProcessingOptions:
-        """``options`` (an object, a mapping or None) with ``overrides`` applied, validated."""
+        """``options`` (an object, a mapping or None) with ``overrides`` applied, validated.
+
+        Mappings and overrides may use :func:`hormonestats.process_samples`' spellings too
+        (``transform=None``; ``winsorize_k=k`` meaning ``outliers="winsorize"``, ``None``
+        meaning no winsorising).
+
+        >>> ProcessingOptions.coerce({"winsorize_k": 2.5}).outliers
+        'winsorize'
+        >>> ProcessingOptions.coerce(None, transform=None).transform
+        'none'
+        """
+        if isinstance(options, dict):
+            options = cls(**_from_sample_keywords(options, "processing"))
         base = _coerce(cls, options, "processing")
-        return replace(base, **overrides) if overrides else base
+        if not overrides:
+            return base
+        return replace(base, **_from_sample_keywords(overrides, "processing"))
 
     def sample_options(self) -> dict[str, Any]:
         """The keyword arguments of :func:`hormonestats.process_samples` these options mean."""
@@ -114,12 +134,12 @@ class ProcessingOptions:
 
 @dataclass(frozen=True)
 class ExecutionOptions:
-    """How tasks run: seed, workers, scheduler, progress (house rule 12).
+    """How tasks run: seed, workers, scheduler, progress (docs/architecture.md, rule 12).
 
     Parameters
     ----------
-    seed : int
-        One seed for everything random; per-task seeds are drawn from one ``SeedSequence``, so
+    seed : int or None
+        One seed for everything random (None: fresh entropy, not reproducible); per-task seeds are drawn from one ``SeedSequence``, so
         one worker, many workers and a cluster give identical tables.
     n_jobs : int
         Local worker processes (1: in this process).
@@ -135,7 +155,8 @@ class ExecutionOptions:
     progress: bool = False
 
     def __post_init__(self) -> None:
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(
+                self.seed, int) or self.seed < 0):
             raise HormoneStatsError(
                 f"execution option seed: {self.seed!r} is not a non-negative whole number")
         if isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, int) or self.n_jobs == 0:
@@ -145,9 +166,17 @@ class ExecutionOptions:
 
     @classmethod
     def coerce(cls, options=None, **overrides) -> ExecutionOptions:
-        """``options`` (an object, a mapping or None) with ``overrides`` applied, validated."""
+        """``options`` (an object, a mapping or None) with ``overrides`` applied, validated.
+
+        An override that is None is not given (entry points keep their keywords, default None,
+        beside ``execution=``).
+
+        >>> ExecutionOptions.coerce({"n_jobs": 2}, seed=7, scheduler=None)
+        ExecutionOptions(seed=7, n_jobs=2, scheduler=None, progress=False)
+        """
         base = _coerce(cls, options, "execution")
-        return replace(base, **overrides) if overrides else base
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return replace(base, **given) if given else base
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values for the manifest (a scheduler is recorded by its address)."""
@@ -156,6 +185,26 @@ class ExecutionOptions:
             out["scheduler"] = str(getattr(self.scheduler, "scheduler_info", lambda: {})()
                                    .get("address", type(self.scheduler).__name__))
         return out
+
+
+def _from_sample_keywords(options, kind: str) -> dict:
+    """Process_samples' spellings turned into :class:`ProcessingOptions` fields."""
+    out = dict(options)
+    if "transform" in out and out["transform"] is None:
+        out["transform"] = "none"
+    if "winsorize_k" in out:
+        if out["winsorize_k"] is None:
+            del out["winsorize_k"]
+            out.setdefault("outliers", "none")
+        else:
+            out.setdefault("outliers", "winsorize")
+    known = {f.name for f in fields(ProcessingOptions)}
+    unknown = sorted(set(out) - known)
+    if unknown:
+        raise HormoneStatsError(
+            f"{kind} options: unknown {', '.join(map(repr, unknown))}; known: "
+            f"{', '.join(sorted(known))}")
+    return out
 
 
 def _coerce(cls, options, kind: str):

@@ -9,7 +9,7 @@ returns the results in task order. Where the calls run is chosen by two argument
   ``distributed.Client`` or a cluster object such as ``distributed.LocalCluster``. Dask is
   imported only here and only then (``import hormonestats`` stays light).
 
-Same numbers at any scale (house rule 12): every task draws from its own
+Same numbers at any scale (docs/architecture.md, rule 12): every task draws from its own
 :class:`numpy.random.SeedSequence` (children of ``seed`` or given by the caller), so the
 results do not depend on how tasks are grouped or where they run: one worker, many workers and
 a cluster give bit-identical results.

@@ -10,7 +10,8 @@ Members
 -------
 table : DataFrame
     The tidy estimates: ``term, estimate, std_error, statistic, df, p_value, conf_low,
-    conf_high`` (``df`` may be NaN for z tests), plus named effect sizes.
+    conf_high`` (``df`` may be NaN for z tests), plus named effect sizes; for the
+    :data:`SUMMARY_FAMILIES` a summary table of their own layout.
 n_obs : int
     Rows analysed.
 excluded : DataFrame
@@ -30,23 +31,33 @@ _repr_html_() : str
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
+from .display import ResultDisplay
+
 __all__ = [
     "EXCLUDED_COLUMNS",
     "FAMILIES",
+    "SUMMARY_FAMILIES",
     "TIDY_COLUMNS",
     "ModelResult",
     "Summary",
+    "conforms",
     "empty_excluded",
     "protocol_problems",
+    "short_repr",
 ]
 
-#: the columns every result's ``table`` starts with (house rule 2)
+#: the columns every result's ``table`` starts with (docs/architecture.md, rule 2)
 TIDY_COLUMNS = ("term", "estimate", "std_error", "statistic", "df", "p_value", "conf_low",
                 "conf_high")
+
+#: families whose ``table`` is a summary of other fits or a test's own layout (a TOST row, one
+#: row per hypothesis, specification or variant, coverage per term) rather than coefficients
+SUMMARY_FAMILIES = ("equivalence", "hypothesis_family", "multiverse", "sensitivity", "coverage")
 
 #: the columns of every result's ``excluded`` log
 EXCLUDED_COLUMNS = ("row", "column", "reason")
@@ -118,6 +129,83 @@ class ModelResult(Protocol):
     def _repr_html_(self) -> str: ...
 
 
+def short_repr(result, title: str) -> str:
+    """A result's one-line repr: its type and title, never a dump of its tables.
+
+    >>> short_repr(object(), "Moderation: y ~ x x m (n = 10)")
+    '<object: Moderation: y ~ x x m (n = 10); .summary() shows the tables>'
+    """
+    return f"<{type(result).__name__}: {title}; .summary() shows the tables>"
+
+
+def conforms(family: str, *, aliases: Mapping[str, str] | None = None, short: bool = True):
+    """Class decorator: make a result dataclass meet :class:`ModelResult`.
+
+    The class provides ``_display()`` returning ``(title, [(caption, table), ...], notes)``
+    and ``_facts()`` returning its family's facts for the methods text. The decorator adds,
+    all through one path:
+
+    - ``family``: the class's family (one of :data:`FAMILIES`), a constant;
+    - ``summary()``: a :class:`Summary` composed by :class:`~hormonestats.display.ResultDisplay`;
+    - ``_repr_html_()``: the same content as HTML;
+    - ``methods_facts()``: ``family``, ``n_obs`` and ``n_excluded`` plus ``_facts()``;
+    - ``figure()``: None unless the class defines it (figures live in the report layer,
+      keyed by ``family``: :data:`hormonestats.report.plots.FAMILY_FIGURES`);
+    - a one-line repr naming the title (``short=False`` keeps the class's own);
+    - ``aliases``: read-only old names, ``{old: protocol name}`` (e.g. ``{"dropped":
+      "excluded"}``).
+
+    >>> from dataclasses import dataclass
+    >>> @conforms("regression", aliases={"n": "n_obs"})
+    ... @dataclass(frozen=True)
+    ... class Fit:
+    ...     table: pd.DataFrame
+    ...     n_obs: int
+    ...     excluded: pd.DataFrame
+    ...     def _display(self):
+    ...         return "Fit", [("", self.table)], []
+    ...     def _facts(self):
+    ...         return {"y": "y"}
+    >>> r = Fit(pd.DataFrame({"term": ["x"]}), 3, empty_excluded())
+    >>> r.family, r.n, r.methods_facts()["y"]
+    ('regression', 3, 'y')
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"family {family!r} is not one of FAMILIES")
+
+    def wrap(cls):
+        for member in ("_display", "_facts"):
+            if not callable(getattr(cls, member, None)):
+                raise TypeError(f"{cls.__name__} needs a {member}() method to conform")
+        if "family" in getattr(cls, "__dataclass_fields__", {}):
+            raise TypeError(f"{cls.__name__} has a field 'family'; the protocol reserves it")
+
+        def summary(self) -> Summary:
+            """Plain-text summary: the result's tables and notes."""
+            return Summary(ResultDisplay.text(*self._display()))
+
+        def _repr_html_(self) -> str:
+            return ResultDisplay.html(*self._display())
+
+        def methods_facts(self) -> dict[str, Any]:
+            """Facts the methods text states about this fit (plain Python values)."""
+            return {"family": self.family, "n_obs": self.n_obs,
+                    "n_excluded": len(self.excluded), **self._facts()}
+
+        cls.family = family
+        cls.summary, cls._repr_html_, cls.methods_facts = summary, _repr_html_, methods_facts
+        if "figure" not in vars(cls):
+            cls.figure = lambda self: None
+        if short:
+            cls.__repr__ = lambda self: short_repr(self, self._display()[0])
+        for old, new in (aliases or {}).items():
+            setattr(cls, old, property(lambda self, _n=new: getattr(self, _n),
+                                       doc=f"Old name of ``{new}`` (read-only)."))
+        return cls
+
+    return wrap
+
+
 def empty_excluded() -> pd.DataFrame:
     """An empty exclusion log with the protocol's columns."""
     return pd.DataFrame({c: pd.Series(dtype="object") for c in EXCLUDED_COLUMNS})
@@ -139,7 +227,7 @@ def protocol_problems(result: Any) -> list[str]:
     table = result.table
     if not isinstance(table, pd.DataFrame):
         problems.append(f"{name}.table is a {type(table).__name__}, not a DataFrame")
-    elif result.family not in ("hypothesis_family", "multiverse", "sensitivity", "coverage"):
+    elif result.family not in SUMMARY_FAMILIES:
         missing = [c for c in TIDY_COLUMNS if c not in table.columns]
         if missing:
             problems.append(f"{name}.table lacks the tidy columns {missing}")

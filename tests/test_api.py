@@ -39,7 +39,7 @@ def test_functions_are_not_shadowed_by_submodules():
 
 
 def test_import_is_light():
-    """``import hormonestats`` does not load matplotlib, statsmodels or pandera (house rule 9)."""
+    """``import hormonestats`` does not load matplotlib, statsmodels or pandera (docs/architecture.md, rule 9)."""
     code = ("import sys, hormonestats; "
             "print(sorted(m for m in ('matplotlib', 'statsmodels', 'pandera', 'scipy') "
             "if m in sys.modules))")

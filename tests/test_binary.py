@@ -32,7 +32,7 @@ def glm():
 
 def test_logistic_moderation_matches_glm(data, glm):
     res = hs.moderation(data, y="y01", x="x", m="m", covariates=["c1"])
-    assert res.family == "binomial"
+    assert res.outcome_family == "binomial"
     ref = glm[glm["model"] == "moderation"].set_index("term")
     tab = res.table.set_index("term")
     names = {"(Intercept)": "Intercept", "xc": "x", "mc": "m", "c1": "c1", "xc:mc": "x:m"}
@@ -61,7 +61,7 @@ def test_family_choice_is_explicit(data):
     with pytest.raises(ModelError, match="coded 0/1"):
         hs.moderation(data, y="m", x="x", m="c1", family="binomial")
     lpm = hs.moderation(data, y="y01", x="x", m="m", family="gaussian")  # on request only
-    assert lpm.family == "gaussian" and np.isfinite(lpm.table["df"]).all()
+    assert lpm.outcome_family == "gaussian" and np.isfinite(lpm.table["df"]).all()
     with pytest.raises(ModelError, match="family"):
         hs.moderation(data, y="y01", x="x", m="m", family="poisson")
 
@@ -69,7 +69,7 @@ def test_family_choice_is_explicit(data):
 def test_logistic_mediation_matches_r(data, glm):
     res = hs.mediation(data, x="x", mediator="m", y="y01", covariates=["c1"], n_boot=4000,
                        seed=11)
-    assert res.family == "binomial"
+    assert res.outcome_family == "binomial"
     tab = res.table.set_index("term")
     assert "proportion_mediated" not in tab.index
     ref = glm.set_index(["model", "term"])

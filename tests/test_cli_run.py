@@ -191,7 +191,7 @@ MISTAKES = [
         (["run", "full_study", "c.yaml", ".", "--contract", "d.yaml", "--out", "o"],
          "CONTRACT is given twice"),
         (["run", "full_study", "c.yaml", ".", "--out", "o", "--lod-policy", "half"],
-         "lod_policy: 'half' is not allowed"),
+         "lod_policy 'half' is unknown"),
         (["checklist", "missing.yaml", "."], "missing.yaml"),
         (["multiverse", "estradiol_oxytocin", "missing.yaml", ".", "--out", "o"],
          "missing.yaml"),

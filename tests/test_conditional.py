@@ -237,7 +237,7 @@ def test_coverage_and_bias(model, reps):
     assert (np.abs(ests.mean(axis=0) - cond_true) < 3 * mc_se).all()
 
 
-# ----------------------------------------------------------------------------- house rules
+# ------------------------------------------------ rules of docs/architecture.md
 
 
 @pytest.fixture(scope="module")

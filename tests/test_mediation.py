@@ -462,7 +462,7 @@ def test_percentile_ci_coverage(a, b):
     assert abs(est.mean() - a * b) < 3 * est.std(ddof=1) / np.sqrt(len(est))
 
 
-# ----------------------------------------------------------------------------- house rules
+# ------------------------------------------------ rules of docs/architecture.md
 
 
 def test_same_seed_same_numbers_and_no_mutation():

@@ -225,7 +225,7 @@ def test_plots_on_the_real_moderation_and_gxe_results():
     rng = np.random.default_rng(5)
     g = pd.DataFrame({"e2": rng.normal(size=150), "oxtr": rng.integers(0, 3, 150).astype(float)})
     g["rmet"] = 0.3 * g.e2 * g.oxtr + rng.normal(size=150)
-    gx = hs.gxe(g, y="rmet", gene="oxtr", env="e2", coding="dominant")
+    gx = hs.gxe(g, y="rmet", x="e2", m="oxtr", coding="dominant")
     ax = plots.interaction(gx)
     assert ax.get_xlabel() == "e2" and len(ax.lines) == len(gx.gene_levels)
     ax = plots.simple_slopes(gx)

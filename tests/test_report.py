@@ -412,7 +412,7 @@ def test_methods_text_samples_cv_reliability_models_versions():
     rel = pd.DataFrame(
         {"instrument": ["IRI", "RMET"], "alpha": [0.78, 0.52], "omega": [0.81, np.nan]}
     )
-    model = types.SimpleNamespace(y="trust", x="oxytocin", m="rs53576", n=120)
+    model = {"family": "moderation", "y": "trust", "x": "oxytocin", "m": "rs53576", "n_obs": 120}
     versions = hs.report.manifest()
     text = methods_text(samples_summary=samples, cv_table=cv, cv="intra_cv", reliability=rel,
                         models=[model, "Mixed models had random intercepts."], versions=versions)  # fmt: skip

@@ -270,12 +270,25 @@ def test_cli_validate_and_qc_scan_the_samples_as_a_user_runs_them(tmp_path):
     assert wrong.returncode == 2 and "apply with --scan" in wrong.stdout + wrong.stderr
 
 
-def test_a_failed_run_leaves_no_half_written_results(tmp_path):
+def test_a_failed_run_leaves_no_half_written_results(tmp_path, monkeypatch):
+    from hormonestats.derive import scanned_processing
+
     contract = _bundled("biopsykit_cortisol", tmp_path)
     with hs.scan_study(contract, tmp_path, partition_rows=40) as scanned:
         out = tmp_path / "out"
+        # an unknown option is refused at the door, before anything is written
         with pytest.raises(hs.HormoneStatsError, match="policy 'half of it' is unknown"):
             hs.process_study(scanned, out=out, lod_policy="half of it")
+        assert not out.exists()
+        # a run that fails half-way (after the sample means are written) leaves nothing
+
+        def fail(*args, **kwargs):
+            raise hs.HormoneStatsError("the wide table failed")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(scanned_processing, "_wide_task", fail)
+            with pytest.raises(hs.HormoneStatsError, match="the wide table failed"):
+                hs.process_study(scanned, out=out)
         assert out.is_dir() and not any(out.iterdir())
         # without out=, each run gets its own folder in the working folder
         a, b = hs.process_study(scanned), hs.process_study(scanned)

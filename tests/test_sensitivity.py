@@ -12,7 +12,7 @@ from hormonestats.workflows.sensitivity import DEFAULT_VARIANTS
 def test_variants_change_what_they_should():
     study = hs.read_dataset("example_study")
     tab = hs.sensitivity(study, mapping=DEFAULT_MAPPING,
-                         hypotheses=["progesterone_anxiety", "estradiol_oxytocin"], seed=1)
+                         hypotheses=["progesterone_anxiety", "estradiol_oxytocin"], seed=1).table
     assert set(tab["variant"]) == {label for label, _ in DEFAULT_VARIANTS}
     prog = tab[tab["hypothesis"] == "progesterone_anxiety"].set_index("variant")
     # progesterone has readings below LOD: excluding them loses those participants
@@ -31,7 +31,7 @@ def test_same_table_in_worker_processes():
     study = hs.read_dataset("example_study")
     kw = {"mapping": DEFAULT_MAPPING, "hypotheses": ["progesterone_anxiety"], "seed": 1}
     variants = DEFAULT_VARIANTS[2:3]  # one variant: runs in a worker process all the same
-    serial = hs.sensitivity(study, variants=variants, **kw)
-    parallel = hs.sensitivity(study, variants=variants, n_jobs=2, **kw)
+    serial = hs.sensitivity(study, variants=variants, **kw).table
+    parallel = hs.sensitivity(study, variants=variants, n_jobs=2, **kw).table
     pd.testing.assert_frame_equal(serial, parallel)
     assert list(serial["variant"].unique()) == [label for label, _ in variants]

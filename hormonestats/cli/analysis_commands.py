@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import HormoneStatsError
-from . import (
+from .common import (
     SchedulerOption,
     WorkersOption,
     _closest_text,
@@ -104,7 +104,7 @@ def run(
         study = read_study(contract_path, data_dir)
         results = run_analysis(study, out=out, seed=seed, n_boot=n_boot, mapping=mapping,
                                covariates=covariates, hypotheses=chosen,
-                               process_options=options.sample_options(),
+                               options=options,
                                console=console, title=f"hormonestats: {analysis}")
     except HormoneStatsError as err:
         _fail(str(err))

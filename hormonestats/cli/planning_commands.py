@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import HormoneStatsError
-from . import (
+from .common import (
     SchedulerOption,
     WorkersOption,
     _closest_text,

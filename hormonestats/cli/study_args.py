@@ -36,7 +36,7 @@ def study_paths(contract, data_dir, contract_opt, data_opt, *, required: bool = 
     Fails (exit 2) when a path is given both ways with different values, or is missing while
     ``required`` (with ``required=False`` both may be absent, never only one).
     """
-    from . import _fail
+    from .common import _fail
 
     pairs = {"CONTRACT": (contract, contract_opt, "--contract"),
              "DATA_DIR": (data_dir, data_opt, "--data")}
@@ -77,7 +77,7 @@ def processing_options(**values):
     """The validated :class:`~hormonestats.options.ProcessingOptions` (exit 2 when not allowed)."""
     from ..errors import HormoneStatsError
     from ..options import ProcessingOptions
-    from . import _fail
+    from .common import _fail
 
     try:
         return ProcessingOptions(**values)

@@ -87,6 +87,18 @@ CATALOGUE: dict[str, DatasetInfo] = {
             "MIT (as hormonestats)",
         ),
         DatasetInfo(
+            "lab_study",
+            "The example study written as a lab exports it: participants keyed by "
+            "ParticipantID with F/M, a randomisation file with OT/PL, an ELISA export with "
+            "plates and wells, cortisol with its unit in the column name and day-first dates, "
+            "one column per SNP (no-calls 'Undetermined') and per questionnaire item; its "
+            "contract maps them onto the long tables (truth.json: the example study's).",
+            "between",
+            "written from example_study by scripts/make_lab_layout_data.py; part of "
+            "hormonestats",
+            "MIT (as hormonestats)",
+        ),
+        DatasetInfo(
             "cortisol_elisa",
             "Simulated competitive salivary cortisol ELISA, 4 plates (plates/: reader exports "
             "as csv grids and an xlsx sheet, the layout): standards 0.3-72.9 nmol/L, blanks, "

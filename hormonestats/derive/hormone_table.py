@@ -18,10 +18,11 @@ import pandas as pd
 
 from ..errors import DataError
 from ..log import combine_logs, log_rows
+from ..options import ProcessingOptions
 from ..registry.units import to_canonical
 from ..study.readings import control_mask
 from .lod import applied_lod_summary, apply_lod
-from .precision import DEFAULT_MAX_CV, aggregate_replicates, inter_assay_cv, intra_assay_cv
+from .precision import aggregate_replicates, inter_assay_cv, intra_assay_cv
 from .transforms import log_transform, winsorize
 from .wide_table import variable_names, wide
 
@@ -30,10 +31,9 @@ __all__ = ["SAMPLE_OPTIONS", "ProcessedSamples", "SampleMeans", "finish_table", 
 
 _TABLE = "samples"
 
-#: The options of :func:`process_samples` and their defaults.
-SAMPLE_OPTIONS = {"lod_policy": "lod/sqrt2", "max_cv": DEFAULT_MAX_CV,
-                  "exclude_imprecise": False, "transform": "log", "winsorize_k": None,
-                  "log_offset": None}
+#: The options of :func:`process_samples` and their defaults (those of
+#: :class:`hormonestats.options.ProcessingOptions`, in process_samples' spelling).
+SAMPLE_OPTIONS = ProcessingOptions().sample_options()
 
 
 @dataclass(frozen=True)
@@ -108,12 +108,12 @@ class ProcessedSamples:
 def process_samples(
     study,
     *,
-    lod_policy: str = "lod/sqrt2",
-    max_cv: float = DEFAULT_MAX_CV,
-    exclude_imprecise: bool = False,
-    transform: str | None = "log",
-    winsorize_k: float | None = None,
-    log_offset: float | None = None,
+    lod_policy: str = SAMPLE_OPTIONS["lod_policy"],
+    max_cv: float = SAMPLE_OPTIONS["max_cv"],
+    exclude_imprecise: bool = SAMPLE_OPTIONS["exclude_imprecise"],
+    transform: str | None = SAMPLE_OPTIONS["transform"],
+    winsorize_k: float | None = SAMPLE_OPTIONS["winsorize_k"],
+    log_offset: float | None = SAMPLE_OPTIONS["log_offset"],
 ) -> ProcessedSamples:
     """Raw assay readings -> one analysable value per subject, session and analyte.
 
@@ -137,6 +137,9 @@ def process_samples(
     log_offset : float, optional
         Offset added before logging when zeros occur (logged); without it zeros raise.
 
+    The options are those of :class:`hormonestats.options.ProcessingOptions` (its
+    :meth:`~hormonestats.options.ProcessingOptions.sample_options`), checked there.
+
     Returns
     -------
     ProcessedSamples
@@ -148,6 +151,9 @@ def process_samples(
     >>> out.table[["cortisol_auc_g", "cortisol_auc_i"]].notna().all().all()
     np.True_
     """
+    ProcessingOptions.coerce(None, lod_policy=lod_policy, max_cv=max_cv,
+                             exclude_imprecise=exclude_imprecise, transform=transform,
+                             winsorize_k=winsorize_k, log_offset=log_offset)  # checked once
     samples = study["samples"] if not isinstance(study, pd.DataFrame) else study
     if samples.empty:
         raise DataError("samples: the table has no rows to process")
@@ -204,8 +210,9 @@ class SampleMeans:
             )
 
 
-def sample_means(samples: pd.DataFrame, *, lod_policy: str = "lod/sqrt2",
-                 max_cv: float = DEFAULT_MAX_CV, exclude_imprecise: bool = False) -> SampleMeans:
+def sample_means(samples: pd.DataFrame, *, lod_policy: str = SAMPLE_OPTIONS["lod_policy"],
+                 max_cv: float = SAMPLE_OPTIONS["max_cv"],
+                 exclude_imprecise: bool = False) -> SampleMeans:
     """The wells of ``samples`` -> sample means: controls set aside, LOD policy, canonical
     units, replicate means and CVs (imprecise samples excluded when asked), every decision
     logged; with the quality counts of these wells. Works on any set of whole subjects."""

@@ -21,13 +21,12 @@ import pandas as pd
 from ..checks import numeric_column, require_columns
 from ..errors import DataError, HormoneStatsError, format_rows
 from ..log import Derived, combine_logs
+from ..options import LOD_POLICIES
 from ..study.readings import parse_readings
 from ._logs import fmt_g, log_selected
 
 __all__ = ["LOD_POLICIES", "apply_lod", "lod_summary"]
 
-#: LOD policies understood by :func:`apply_lod`.
-LOD_POLICIES = ("flag", "lod/2", "lod/sqrt2", "censored")
 
 def _classify(samples: pd.DataFrame, value: str, lod: str, step: str):
     """Parsed readings plus the row LOD and the combined below-LOD flag."""

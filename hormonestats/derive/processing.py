@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..log import combine_logs, empty_log, log_rows
+from ..options import ProcessingOptions
 from ._keys import isin
 from .hormone_table import ProcessedSamples, process_samples, session_dates, unplaced_samples
 
@@ -36,6 +37,8 @@ class ProcessedStudy:
     #: genotype QC within each ancestry group (subjects' ``ancestry``), where recorded: pooled
     #: samples of several ancestries deviate from Hardy–Weinberg by mixture alone (Wahlund).
     genotype_qc_by_ancestry: pd.DataFrame | None = None
+    #: the processing options used (recorded in the manifest)
+    options: ProcessingOptions = field(default_factory=ProcessingOptions)
 
     def accounting(self) -> pd.DataFrame:
         """The samples' accounting (:meth:`ProcessedSamples.accounting`) carried into the
@@ -96,7 +99,9 @@ def instrument_keys(study) -> dict:
             if not path.exists():
                 raise DataError(f"instruments.{name}: key file {spec.key} not found in the data "
                                 "folder")
-            frame = pd.read_csv(path, dtype={"item": "str"})
+            from ..study.files import read_file  # dialect detected, as every table
+
+            frame = read_file(path, f"instruments.{name}.key")[0]
             if not {"item", "correct"} <= set(frame.columns):
                 raise DataError(f"instruments.{name}: key file {spec.key} needs columns item, "
                                 "correct")
@@ -109,6 +114,7 @@ def instrument_keys(study) -> dict:
 def process_study(
     study,
     *,
+    options: ProcessingOptions | dict | None = None,
     genotype_coding: str = "additive",
     groupings: bool = True,
     out=None,
@@ -121,6 +127,9 @@ def process_study(
     study : Study or ScannedStudy
         A scanned study (:func:`hormonestats.scan_study`) is processed one subject partition
         at a time (see ``out``).
+    options : ProcessingOptions or dict, optional
+        How raw readings become values (LOD policy, replicate CV limit, transform, outliers);
+        default :class:`~hormonestats.options.ProcessingOptions` ().
     genotype_coding : str
         Coding for every SNP of the contract (``additive`` counts the registry's minor allele;
         see :func:`hormonestats.code_genotypes`). Named groupings (e.g. rs53576 GG vs
@@ -132,7 +141,8 @@ def process_study(
         :class:`~hormonestats.derive.scanned_processing.PartitionedSamples`. The analysis
         table equals the one of the study read into memory.
     **sample_options
-        Passed to :func:`process_samples`.
+        The same options as keywords in :func:`process_samples`' spelling (``lod_policy=``,
+        ``max_cv=``, ...); they override ``options``.
 
     Returns
     -------
@@ -142,6 +152,7 @@ def process_study(
     from .genotypes import GROUPINGS, code_genotypes, genotype_qc, normalize_genotypes
     from .scoring import score_responses
 
+    opts = ProcessingOptions.coerce(options, **sample_options)
     tables = study.tables
     logs = []
     subjects = tables["subjects"].copy()
@@ -151,12 +162,12 @@ def process_study(
     if scanned:
         from .scanned_processing import process_scanned_samples
 
-        processed = process_scanned_samples(study, out, **sample_options)
+        processed = process_scanned_samples(study, out, **opts.sample_options())
     elif out is not None:
         raise DataError("process_study: out= is for a scanned study (hs.scan_study), whose "
                         "per-sample table and log are written there")
     elif "samples" in tables:
-        processed = process_samples(study, **sample_options)
+        processed = process_samples(study, **opts.sample_options())
     if processed is not None:
         logs.append(processed.log)
         per_session = processed.table
@@ -222,7 +233,7 @@ def process_study(
             table = table.merge(frame, on=keys, how="left")
     return ProcessedStudy(table=table, samples=processed, scores=scores, genotype_qc=qc,
                           log=combine_logs(logs), codings=codings,
-                          genotype_qc_by_ancestry=qc_groups)
+                          genotype_qc_by_ancestry=qc_groups, options=opts)
 
 
 def _androgens(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._tidy import ResultDisplay, short_repr
+from ..display import ResultDisplay
+from ..results import short_repr
 
 __all__ = ["JohnsonNeyman", "johnson_neyman_from_cov", "slopes_from_cov"]
 

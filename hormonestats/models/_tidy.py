@@ -1,9 +1,8 @@
-"""Shared vocabulary of model results: tidy tables, text summaries and HTML reprs.
+"""Shared vocabulary of model results: tidy tables and their notes.
 
-House rule 2 (DESIGN.md): a coefficient table is a DataFrame whose columns come from
-:data:`TIDY_COLUMNS` plus named effect sizes. House rule 3: a model call returns a small frozen
-dataclass; :class:`ResultDisplay` gives it ``summary()`` and ``_repr_html_()`` by composition of
-its ``title`` and its tables, with no class tower.
+A coefficient table is a DataFrame whose columns come from :data:`TIDY_COLUMNS` plus named
+effect sizes (docs/architecture.md, rule 2); the display and the rest of the result protocol
+are in :mod:`hormonestats.results` (rule 3).
 """
 
 from __future__ import annotations
@@ -14,28 +13,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..display import ResultDisplay
 from ..errors import format_rows
+from ..results import TIDY_COLUMNS as _TIDY
 
 __all__ = [
     "TIDY_COLUMNS",
-    "ResultDisplay",
     "ci_from_se",
     "excluded_note",
-    "short_repr",
     "tidy_statsmodels",
 ]
 
-TIDY_COLUMNS = [
-    "term",
-    "estimate",
-    "std_error",
-    "statistic",
-    "df",
-    "p_value",
-    "conf_low",
-    "conf_high",
-]
+#: the tidy columns as a list (to index DataFrames with)
+TIDY_COLUMNS = list(_TIDY)
 
 
 def ci_from_se(estimate, std_error, conf_level: float = 0.95, df=None):
@@ -99,33 +88,3 @@ def excluded_note(excluded: pd.DataFrame, why: str = "") -> str:
     """
     reason = f" {why}" if why else ""
     return f"{len(excluded)} row(s) excluded{reason} ({format_rows(excluded['row'])})."
-
-
-def short_repr(result, title: str) -> str:
-    """A result's one-line repr: its type and title, never a dump of its tables.
-
-    >>> short_repr(object(), "Moderation: y ~ x x m (n = 10)")
-    '<object: Moderation: y ~ x x m (n = 10); .summary() shows the tables>'
-    """
-    return f"<{type(result).__name__}: {title}; .summary() shows the tables>"
-
-
-def displayed(cls):
-    """Class decorator: ``summary()``, ``_repr_html_()`` and a short repr from ``_display()``.
-
-    ``_display()`` returns ``(title, [(caption, table), ...], notes)``; the result's text and
-    HTML views are composed from it by :class:`ResultDisplay`, and its repr names the title only.
-    """
-
-    def summary(self) -> str:
-        """Plain-text summary: the result's tables and notes."""
-        return ResultDisplay.text(*self._display())
-
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html(*self._display())
-
-    def __repr__(self) -> str:
-        return short_repr(self, self._display()[0])
-
-    cls.summary, cls._repr_html_, cls.__repr__ = summary, _repr_html_, __repr__
-    return cls

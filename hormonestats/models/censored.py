@@ -31,8 +31,9 @@ from scipy import optimize, stats
 from statsmodels.tools.numdiff import approx_fprime
 
 from ..errors import DataError, ModelError, format_rows
+from ..results import conforms
 from ._design import INTERCEPT, _as_tuple, _is_numeric, complete_cases, covariate_design
-from ._tidy import TIDY_COLUMNS, ci_from_se, displayed, excluded_note
+from ._tidy import TIDY_COLUMNS, ci_from_se, excluded_note
 
 __all__ = ["CensoredResult", "censored_regression"]
 
@@ -41,7 +42,7 @@ RIGHT_VALUES = ("right", "above")
 NONE_VALUES = ("none", "observed", "false", "0", "no", "")
 
 
-@displayed
+@conforms("censored", aliases={"n": "n_obs"})
 @dataclass(frozen=True)
 class CensoredResult:
     """Result of :func:`censored_regression`.
@@ -56,7 +57,7 @@ class CensoredResult:
         Covariance of the estimates (inverse observed information).
     sigma : float
         Residual SD on the ``y`` scale.
-    n, n_censored, n_left, n_right, n_interval : int
+    n_obs, n_censored, n_left, n_right, n_interval : int
         Analysed rows, and how many were censored (in total, below, above, within an
         interval).
     loglik : float
@@ -73,7 +74,7 @@ class CensoredResult:
     y: str
     x: str
     covariates: tuple[str, ...]
-    n: int
+    n_obs: int
     n_censored: int
     n_left: int
     n_right: int
@@ -109,6 +110,10 @@ class CensoredResult:
     def _display(self):
         title = f"Censored regression: {self.y} ~ {self.x} (n = {self.n})"
         return title, [("Coefficients", self.table)], self._notes()
+
+    def _facts(self):
+        return {"y": self.y, "x": self.x, "covariates": self.covariates,
+                "n_censored": self.n_censored, "conf_level": self.conf_level}
 
 
 def _loglik_and_grad(theta, X, lo, hi):
@@ -403,7 +408,7 @@ def censored_regression(
         y=y if y is not None else f"[{lower}, {upper}]",
         x=x,
         covariates=covariates,
-        n=int(n),
+        n_obs=int(n),
         n_censored=int((~observed).sum()),
         n_left=int(left.sum()),
         n_right=int(right.sum()),

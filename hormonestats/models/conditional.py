@@ -32,10 +32,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError
+from ..results import conforms
 from . import _process as proc
 from ._bootstrap import jackknife_ols
 from ._families import is_binary
-from ._tidy import TIDY_COLUMNS, ResultDisplay, short_repr, tidy_statsmodels
+from ._tidy import TIDY_COLUMNS, tidy_statsmodels
 
 __all__ = ["ConditionalProcessResult", "moderated_mediation"]
 
@@ -65,6 +66,7 @@ TABLE_COLUMNS = [
 ]
 
 
+@conforms("conditional_process", aliases={"n": "n_obs"})
 @dataclass(frozen=True, eq=False)
 class ConditionalProcessResult:
     """Result of :func:`moderated_mediation`.
@@ -105,7 +107,7 @@ class ConditionalProcessResult:
     boot_conditional: np.ndarray
     fits: dict
     excluded: pd.DataFrame
-    n: int
+    n_obs: int
     n_boot: int
     seed: int | None
     x: str
@@ -143,15 +145,13 @@ class ConditionalProcessResult:
     def _notes(self) -> list[str]:
         return proc.process_notes(self, "; variables not centred (PROCESS default)")
 
-    def summary(self) -> str:
-        """Plain-text summary of all tables."""
-        return ResultDisplay.text(self._title(), self._tables(), self._notes())
+    def _display(self):
+        return self._title(), self._tables(), self._notes()
 
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html(self._title(), self._tables(), self._notes())
-
-    def __repr__(self) -> str:
-        return short_repr(self, self._title())
+    def _facts(self):
+        return {"y": self.y, "x": self.x, "mediators": self.mediators, "w": self.w,
+                "process_model": self.model, "covariates": self.covariates,
+                "n_boot": self.n_boot, "ci": self.ci, "conf_level": self.conf_level}
 
 
 def _default_w_values(wcol: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -324,7 +324,47 @@ def moderated_mediation(
         jack = statistics(jackknife_ols(Xa.to_numpy(), ym), jackknife_ols(Xb.to_numpy(), yy))
     se, lo, hi = proc._boot_rows(boot, est, jack, ci, conf_level)
 
-    # tables
+    paths, direct, conditional, index, table = _assemble_tables(
+        fits, (est, se, lo, hi), mediators, wv, labels, x=x, model=model, ci=ci,
+        conf_level=conf_level)
+    n_cond = len(mediators) * len(wv)
+
+    notes = []
+    if model == 58:
+        notes.append(
+            "Model 58: the indirect effect (a1 + a3 W)(b1 + b3 W) is quadratic in W, so there is "
+            "no single index of moderated mediation (PROCESS prints none either); compare the "
+            "conditional indirect effects."
+        )
+    if w_values is None and len(wv) == 3:
+        notes.append("W values: mean - 1 SD, mean, mean + 1 SD (PROCESS default).")
+    return ConditionalProcessResult(
+        model=model,
+        paths=paths,
+        conditional_indirect=conditional,
+        index=index,
+        direct=direct,
+        table=table,
+        boot_conditional=boot[:, :n_cond],
+        fits=fits,
+        excluded=excluded,
+        n_obs=n,
+        x=x,
+        mediators=tuple(mediators),
+        y=y,
+        w=w,
+        covariates=tuple(covs),
+        n_boot_failed=failed,
+        **proc.process_settings(n_boot, seed, ci, conf_level, cov_type),
+        notes=tuple(notes),
+    )
+
+
+def _assemble_tables(fits, stats, mediators, wv, labels, *, x, model, ci, conf_level):
+    """The result's tables from the fits and the bootstrap statistics ``(est, se, lo, hi)``:
+    ``(paths, direct, conditional, index, table)``."""
+    est, se, lo, hi = stats
+    k = len(mediators)
     n_w = len(wv)
     n_cond = k * n_w
     conditional = pd.DataFrame(
@@ -382,33 +422,4 @@ def moderated_mediation(
     table = table.astype(
         {c: "str" for c in ("section", "equation", "term", "mediator", "w_label", "ci_method")}
     )
-
-    notes = []
-    if model == 58:
-        notes.append(
-            "Model 58: the indirect effect (a1 + a3 W)(b1 + b3 W) is quadratic in W, so there is "
-            "no single index of moderated mediation (PROCESS prints none either); compare the "
-            "conditional indirect effects."
-        )
-    if w_values is None and len(wv) == 3:
-        notes.append("W values: mean - 1 SD, mean, mean + 1 SD (PROCESS default).")
-    return ConditionalProcessResult(
-        model=model,
-        paths=paths,
-        conditional_indirect=conditional,
-        index=index,
-        direct=direct,
-        table=table,
-        boot_conditional=boot[:, :n_cond],
-        fits=fits,
-        excluded=excluded,
-        n=n,
-        x=x,
-        mediators=tuple(mediators),
-        y=y,
-        w=w,
-        covariates=tuple(covs),
-        n_boot_failed=failed,
-        **proc.process_settings(n_boot, seed, ci, conf_level, cov_type),
-        notes=tuple(notes),
-    )
+    return paths, direct, conditional, index, table

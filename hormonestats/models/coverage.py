@@ -34,7 +34,7 @@ from scipy import stats
 from scipy.special import expit
 
 from ..errors import HormoneStatsError, ModelError
-from ._tidy import displayed
+from ..results import conforms, empty_excluded
 
 __all__ = ["COVERAGE_COLUMNS", "CoverageResult", "coverage_table"]
 
@@ -50,7 +50,7 @@ COVERAGE_COLUMNS = [
 ]
 
 
-@displayed
+@conforms("coverage")
 @dataclass(frozen=True)
 class CoverageResult:
     """Result of a ``coverage_check``.
@@ -62,18 +62,26 @@ class CoverageResult:
         share of simulations whose interval covered the truth (refits that failed excluded).
     conf_level : float
         The nominal level of the intervals checked.
-    family : str
-        Which result was checked.
+    checked : str
+        Which model's intervals were checked.
+    n_obs : int
+        Rows of the checked fit's design (each simulation draws that many).
     """
 
     table: pd.DataFrame = field(repr=False)
     conf_level: float
-    family: str
+    checked: str
     n_sims: int
     seed: int | None
+    n_obs: int | None = None
+    excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
+
+    def _facts(self):
+        return {"checked": self.checked, "n_sims": self.n_sims, "seed": self.seed,
+                "conf_level": self.conf_level}
 
     def _display(self):
-        title = f"Coverage check of {self.family} intervals ({self.n_sims} simulations)"
+        title = f"Coverage check of {self.checked} intervals ({self.n_sims} simulations)"
         notes = [
             f"Nominal level {self.conf_level:.0%}; truth = the fitted estimates, predictors as "
             f"observed; seed {self.seed}. mc_se = sqrt(c (1 - c) / simulations).",
@@ -145,7 +153,7 @@ def moderation_coverage(result, *, n_sims: int = 500, seed: int | None = None) -
     exog = pd.DataFrame(fit.model.exog, columns=list(fit.model.exog_names))
     beta = pd.Series(np.asarray(fit.params, float), index=exog.columns)
     eta = exog.to_numpy() @ beta.to_numpy()
-    binomial = result.family == "binomial"
+    binomial = result.outcome_family == "binomial"
     sigma = 0.0 if binomial else float(np.sqrt(fit.scale))
 
     def one(rng):
@@ -153,7 +161,7 @@ def moderation_coverage(result, *, n_sims: int = 500, seed: int | None = None) -
             y = (rng.random(len(eta)) < expit(eta)).astype(float)
         else:
             y = eta + sigma * rng.standard_normal(len(eta))
-        refit = fit_family(y, exog, result.family, result.robust)
+        refit = fit_family(y, exog, result.outcome_family, result.robust)
         tab = tidy_statsmodels(refit, result.conf_level)
         return tab["estimate"].to_numpy(), tab["conf_low"].to_numpy(), tab["conf_high"].to_numpy()
 
@@ -170,7 +178,7 @@ def moderation_coverage(result, *, n_sims: int = 500, seed: int | None = None) -
         se = np.sqrt(np.outer(s2, np.diag(xtx_inv)))  # (S, p)
         q = float(stats.t.ppf(1 - (1 - result.conf_level) / 2, df))
         table = coverage_table(beta, B.T, B.T - q * se, B.T + q * se, 0)
-    return CoverageResult(table, result.conf_level, "moderation", int(n_sims), seed)
+    return CoverageResult(table, result.conf_level, "moderation", int(n_sims), seed, result.n_obs)
 
 
 def mediation_coverage(
@@ -191,7 +199,7 @@ def mediation_coverage(
     frame = pd.DataFrame(np.array(out.model.exog, dtype=float), columns=list(out.model.exog_names))
     sd = {m: float(np.sqrt(fits[f"mediator:{m}"].scale)) for m in result.mediators}
     xa = {m: fits[f"mediator:{m}"] for m in result.mediators}
-    binomial = result.family == "binomial"
+    binomial = result.outcome_family == "binomial"
     sigma_y = 0.0 if binomial else float(np.sqrt(out.scale))
     b_par = pd.Series(np.asarray(out.params, float), index=frame.columns)
     x = result.x
@@ -223,7 +231,7 @@ def mediation_coverage(
             covariates=list(result.covariates), n_boot=n_boot, ci=result.ci,
             conf_level=result.conf_level, seed=int(rng.integers(2**31)),
             robust=None if result.cov_type == "nonrobust" else result.cov_type,
-            family=result.family,
+            family=result.outcome_family,
         )  # fmt: skip
         tab = res.table
         picks = []
@@ -237,7 +245,7 @@ def mediation_coverage(
         return get("estimate"), get("conf_low"), get("conf_high")
 
     table = _run(one, truth, n_sims, seed)
-    return CoverageResult(table, result.conf_level, "mediation", int(n_sims), seed)
+    return CoverageResult(table, result.conf_level, "mediation", int(n_sims), seed, result.n_obs)
 
 
 def censored_coverage(result, *, mle, n_sims: int = 200, seed: int | None = None
@@ -273,4 +281,4 @@ def censored_coverage(result, *, mle, n_sims: int = 200, seed: int | None = None
         return est, est - z * se, est + z * se
 
     table = _run(one, truth, n_sims, seed)
-    return CoverageResult(table, result.conf_level, "censored regression", int(n_sims), seed)
+    return CoverageResult(table, result.conf_level, "censored regression", int(n_sims), seed, result.n_obs)

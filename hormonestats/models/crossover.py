@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ..errors import DataError, ModelError
-from ._tidy import ResultDisplay
+from ..results import conforms
 from .lmm.design import drop_missing, levels_of, require_columns
 from .lmm.fit import variance_components
 from .lmm.inference import tidy_rows
@@ -106,6 +106,7 @@ def _d_interval(t_obs: float, df: float, scale: float, conf_level: float):
     return lo * scale, hi * scale, None
 
 
+@conforms("crossover", aliases={"dropped": "excluded"})
 @dataclass(frozen=True, eq=False)
 class CrossoverResult:
     """Result of :func:`crossover`.
@@ -144,7 +145,7 @@ class CrossoverResult:
     n_subjects: int
     n_complete: int
     warnings: tuple
-    dropped: pd.DataFrame
+    excluded: pd.DataFrame
     df_method: str
     conf_level: float = 0.95
     y: str = "y"
@@ -167,8 +168,8 @@ class CrossoverResult:
         given = [f"{k}: {v}" for k, v in meta.items() if v is not None]
         if given:
             notes.append("; ".join(given) + ".")
-        if len(self.dropped):
-            notes.append(f"{len(self.dropped)} row(s) dropped for missing values (see .dropped).")
+        if len(self.excluded):
+            notes.append(f"{len(self.excluded)} row(s) dropped for missing values (see .excluded).")
         notes.extend(self.notes)
         notes.extend(f"WARNING: {w}" for w in self.warnings)
         return notes
@@ -182,11 +183,12 @@ class CrossoverResult:
             ("Random effects", self.variance_components),
         ]
 
-    def summary(self) -> str:
-        return ResultDisplay.text(f"Crossover trial: {self.y}", self._tables(), self._notes())
+    def _display(self):
+        return f"Crossover trial: {self.y}", self._tables(), self._notes()
 
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html(f"Crossover trial: {self.y}", self._tables(), self._notes())
+    def _facts(self):
+        return {"y": self.y, "reference": self.reference, "n_subjects": self.n_subjects,
+                "df_method": self.df_method, "conf_level": self.conf_level}
 
 
 def crossover(
@@ -320,45 +322,10 @@ def crossover(
     period_tab = table[table["term"].isin(period_terms)].reset_index(drop=True)
     notes = []
     # carry-over: the sequence effect, between subjects
-    slev = levels_of(seq_col)
-    if len(slev) >= 2:
-        try:
-            lmm_s, _, _ = fit_model(
-                work,
-                repeated_spec(y, [*fixed, (seq_name,)], subject),
-                what="hs.crossover carry-over model",
-                **common,
-            )
-            carry = lmm_s.tidy(conf_level)
-            seq_terms = [f"{seq_name}[{lv}]" for lv in lmm_s.design.levels[seq_name][1:]]
-            carry = carry[carry["term"].isin(seq_terms)].reset_index(drop=True)
-            carry_fit = lmm_s
-        except ModelError as exc:
-            carry = tidy_rows([], conf_level)
-            carry_fit = None
-            notes.append(f"Carry-over check not estimable: {exc}")
-    else:
-        carry = tidy_rows([], conf_level)
-        carry_fit = None
-        notes.append("Only one sequence observed: carry-over (sequence) cannot be checked.")
-    # effect sizes
-    sigma = float(np.sqrt(lmm.s2))
-    es_rows = []
-    for r in drug_tab.itertuples():
-        dval = r.estimate / sigma
-        lo_d, hi_d, note = _d_interval(r.statistic, r.df, r.std_error / sigma, conf_level)
-        if note:
-            notes.append(f"{r.term}: {note}")
-        es_rows.append((r.term, "cohens_d_within", dval, lo_d, hi_d))
-        level = r.term[len(drug) + 1 : -1]
-        lv = next(v for v in dlev if str(v) == level)
-        sd_a = d.loc[d[drug] == lv, y].std(ddof=1)
-        sd_b = d.loc[d[drug] == ref, y].std(ddof=1)
-        mean_diff = d.loc[d[drug] == lv, y].mean() - d.loc[d[drug] == ref, y].mean()
-        es_rows.append((r.term, "d_av", mean_diff / ((sd_a + sd_b) / 2), np.nan, np.nan))
-    effect_sizes = pd.DataFrame(
-        es_rows, columns=["term", "effect_size", "estimate", "conf_low", "conf_high"]
-    )
+    carry, carry_fit = _carryover(work, y, fixed, seq_name, seq_col, subject, common,
+                                  conf_level, notes)
+    effect_sizes = _effect_sizes(drug_tab, d, y, drug, dlev, ref, float(np.sqrt(lmm.s2)),
+                                 conf_level, notes)
     n_periods = d.groupby(subject)[period].nunique()
     n_complete = int((n_periods == len(plev)).sum())
     if n_complete < len(uniq):
@@ -389,7 +356,7 @@ def crossover(
         n_subjects=len(uniq),
         n_complete=n_complete,
         warnings=lmm.messages,
-        dropped=dropped,
+        excluded=dropped,
         df_method=lmm.df_method,
         conf_level=conf_level,
         y=y,
@@ -397,4 +364,45 @@ def crossover(
         device=device,
         interval=interval,
         notes=tuple(notes),
+    )
+
+
+def _carryover(work, y, fixed, seq_name, seq_col, subject, common, conf_level, notes):
+    """The sequence effect (carry-over check, between subjects) and its fit, or an empty
+    table and a note where it cannot be estimated."""
+    if len(levels_of(seq_col)) < 2:
+        notes.append("Only one sequence observed: carry-over (sequence) cannot be checked.")
+        return tidy_rows([], conf_level), None
+    try:
+        lmm_s, _, _ = fit_model(
+            work,
+            repeated_spec(y, [*fixed, (seq_name,)], subject),
+            what="hs.crossover carry-over model",
+            **common,
+        )
+    except ModelError as exc:
+        notes.append(f"Carry-over check not estimable: {exc}")
+        return tidy_rows([], conf_level), None
+    carry = lmm_s.tidy(conf_level)
+    seq_terms = [f"{seq_name}[{lv}]" for lv in lmm_s.design.levels[seq_name][1:]]
+    return carry[carry["term"].isin(seq_terms)].reset_index(drop=True), lmm_s
+
+
+def _effect_sizes(drug_tab, d, y, drug, dlev, ref, sigma, conf_level, notes) -> pd.DataFrame:
+    """Cohen's d on the within-subject SD (with its interval) and d_av, per drug term."""
+    es_rows = []
+    for r in drug_tab.itertuples():
+        dval = r.estimate / sigma
+        lo_d, hi_d, note = _d_interval(r.statistic, r.df, r.std_error / sigma, conf_level)
+        if note:
+            notes.append(f"{r.term}: {note}")
+        es_rows.append((r.term, "cohens_d_within", dval, lo_d, hi_d))
+        level = r.term[len(drug) + 1 : -1]
+        lv = next(v for v in dlev if str(v) == level)
+        sd_a = d.loc[d[drug] == lv, y].std(ddof=1)
+        sd_b = d.loc[d[drug] == ref, y].std(ddof=1)
+        mean_diff = d.loc[d[drug] == lv, y].mean() - d.loc[d[drug] == ref, y].mean()
+        es_rows.append((r.term, "d_av", mean_diff / ((sd_a + sd_b) / 2), np.nan, np.nan))
+    return pd.DataFrame(
+        es_rows, columns=["term", "effect_size", "estimate", "conf_low", "conf_high"]
     )

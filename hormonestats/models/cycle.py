@@ -27,7 +27,8 @@ from statsmodels.stats.multitest import multipletests
 
 from ..errors import DataError
 from ..log import combine_logs
-from ._tidy import TIDY_COLUMNS, ResultDisplay
+from ..results import conforms
+from ._tidy import TIDY_COLUMNS
 from .lmm.design import drop_missing, levels_of, require_columns
 from .lmm.fit import MixedModelWarning
 from .lmm.inference import tidy_rows
@@ -65,6 +66,7 @@ def _phase_levels(series: pd.Series) -> list:
     return levels
 
 
+@conforms("cycle", aliases={"dropped": "excluded"})
 @dataclass(frozen=True, eq=False)
 class CycleModelsResult:
     """Result of :func:`cycle_models`.
@@ -84,9 +86,11 @@ class CycleModelsResult:
         hormone -> :class:`~hormonestats.models.mixed.MixedResult` (the model reported).
     fit : the engine's fit (:class:`~hormonestats.models.lmm.LMMFit`) of the phase model.
     adjust : str
+    n_obs : int
+        Rows analysed by the largest of the models.
     notes, warnings : tuple of str
-    dropped : DataFrame
-        Rows dropped (missing values) from any of the models.
+    excluded : DataFrame
+        Rows dropped (missing values) from any of the models (``dropped``: the old name).
     """
 
     table: pd.DataFrame
@@ -98,9 +102,10 @@ class CycleModelsResult:
     phases: tuple
     notes: tuple
     warnings: tuple
-    dropped: pd.DataFrame
+    excluded: pd.DataFrame
     y: str
     conf_level: float = 0.95
+    n_obs: int = 0
 
     def _notes(self):
         return [
@@ -118,11 +123,12 @@ class CycleModelsResult:
             ("Phase contrasts", self.phase_contrasts),
         ]
 
-    def summary(self) -> str:
-        return ResultDisplay.text(f"Cycle models: {self.y}", self._tables(), self._notes())
+    def _display(self):
+        return f"Cycle models: {self.y}", self._tables(), self._notes()
 
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html(f"Cycle models: {self.y}", self._tables(), self._notes())
+    def _facts(self):
+        return {"y": self.y, "phases": tuple(self.phases), "adjust": self.adjust,
+                "hormones": tuple(self.models), "conf_level": self.conf_level}
 
 
 def _hormone_model(data, y, h, subject, covariates, random_slopes, conf_level):
@@ -243,7 +249,7 @@ def cycle_models(
         warns.extend(f"{h}: {w}" for w in res.warnings)
         part = res.table[res.table["term"].isin([f"{h}_within", f"{h}_between"])]
         rows.append(part.assign(hormone=h, random_slope=slope))
-        logs.append(res.dropped.assign(step=f"cycle_models:{h}"))
+        logs.append(res.excluded.assign(step=f"cycle_models:{h}"))
     table = (
         pd.concat(rows, ignore_index=True)[["hormone", "random_slope", *TIDY_COLUMNS]]
         if rows
@@ -251,11 +257,13 @@ def cycle_models(
     )
     contrasts = phase_table = fit = None
     levels: list = []
+    n_rows = [m.n_obs for m in models.values()]
     if phase is not None:
         d, dropped = drop_missing(
             data, [y, subject, phase, *covariates], "cycle_models:phase", subject
         )
         logs.append(dropped)
+        n_rows.append(len(d))
         levels = _phase_levels(d[phase])
         if len(levels) < 2:
             raise DataError(f"Column {phase!r} needs at least two phases; found {levels}.")
@@ -300,7 +308,8 @@ def cycle_models(
         phases=tuple(levels),
         notes=tuple(notes),
         warnings=tuple(warns),
-        dropped=combine_logs(logs),
+        excluded=combine_logs(logs),
         y=y,
         conf_level=conf_level,
+        n_obs=max(n_rows, default=0),
     )

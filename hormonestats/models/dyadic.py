@@ -33,7 +33,8 @@ import statsmodels.api as sm
 from scipy import optimize, stats
 
 from ..errors import DataError, ModelError
-from ._tidy import ResultDisplay, tidy_statsmodels
+from ..results import conforms
+from ._tidy import tidy_statsmodels
 from .lmm.design import covariate_columns as _covariate_columns
 from .lmm.design import drop_missing as _drop_missing
 from .lmm.design import levels_of as _levels_of
@@ -42,6 +43,7 @@ from .lmm.design import require_columns as _require_columns
 __all__ = ["ApimResult", "apim"]
 
 
+@conforms("apim", aliases={"dropped": "excluded"})
 @dataclass(frozen=True, eq=False)
 class ApimResult:
     """Result of :func:`apim`.
@@ -63,8 +65,8 @@ class ApimResult:
     n_obs, n_dyads : int
     reml_loglik : float
         REML log-likelihood (``nlme::gls``' convention).
-    dropped : DataFrame
-        Rows dropped for missing values.
+    excluded : DataFrame
+        Rows dropped for missing values (``dropped`` is the old name).
     """
 
     table: pd.DataFrame
@@ -76,7 +78,7 @@ class ApimResult:
     n_obs: int
     n_dyads: int
     reml_loglik: float
-    dropped: pd.DataFrame
+    excluded: pd.DataFrame
     y: str
     x: str
     role_levels: tuple = ()
@@ -90,8 +92,8 @@ class ApimResult:
             "t tests on N - p df as nlme::gls; k = partner/actor with a delta-method CI "
             "(Kenny & Ledermann 2010).",
         ]
-        if len(self.dropped):
-            notes.append(f"{len(self.dropped)} row(s) dropped for missing values (see .dropped).")
+        if len(self.excluded):
+            notes.append(f"{len(self.excluded)} row(s) dropped for missing values (see .excluded).")
         return notes
 
     def _tables(self):
@@ -101,11 +103,12 @@ class ApimResult:
             ("Residual SD", self.residual),
         ]
 
-    def summary(self) -> str:
-        return ResultDisplay.text(f"APIM: {self.y}", self._tables(), self._notes())
+    def _display(self):
+        return f"APIM: {self.y}", self._tables(), self._notes()
 
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html(f"APIM: {self.y}", self._tables(), self._notes())
+    def _facts(self):
+        return {"y": self.y, "x": self.x, "n_dyads": self.n_dyads,
+                "distinguishable": self.distinguishable, "conf_level": self.conf_level}
 
 
 class _DyadGLS:
@@ -347,7 +350,7 @@ def apim(
         n_obs=len(d),
         n_dyads=int(d[dyad].nunique()),
         reml_loglik=float(reml_loglik),
-        dropped=dropped,
+        excluded=dropped,
         y=y,
         x=x,
         role_levels=tuple(levels),

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ModelError
-from ._tidy import displayed
+from ..results import ModelResult, conforms, empty_excluded
 
 __all__ = ["EquivalenceResult", "equivalence_regions", "equivalence_test"]
 
@@ -48,7 +48,7 @@ EQUIVALENCE_COLUMNS = [
 ]
 
 
-@displayed
+@conforms("equivalence")
 @dataclass(frozen=True)
 class EquivalenceResult:
     """Result of :func:`equivalence_test`.
@@ -65,6 +65,10 @@ class EquivalenceResult:
         ``"raw"`` or ``"d"`` (standardized; see :func:`equivalence_test`).
     standardizer : float
         Raw units per standardized unit (1 for ``scale="raw"``).
+    tested_family : str
+        The family of the result whose term was tested.
+    n_obs, excluded
+        Those of the result whose term was tested.
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -75,6 +79,13 @@ class EquivalenceResult:
     alpha: float
     equivalent: bool
     p_value: float
+    tested_family: str = ""
+    n_obs: int | None = None
+    excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
+
+    def _facts(self):
+        return {"term": self.term, "bounds": self.bounds, "scale": self.scale,
+                "alpha": self.alpha, "tested_family": self.tested_family}
 
     def _display(self):
         row = self.table.iloc[0]
@@ -94,15 +105,19 @@ class EquivalenceResult:
         return title, [("", self.table)], notes
 
 
+#: families whose ``.fit`` is a statsmodels result of one design (standardized bounds need it)
+_STATSMODELS_FAMILIES = ("moderation", "gxe", "regression", "mediation", "conditional_process")
+
+
 def _row(result, term: str, mediator=None) -> pd.Series:
-    table = getattr(result, "table", None)
-    if not isinstance(table, pd.DataFrame) or not {"term", "estimate", "std_error"} <= set(
-        table.columns
+    if not isinstance(result, ModelResult) or not {"term", "estimate", "std_error"} <= set(
+        result.table.columns
     ):
         raise ModelError(
             f"equivalence_test needs a result with a tidy .table (term, estimate, std_error); "
             f"got a {type(result).__name__}"
         )
+    table = result.table
     rows = table.loc[table["term"].astype(str) == term]
     if mediator is not None and "mediator" in rows.columns:
         rows = rows.loc[rows["mediator"].astype(str) == str(mediator)]
@@ -121,19 +136,18 @@ def _row(result, term: str, mediator=None) -> pd.Series:
 
 def _standardizer(result, term: str) -> float:
     """Raw units per SD unit for the coefficient ``term`` (see :func:`equivalence_test`)."""
-    fit = getattr(result, "fit", None)
-    model = getattr(fit, "model", None)
-    names = list(getattr(model, "exog_names", []) or [])
+    fit = result.fit if result.family in _STATSMODELS_FAMILIES else None
+    names = list(fit.model.exog_names) if fit is not None else []
     if term not in names:
         raise ModelError(
             f"scale='d' needs {term!r} to be a coefficient of the result's fitted design "
             f"({', '.join(names) or 'none'}); give the bounds in raw units instead"
         )
-    y = np.asarray(model.endog, float)
-    col = np.asarray(model.exog, float)[:, names.index(term)]
+    y = np.asarray(fit.model.endog, float)
+    col = np.asarray(fit.model.exog, float)[:, names.index(term)]
     if set(np.unique(col)) <= {0.0, 1.0}:
         # a group difference: Cohen's d with the residual (pooled within-group) SD
-        return float(np.sqrt(fit.scale)) if hasattr(fit, "scale") else float(np.std(y, ddof=1))
+        return float(np.sqrt(fit.scale))
     return float(np.std(y, ddof=1) / np.std(col, ddof=1))
 
 
@@ -235,6 +249,9 @@ def equivalence_test(
         alpha=alpha,
         equivalent=bool(p < alpha),
         p_value=p,
+        tested_family=result.family,
+        n_obs=result.n_obs,
+        excluded=result.excluded,
     )
 
 
@@ -252,7 +269,8 @@ def equivalence_regions(family_result, *, alpha: float = 0.05) -> pd.DataFrame:
     (``tost_low`` / ``tost_high``: the ``1 - 2 alpha`` interval, named apart from the 95%
     ``conf_low`` / ``conf_high`` of the model tables).
     """
-    table = getattr(family_result, "table", family_result)
+    is_family = isinstance(family_result, ModelResult) and family_result.family == "hypothesis_family"
+    table = family_result.table if is_family else family_result
     cols = ["hypothesis", "term", "estimate", "std_error", "tost_low", "tost_high", "delta_min"]
     need = {"hypothesis", "term", "estimate", "std_error", "conf_low", "conf_high", "status"}
     if not isinstance(table, pd.DataFrame) or not need <= set(table.columns):

@@ -5,7 +5,7 @@ moderator of the environment's (or hormone's) slope. Keller (2014, Biol Psychiat
 that a covariate entered only as a main effect does not control for its confounding of the
 interaction: every covariate must also interact with G and with E. With ``keller=True`` (the
 default) each covariate design column, mean-centred, enters as ``covariate:E`` and
-``covariate:G``. The model is fitted by :func:`hormonestats.models.moderation.fit_moderation`,
+``covariate:G``. The model is fitted by :func:`hormonestats.models.moderation.moderation`,
 so the coefficients, simple slopes and effect sizes are the moderation family's.
 
 Gene codings (``gene`` holds the count of the effect allele, 0/1/2, unless ``coding="group"``):
@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ModelError, format_rows
-from ._tidy import displayed, excluded_note
-from .moderation import ModerationResult, _as_tuple, _is_numeric, fit_moderation
+from ..results import conforms
+from ._tidy import excluded_note
+from .moderation import ModerationResult, _as_tuple, _is_numeric, moderation
 
 __all__ = ["CODINGS", "GxEResult", "coded_gene_name", "gxe"]
 
@@ -57,7 +58,7 @@ def coded_gene_name(column: str, coding: str) -> str:
     return f"{snp} ({allele} carrier)" if coding == "dominant" else f"{snp} ({allele}{allele})"
 
 
-@displayed
+@conforms("gxe", aliases={"n": "n_obs"})
 @dataclass(frozen=True)
 class GxEResult:
     """Result of :func:`gxe`.
@@ -91,7 +92,7 @@ class GxEResult:
     covariates: tuple[str, ...]
     coding: str
     keller: bool
-    n: int
+    n_obs: int
     conf_level: float
     interaction_term: str
     gene_levels: tuple
@@ -148,6 +149,11 @@ class GxEResult:
     def _display(self):
         title = f"Gene x environment: {self.y} ~ {self.env} x {self.gene} (n = {self.n})"
         return title, self._tables(), self._notes()
+
+    def _facts(self):
+        return {"y": self.y, "gene": self.gene, "env": self.env, "coding": self.coding,
+                "keller_terms": self.keller_terms, "covariates": self.covariates,
+                "conf_level": self.conf_level}
 
 
 def _code_gene(series: pd.Series, coding: str, reference, column: str):
@@ -281,7 +287,7 @@ def gxe(
     if term != gene and term in data.columns:
         raise ModelError(f"data already has a column {term!r}, the name of the coded {gene!r}")
     work = data.assign(**{term: coded})  # a new frame; the caller's data stay as they are
-    res = fit_moderation(
+    res = moderation(
         work,
         y=y,
         x=env,
@@ -307,7 +313,7 @@ def gxe(
         covariates=covariates,
         coding=coding,
         keller=keller,
-        n=res.n,
+        n_obs=res.n_obs,
         conf_level=conf_level,
         interaction_term=res.interaction_term,
         gene_levels=levels,

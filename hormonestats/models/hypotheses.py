@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import HormoneStatsError, ModelError
-from ._tidy import ResultDisplay, short_repr
+from ..results import conforms, empty_excluded, short_repr
 from .claims import DEFAULT_ROLES, HYPOTHESES, Hypothesis, default_mapping, hypotheses
 from .runners import FAMILIES, RUNNERS, RegressionResult, bootstrap_p
 
@@ -54,6 +54,7 @@ RESULT_COLUMNS = [
 ]
 
 
+@conforms("hypothesis_family", short=False)
 @dataclass(frozen=True)
 class HypothesisFamilyResult:
     """Result of :func:`test_hypotheses`.
@@ -70,6 +71,10 @@ class HypothesisFamilyResult:
         is False for hypotheses not tested. ``p_fdr`` adjusts the tested hypotheses' p-values.
     results : dict
         Hypothesis name -> the full model result.
+    n_obs : int
+        Rows of the analysis table (each hypothesis's own ``n`` is in ``table``).
+    excluded : DataFrame
+        The models' exclusion logs stacked, with the ``hypothesis`` each row was left out of.
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -78,6 +83,8 @@ class HypothesisFamilyResult:
     alpha: float
     fdr_method: str
     conf_level: float
+    n_obs: int = 0
+    excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
 
     def _notes(self):
         return [
@@ -88,12 +95,15 @@ class HypothesisFamilyResult:
             "agrees: CI excludes 0 and the estimate has the predicted sign.",
         ]
 
-    def summary(self) -> str:
-        """Plain-text table of the hypotheses and their verdicts."""
-        return ResultDisplay.text("Hypothesis family", [("", self.table)], self._notes())
+    def _display(self):
+        return "Hypothesis family", [("", self.table)], self._notes()
 
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html("Hypothesis family", [("", self.table)], self._notes())
+    def _facts(self):
+        status = self.table["status"]
+        return {"hypotheses": tuple(self.table["hypothesis"]),
+                "n_tested": int((status == "tested").sum()), "fdr_method": self.fdr_method,
+                "alpha": self.alpha, "conf_level": self.conf_level,
+                "models": {name: r.family for name, r in self.results.items()}}
 
     def __repr__(self) -> str:
         return short_repr(self, f"Hypothesis family ({len(self.table)} hypotheses)")
@@ -234,7 +244,15 @@ def test_hypotheses(
         alpha=alpha,
         fdr_method=fdr_method,
         conf_level=conf_level,
+        n_obs=len(data),
+        excluded=_stacked_logs(results),
     )
+
+
+def _stacked_logs(results: Mapping) -> pd.DataFrame:
+    """Every model's exclusion log, with the hypothesis it belongs to."""
+    logs = [r.excluded.assign(hypothesis=name) for name, r in results.items() if len(r.excluded)]
+    return pd.concat(logs, ignore_index=True) if logs else empty_excluded()
 
 
 # pytest would collect a module-level name starting with "test" as a test function

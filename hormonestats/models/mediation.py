@@ -26,6 +26,7 @@ from scipy import stats
 from scipy.special import expit
 
 from ..errors import ModelError
+from ..results import conforms
 from ._bootstrap import jackknife_ols
 from ._families import batched_logit, fit_family, is_binary, resolve_family
 from ._process import (
@@ -40,7 +41,7 @@ from ._process import (
     process_notes,
     process_settings,
 )
-from ._tidy import TIDY_COLUMNS, ResultDisplay, short_repr
+from ._tidy import TIDY_COLUMNS
 
 __all__ = ["MediationResult", "mediation"]
 
@@ -54,6 +55,7 @@ MEDIATION_COLUMNS = ["term", "mediator", *TIDY_COLUMNS[1:], "ci_method"]
 # --------------------------------------------------------------------------- result
 
 
+@conforms("mediation", aliases={"n": "n_obs"})
 @dataclass(frozen=True, eq=False)
 class MediationResult:
     """Result of :func:`mediation`.
@@ -69,8 +71,8 @@ class MediationResult:
         SEs and intervals (``statistic``, ``df`` and ``p_value`` are NaN).
     boot_indirect : ndarray, shape (n_boot, n_mediators)
         Bootstrap replicates of each indirect effect (NaN for numerically singular resamples).
-    n : int
-        Rows analysed.
+    n_obs : int
+        Rows analysed (``n`` is the old name).
     n_boot, seed, ci, conf_level, cov_type
         The settings used.
     fits : dict
@@ -84,7 +86,7 @@ class MediationResult:
 
     table: pd.DataFrame
     boot_indirect: np.ndarray
-    n: int
+    n_obs: int
     n_boot: int
     seed: int | None
     fits: dict
@@ -98,7 +100,7 @@ class MediationResult:
     cov_type: str = "nonrobust"
     n_boot_failed: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
-    family: str = "gaussian"
+    outcome_family: str = "gaussian"
     effect_scale: str = "log_odds"
 
     @property
@@ -121,15 +123,13 @@ class MediationResult:
     def _notes(self) -> list[str]:
         return process_notes(self)
 
-    def summary(self) -> str:
-        """Plain-text summary of the paths and effects."""
-        return ResultDisplay.text(self._title(), [("Paths and effects", self.table)], self._notes())
+    def _display(self):
+        return self._title(), [("Paths and effects", self.table)], self._notes()
 
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html(self._title(), [("Paths and effects", self.table)], self._notes())
-
-    def __repr__(self) -> str:
-        return short_repr(self, self._title())
+    def _facts(self):
+        return {"y": self.y, "x": self.x, "mediators": self.mediators,
+                "covariates": self.covariates, "n_boot": self.n_boot, "ci": self.ci,
+                "conf_level": self.conf_level, "outcome_family": self.outcome_family}
 
 
 # --------------------------------------------------------------------------- main function
@@ -368,7 +368,7 @@ def mediation(
     return MediationResult(
         table=table,
         boot_indirect=ind_b,
-        n=n,
+        n_obs=n,
         fits=fits,
         excluded=excluded,
         x=x,
@@ -378,7 +378,7 @@ def mediation(
         n_boot_failed=failed,
         **process_settings(n_boot, seed, ci, conf_level, cov_type),
         notes=_notes_for(family, effect_scale, y),
-        family=family,
+        outcome_family=family,
         effect_scale=effect_scale,
     )
 

@@ -26,13 +26,10 @@ import pandas as pd
 from scipy import optimize
 
 from ..errors import DataError, ModelError
+from ..results import conforms
 from ._slopes import JohnsonNeyman, johnson_neyman_from_cov, slopes_from_cov
-from ._tidy import ResultDisplay
 from .lmm.design import (
-    covariate_columns,
     drop_missing,
-    dummies,
-    levels_of,
     numeric_problems,
     require_columns,
 )
@@ -43,12 +40,6 @@ from .lmm.model import fit_model
 from .lmm.pls import PLSDeviance, ReBlock
 
 __all__ = ["MixedModelWarning", "MixedResult", "mixed", "mixed_lrt"]
-
-# names kept for modules that imported the shared helpers from here
-_require_columns, _numeric_problems, _drop_missing = require_columns, numeric_problems, drop_missing
-_levels_of, _dummies, _covariate_columns = levels_of, dummies, covariate_columns
-_tidy_rows, _variance_components = tidy_rows, variance_components
-
 
 def _null_icc(y: np.ndarray, codes: np.ndarray) -> tuple[float, float, float]:
     """ICC of the unconditional random-intercept model ``y ~ 1 + (1 | subject)`` by REML.
@@ -95,6 +86,7 @@ def spec_formula(spec: ModelSpec) -> str:
     return f"{_q(spec.response)} ~ " + " + ".join((fx or ["1"]) + rnd)
 
 
+@conforms("mixed", aliases={"dropped": "excluded"})
 @dataclass(frozen=True, eq=False)
 class MixedResult:
     """Result of :func:`mixed`.
@@ -127,8 +119,9 @@ class MixedResult:
         -2 x log-likelihood (ML) or the REML criterion (REML).
     df_method : str
         How ``df`` was obtained (Satterthwaite as in lmerTest, or Wald z).
-    dropped : DataFrame
-        Exclusion log of rows dropped for missing values (empty if none).
+    excluded : DataFrame
+        Exclusion log of rows dropped for missing values (empty if none; ``dropped`` is the
+        old name).
     formula : str
         The model in lme4 syntax (built from the keywords when no formula was given).
     singular : bool
@@ -148,7 +141,7 @@ class MixedResult:
     reml_criterion: float
     deviance: float
     df_method: str
-    dropped: pd.DataFrame
+    excluded: pd.DataFrame
     y: str
     x: str | None
     m: str | None = None
@@ -268,24 +261,20 @@ class MixedResult:
             f"df: {self.df_method}.",
         ]
         notes = [n for n in notes if n]
-        if len(self.dropped):
-            notes.append(f"{len(self.dropped)} row(s) dropped for missing values (see .dropped).")
+        if len(self.excluded):
+            notes.append(f"{len(self.excluded)} row(s) dropped for missing values (see .excluded).")
         notes.extend(f"WARNING: {w}" for w in self.warnings)
         return notes
 
-    def summary(self) -> str:
-        return ResultDisplay.text(
-            f"Linear mixed model: {self.y}",
-            [("Fixed effects", self.table), ("Random effects", self.variance_components)],
-            self._notes(),
-        )
+    def _display(self):
+        return (f"Linear mixed model: {self.y}",
+                [("Fixed effects", self.table), ("Random effects", self.variance_components)],
+                self._notes())
 
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html(
-            f"Linear mixed model: {self.y}",
-            [("Fixed effects", self.table), ("Random effects", self.variance_components)],
-            self._notes(),
-        )
+    def _facts(self):
+        return {"y": self.y, "x": self.x, "m": self.m, "formula": self.formula,
+                "df_method": self.df_method, "n_groups": dict(self.n_groups),
+                "conf_level": self.conf_level}
 
 
 def _person_centre(d: pd.DataFrame, col: str, subject: str) -> tuple[pd.Series, pd.Series]:
@@ -368,7 +357,7 @@ def mixed(
     Notes
     -----
     Rows with a missing value in any used column are dropped and listed in
-    ``result.dropped``. Problems of the fit are in ``result.warnings`` and emitted as
+    ``result.excluded``. Problems of the fit are in ``result.warnings`` and emitted as
     :class:`MixedModelWarning`.
 
     Examples
@@ -520,7 +509,7 @@ def _result(
         reml_criterion=lmm.criterion if lmm.reml else float("nan"),
         deviance=lmm.criterion,
         df_method=lmm.df_method,
-        dropped=dropped,
+        excluded=dropped,
         y=y,
         x=x,
         m=m,

@@ -26,6 +26,7 @@ import pandas as pd
 from scipy.special import expit
 
 from ..errors import DataError, ModelError, format_rows
+from ..results import conforms
 from ._design import (
     INTERCEPT,
     Design,
@@ -40,7 +41,6 @@ from ._slopes import JohnsonNeyman, johnson_neyman_from_cov, slopes_from_cov
 from ._tidy import (
     TIDY_COLUMNS,
     ci_from_se,
-    displayed,
     excluded_note,
     tidy_statsmodels,
 )
@@ -50,7 +50,6 @@ __all__ = [
     "ModerationResult",
     "complete_cases",
     "covariate_design",
-    "fit_moderation",
     "moderation",
 ]
 
@@ -61,7 +60,7 @@ EXCLUDED_COLUMNS = ["row", "subject_id", "reason"]
 # --------------------------------------------------------------------------------------------
 # result
 # --------------------------------------------------------------------------------------------
-@displayed
+@conforms("moderation", aliases={"n": "n_obs"})
 @dataclass(frozen=True)
 class ModerationResult:
     """Result of :func:`moderation` (see its docstring for the model).
@@ -83,7 +82,7 @@ class ModerationResult:
     x: str
     m: str
     covariates: tuple[str, ...]
-    n: int
+    n_obs: int
     conf_level: float
     interaction_term: str
     moderator_kind: str
@@ -102,7 +101,7 @@ class ModerationResult:
     m_levels: tuple | None = None
     m_range: tuple[float, float] = (float("nan"), float("nan"))
     x_range: tuple[float, float] = (float("nan"), float("nan"))
-    family: str = "gaussian"
+    outcome_family: str = "gaussian"
     change_test: str = "F"
     _design: Design = field(default=None, repr=False)
     _cov_design_means: pd.Series = field(default=None, repr=False)
@@ -112,7 +111,7 @@ class ModerationResult:
     @property
     def df_resid(self) -> float:
         """Residual df of the t tests; infinite (z tests) for a logistic model."""
-        return float(self.fit.df_resid) if self.family == "gaussian" else float("inf")
+        return float(self.fit.df_resid) if self.outcome_family == "gaussian" else float("inf")
 
     def _params_cov(self):
         return pd.Series(self.fit.params), pd.DataFrame(self.fit.cov_params())
@@ -247,7 +246,7 @@ class ModerationResult:
             est = xmat @ params.to_numpy(float)
             se = np.sqrt(np.einsum("ij,jk,ik->i", xmat, cov.to_numpy(float), xmat))
             lo, hi = ci_from_se(est, se, self.conf_level, self.df_resid)
-            if self.family == "binomial":  # probabilities: the link-scale interval mapped back
+            if self.outcome_family == "binomial":  # probabilities: the link-scale interval mapped back
                 est, lo, hi = expit(est), expit(lo), expit(hi)
                 se = est * (1 - est) * se  # delta method
             frames.append(
@@ -296,19 +295,19 @@ class ModerationResult:
             centred.append(self.m)
         if centred:
             notes.append(f"Mean-centred in the model: {', '.join(centred)}.")
-        if self.family == "binomial":
+        if self.outcome_family == "binomial":
             notes.append(
                 f"Logistic regression of the 0/1 outcome {self.y}: coefficients and slopes in "
                 f"log-odds, Wald z tests; interaction tested by {self.change_test}; r2 is "
                 "McFadden's pseudo R²."
             )
         if self.robust:
-            tests = "t tests" if self.family == "gaussian" else "z tests"
+            tests = "t tests" if self.outcome_family == "gaussian" else "z tests"
             notes.append(f"{self.robust} heteroskedasticity-consistent standard errors ({tests}).")
         notes.append(
             "std_estimate: Friedrich (1982) standardized coefficients (z-scores formed before "
             "the product; dummies left unstandardized"
-            + ("; the 0/1 outcome left as it is)." if self.family == "binomial" else ").")
+            + ("; the 0/1 outcome left as it is)." if self.outcome_family == "binomial" else ").")
         )
         if len(self.excluded):
             notes.append(excluded_note(self.excluded, "for missing values"))
@@ -324,6 +323,11 @@ class ModerationResult:
     def _display(self):
         title = f"Moderation: {self.y} ~ {self.x} x {self.m} (n = {self.n})"
         return title, self._tables(), self._notes()
+
+    def _facts(self):
+        return {"y": self.y, "x": self.x, "m": self.m, "covariates": self.covariates,
+                "centred": self.center, "outcome_family": self.outcome_family,
+                "conf_level": self.conf_level}
 
 
 # --------------------------------------------------------------------------------------------
@@ -536,7 +540,7 @@ def moderation(
         x=x,
         m=m,
         covariates=covariates,
-        n=n,
+        n_obs=n,
         conf_level=conf_level,
         interaction_term=inter[0],
         moderator_kind="categorical" if categorical else "continuous",
@@ -546,7 +550,7 @@ def moderation(
         f2=delta / (1 - r2) if family == "gaussian" else float("nan"),
         f_change=stat,
         p_change=p_change,
-        family=family,
+        outcome_family=family,
         change_test=change_test,
         excluded=excluded,
         robust=robust,
@@ -589,6 +593,3 @@ def _friedrich(frame, yv, xv, m_raw, cov, design: Design, terms, family) -> np.n
     out[list(terms).index(INTERCEPT)] = np.nan
     return out
 
-
-#: the engine's former name (gene x environment and older callers use it)
-fit_moderation = moderation

@@ -17,7 +17,8 @@ import pandas as pd
 import statsmodels.api as sm
 
 from ..errors import ModelError
-from ._tidy import TIDY_COLUMNS, displayed, excluded_note, tidy_statsmodels
+from ..results import conforms
+from ._tidy import TIDY_COLUMNS, excluded_note, tidy_statsmodels
 
 __all__ = [
     "FAMILIES",
@@ -30,7 +31,7 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # plain regression (the "regression" family)
 # --------------------------------------------------------------------------------------------
-@displayed
+@conforms("regression", aliases={"n": "n_obs"})
 @dataclass(frozen=True)
 class RegressionResult:
     """OLS of ``y`` on ``x`` and covariates (the ``"regression"`` family's result)."""
@@ -40,7 +41,7 @@ class RegressionResult:
     y: str
     x: str
     covariates: tuple[str, ...]
-    n: int
+    n_obs: int
     conf_level: float
     excluded: pd.DataFrame = field(repr=False)
 
@@ -51,6 +52,10 @@ class RegressionResult:
             [("Coefficients", self.table)],
             notes,
         )
+
+    def _facts(self):
+        return {"y": self.y, "x": self.x, "covariates": self.covariates,
+                "conf_level": self.conf_level}
 
 
 def _regression(data, *, y, x, covariates=(), conf_level=0.95) -> RegressionResult:
@@ -79,7 +84,7 @@ def _regression(data, *, y, x, covariates=(), conf_level=0.95) -> RegressionResu
         y=y,
         x=x,
         covariates=tuple(covariates),
-        n=len(frame),
+        n_obs=len(frame),
         conf_level=conf_level,
         excluded=excluded,
     )

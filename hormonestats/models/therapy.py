@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ._tidy import ResultDisplay
+from ..results import conforms
 from .crossover import _auto_reference
 from .lmm.design import drop_missing, levels_of, require_columns
 from .lmm.fit import variance_components
@@ -27,6 +27,7 @@ from .lmm.model import fit_model, repeated_spec
 __all__ = ["TherapyResult", "therapy_over_time"]
 
 
+@conforms("therapy", aliases={"dropped": "excluded"})
 @dataclass(frozen=True, eq=False)
 class TherapyResult:
     """Result of :func:`therapy_over_time`.
@@ -58,7 +59,7 @@ class TherapyResult:
     n_subjects: int
     reml_criterion: float
     df_method: str
-    dropped: pd.DataFrame
+    excluded: pd.DataFrame
     y: str
     time: str
     random_slopes: bool
@@ -73,8 +74,8 @@ class TherapyResult:
         ]
         if self.agent:
             notes.insert(0, f"Agent: {self.agent}.")
-        if len(self.dropped):
-            notes.append(f"{len(self.dropped)} row(s) dropped for missing values (see .dropped).")
+        if len(self.excluded):
+            notes.append(f"{len(self.excluded)} row(s) dropped for missing values (see .excluded).")
         notes.extend(f"WARNING: {w}" for w in self.warnings)
         return notes
 
@@ -85,11 +86,14 @@ class TherapyResult:
             ("Random effects", self.variance_components),
         ]
 
-    def summary(self) -> str:
-        return ResultDisplay.text(f"Therapy over time: {self.y}", self._tables(), self._notes())
+    def _display(self):
+        return f"Therapy over time: {self.y}", self._tables(), self._notes()
 
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html(f"Therapy over time: {self.y}", self._tables(), self._notes())
+    def _facts(self):
+        return {"y": self.y, "time": self.time, "agent": self.agent,
+                "reference": self.reference, "n_subjects": self.n_subjects,
+                "random_slopes": self.random_slopes, "df_method": self.df_method,
+                "conf_level": self.conf_level}
 
 
 def therapy_over_time(
@@ -212,7 +216,7 @@ def therapy_over_time(
         n_subjects=len(uniq),
         reml_criterion=lmm.criterion,
         df_method=lmm.df_method,
-        dropped=dropped,
+        excluded=dropped,
         y=y,
         time=time,
         random_slopes=random_slopes,

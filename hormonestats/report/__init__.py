@@ -1,6 +1,6 @@
 """Reports: APA tables, Table 1, methods text, exclusion accounting, manifest, results folders.
 
-``hs.report`` is this package. It is the only place where numbers become text (house rule 2):
+``hs.report`` is this package. It is the only place where numbers become text (docs/architecture.md, rule 2):
 
 * :func:`apa_table` (Markdown, HTML, LaTeX with booktabs), :func:`format_p`,
   :func:`format_ci`, :func:`table1`, :func:`column_notes`, :func:`to_docx` (:mod:`.tables`

@@ -1,7 +1,7 @@
 """APA-style tables as Markdown, HTML or LaTeX (booktabs) text.
 
 Used through :mod:`hormonestats.report` (``hs.report.apa_table``). Every function takes a tidy
-table (house rule 2) or a result with a ``.table`` and leaves it untouched. Statistical symbols
+table (docs/architecture.md, rule 2) or a result with a ``.table`` and leaves it untouched. Statistical symbols
 are in italics, as the APA Publication Manual (7th ed., 2020) asks.
 """
 

@@ -69,7 +69,7 @@ def theme(context: str = "notebook", font_scale: float = 1.0) -> Iterator[None]:
     On exit only the theme's own keys get their earlier values back. Unlike
     ``matplotlib.rc_context``, nothing else is reset, so a backend set up while the first
     figure is made inside the context (Jupyter's inline backend turns on interactive mode and
-    loads its own settings then) stays set up, and every later figure displays (house rule 13).
+    loads its own settings then) stays set up, and every later figure displays (docs/architecture.md, rule 13).
 
     Examples
     --------

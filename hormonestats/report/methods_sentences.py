@@ -414,8 +414,8 @@ def reliability_sentence(reliability, labels=None) -> str:
 
 
 # ----------------------------------------------------------------------------- models
-def _adjusted(model, labels) -> str:
-    covs = [re.sub(r"\[T\..*\]$", "", str(c)) for c in (getattr(model, "covariates", None) or ())]
+def _adjusted(facts, labels) -> str:
+    covs = [re.sub(r"\[T\..*\]$", "", str(c)) for c in (facts.get("covariates") or ())]
     covs = list(dict.fromkeys(c for c in covs if c))
     return f", adjusted for {_join([label(c, labels) for c in covs])}" if covs else ""
 
@@ -428,24 +428,25 @@ def _with_note(text: str, note: str) -> str:
 
 
 def describe_model(model, labels=None) -> str:
-    """One sentence on a fitted model: family, outcome, predictors, covariates, n."""
+    """One sentence on a fitted model: family, outcome, predictors, covariates, n.
+
+    ``model`` is a model result (its :meth:`~hormonestats.results.ModelResult.methods_facts`
+    say what to write), a mapping of such facts, or a sentence of the user's own.
+    """
     if isinstance(model, str):
         return model.rstrip(".")
-    for method in ("describe", "methods_text"):
-        fn = getattr(model, method, None)
-        if callable(fn):
-            return str(fn()).rstrip(".")
-    family = type(model).__name__.removesuffix("Result").lower()
+    facts = dict(model) if isinstance(model, Mapping) else model.methods_facts()
+    family = str(facts.get("family", "regression")).replace("_", " ")
     lab = lambda v: label(v, labels)  # noqa: E731
-    y, x, m = (getattr(model, a, None) for a in ("y", "x", "m"))
-    mediator = getattr(model, "mediator", None) or getattr(model, "mediators", None)
-    n = getattr(model, "n", None) or getattr(getattr(model, "fit", None), "nobs", None)
+    y, x, m = (facts.get(a) for a in ("y", "x", "m"))
+    mediator = facts.get("mediators")
+    n = facts.get("n_obs")
     n_text = f" (n = {int(n)})" if n is not None and np.isfinite(float(n)) else ""
-    adjusted = _adjusted(model, labels)
+    adjusted = _adjusted(facts, labels)
     if family == "gxe":
-        gene, env = getattr(model, "gene", None), getattr(model, "env", None)
-        coding = getattr(model, "coding", None)
-        keller = getattr(model, "keller_terms", ())
+        gene, env = facts.get("gene"), facts.get("env")
+        coding = facts.get("coding")
+        keller = facts.get("keller_terms", ())
         snp = re.match(r"rs\d+", str(gene))
         gene_name = snp[0] if coding and snp and not (labels and gene in labels) else lab(gene)
         text = (
@@ -456,16 +457,16 @@ def describe_model(model, labels=None) -> str:
         if keller:
             text += ", with covariate × gene and covariate × environment terms (Keller, 2014)"
         return text
-    if "moderation" in family and y and x and m:
-        centred = " (mean-centred)" if getattr(model, "center", False) else ""
+    if family == "moderation" and y and x and m:
+        centred = " (mean-centred)" if facts.get("centred", False) else ""
         return (
             f"in a moderation model, {lab(y)} was regressed on {lab(x)}, {lab(m)}{centred} and "
             f"their interaction ({lab(x)} × {lab(m)}){adjusted}{n_text}"
         )
-    if "mediation" in family and y and x and mediator:
+    if family == "mediation" and y and x and mediator:
         med = lab(mediator) if isinstance(mediator, str) else _join([lab(v) for v in mediator])
-        boot = getattr(model, "n_boot", None)
-        ci = getattr(model, "ci", None)
+        boot = facts.get("n_boot")
+        ci = facts.get("ci")
         kind = f"{ci} " if isinstance(ci, str) else ""
         how = f" with a {kind}bootstrap ({int(boot)} resamples)" if boot else ""
         return (

@@ -17,7 +17,7 @@ Every function takes a result or a tidy table first, draws on ``ax`` (a new figu
 ``None``) and returns the Axes. Labels come from the result's variable names. Nothing here
 calls ``plt.show()``; the theme is applied without wrapping figure creation in a temporary
 rcParams context, so figures display every time in Jupyter (inline and widget backends), are
-written from scripts and work headless (Agg) alike (house rule 13).
+written from scripts and work headless (Agg) alike (docs/architecture.md, rule 13).
 
 matplotlib and seaborn are imported inside the functions, so ``import hormonestats`` stays light.
 """
@@ -33,6 +33,7 @@ from .multiverse_figure import specification_curve
 from .plate_figures import plate_heatmap, standard_curve
 
 __all__ = [
+    "FAMILY_FIGURES",
     "PALETTE",
     "actor_partner",
     "cortisol_curves",
@@ -54,3 +55,11 @@ __all__ = [
     "theme",
     "within_person",
 ]
+
+#: result family (:data:`hormonestats.results.FAMILIES`) -> the standard figures of one of its
+#: results, ``{name: draw(result)}``; the results folder draws these for every model it fits.
+#: A family without an entry gets no figure (add one here with its test).
+FAMILY_FIGURES = {
+    "moderation": {"interaction": interaction, "johnson_neyman": johnson_neyman},
+    "mediation": {"paths": mediation_paths},
+}

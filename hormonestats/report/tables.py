@@ -7,7 +7,7 @@
 * :mod:`.characteristics` — :func:`table1` (sample characteristics by group);
 * :mod:`.docx_export` — :func:`to_docx` (Word, through python-docx).
 
-This is the only place where numbers become text (house rule 2).
+This is the only place where numbers become text (docs/architecture.md, rule 2).
 """
 
 from __future__ import annotations

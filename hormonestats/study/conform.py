@@ -139,6 +139,9 @@ def conform_table(table: str, frame: pd.DataFrame, contract=None, *,
             s = _as_bool(s)
         elif kind == "int":
             s = _as_int(s)
+        elif kind == "float" and excel and pd.api.types.is_integer_dtype(s) \
+                and not pd.api.types.is_bool_dtype(s):
+            s = s.astype(float)  # a spreadsheet stores 29.0 as the number 29
         elif kind == "date":
             s = _as_date_text(s, excel)
         out[column] = s

@@ -10,19 +10,14 @@ SNPs, instruments, agents) are checked against the registries afterwards, in
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
+
+from .words import suggest
 
 __all__ = ["ANALYTE_OPTIONS", "COLUMN_OPTIONS", "INSTRUMENT_OPTIONS", "SNP_OPTIONS", "TOP_LEVEL",
            "accepts", "suggest", "structure_problems", "unknown_key"]
 
 TABLES = ("subjects", "samples", "genotypes", "responses", "treatments", "cycles")
-
-
-def suggest(word, allowed) -> str:
-    """``"; did you mean 'strand'?"`` for the closest allowed word, or ``""``."""
-    close = difflib.get_close_matches(str(word), [str(a) for a in allowed], n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def unknown_key(path: str, key, allowed, what: str = "key") -> str:
@@ -176,10 +171,11 @@ def _tables(value, path, problems) -> None:
         for i, v in enumerate(value):
             _text(v, f"{path}[{i}]", problems)
     elif isinstance(value, Mapping):
+        from .layouts import layout_problems
+
         names = list(value)
         for table, file in value.items():
-            if file is not None:
-                _text(file, f"{path}.{table}", problems)
+            problems += layout_problems(file, f"{path}.{table}", str(table))
     else:
         problems.append(f"{path}: expected a mapping of table -> file name, got {_got(value)}")
         return
@@ -202,6 +198,14 @@ def _columns(value, path, problems) -> None:
                  "{dtype: float, min: 0}", list_ok=False)
 
 
+def _roots(value, path, problems) -> None:
+    if not isinstance(value, Mapping) or not value:
+        problems.append(f"{path}: expected a mapping name -> folder, got {_got(value)}")
+        return
+    for name, folder in value.items():
+        _text(folder, f"{path}.{name}", problems)
+
+
 TOP_LEVEL: dict[str, Checker] = {
     "name": _name,
     "description": lambda v, p, pr: None if isinstance(v, str) else _text(v, p, pr),
@@ -216,6 +220,7 @@ TOP_LEVEL: dict[str, Checker] = {
     "agents": _texts,
     "columns": _columns,
     "identifiers_allowed": _texts,
+    "roots": _roots,
 }
 
 
@@ -227,6 +232,7 @@ CHECKER_WORDS = {
     "_values": "a list of allowed values", "_key": "an answer-key file, a list of correct "
     "options or a mapping item -> correct option", "_tables": "a mapping table -> file",
     "_columns": "a mapping table -> column -> options",
+    "_roots": "a mapping name -> folder (other places the contract may read files from)",
 }
 
 

@@ -30,7 +30,7 @@ __all__ = [
     "load_contract",
 ]
 
-#: Tables a study may have (DESIGN.md), in reading order.
+#: Tables a study may have (docs/architecture.md), in reading order.
 TABLES = ("subjects", "samples", "genotypes", "responses", "treatments", "cycles")
 DESIGNS = ("between", "within", "crossover", "dyadic")
 _DTYPES = ("float", "int", "str", "bool", "date")
@@ -93,6 +93,8 @@ class Contract:
     agents: tuple[str, ...]
     columns: Mapping[str, Mapping[str, ColumnSpec]]
     identifiers_allowed: tuple[str, ...] = ()
+    layouts: Mapping[str, tuple] = field(default_factory=dict)
+    roots: Mapping[str, str] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     path: str | None = None
 
@@ -115,10 +117,8 @@ class Contract:
 
         spec = self.instruments[name]
         if spec.definition is not None:
-            path = Path(spec.definition)
-            if not path.is_absolute() and self.path is not None:
-                path = Path(self.path).parent / path
-            inst = load_instrument(path)
+            folder = Path(self.path).parent if self.path is not None else Path(".")
+            inst = load_instrument(resolve(spec.definition, folder, self.roots))
         else:
             inst = get_instrument(name)
         # the contract's options take effect in scoring and checks
@@ -181,6 +181,10 @@ def load_contract(source) -> Contract:
         path = Path(source)
         raw = read_yaml(path, what="contract")
     where = f"contract {path.name}" if path is not None else "contract"
+    todos = list(_todos(raw))
+    if todos:  # an unsettled draft: every TODO named by its YAML path
+        _raise(f"{where} is a draft with {len(todos)} TODO left to settle (replace each by one "
+               "of the choices its comment lists)", [f"{t}: TODO" for t in todos])
     structure = structure_problems(raw)
     if structure:  # the contract's own shape first: every problem, each with its YAML path
         _raise(f"{where} is not shaped as documented in schemas/README.md", structure)
@@ -193,14 +197,17 @@ def load_contract(source) -> Contract:
         problems.append(f"design: {design!r} is not one of {', '.join(DESIGNS)}"
                         f"{suggest(design, DESIGNS)}")
 
-    tables = _parse_tables(raw.get("tables"), problems)
+    tables, layouts = _parse_tables(raw.get("tables"), problems)
     analytes = _parse_analytes(raw.get("analytes") or {}, problems)
     snps = _parse_snps(raw.get("snps") or {}, problems)
-    instruments = _parse_instruments(raw.get("instruments") or {}, problems, path)
+    roots = {str(k): str(v) for k, v in (raw.get("roots") or {}).items()} \
+        if isinstance(raw.get("roots"), Mapping) else {}
+    instruments = _parse_instruments(raw.get("instruments") or {}, problems, path, roots)
     agents = _parse_agents(raw.get("agents") or [], problems)
     columns = _parse_columns(raw.get("columns") or {}, problems)
     allowed_ids = tuple(str(c) for c in _as_tuple(raw.get("identifiers_allowed")))
 
+    problems += _path_problems(tables, layouts, instruments, roots)
     if problems:
         _raise(f"contract {name!r}", problems)
     return Contract(
@@ -214,9 +221,69 @@ def load_contract(source) -> Contract:
         agents=agents,
         columns=MappingProxyType({t: MappingProxyType(c) for t, c in columns.items()}),
         identifiers_allowed=allowed_ids,
+        layouts=MappingProxyType(layouts),
+        roots=MappingProxyType(roots),
         raw=MappingProxyType(dict(raw)),
         path=str(path) if path else None,
     )
+
+
+def escapes(text: str, roots: Mapping[str, str]) -> str | None:
+    """Why a file name of the contract would leave its folder (None when it stays inside):
+    an absolute path, or ``..`` climbing out; ``ROOT:path`` names a folder of ``roots``."""
+    root, sep, rest = text.partition(":")
+    if sep and len(root) > 1 and root in roots:
+        text = rest
+    elif sep and len(root) > 1:
+        return (f"names the root {root!r}, which the contract does not declare under roots "
+                f"(declared: {', '.join(roots) or 'none'})")
+    if Path(text).is_absolute() or text.startswith(("/", "\\")):
+        return "is an absolute path"
+    depth = 0
+    for part in Path(text).parts:
+        depth += -1 if part == ".." else 0 if part == "." else 1
+        if depth < 0:
+            return "climbs out of the folder with '..'"
+    return None
+
+
+def resolve(text: str, folder: Path, roots: Mapping[str, str]) -> Path:
+    """The file a contract's name stands for: under ``folder``, or under a declared root."""
+    root, sep, rest = text.partition(":")
+    if sep and len(root) > 1 and root in roots:
+        return Path(roots[root]) / rest
+    return Path(folder) / text
+
+
+def _path_problems(tables, layouts, instruments, roots) -> list[str]:
+    problems = []
+    named = [(f"tables.{t}", f) for t, f in tables.items() if f is not None]
+    named += [(f"tables.{t}[{i}].file", s.file) for t, ss in layouts.items()
+              for i, s in enumerate(ss)]
+    named += [(f"instruments.{n}.key", s.key) for n, s in instruments.items()
+              if isinstance(s.key, str)]
+    for where, text in named:
+        why = escapes(text, roots)
+        if why is not None:
+            problems.append(f"{where}: {text!r} {why}; files are read from the data folder "
+                            "(declare another folder under roots: NAME: FOLDER, then write "
+                            "NAME:file)")
+    return problems
+
+
+def _todos(value, path: str = ""):
+    """YAML paths whose value (or key) is the draft's placeholder ``TODO``."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            where = f"{path}.{k}" if path else str(k)
+            if k == "TODO":
+                yield where
+            yield from _todos(v, where)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _todos(v, f"{path}[{i}]")
+    elif value == "TODO":
+        yield path
 
 
 def _raise(what: str, problems: list[str]) -> None:
@@ -225,23 +292,30 @@ def _raise(what: str, problems: list[str]) -> None:
     raise ContractError(f"{what}: {len(problems)} {word}:\n{lines}")
 
 
-def _parse_tables(value, problems) -> dict[str, str | None]:
+def _parse_tables(value, problems) -> tuple[dict[str, str | None], dict[str, tuple]]:
+    """Table -> its (first) file, and table -> its sources (:mod:`.layouts`)."""
+    from .layouts import parse_sources
+
     if value is None:
-        return {"subjects": None}
+        return {"subjects": None}, {}
     if isinstance(value, list):
         value = {t: None for t in value}
     if not isinstance(value, Mapping):
         problems.append("tables: must be a mapping of table -> file name (or null)")
-        return {}
-    out = {}
-    for table, file in value.items():
+        return {}, {}
+    out, layouts = {}, {}
+    for table, entry in value.items():
         if table not in TABLES:
             problems.append(f"tables: unknown table {table!r}; allowed: {', '.join(TABLES)}")
             continue
-        out[table] = None if file is None else str(file)
+        sources = parse_sources(entry)
+        out[table] = sources[0].file if sources else None
+        if sources and not (len(sources) == 1 and sources[0].plain
+                            and isinstance(entry, str)):
+            layouts[table] = sources
     if "subjects" not in out:
         problems.append("tables: every study needs a 'subjects' table (the roster)")
-    return out
+    return out, layouts
 
 
 def _registered(value, section: str, lookup, problems):
@@ -315,7 +389,7 @@ def _parse_snps(value, problems) -> dict[str, SnpSpec]:
     return out
 
 
-def _parse_instruments(value, problems, path) -> dict[str, InstrumentSpec]:
+def _parse_instruments(value, problems, path, roots) -> dict[str, InstrumentSpec]:
     from ..registry.instruments import get_instrument, load_instrument
 
     if isinstance(value, list):
@@ -326,10 +400,14 @@ def _parse_instruments(value, problems, path) -> dict[str, InstrumentSpec]:
         definition = opts.get("definition")
         try:
             if definition is not None:
-                file = Path(definition)
-                if not file.is_absolute() and path is not None:
-                    file = path.parent / file
-                load_instrument(file)
+                why = escapes(str(definition), roots)
+                if why is not None:
+                    problems.append(f"instruments.{name}.definition: {definition!r} {why}; "
+                                    "a definition sits in the contract's folder (or a folder "
+                                    "declared under roots)")
+                    continue
+                load_instrument(resolve(str(definition), path.parent if path else Path("."),
+                                        roots))
             else:
                 get_instrument(name)
         except ContractError as err:

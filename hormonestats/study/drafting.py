@@ -43,6 +43,7 @@ _SIGNATURES = {
     "cycles": {"event", "date"},
 }
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAY_MONTH = re.compile(r"^\d{1,2}([./-])\d{1,2}\1\d{4}$")
 _LABEL_COLUMNS = ("group", "arm", "role", "sequence")  # few-valued labels worth constraining
 
 
@@ -103,51 +104,107 @@ class _Writer:
         self.lines.append(" " * indent + f"# {text}")
 
 
-def _read(path: Path) -> pd.DataFrame:
+def _raw_frames(path: Path) -> list[tuple[str | None, pd.DataFrame]]:
+    """The frames of a file as written: one, or one per visible sheet of a workbook."""
+    from .files import read_file
+
+    if path.suffix.lower() != ".xlsx":
+        return [(None, read_file(path, path.stem)[0])]
+    from .excel import sheet_names
+    from .layouts import Source
+
+    visible = [n for n, state in sheet_names(path) if state == "visible"]
+    return [(n if len(visible) > 1 else None,
+             read_file(path, path.stem, Source(file=path.name, sheet=n))[0]) for n in visible]
+
+
+def _long(table: str, raw: pd.DataFrame) -> bool:
+    """True when a file holds the long table itself (its required columns by their names)."""
+    from .table_columns import BASE_COLUMNS
+
+    return {c.name for c in BASE_COLUMNS[table] if c.required} <= set(map(str, raw.columns))
+
+
+def _proposals(folder: Path) -> tuple[list, dict[str, str]]:
+    from .draft_layouts import Proposal, propose
     from .reading import read_table
 
-    return read_table(path, table=path.stem)
-
-
-def _find_tables(folder: Path) -> tuple[dict[str, Path], dict[str, pd.DataFrame], dict[str, str]]:
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _READABLE)
-    found: dict[str, Path] = {}
-    frames: dict[str, pd.DataFrame] = {}
-    ignored: dict[str, str] = {}
-    unnamed = []
+    out, ignored = [], {}
     for path in files:
-        if path.stem in TABLES and path.stem not in found:
-            found[path.stem] = path
-        else:
-            unnamed.append(path)
-    for table, path in found.items():
-        frames[table] = _read(path)
-    for path in unnamed:
         try:
-            frame = _read(path)
+            raws = _raw_frames(path)
         except DataError as err:
             ignored[path.name] = f"unreadable: {err}"
             continue
-        cols = set(frame.columns)
-        if {"item", "correct"} <= cols:
-            ignored[path.name] = "an answer key (item, correct)"
-            continue
-        table = next((t for t, sig in _SIGNATURES.items() if sig <= cols and t not in found),
-                     None)
-        if table is None and "subject_id" in cols and "subjects" not in found:
-            table = "subjects"
-        if table is None:
-            why = "no subject_id column" if "subject_id" not in cols else "a second table"
-            ignored[path.name] = f"not a study table ({why})"
-            continue
-        found[table], frames[table] = path, frame
-    if "subjects" not in found:
+        for sheet, raw in raws:
+            label = path.name if sheet is None else f"{path.name}!{sheet}"
+            if {"item", "correct"} <= set(raw.columns):
+                ignored[label] = "an answer key (item, correct)"
+                continue
+            if path.stem in TABLES and sheet is None and _long(path.stem, raw) and not any(
+                    p.table == path.stem for p in out):
+                frame = read_table(path, table=path.stem)
+                out.append(Proposal(path.name, path.stem, {}, frame, raw))
+                continue
+            proposal = propose(path, raw, sheet)
+            if proposal is None:
+                ignored[label] = "not a study table (no participant ID column recognised)"
+            else:
+                out.append(proposal)
+    return out, ignored
+
+
+def _roster(proposals) -> tuple[object, object]:
+    """The roster proposal and the file entry to write (a Guess when chosen by uniqueness)."""
+    from .draft_layouts import Guess
+
+    def unique(p):
+        ids = p.frame["subject_id"] if "subject_id" in p.frame.columns else None
+        return ids is not None and ids.notna().all() and ids.is_unique
+
+    named = [p for p in proposals if p.table == "subjects" and not p.source]
+    if named:
+        return named[0], named[0].file
+    candidates = [p for p in proposals if unique(p)]
+    candidates.sort(key=lambda p: (p.table != "subjects",
+                                   -len({"sex", "age"} & set(p.frame.columns)), p.file))
+    if not candidates or candidates[0].table != "subjects":
+        return None, None
+    choice = candidates[0]
+    if choice.sheet is not None:
+        return choice, ("sheet", Guess("which sheet is the roster (one row per participant)?",
+                                       tuple(c.sheet for c in candidates
+                                             if c.file == choice.file and c.sheet)))
+    return choice, ("file", Guess("which file is the roster (one row per participant)?",
+                                  tuple(c.file for c in candidates)))
+
+
+def _find_tables(folder: Path):
+    """Table -> its proposals (sources), table -> its long frame, files left out."""
+    proposals, ignored = _proposals(folder)
+    roster, entry = _roster(proposals)
+    if roster is None:
         raise DataError(
             f"{folder.name}: no subjects table found (a file subjects.csv/.xlsx/.sav/.parquet, "
-            "or a table with a subject_id column and one row per participant)"
+            "or a table with a participant ID column and one row per participant)"
         )
+    found: dict[str, list] = {"subjects": [roster]}
+    for p in proposals:
+        if p is roster:
+            continue
+        if p.table == "subjects" or (found.get(p.table) and not p.source):
+            ignored[p.file] = "a second table of its kind"
+            continue
+        found.setdefault(p.table, []).append(p)
+    if entry is not None and not isinstance(entry, str):
+        if entry[0] == "file":
+            roster.source["file"] = entry[1]
+        else:
+            roster.source.update(file=roster.file, sheet=entry[1])
     order = [t for t in TABLES if t in found]
-    return ({t: found[t] for t in order}, {t: frames[t] for t in order}, ignored)
+    frames = {t: pd.concat([p.frame for p in found[t]], ignore_index=True) for t in order}
+    return {t: found[t] for t in order}, frames, ignored
 
 
 def _unique(frame: pd.DataFrame, column: str) -> list:
@@ -297,7 +354,7 @@ def _dtype(series: pd.Series) -> str:
     if pd.api.types.is_numeric_dtype(s):
         return "float"
     text = s.astype(str)
-    if len(text) and text.map(lambda v: bool(_DATE.match(v))).all():
+    if len(text) and text.map(lambda v: bool(_DATE.match(v) or _DAY_MONTH.match(v))).all():
         return "date"
     if len(text) and text.str.lower().isin(["true", "false"]).all():
         return "bool"
@@ -367,6 +424,45 @@ def _identifiers(w: _Writer, frames: Mapping[str, pd.DataFrame]) -> None:
                "remove them from the data (then []) or keep them deliberately", [[], found])
 
 
+def _write_value(w: _Writer, indent: int, key, value) -> None:
+    from .draft_layouts import Guess
+
+    if isinstance(value, Guess):
+        w.todo(indent, key, value.question, value.choices)
+    elif isinstance(value, dict) and any(isinstance(v, Guess) for v in value.values()):
+        w.put(indent, key, block=True)
+        for k, v in value.items():
+            _write_value(w, indent + 2, k, v)
+    else:
+        w.put(indent, key, value)
+
+
+_SOURCE_ORDER = ("file", "sheet", "columns", "codes", "wide", "set", "dates")
+
+
+def _write_tables(w: _Writer, found) -> None:
+    """The tables section: a file name for a long table, else its sources (TODO where
+    guessed)."""
+    w.put(0, "tables", block=True)
+    w.comment("each table: its file, or its sources (file, columns: file column -> standard "
+              "column, codes, wide: one row per matching column, set: columns every row shares)",
+              2)
+    for table, proposals in found.items():
+        if len(proposals) == 1 and not proposals[0].source:
+            w.put(2, table, proposals[0].file)
+            continue
+        w.put(2, table, block=True)
+        listed = len(proposals) > 1
+        for p in proposals:
+            source = {"file": p.file, **p.source} if "file" not in p.source else p.source
+            indent = 6 if listed else 4
+            first = len(w.lines)
+            for key in sorted(source, key=_SOURCE_ORDER.index):
+                _write_value(w, indent, key, source[key])
+            if listed:
+                w.lines[first] = " " * 4 + "- " + w.lines[first][6:]
+
+
 def draft_contract(data_dir, *, name: str | None = None, contract_dir=None) -> ContractDraft:
     """Draft the study contract the files of ``data_dir`` imply.
 
@@ -414,9 +510,7 @@ def draft_contract(data_dir, *, name: str | None = None, contract_dir=None) -> C
         w.todo(0, "design", why, DESIGNS)
     else:
         w.put(0, "design", design, f"inferred: {why}; choices: {' | '.join(DESIGNS)}")
-    w.put(0, "tables", block=True)
-    for table, path in files.items():
-        w.put(2, table, path.name)
+    _write_tables(w, files)
     data_names: dict[str, list] = {}
     if "samples" in frames:
         data_names["analytes"] = _analytes(w, _subject_rows(frames["samples"]))
@@ -431,7 +525,8 @@ def draft_contract(data_dir, *, name: str | None = None, contract_dir=None) -> C
     text = "\n".join(w.lines) + "\n"
     data = yaml.safe_load(text)
     return ContractDraft(text=text, data=data, todos=tuple(w.todos),
-                         tables={t: p.name for t, p in files.items()}, ignored=ignored)
+                         tables={t: ", ".join(p.file for p in ps) for t, ps in files.items()},
+                         ignored=ignored)
 
 
 _TODO_LINE = re.compile(r"^(?P<head>\s*[^#\n]+?:) TODO  # TODO: (?P<q>.*); choices: (?P<c>.*)$")

@@ -18,7 +18,8 @@ import pandas as pd
 
 from ..errors import ValidationError
 
-__all__ = ["FAILURE_COLUMNS", "FIRST_DATA_ROW", "ValidationReport"]
+__all__ = ["FAILURE_COLUMNS", "FIRST_DATA_ROW", "RowOrigins", "ValidationReport",
+           "labelled_tables"]
 
 FAILURE_COLUMNS = ["table", "column", "row", "subject_id", "check", "value", "message"]
 
@@ -171,7 +172,42 @@ class RowLabels:
         return f"row {row} ({self.files[i]} row {row - int(self.starts[i]) + FIRST_DATA_ROW})"
 
 
+class RowOrigins:
+    """Where each row of a table read through a layout came from: its file (and sheet), its
+    row there and, for a wide layout, the file column of its cell. ``rows[i]`` is the file row
+    of position ``i``; messages read ``row 7 (cortisol.csv row 7, column S2)``."""
+
+    def __init__(self, files, rows, columns=None):
+        self.files = np.asarray(files, dtype=object)
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.columns = None if columns is None else np.asarray(columns, dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def shown(self, pos) -> int:
+        return int(self.rows[int(pos)])
+
+    def text(self, pos) -> str:
+        pos = int(pos)
+        where = f"{self.files[pos]} row {self.rows[pos]}"
+        if self.columns is not None and self.columns[pos] is not None:
+            where += f", column {self.columns[pos]}"
+        return f"row {self.rows[pos]} ({where})"
+
+
 _LABELS: ContextVar = ContextVar("hormonestats_row_labels", default=None)
+
+
+@contextmanager
+def labelled_tables(origins):
+    """Within the block, positions of each table of ``origins`` (table -> RowOrigins) are shown
+    as the file rows they came from."""
+    token = _LABELS.set(dict(origins))
+    try:
+        yield
+    finally:
+        _LABELS.reset(token)
 
 
 @contextmanager
@@ -185,8 +221,10 @@ def labelled_rows(table: str, labels: RowLabels):
         _LABELS.reset(token)
 
 
-def _labels(table: str) -> RowLabels | None:
+def _labels(table: str) -> RowLabels | RowOrigins | None:
     ctx = _LABELS.get()
+    if isinstance(ctx, dict):
+        return ctx.get(table)
     return ctx[1] if ctx is not None and ctx[0] == table else None
 
 

@@ -8,7 +8,6 @@ tables and raised together as one :class:`~hormonestats.errors.DataError`.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,16 +17,13 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DataError
-from .conform import clock_times_to_minutes, conform_table
+from .conform import clock_times_to_minutes, column_kinds, conform_table
 from .contracts import Contract, load_contract
+from .files import ID_COLUMNS, READERS, read_file
 
 __all__ = ["ID_COLUMNS", "READERS", "Study", "parquet_files", "read_study", "read_table",
            "read_tables"]
 
-#: Columns read as text whatever they look like (leading zeros in IDs must survive).
-ID_COLUMNS = ("subject_id", "dyad_id", "sample_id", "plate_id", "batch_id", "snp", "item",
-              "genotype")
-READERS = (".csv", ".xlsx", ".sav", ".parquet")
 
 
 @dataclass(frozen=True)
@@ -35,14 +31,20 @@ class Study:
     """A study's contract and tables.
 
     ``tables`` maps table name -> DataFrame; ``sources`` maps table name -> file path it was read
-    from (empty for simulated studies); ``truth`` holds the true parameter values of a simulated
-    study (None for real data).
+    from (the first, when the contract reads it from several; empty for simulated studies);
+    ``truth`` holds the true parameter values of a simulated study (None for real data);
+    ``notes`` says what reading did that the files do not show (a detected dialect, recoded
+    values, spaces trimmed from IDs, time zones converted); ``origins`` maps a table read
+    through a layout to the file, sheet, row and column of each of its rows
+    (:class:`~hormonestats.study.findings.RowOrigins`).
     """
 
     contract: Contract
     tables: Mapping[str, pd.DataFrame]
     sources: Mapping[str, str] = field(default_factory=dict)
     truth: Mapping[str, Any] | None = None
+    notes: tuple[str, ...] = ()
+    origins: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         # the documented time convention, for every study however it was built: clock times
@@ -109,112 +111,44 @@ def parquet_files(path: Path, table: str) -> list[Path]:
     return files
 
 
-def _raw_header(path: Path, ext: str) -> list[str] | None:
-    """The header as the file holds it (before pandas renames a repeated name to ``x.1``)."""
-    if ext == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return next(csv.reader(fh), [])
-    if ext == ".xlsx":
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True)
-        try:
-            first = next(book.worksheets[0].iter_rows(max_row=1, values_only=True), ())
-        finally:
-            book.close()
-        return ["" if v is None else str(v) for v in first]
-    return None
-
-
-def _repeated_header(header: list[str] | None, table: str, name: str) -> None:
-    if not header:
-        return
-    seen: dict[str, list[int]] = {}
-    for i, col in enumerate(header, start=1):
-        if str(col).strip():
-            seen.setdefault(str(col).strip(), []).append(i)
-    repeated = {c: pos for c, pos in seen.items() if len(pos) > 1}
-    if repeated:
-        text = "; ".join(f"{c!r} in columns {', '.join(map(str, pos))}"
-                         for c, pos in repeated.items())
-        raise DataError(f"{table} ({name}): the header repeats column names ({text}); every "
-                        "column needs its own name")
-
-
 def read_table(path, *, table: str = "table", contract=None) -> pd.DataFrame:
     """Read one table by extension; raise :class:`DataError` with a plain reason if it can't.
 
-    The header is checked for repeated names as the file holds it, and spreadsheet and SPSS
-    artefacts are undone (:func:`~hormonestats.study.conform.conform_table`), so that every
-    format reads as the same table as its csv file.
+    The dialect of a csv file (separator, decimal mark, encoding) is detected, the header is
+    checked for repeated names as the file holds it, and spreadsheet and SPSS artefacts are
+    undone (:func:`~hormonestats.study.conform.conform_table`), so that every format reads as
+    the same table as its csv file.
 
     >>> import io, tempfile, os
     >>> d = tempfile.mkdtemp(); p = os.path.join(d, "subjects.csv")
-    >>> _ = open(p, "w").write("subject_id;age\\n001;30\\n")
+    >>> _ = open(p, "w").write("subject_id;age\\n001;30,5\\n")
     >>> read_table(p, table="subjects")
-    Traceback (most recent call last):
-    ...
-    hormonestats.errors.DataError: subjects (subjects.csv): the file is separated by ';', not commas; save it as comma-separated csv
+      subject_id   age
+    0        001  30.5
     """
-    path = Path(path)
-    if path.is_dir():  # a parquet dataset: its files in name order, conformed as one table
-        parts = [_read_file(f, table) for f in parquet_files(path, table)]
+    return _read_plain(Path(path), table, contract)[0]
+
+
+def _read_plain(path: Path, table: str, contract) -> tuple[pd.DataFrame, list[str]]:
+    """A table whose file is the long table: the frame and the notes on reading it."""
+    from .sources import finish
+
+    if path.is_dir() and path.suffix.lower() in (".parquet", ""):
+        # a parquet dataset: its files in name order, conformed as one table
+        parts = [read_file(f, table)[0] for f in parquet_files(path, table)]
         frame = pd.concat(parts, ignore_index=True)
-        return conform_table(table, frame, contract)
-    frame = _read_file(path, table)
-    return conform_table(table, frame, contract, excel=path.suffix.lower() == ".xlsx")
+        return conform_table(table, frame, contract), []
+    frame, notes = read_file(path, table)
+    if path.suffix.lower() == ".xlsx":
+        from .layouts import Source
+        from .sources import excel_types
 
-
-def _read_file(path: Path, table: str) -> pd.DataFrame:
-    """One file as pandas reads it, with the checks that name what stops it being read."""
-    ext = path.suffix.lower()
-    if ext not in READERS:
-        raise DataError(
-            f"{table} ({path.name}): cannot read '{ext}' files; use one of {', '.join(READERS)}"
-        )
-    if not path.exists():
-        raise DataError(f"{table}: file {path.name} not found")
-    if path.stat().st_size == 0:
-        raise DataError(f"{table} ({path.name}): the file is empty")
-    try:
-        _repeated_header(_raw_header(path, ext), table, path.name)
-        if ext == ".csv":
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                header = fh.readline()
-            if not header.strip():
-                raise DataError(f"{table} ({path.name}): the first line (the header) is empty")
-            if "," not in header:
-                for sep in (";", "\t", "|"):
-                    if sep in header:
-                        name = "tabs" if sep == "\t" else f"'{sep}'"
-                        raise DataError(
-                            f"{table} ({path.name}): the file is separated by {name}, not "
-                            "commas; save it as comma-separated csv"
-                        )
-            frame = pd.read_csv(path, dtype={c: "str" for c in ID_COLUMNS}, encoding="utf-8-sig",
-                                keep_default_na=True, na_values=["NA", "N/A", ""])
-        elif ext == ".xlsx":
-            frame = pd.read_excel(path, dtype={c: "str" for c in ID_COLUMNS})
-        elif ext == ".sav":
-            frame = pd.read_spss(path, convert_categoricals=False)
-        else:
-            frame = pd.read_parquet(path)
-    except DataError:
-        raise
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, csv.Error, ValueError,
-            OSError, KeyError, StopIteration) as err:
-        raise DataError(f"{table} ({path.name}): cannot be read: {err}") from None
-    if frame.shape[1] == 0 or (frame.empty and frame.shape[1] <= 1):
-        raise DataError(f"{table} ({path.name}): the file has no data rows")
-    unnamed = [c for c in frame.columns if str(c).startswith("Unnamed:")]
-    if unnamed and len(unnamed) >= max(1, frame.shape[1] // 2):
-        raise DataError(
-            f"{table} ({path.name}): {len(unnamed)} of {frame.shape[1]} columns have no name "
-            "(a merged or multi-row header?); the first row must hold one column name per column"
-        )
-    frame.columns = [str(c).strip() for c in frame.columns]
-    _repeated_header(list(frame.columns), table, path.name)
-    return frame
+        excel_types(table, frame, Source(file=path.name), column_kinds(table, contract),
+                    path.name)
+    frame, more = finish(table, frame, range(2, len(frame) + 2), where=path.name,
+                         contract=contract)
+    return conform_table(table, frame, contract, excel=path.suffix.lower() == ".xlsx"), \
+        notes + more
 
 
 def read_study(contract, data_dir) -> Study:
@@ -234,27 +168,54 @@ def read_study(contract, data_dir) -> Study:
     Raises
     ------
     DataError
-        Listing every table that could not be read (missing, empty, wrong delimiter, merged
-        header, unknown extension), all at once.
+        Listing every table that could not be read (missing, empty, undecidable dialect or
+        dates, merged cells, unknown extension, a file outside the data folder), all at once.
     """
     if not isinstance(contract, Contract):
         contract = load_contract(contract)
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataError(f"data folder not found: {data_dir}")
-    tables, sources = read_tables(contract, data_dir)
-    return Study(contract=contract, tables=MappingProxyType(tables),
-                 sources=MappingProxyType(sources))
+    found = _read_all(contract, data_dir)
+    return Study(contract=contract, tables=MappingProxyType(found.tables),
+                 sources=MappingProxyType(found.sources), notes=tuple(found.notes),
+                 origins=MappingProxyType(found.origins))
 
 
 def read_tables(contract: Contract, data_dir: Path, *, lazy: tuple[str, ...] = ()
                 ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     """Every table of the contract read from ``data_dir`` (the ``lazy`` ones only located:
     their entry in ``tables`` is the path), every problem collected into one DataError."""
-    tables: dict = {}
-    sources: dict[str, str] = {}
+    found = _read_all(contract, Path(data_dir), lazy=lazy)
+    return found.tables, found.sources
+
+
+@dataclass
+class _Found:
+    tables: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    origins: dict = field(default_factory=dict)
+
+
+def _read_all(contract: Contract, data_dir: Path, *, lazy: tuple[str, ...] = ()) -> _Found:
+    from .sources import read_layout
+
+    found = _Found()
     problems: list[str] = []
     for table, file in contract.tables.items():
+        if table in contract.layouts and table not in lazy:
+            try:
+                frame, origins, notes, paths = read_layout(contract, table, data_dir)
+            except DataError as err:
+                problems.append(str(err))
+                continue
+            found.tables[table] = frame
+            found.sources[table] = str(paths[0])
+            found.notes += notes
+            if origins is not None:
+                found.origins[table] = origins
+            continue
         path = _find_file(data_dir, table, file)
         if path is None:
             problems.append(
@@ -263,13 +224,24 @@ def read_tables(contract: Contract, data_dir: Path, *, lazy: tuple[str, ...] = (
             )
             continue
         try:
-            tables[table] = path if table in lazy else \
-                read_table(path, table=table, contract=contract)
-            sources[table] = str(path)
+            if file is not None and not _inside(path, data_dir):
+                raise DataError(f"{table}: {file!r} lies outside the data folder (a link?)")
+            if table in lazy:
+                found.tables[table] = path
+            else:
+                found.tables[table], notes = _read_plain(path, table, contract)
+                found.notes += notes
+            found.sources[table] = str(path)
         except DataError as err:
             problems.append(str(err))
     if problems:
         word = "table" if len(problems) == 1 else "tables"
         lines = "\n".join(f"  - {p}" for p in problems)
         raise DataError(f"study {contract.name!r}: {len(problems)} {word} could not be read:\n{lines}")
-    return tables, sources
+    return found
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    from .._files import inside
+
+    return inside(path, folder)

@@ -1,6 +1,6 @@
 """Pandera schemas of the study tables, compiled from a contract.
 
-Each table gets a ``pandera.pandas.DataFrameSchema`` with its base columns (DESIGN.md, and
+Each table gets a ``pandera.pandas.DataFrameSchema`` with its base columns (docs/architecture.md, and
 ``schemas/README.md``), the contract's allowed values and the contract's extra columns.
 Schemas never coerce: a failing cell is reported, not changed. Checks are element-wise so that
 every failing row is named; text in a numeric column is one failure per offending cell.

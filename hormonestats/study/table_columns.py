@@ -1,6 +1,6 @@
 """The base columns of every study table: name, kind, required, bounds, allowed values, row keys.
 
-The one description of the tables (DESIGN.md, ``schemas/README.md``) that the pandera schemas
+The one description of the tables (docs/architecture.md, ``schemas/README.md``) that the pandera schemas
 (:mod:`.schemas`), the reading of spreadsheet and SPSS files (:mod:`.conform`), contract drafts
 and the documentation all read.
 """

@@ -9,6 +9,8 @@ reported but do not.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -445,7 +447,9 @@ def _named_files(col: _Collector, study) -> None:
                     [f"{where}: the answer key file {spec.key!r} is not in the data folder"])
             continue
         try:
-            head = pd.read_csv(path, nrows=0).columns
+            from .files import read_file  # dialect detected, as every table
+
+            head = read_file(path, "answer key")[0].columns
         except (ValueError, OSError, pd.errors.ParserError) as err:
             col.add("contract", where, None, [None], "named file unreadable", [spec.key],
                     [f"{where}: the answer key file {spec.key!r} cannot be read: {err}"])
@@ -532,6 +536,11 @@ def validate(study) -> ValidationReport:
     """
     if hasattr(study, "validate_partitions"):  # a ScannedStudy: samples checked in parts
         return study.validate_partitions()
+    if getattr(study, "origins", None):  # tables read through a layout: name the file rows
+        from .findings import labelled_tables
+
+        with labelled_tables(study.origins):
+            return validate(dataclasses.replace(study, origins={}))
     contract = study.contract
     # positions, so that every message can name the row as the file shows it
     tables = {t: f.reset_index(drop=True) for t, f in study.tables.items()}

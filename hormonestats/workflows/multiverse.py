@@ -38,9 +38,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..display import ResultDisplay
 from ..errors import HormoneStatsError, ModelError
+from ..options import LOD_POLICY_LABELS, ProcessingOptions
 from ..registry.contraception import CONTRACEPTION
+from ..results import conforms, empty_excluded
 
 __all__ = ["DECISIONS", "Decision", "MultiverseResult", "multiverse"]
 
@@ -58,7 +59,8 @@ class Decision:
 DECISIONS: Mapping[str, Decision] = {
     d.name: d
     for d in (
-        Decision("lod", ("lod/2", "lod/sqrt2", "excluded", "censored"), "lod/sqrt2",
+        Decision("lod", tuple(LOD_POLICY_LABELS.values()),
+                 LOD_POLICY_LABELS[ProcessingOptions().lod_policy],
                  "readings below the limit of detection"),
         Decision("max_cv", ("none", "20", "15", "10"), "none",
                  "replicate CV (%) above which a sample is excluded"),
@@ -82,12 +84,12 @@ DECISIONS: Mapping[str, Decision] = {
 #: decisions varied when the caller names none
 DEFAULT_DECISIONS = ("lod", "max_cv", "outliers", "transform")
 
-_LOD_POLICY = {"lod/2": "lod/2", "lod/sqrt2": "lod/sqrt2", "excluded": "flag",
-               "censored": "censored"}
+_LOD_POLICY = {label: policy for policy, label in LOD_POLICY_LABELS.items()}
 #: hormonal methods of the registry's contraception vocabulary (a copper IUD is not hormonal)
 _HORMONAL = tuple(c for c in CONTRACEPTION if c not in ("copper_iud", "none"))
 
 
+@conforms("multiverse", short=False)
 @dataclass(frozen=True)
 class MultiverseResult:
     """Result of :func:`multiverse`.
@@ -107,6 +109,11 @@ class MultiverseResult:
     inference : DataFrame or None
         Simonsohn et al. (2020) tests under the null (see :meth:`importance` for the decisions
         that matter); None when ``n_null`` was 0 or the family has no null resampling.
+    n_obs : int
+        Rows analysed by the default specification (the largest specification if the default
+        did not run); each specification's own ``n`` is in ``table``.
+    excluded : DataFrame
+        Empty: the specifications leave out different rows by design (``n`` per row).
     """
 
     table: pd.DataFrame
@@ -117,6 +124,8 @@ class MultiverseResult:
     alpha: float
     inference: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default=())
+    n_obs: int = 0
+    excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
     #: role -> column the hypothesis was tested with (the user's over the registered defaults)
     mapping: Mapping[str, str] = field(default_factory=dict)
 
@@ -158,14 +167,15 @@ class MultiverseResult:
             parts.append(("Inference under the null (Simonsohn et al. 2020)", self.inference))
         return parts
 
-    def summary(self) -> str:
-        """Plain-text overview: counts, the median estimate, the decisions that matter."""
-        return ResultDisplay.text(f"Multiverse: {self.hypothesis}", self._tables(),
-                                  list(self.notes))
+    def _display(self):
+        return f"Multiverse: {self.hypothesis}", self._tables(), list(self.notes)
 
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html(f"Multiverse: {self.hypothesis}", self._tables(),
-                                  list(self.notes))
+    def _facts(self):
+        tested = self.table["status"] == "tested"
+        return {"hypothesis": self.hypothesis,
+                "decisions": {k: list(v) for k, v in self.decisions.items()},
+                "n_specifications": int(tested.sum()), "n_skipped": len(self.skipped),
+                "alpha": self.alpha, "null_inference": self.inference is not None}
 
 
 # ------------------------------------------------------------------------------------------
@@ -481,7 +491,14 @@ def multiverse(
     return MultiverseResult(table=table, skipped=skipped_frame, decisions=chosen,
                             hypothesis=hypothesis, predicted_sign=hyp.predicted_sign,
                             alpha=alpha, inference=inference, notes=tuple(notes),
-                            mapping=dict(mapping))
+                            n_obs=_default_n(table), mapping=dict(mapping))
+
+
+def _default_n(table: pd.DataFrame) -> int:
+    """Rows of the default specification, or of the largest one if the default did not run."""
+    tested = table.loc[table["status"] == "tested"]
+    default = tested.loc[tested["is_default"].astype(bool), "n"]
+    return int(default.iloc[0]) if len(default) else int(tested["n"].max() if len(tested) else 0)
 
 
 def _run_group_task(task, _seed):

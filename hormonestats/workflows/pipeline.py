@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..options import ExecutionOptions, ProcessingOptions
 from .roles import DEFAULT_MAPPING, REPEATED_DESIGNS
 
 __all__ = ["DEFAULT_LABELS", "DEFAULT_MAPPING", "REPEATED_DESIGNS", "run_analysis"]
@@ -103,10 +104,12 @@ def run_analysis(
     hypotheses: Sequence[str] | None = None,
     mapping: Mapping[str, str] | None = None,
     covariates: Sequence[str] = (),
-    seed: int = 20261122,
     n_boot: int = 5000,
     title: str | None = None,
     console=None,
+    options: ProcessingOptions | Mapping | None = None,
+    execution: ExecutionOptions | Mapping | None = None,
+    seed: int | None = None,
     process_options: Mapping | None = None,
 ) -> dict:
     """Run the canned analysis of a study into a results folder.
@@ -125,7 +128,17 @@ def run_analysis(
     covariates : columns of the analysis table every model is adjusted for (each must exist);
         they are named in the hypotheses table (``covariates`` column), the methods text and
         the manifest's parameters.
-    seed, n_boot : bootstrap settings (recorded in the manifest).
+    n_boot : bootstrap resamples of the mediation hypotheses (recorded in the manifest).
+    options : :class:`~hormonestats.options.ProcessingOptions` or mapping, optional
+        How the assays are processed (LOD policy, CV limit, ...); recorded in the manifest.
+    execution : :class:`~hormonestats.options.ExecutionOptions` or mapping, optional
+        The seed of the bootstraps (default :data:`~hormonestats.options.DEFAULT_SEED`);
+        recorded in the manifest.
+    seed : int, optional
+        The same as ``execution=ExecutionOptions(seed=...)``.
+    process_options : mapping, optional
+        Processing options in :func:`hormonestats.process_samples`' spelling (override
+        ``options``).
 
     Returns
     -------
@@ -142,12 +155,14 @@ def run_analysis(
     check_results_folder(out, protect=study_folders(study))
     mapping = dict(mapping or {})
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
-    process_options = dict(process_options or {})
+    given = dict(process_options or {})
+    processing = ProcessingOptions.coerce(options, **given)
+    seed = ExecutionOptions.coerce(execution, seed=seed).seed
     results: dict = {}
     with _Steps(console, total=6) as say:
         return _run(study, out=out, hypotheses=hypotheses, mapping=mapping,
                     covariates=covariates, seed=seed, n_boot=n_boot, title=title,
-                    process_options=process_options, say=say, results=results)
+                    processing=processing, process_options=given, say=say, results=results)
 
 
 class _Steps:
@@ -185,11 +200,11 @@ class _Steps:
         return False
 
 
-def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, process_options,
-         say, results) -> dict:
+def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, processing,
+         process_options, say, results) -> dict:
     from ..derive.processing import process_study
     from ..models.hypotheses import test_hypotheses
-    from ..report import manifest, methods_text, package_versions, plots, write_report
+    from ..report import manifest, methods_text, package_versions, write_report
     from ..study.validation import validate
 
     say("[bold]1/6[/] validating the study against its contract", markup=True)
@@ -198,7 +213,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     report.raise_for_errors()
 
     say("[bold]2/6[/] processing assays, genotypes and instruments", markup=True)
-    processed = process_study(study, **process_options)
+    processed = process_study(study, options=processing)
     results["processed"] = processed
     table = processed.table
 
@@ -236,28 +251,15 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     results["hypotheses_table"] = hyp_table
 
     say("[bold]5/6[/] figures", markup=True)
-    figures = {}
-    tested = family.table[family.table["status"] == "tested"]
-    if len(tested):
-        figures["forest"] = plots.forest(family.table)
-    for name, res in family.results.items():
-        if res is None:
-            continue
-        if hasattr(res, "johnson_neyman") and hasattr(res, "predictions"):
-            figures[f"{name}_interaction"] = plots.interaction(res)
-            figures[f"{name}_johnson_neyman"] = plots.johnson_neyman(res)
-        elif hasattr(res, "boot_indirect"):
-            figures[f"{name}_paths"] = plots.mediation_paths(res)
+    figures = _figures(family, qc)
     from .design_outputs import design_outputs
 
     design = design_outputs(
         family, table, samples=processed.samples.samples if processed.samples is not None
         else None, subjects=study["subjects"], labels=DEFAULT_LABELS)
+    qc_figures = {k: figures.pop(k) for k in ("qc_lod", "qc_cv") if k in figures}
     figures.update(design["figures"])
-    if "lod_summary" in qc and len(qc["lod_summary"]):
-        figures["qc_lod"] = plots.qc_lod(qc["lod_summary"])
-    if "intra_assay_cv" in qc and len(qc["intra_assay_cv"]):
-        figures["qc_cv"] = plots.qc_cv(qc["intra_assay_cv"])
+    figures.update(qc_figures)  # the designs' figures before the assay QC
 
     say("[bold]6/6[/] report, methods text and manifest", markup=True)
     settings = processed.samples.settings if processed.samples is not None else {}
@@ -289,7 +291,9 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
                     "not_applicable": not_applicable["hypothesis"].tolist(),
                     "mapping": usable, "mapping_given": mapping,
                     "covariates": list(covariates), "n_boot": n_boot,
-                    "process_options": process_options},
+                    "process_options": process_options,
+                    "processing": processing.as_dict(),
+                    "execution": ExecutionOptions(seed=seed).as_dict()},
         seed=seed,
     )
     from ..report import table1
@@ -308,7 +312,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     tables = {"table1": table1(study["subjects"], group=groups[0] if groups else None),
               "hypotheses": hyp_table, "analysis_table": table, **qc}
     if results["sensitivity"] is not None:
-        tables["sensitivity"] = results["sensitivity"]
+        tables["sensitivity"] = results["sensitivity"].table
     if len(not_applicable):
         tables["not_applicable"] = not_applicable
     # reviewers' asks: how small an effect the data rule out where a predicted effect is not
@@ -318,20 +322,10 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         tables["equivalence"] = equivalence
     tables["checklist"] = checklist(study)
     for name, res in family.results.items():
-        if res is not None and hasattr(res, "table"):
-            tables[f"model_{name}"] = res.table
+        tables[f"model_{name}"] = res.table
     tables.update(design["tables"])
     n_input = {t: len(f) for t, f in study.tables.items()}
-    captions = dict(design["captions"])
-    if groups:
-        captions["table1"] = f"Sample characteristics by {groups[0]}"
-    for name, res in family.results.items():
-        x = getattr(res, "x", None) or getattr(res, "env", None)
-        if x is not None:
-            captions[f"{name}_interaction"] = (
-                f"Predicted {DEFAULT_LABELS.get(res.y, res.y)} across "
-                f"{DEFAULT_LABELS.get(x, x)} at levels of the moderator, hypothesis “{name}” "
-                "(95% confidence intervals)")
+    captions = {**_captions(family, figures, groups), **design["captions"]}
     folder = write_report(
         Path(out),
         title=title or f"hormonestats: {study.contract.name}",
@@ -352,6 +346,41 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         plt.close(getattr(fig, "figure", fig))
     results["folder"] = folder
     return results
+
+
+def _figures(family, qc: dict) -> dict:
+    """The results folder's figures: the forest plot, each model's family figures
+    (:data:`hormonestats.report.plots.FAMILY_FIGURES`) and the assay QC."""
+    from ..report import plots
+
+    figures = {}
+    tested = family.table[family.table["status"] == "tested"]
+    if len(tested):
+        figures["forest"] = plots.forest(family.table)
+    for name, res in family.results.items():
+        for kind, draw in plots.FAMILY_FIGURES.get(res.family, {}).items():
+            figures[f"{name}_{kind}"] = draw(res)
+    if "lod_summary" in qc and len(qc["lod_summary"]):
+        figures["qc_lod"] = plots.qc_lod(qc["lod_summary"])
+    if "intra_assay_cv" in qc and len(qc["intra_assay_cv"]):
+        figures["qc_cv"] = plots.qc_cv(qc["intra_assay_cv"])
+    return figures
+
+
+def _captions(family, figures: dict, groups: list) -> dict:
+    """Captions of Table 1 and of the interaction figures."""
+    captions = {}
+    if groups:
+        captions["table1"] = f"Sample characteristics by {groups[0]}"
+    for name, res in family.results.items():
+        if f"{name}_interaction" in figures:
+            facts = res.methods_facts()
+            y, x = facts["y"], facts["x"]
+            captions[f"{name}_interaction"] = (
+                f"Predicted {DEFAULT_LABELS.get(y, y)} across "
+                f"{DEFAULT_LABELS.get(x, x)} at levels of the moderator, hypothesis “{name}” "
+                "(95% confidence intervals)")
+    return captions
 
 
 def _with_covariates(table: pd.DataFrame, mapping: Mapping[str, str], covariates) -> pd.DataFrame:

@@ -8,13 +8,16 @@ combination of LOD policy and winsorising, and returns the key estimates side by
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 
 import pandas as pd
 
+from ..options import ExecutionOptions, ProcessingOptions
 from ..parallel import map_tasks
+from ..results import conforms, empty_excluded
 
-__all__ = ["DEFAULT_VARIANTS", "sensitivity"]
+__all__ = ["DEFAULT_VARIANTS", "SensitivityResult", "sensitivity"]
 
 #: (label, process options): the analysis as planned, then the alternatives a reviewer asks for.
 DEFAULT_VARIANTS: tuple[tuple[str, dict], ...] = (
@@ -22,8 +25,44 @@ DEFAULT_VARIANTS: tuple[tuple[str, dict], ...] = (
     ("LOD/2", {"lod_policy": "lod/2"}),
     ("below-LOD readings excluded", {"lod_policy": "flag"}),
     ("LOD/sqrt(2), winsorised at 3 SD (log scale)", {"lod_policy": "lod/sqrt2",
+                                                     "outliers": "winsorize",
                                                      "winsorize_k": 3.0}),
 )
+
+
+@conforms("sensitivity")
+@dataclass(frozen=True)
+class SensitivityResult:
+    """Result of :func:`sensitivity`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per variant and hypothesis: ``variant, hypothesis, term, estimate, conf_low,
+        conf_high, p_value, p_fdr, agrees, n, status``.
+    variants : tuple of (str, dict)
+        Each variant's label and its processing options (all of them, defaults filled in).
+    n_obs : int
+        Rows of the analysis table under the first (planned) variant.
+    excluded : DataFrame
+        Empty: each variant's processing log is its own (``n`` per row).
+    """
+
+    table: pd.DataFrame = field(repr=False)
+    variants: tuple
+    seed: int | None
+    n_obs: int = 0
+    excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
+
+    def _display(self):
+        labels = [label for label, _ in self.variants]
+        notes = [f"Planned analysis: {labels[0]}; alternatives: {', '.join(labels[1:])}."
+                 if len(labels) > 1 else f"One variant: {labels[0]}."]
+        return "Sensitivity to processing choices", [("", self.table)], notes
+
+    def _facts(self):
+        return {"variants": [label for label, _ in self.variants], "seed": self.seed,
+                "hypotheses": list(dict.fromkeys(self.table["hypothesis"]))}
 
 
 def sensitivity(
@@ -31,13 +70,14 @@ def sensitivity(
     *,
     mapping: Mapping[str, str],
     hypotheses: Sequence[str] | None = None,
-    variants: Sequence[tuple[str, dict]] = DEFAULT_VARIANTS,
+    variants: Sequence[tuple[str, Mapping | ProcessingOptions]] = DEFAULT_VARIANTS,
     covariates: Sequence[str] = (),
-    seed: int | None = None,
     n_boot: int = 2000,
-    n_jobs: int = 1,
+    execution: ExecutionOptions | Mapping | None = None,
+    seed: int | None = None,
+    n_jobs: int | None = None,
     scheduler=None,
-) -> pd.DataFrame:
+) -> SensitivityResult:
     """Key estimate of each hypothesis under each processing variant.
 
     Parameters
@@ -46,32 +86,40 @@ def sensitivity(
     mapping : role -> column, as for :func:`hormonestats.test_hypotheses`. With winsorising,
         hormone columns ``log_<analyte>`` are replaced by their winsorised versions.
     hypotheses : names from ``hs.hypotheses`` (None: all that the mapping supports).
-    variants : (label, options for :func:`hormonestats.process_study`) pairs.
-    seed, n_boot : bootstrap settings of the mediation hypotheses (same seed in every variant).
-    n_jobs, scheduler : where the variants run (local processes, or a Dask scheduler address,
-        client or cluster; see :func:`hormonestats.parallel.map_tasks`); one task per variant,
-        the same table wherever they run.
+    variants : (label, processing options) pairs: a
+        :class:`~hormonestats.options.ProcessingOptions` or a mapping of its fields (the
+        others keep their defaults). The first is the planned analysis.
+    n_boot : bootstrap resamples of the mediation hypotheses.
+    execution : :class:`~hormonestats.options.ExecutionOptions`, optional
+        Seed and where the variants run (local processes, or a Dask scheduler address, client
+        or cluster; see :func:`hormonestats.parallel.map_tasks`); one task per variant, the
+        same table wherever they run. The seed seeds the mediation bootstraps, the same in
+        every variant.
+    seed, n_jobs, scheduler : the same as keywords (they override ``execution``).
 
     Returns
     -------
-    DataFrame
-        One row per variant and hypothesis: variant, hypothesis, term, estimate, conf_low,
-        conf_high, p_value, p_fdr, agrees, n, status.
+    SensitivityResult
 
     Examples
     --------
     >>> import hormonestats as hs
     >>> from hormonestats.workflows.pipeline import DEFAULT_MAPPING
-    >>> tab = hs.sensitivity(hs.read_dataset("example_study"), mapping=DEFAULT_MAPPING,
+    >>> res = hs.sensitivity(hs.read_dataset("example_study"), mapping=DEFAULT_MAPPING,
     ...                      hypotheses=["progesterone_anxiety"], seed=1)
-    >>> tab["variant"].nunique()
+    >>> res.table["variant"].nunique()
     4
     """
-    run = partial(_variant, study, dict(mapping), hypotheses, tuple(covariates), seed, n_boot)
-    parts = map_tasks(run, list(variants), seed=seed, n_jobs=n_jobs, scheduler=scheduler,
-                      batch_size=1, label="sensitivity")
-    out = pd.concat(parts, ignore_index=True)
-    return out[["variant", *[c for c in out.columns if c != "variant"]]]
+    ex = ExecutionOptions.coerce(execution, seed=seed, n_jobs=n_jobs, scheduler=scheduler)
+    checked = tuple((label, ProcessingOptions.coerce(options)) for label, options in variants)
+    run = partial(_variant, study, dict(mapping), hypotheses, tuple(covariates), ex.seed, n_boot)
+    parts = map_tasks(run, list(checked), seed=ex.seed, n_jobs=ex.n_jobs,
+                      scheduler=ex.scheduler, batch_size=1, label="sensitivity")
+    out = pd.concat([part for part, _ in parts], ignore_index=True)
+    table = out[["variant", *[c for c in out.columns if c != "variant"]]]
+    return SensitivityResult(
+        table=table, variants=tuple((label, o.as_dict()) for label, o in checked),
+        seed=ex.seed, n_obs=int(parts[0][1]) if parts else 0)
 
 
 def _variant(study, mapping, hypotheses, covariates, seed, n_boot, variant, _seed_seq):
@@ -82,9 +130,9 @@ def _variant(study, mapping, hypotheses, covariates, seed, n_boot, variant, _see
     from ..models.hypotheses import test_hypotheses
 
     label, options = variant
-    table = process_study(study, **options).table
+    table = process_study(study, options=options).table
     cols = dict(mapping)
-    if options.get("winsorize_k") is not None:
+    if options.outliers == "winsorize":
         cols = {role: (f"{c}_wins" if f"{c}_wins" in table.columns else c)
                 for role, c in cols.items()}
     usable = {k: v for k, v in cols.items() if v in table.columns}
@@ -92,4 +140,4 @@ def _variant(study, mapping, hypotheses, covariates, seed, n_boot, variant, _see
                              covariates=covariates, seed=seed, n_boot=n_boot)
     part = family.table[["hypothesis", "term", "estimate", "conf_low", "conf_high",
                          "p_value", "p_fdr", "agrees", "n", "status"]]
-    return part.assign(variant=label)
+    return part.assign(variant=label), len(table)
