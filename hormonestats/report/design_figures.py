@@ -32,8 +32,8 @@ def crossover_profiles(
     >>> d = pd.DataFrame({"id": [1, 1, 2, 2], "period": ["p1", "p2", "p1", "p2"],
     ...                   "drug": [1, 0, 0, 1], "y": [5.0, 3.0, 4.0, 6.0]})
     >>> ax = crossover_profiles(d, y="y", drug="drug", period="period", subject="id")
-    >>> len(ax.lines)
-    4
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['1-0 (1, 0)', '0-1 (0, 1)']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     cols = [subject, period, drug, y] + ([sequence] if sequence else [])
@@ -112,7 +112,7 @@ def within_person(data: pd.DataFrame, *, y: str, x: str, subject: str = "subject
     --------
     >>> d = pd.DataFrame({"id": [1, 1, 2, 2], "x": [1.0, 2.0, 5.0, 6.0], "y": [0.0, 1.0, 3.0, 4.0]})
     >>> ax = within_person(d, y="y", x="x", subject="id")
-    >>> [round(v, 2) for v in ax.lines[-1].get_ydata()]
+    >>> [round(float(v), 2) for v in ax.lines[-1].get_ydata()]
     [-0.5, 0.5]
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
