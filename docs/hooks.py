@@ -66,6 +66,24 @@ _TOP_HELP = {  # a key the module adds without an entry here is still listed
     "agents": "Treatment agents the study may record (see the agents page).",
     "columns": "Extra columns per table, with type and bounds.",
     "identifiers_allowed": "Columns that look like direct identifiers but are permitted.",
+    "roots": "Other folders the contract may read files from, by name (`NAME:file`).",
+}
+_SOURCE_HELP = {  # the options of one table source (hormonestats.study.layouts)
+    "file": "The file, in the data folder (or `ROOT:file` under a declared root).",
+    "sheet": "The workbook's sheet (default: the first visible one; hidden sheets are never "
+             "read unless named).",
+    "columns": "File column -> standard column (`ParticipantID: subject_id`).",
+    "codes": "Standard column -> {code: meaning} (`sex: {F: female, M: male}`; null = missing).",
+    "set": "Columns every row of the source shares (`instrument: iri`, `matrix: saliva`).",
+    "wide": "`{columns: PATTERN, values: COLUMN}`: every file column whose name matches the "
+            "pattern becomes one row; its named groups (`(?P<item>\\d+)`) are columns.",
+    "skip": "File columns not read into the table.",
+    "separator": "`,` `;` tab or `|` (detected when not given).",
+    "decimal": "`.` or `,` (detected when not given).",
+    "thousands": "`,` `.` space `'` or empty (detected when written with both marks).",
+    "encoding": "e.g. `utf-8`, `utf-16`, `cp1252` (detected: BOM, UTF-8, else Windows-1252).",
+    "dates": "Column -> format (`start: '%d.%m.%Y %H:%M'`); inferred from all values when "
+             "not given, an undecidable column refused.",
 }
 
 
@@ -81,6 +99,12 @@ def _option_rows(options, cls, skip=("name", "rsid", "table")):
 
     return [(f"`{key}`", accepts(check), _cell(defaults.get(key, "")))
             for key, check in options.items()]
+
+
+def _source_options():
+    from hormonestats.study.layouts import SOURCE_OPTIONS
+
+    return SOURCE_OPTIONS
 
 
 def contract_page() -> str:
@@ -103,7 +127,16 @@ def contract_page() -> str:
            f"`design` is one of {_list(contracts.DESIGNS)}. `tables` maps each table the study "
            f"has ({_list(contracts.TABLES)}) to its file name in the data folder, or null to "
            "look for `<table>.csv/.xlsx/.sav/.parquet`.\n",
+           "## Table sources: a lab's own files\n",
+           "A table may name one file (the long table itself), or one source or a list of "
+           "sources, each mapping a lab's file onto the long table (worked example: "
+           "`schemas/lab_study.yaml`, the bundled `lab_study` dataset, and the "
+           "[own study](../own-study.md) page):\n",
+           _table(["option", "what it says"],
+                  [(f"`{k}`", _SOURCE_HELP.get(k, "")) for k in _source_options()]),
            "## Where files go\n",
+           "- Every path stays inside its folder: an absolute path or one climbing out with "
+           "`..` is refused unless it names a root the contract declares under `roots`.\n"
            "- Table files and instrument answer keys (`instruments: {rmet: {key: "
            "rmet_key.csv}}`, a table with columns `item, correct`) sit in the **data folder**.\n"
            "- User instrument definitions (`instruments: {my_scale: {definition: "

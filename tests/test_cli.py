@@ -30,9 +30,9 @@ def test_validate_bad_study_exits_2_and_names_rows(tmp_path, capsys):
     genotypes = tables["genotypes"].copy()
     genotypes.loc[1, "genotype"] = "A/T"
     tables["genotypes"] = genotypes
-    contract = write_study(tmp_path, tables)
-    out_json = tmp_path / "failures.json"
-    code = main(["validate", str(contract), str(tmp_path), "--json", str(out_json)])
+    contract = write_study(tmp_path / "data", tables)
+    out_json = tmp_path / "failures.json"  # beside the data folder, never inside it
+    code = main(["validate", str(contract), str(tmp_path / "data"), "--json", str(out_json)])
     out = capsys.readouterr()
     assert code == 2
     assert "[samples]" in out.out and "[genotypes]" in out.out

@@ -109,3 +109,44 @@ def test_equivalence_regions_of_a_family():
     assert r["delta_min"] == pytest.approx(
         max(abs(r["estimate"] - q * r["std_error"]), abs(r["estimate"] + q * r["std_error"]))
     )
+
+
+@pytest.mark.parametrize("data", ["toothgrowth", "sleep"])
+def test_d_bounds_of_a_centred_binary_predictor_match_r(data):
+    """scale="d" for a 0/1 predictor uses the residual SD also when the column is centred
+    (hs.moderation's default); against R (equivalence_d.R: lm() and two pt() calls, on sleep
+    also two shifted t.test calls). On ToothGrowth, bounds of +-0.5 d: p = .939, not
+    equivalent (sd(y)/sd(x) made the bounds 3.7 times too wide and gave p = .00026)."""
+    ref = pd.read_csv(REF / "equivalence_d_tost.csv")
+    ref = ref.loc[ref["data"] == data]
+    d = pd.read_csv(REF / f"equivalence_d_{data}.csv")
+    if data == "toothgrowth":
+        res = hs.moderation(d, y="len", x="oj", m="dose")
+        term = "oj"
+    else:
+        d["group2_c"] = d["group2"] - d["group2"].mean()
+        res = _regression(d, y="extra", x="group2_c")
+        term = "group2_c"
+    for _, r in ref.iterrows():
+        eq = hs.equivalence_test(res, term=term, bounds=(-r["delta"], r["delta"]), scale="d")
+        row = eq.table.iloc[0]
+        assert eq.standardizer == pytest.approx(r["standardizer"], rel=1e-10)
+        for col in ("estimate", "std_error", "df", "bound_low", "bound_high", "t_lower", "t_upper"):
+            assert row[col] == pytest.approx(r[col], rel=1e-9), col
+        for col in ("p_lower", "p_upper", "p_value"):
+            assert row[col] == pytest.approx(r[col], rel=1e-7), col
+        assert eq.equivalent == (r["p_value"] < 0.05)
+    if data == "toothgrowth":
+        eq = hs.equivalence_test(res, term="oj", bounds=(-0.5, 0.5), scale="d")
+        assert eq.p_value == pytest.approx(0.939331950004418, rel=1e-7) and not eq.equivalent
+
+
+def test_d_bounds_of_a_two_code_predictor_are_per_code_distance():
+    """A -1/+1 coded group: the coefficient is half the group difference, so one d unit is
+    half a residual SD in coefficient units."""
+    rng = np.random.default_rng(4)
+    g = np.repeat([-1.0, 1.0], 50)
+    d = pd.DataFrame({"g": g, "y": 0.2 * g + rng.normal(size=100)})
+    reg = _regression(d, y="y", x="g")
+    eq = hs.equivalence_test(reg, term="g", bounds=(-0.5, 0.5), scale="d")
+    assert eq.standardizer == pytest.approx(np.sqrt(reg.fit.scale) / 2, rel=1e-12)

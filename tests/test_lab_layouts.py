@@ -221,3 +221,31 @@ def test_cli_refuses_bad_contracts_with_exit_2(tmp_path, args, capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err and ("folder" in err or "UTF-8" in err)
 
+
+
+def test_init_finds_the_participant_id_by_its_values(tmp_path):
+    (tmp_path / "teilnehmer.csv").write_text(
+        "Teilnehmer,Alter,Geschlecht\nP01,30,w\nP02,41,m\nP03,25,w\n", encoding="utf-8")
+    draft = draft_contract(tmp_path)
+    assert any("participant ID (chosen by its values)" in t for t in draft.todos)
+    assert "{Alter: age, Geschlecht: sex, Teilnehmer: subject_id}" in draft.text
+    contract = tmp_path / "c.yaml"
+    contract.write_text(settle(draft.text), encoding="utf-8")
+    study = hs.read_study(contract, tmp_path)
+    assert study["subjects"]["sex"].tolist() == ["female", "male", "female"]
+    assert hs.validate(study).ok
+
+
+def test_cli_init_then_validate_on_the_lab_layout(tmp_path, capsys):
+    from hormonestats.cli import main
+
+    out = tmp_path / "contract.yaml"
+    assert main(["init", str(LAB), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "TODO to settle" in text and "Nothing left to settle" not in text
+    assert main(["validate", str(out), str(LAB)]) == 2
+    err = capsys.readouterr()
+    assert "tables.subjects.codes.sex: TODO" in err.err + err.out
+    out.write_text(settle(out.read_text(encoding="utf-8")), encoding="utf-8")
+    assert main(["validate", str(out), str(LAB)]) == 0
+    assert "'S002 '" in capsys.readouterr().out  # the note says where an ID was trimmed

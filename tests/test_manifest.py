@@ -196,7 +196,7 @@ def test_results_folder_refuses_protected_folders(tmp_path, where):
     data.mkdir(parents=True)
     (data / "samples.csv").write_text("x\n1\n")
     target = {"same": data, "inside": data / "results", "parent": tmp_path / "study"}[where]
-    with pytest.raises(DataError, match="holds the study's data or contract"):
+    with pytest.raises(DataError, match="holds the study.s data"):
         with results_folder(target, protect=[data]):
             pass
     assert sorted(p.name for p in data.iterdir()) == ["samples.csv"]

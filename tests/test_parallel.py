@@ -234,7 +234,7 @@ def test_sample_size_for_resumes_each_evaluated_n(tmp_path):
         for res in stored.values():
             res["reject"] = np.zeros_like(res["reject"])
         part.write_bytes(pickle.dumps(stored))
-    with pytest.raises(HormoneStatsError, match="widen n_range"):
+    with pytest.raises(HormoneStatsError, match="upper end of n_range \\(--n-max"):
         hs.sample_size_for(spec, checkpoint=tmp_path, resume=True, **kw)
 
 

@@ -219,7 +219,7 @@ def test_sample_size_for_matches_closed_form():
     # power at 0.8 changes by about 0.0045 per subject here; 4 MC SEs (0.05) ~ 12 subjects
     assert abs(n - exact) <= 14, (n, exact)
     assert res["power"].iloc[0] >= 0.8
-    with pytest.raises(HormoneStatsError, match="widen n_range"):
+    with pytest.raises(HormoneStatsError, match="upper end of n_range \\(--n-max"):
         hs.sample_size_for("oxtr_genotype", n_range=(20, 40), n_sims=50, seed=1)
 
 
@@ -300,3 +300,41 @@ def test_power_models_agree_with_the_registry():
     for name, hyp in hypotheses.items():
         family, _, _, sign, _ = HYPOTHESES[name]
         assert (family, sign) == (hyp.family, hyp.predicted_sign), name
+
+
+# ------------------------------------------------------------- memory bounded whatever n is
+def test_a_chunk_is_drawn_in_batches_that_bound_its_rows(monkeypatch):
+    import tracemalloc
+
+    from hormonestats.simulate import batched
+
+    monkeypatch.setattr(batched, "ROWS_PER_BATCH", 20_000)
+    calls = []
+    spec = hs.simulate.power._resolve("estradiol_oxytocin", None)
+    inner = spec.draw
+
+    def recording(rng, n, size, alpha):
+        calls.append((n, size))
+        return inner(rng, n, size, alpha)
+
+    spec = batched.PowerSpec(spec.name, spec.term, spec.true_value, recording, spec.options)
+    tracemalloc.start()
+    out = batched.run_chunk(spec, 0.05, (10_000, 100), np.random.SeedSequence(1))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert calls == [(10_000, 2)] * 50
+    assert {len(v) for v in out.values()} == {100}
+    # one batch of 20,000 rows; all 100 data sets at once would hold 1,000,000 rows (>100 MB)
+    assert peak < 30e6, peak
+
+
+def test_sizes_beyond_one_batch_are_refused_before_any_work(capsys):
+    from hormonestats.cli import main
+    from hormonestats.simulate.power import MAX_N
+
+    with pytest.raises(HormoneStatsError, match="above 1,000,000"):
+        hs.power("estradiol_oxytocin", n=[MAX_N + 1], n_sims=10, seed=1)
+    assert main(["power", "estradiol_oxytocin", "--n", "100000000", "--sims", "10"]) == 2
+    assert "ask for n <= 1,000,000" in " ".join(capsys.readouterr().err.split())
+    with pytest.raises(HormoneStatsError, match="above 50,000 subjects"):
+        hs.simulate_study("between", n=100_000_000, seed=1)

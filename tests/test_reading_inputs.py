@@ -291,3 +291,21 @@ def test_table_file_outside_the_data_folder_through_a_link(study, tmp_path_facto
     (folder / "subjects.csv").unlink()
     (folder / "subjects.csv").symlink_to(outside / "x.csv")
     assert "outside the data folder" in _refused(study)
+
+
+def test_sample_before_waking_is_flagged_and_logged(study):
+    from hormonestats.derive.diurnal import awakening_response
+
+    contract, folder = study
+    samples = mini_tables()["samples"]
+    samples["wake_time"] = 10.0  # every subject's first sample (time 0) is before waking
+    samples.to_csv(folder / "samples.csv", index=False)
+    report = hs.validate(_read(study))
+    assert report.ok
+    before = report.warnings[report.warnings["check"] == "sample before waking"]
+    assert len(before) and "before waking at 10 min" in before["message"].iloc[0]
+    frame = pd.DataFrame({"subject_id": ["S1"] * 3, "sample_time": [0.0, 15.0, 30.0],
+                          "wake_time": [10.0] * 3, "value": [10.0, 15.0, 12.0]})
+    out, log = awakening_response(frame)
+    assert out["delay_flag"].all()
+    assert log["reason"].str.contains("10 min before waking").any()

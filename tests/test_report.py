@@ -417,8 +417,9 @@ def test_methods_text_samples_cv_reliability_models_versions():
     text = methods_text(samples_summary=samples, cv_table=cv, cv="intra_cv", reliability=rel,
                         models=[model, "Mixed models had random intercepts."], versions=versions)  # fmt: skip
     assert "6 samples from 3 participants" in text
-    assert "cortisol in saliva by immunoassay (3 samples)" in text
-    assert "3 plates" in text
+    # per analyte: its own plates (no wells per sample: the table does not say)
+    assert "cortisol in saliva by immunoassay (3 samples, on 2 plates)" in text
+    assert "testosterone in saliva by LC-MS/MS (3 samples, on 3 plates)" in text
     assert "5.0% for cortisol (range 4.0–6.0% across 2 plates)" in text
     assert "3.2% for testosterone" in text  # mean 3.25 -> 3.2 (round half even) or 3.3
     assert "IRI (α = .78, ω = .81)" in text and "RMET (α = .52)" in text

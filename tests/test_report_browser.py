@@ -104,6 +104,54 @@ def test_report_prints(report, browser, tmp_path):
     page.close()
 
 
+@pytest.fixture(scope="module")
+def single_well_report(tmp_path_factory):
+    """The example study as a lab without plate records and with one well per sample."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import hormonestats as hs
+    from hormonestats.workflows.pipeline import run_analysis
+
+    study = hs.read_dataset("example_study")
+    samples = study["samples"]
+    single = samples[samples["replicate"] == 1].drop(columns=["plate_id", "replicate"])
+    single = single[single["sample_type"] != "control"]
+    study = hs.Study(contract=study.contract, tables={**study.tables, "samples": single},
+                     sources=study.sources)
+    out = tmp_path_factory.mktemp("browser_single") / "single"
+    run_analysis(study, out=out, n_boot=200, hypotheses=["estradiol_oxytocin"],
+                 title="hormonestats: single wells, no plates")
+    return out / "report.html"
+
+
+def test_single_well_report_without_plates_in_a_real_browser(single_well_report, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(single_well_report.as_uri())
+    page.wait_for_load_state("load")
+    layout = page.evaluate(OVERFLOW)
+    assert layout["wide"] == [] and layout["boxes"] == 0, layout
+    assert layout["scroll"] <= layout["vw"]
+    widths = page.evaluate("() => [...document.images].map(i => [i.complete, i.naturalWidth])")
+    assert widths and all(done and w > 0 for done, w in widths), widths
+    assert not errors, errors
+    headings = page.evaluate("() => [...document.querySelectorAll('h2')].map(h => h.textContent)")
+    order = ["Hypotheses", "Figures", "Assay, genotype and measurement quality", "Methods"]
+    assert [h for h in headings if h in order] == order
+    body = " ".join(page.inner_text("body").split())
+    methods = body[body.index("Sampling and assays."):]
+    assert "each in a single well, no plate recorded" in methods
+    assert "duplicate" not in methods and "were averaged" not in methods
+    assert "assayed on" not in methods and "nan" not in body.split()
+    assert "Intra-assay coefficients of variation" not in body  # no wells to compare
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / "report_single_wells_1280.png"), full_page=True)
+    page.close()
+
+
 #: bundled study -> words its report must carry (its design's figure caption and methods)
 DESIGN_WORDS = {
     "crossover_study": ("each period of the crossover", "carry-over was checked"),

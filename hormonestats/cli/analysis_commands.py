@@ -48,6 +48,25 @@ def demo(
         _fail(_os_message(out, err))
 
 
+def _adjustment(table, covariates) -> str:
+    """The covariates the tested models were adjusted for; those no tested model used are
+    named as such (never claimed as an adjustment)."""
+    if not covariates:
+        return ""
+    used = set()
+    if len(table) and "covariates" in table.columns:
+        tested = table[table["status"] == "tested"]
+        used = {c.strip() for cell in tested["covariates"] for c in str(cell).split(",")
+                if c.strip()}
+    adjusted = [c for c in covariates if c in used]
+    unused = [c for c in covariates if c not in used]
+    text = f"; adjusted for {', '.join(adjusted)}" if adjusted else ""
+    if unused:
+        text += (f"; not used as a covariate by any tested model: {', '.join(unused)} "
+                 "(see the reason column)")
+    return text
+
+
 @app.command()
 def run(
     analysis: Annotated[str, typer.Argument(
@@ -114,14 +133,14 @@ def run(
         return
     table = results["hypotheses_table"]
     if len(table):
-        console.print(results_table(table))
+        console.print(results_table(table, width=console.width))
     plan = results["roles"]
     skipped = plan[plan["status"] != "applicable"]
     if len(skipped):
-        console.print(role_table(skipped, "Not applicable to this study (not in the results)"))
+        console.print(role_table(skipped, "Not applicable to this study (not in the results)",
+                                 width=console.width))
     n_tested = int((table["status"] == "tested").sum()) if len(table) else 0
-    console.print(f"{n_tested} of {len(plan)} hypotheses tested"
-                  + (f"; adjusted for {', '.join(covariates)}" if covariates else ""),
+    console.print(f"{n_tested} of {len(plan)} hypotheses tested" + _adjustment(table, covariates),
                   markup=False)
     console.print(f"Results: {results['folder']}", markup=False)
     if n_tested == 0:
@@ -150,11 +169,11 @@ def hypotheses_cmd(
     from .tables import map_line, registry_table, role_table
 
     contract, data = study_paths(contract_path, data_dir, contract, data, required=False)
-    console.print(registry_table(hypotheses, ROLES))
+    console.print(registry_table(hypotheses, ROLES, width=console.width))
     if contract is None:
         console.print("Roles:", style="bold", markup=False)
         for role, text in ROLES.items():
-            console.print(f"  {role}: {text}", markup=False, soft_wrap=True)
+            console.print(f"  {role}: {text}", markup=False)
         return
     from ..derive.processing import process_study
     from ..study.reading import read_study
@@ -172,7 +191,7 @@ def hypotheses_cmd(
     plan = role_plan(table, design=study.contract.design, mapping=mapping,
                      instruments=tuple(study.contract.instruments))
     console.print(role_table(plan, f"Roles of study {study.contract.name!r} "
-                                   f"(design {study.contract.design})"))
+                                   f"(design {study.contract.design})", width=console.width))
     n_ok = int((plan["status"] == "applicable").sum())
     console.print(f"{n_ok} of {len(plan)} hypotheses apply as mapped.", markup=False)
     fix = map_line(plan)

@@ -35,9 +35,17 @@ def plates(
     from ..derive.standard_curves import fit_standard_curves
     from ..registry.analytes import get_analyte
     from ..registry.units import unit_allowed
+    from ..report.output_guard import check_output_file, run_inputs
     from ..study.plates import read_plates
 
+    inputs = run_inputs([*exports, layout])
     try:
+        out = check_output_file(out, inputs, what="--out")
+        if qc is not None:
+            qc = check_output_file(qc, inputs, what="--qc")
+            if qc == out:
+                _fail("--qc and --out name the same file; give the plate QC page its own name, "
+                      f"e.g. {str(out.with_suffix('.html'))!r}")
         name = get_analyte(analyte).name
         if not unit_allowed(name, unit):
             _fail(f"unit {unit!r} is not a unit of {name}")
@@ -52,11 +60,17 @@ def plates(
     for plate, curve in curves.items():
         console.print(f"{plate}: {curve.choice}; LLOQ {curve.lloq:.4g}, ULOQ {curve.uloq:.4g}, "
                       f"LOD {curve.lod:.4g} {unit}", markup=False, soft_wrap=True)
+        if not curve.converged:
+            console.print(f"{plate}: the curve is not usable ({'; '.join(curve.problems)}); "
+                          "its wells are flagged curve_not_converged", markup=False,
+                          soft_wrap=True)
     counts = rows["flag"].value_counts()
     console.print("wells by flag: " + ", ".join(f"{k} {v}" for k, v in counts.items()),
                   markup=False)
     out.parent.mkdir(parents=True, exist_ok=True)
-    rows.to_csv(out, index=False)
+    from ..study.spreadsheet_cells import inert_cells
+
+    inert_cells(rows).to_csv(out, index=False)
     console.print(f"Samples table: {out} ({len(rows)} rows)", markup=False)
     if qc is not None:
         from ..derive.plate_quality import plate_qc

@@ -26,6 +26,20 @@ ScanOption = Annotated[
                        "subject partition at a time: for studies larger than memory.")]
 
 
+def _guarded(path: Path, contract: Path, data_dir: Path, study, what: str) -> Path:
+    """``path`` checked by the output guard against the run's inputs; exit 2 if refused."""
+    from ..report.output_guard import check_output_file, run_inputs, study_inputs
+
+    inputs = run_inputs([contract], [data_dir])
+    if study is not None:
+        inputs = inputs + study_inputs(study)
+    try:
+        return check_output_file(path, inputs, what=what)
+    except HormoneStatsError as err:
+        _fail(str(err))
+        raise  # pragma: no cover - _fail exits
+
+
 def _open_study(stack, contract: Path, data_dir: Path, scan: bool, scheduler, workers):
     """The study read into memory, or scanned (samples on disk) with --scan."""
     from ..study.reading import read_study
@@ -61,19 +75,26 @@ def validate(
     from ..study.validation import validate as run_validate
 
     contract, data_dir = study_paths(contract, data_dir, contract_opt, data_opt)
+    if json_out is not None:  # refused before any work when plainly an input
+        _guarded(json_out, contract, data_dir, None, "--json")
     with ExitStack() as stack:
         try:
-            report = run_validate(_open_study(stack, contract, data_dir, scan, scheduler,
-                                              workers))
+            study = _open_study(stack, contract, data_dir, scan, scheduler, workers)
+            report = run_validate(study)
         except HormoneStatsError as err:
             _fail(str(err))
             return
     if json_out is not None:
         try:
-            json_out.write_text(report.to_json(), encoding="utf-8")
+            _guarded(json_out, contract, data_dir, study, "--json").write_text(
+                report.to_json(), encoding="utf-8")
         except OSError as err:
             _fail(_os_message(json_out, err))
     console.print(report.summary(), markup=False, soft_wrap=True)
+    notes = getattr(study, "notes", ())
+    if notes:  # what reading did that the files do not show
+        console.print("\nRead with notes:\n" + "\n".join(f"  - {n}" for n in notes),
+                      markup=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(EXIT_BAD_INPUT)
 
@@ -154,8 +175,11 @@ def checklist(
     from ..study.reading import read_study
 
     contract, data = study_paths(contract_path, data_dir, contract, data)
+    if html_out is not None:
+        _guarded(html_out, contract, data, None, "--html")
     try:
-        table = fill_checklist(read_study(contract, data))
+        study = read_study(contract, data)
+        table = fill_checklist(study)
     except HormoneStatsError as err:
         _fail(str(err))
         return
@@ -165,7 +189,12 @@ def checklist(
         shown = rows.drop(columns="guideline")
         console.print(shown.to_string(index=False), markup=False, soft_wrap=True)
     if html_out is not None:
-        html_out.write_text(checklist_section_html(table), encoding="utf-8")
+        target = _guarded(html_out, contract, data, study, "--html")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(checklist_section_html(table), encoding="utf-8")
+        except OSError as err:
+            _fail(_os_message(html_out, err))
 
 
 @app.command()
@@ -193,8 +222,14 @@ def init(
 ) -> None:
     """Draft a study contract from the data files; what it cannot infer is marked TODO
     with the allowed choices listed. Settle the TODOs, then `hormonestats validate`."""
+    from ..report.output_guard import check_output_file, run_inputs
     from ..study.drafting import draft_contract
 
+    if data_dir.is_dir():  # the contract is drafted from the data folder, never written in it
+        try:
+            check_output_file(out, run_inputs((), [data_dir]), what="--out")
+        except HormoneStatsError as err:
+            _fail(str(err))
     if out.exists() and not force:
         _fail(f"{out} exists; choose another --out or pass --force to replace it")
     try:

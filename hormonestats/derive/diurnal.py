@@ -137,7 +137,8 @@ def awakening_response(
     -------
     Derived
         ``data``: ``subject``, ``by``..., ``wake_delay_min`` (first sample minus waking),
-        ``delay_flag`` (bool), ``car_auc_g`` and ``car_auc_i`` (Pruessner et al. 2003 over
+        ``delay_flag`` (bool: the first sample ``max_delay_min`` or more after waking, or
+        before waking), ``car_auc_g`` and ``car_auc_i`` (Pruessner et al. 2003 over
         minutes since waking; AUCi relative to the first sample S1), ``car_increase``
         (S2 - S1), ``car_peak_increase`` (max of later measured samples - S1), ``n_samples``,
         ``n_missing``. ``log``: flagged delays, subjects set to NaN, interpolated samples.
@@ -179,18 +180,13 @@ def awakening_response(
             row = {subject: sid, **dict(zip(by, gkey))}
             delay = float(t[0])
             row["wake_delay_min"] = delay
-            row["delay_flag"] = bool(delay >= max_delay_min)
+            row["delay_flag"] = bool(delay >= max_delay_min or delay < 0)
             if row["delay_flag"]:
-                logs.append(
-                    log_frame(
-                        [sframe.index[0]],
-                        [sid],
-                        "flagged",
-                        f"{label}: first sample {delay:g} min after waking "
-                        f"(>= {max_delay_min:g} min; Stalder et al. 2016)",
-                        step,
-                    )
-                )
+                why = (f"first sample {-delay:g} min before waking (a clock or date slip?)"
+                       if delay < 0 else f"first sample {delay:g} min after waking "
+                       f"(>= {max_delay_min:g} min; Stalder et al. 2016)")
+                logs.append(log_frame([sframe.index[0]], [sid], "flagged", f"{label}: {why}",
+                                      step))
             feats = dict.fromkeys(
                 ["car_auc_g", "car_auc_i", "car_increase", "car_peak_increase"], np.nan
             )

@@ -145,7 +145,8 @@ def normalize_genotypes(
     out["genotype_std"] = pd.Series(std, index=data.index, dtype="str")
     if nocall.any():
         reasons = pd.Series(
-            [f"no-call {v!r} for {s} set to missing" for s, v in zip(data[snp], data[genotype])],
+            [f"no-call {_call_words(v)} for {s} set to missing"
+             for s, v in zip(data[snp], data[genotype])],
             index=data.index,
         )
         log = log_rows("normalize_genotypes", "genotypes", data, nocall, "flagged", reasons)
@@ -470,3 +471,11 @@ def genotype_qc(
         )
         records.append(rec)
     return pd.DataFrame.from_records(records)
+
+
+def _call_words(value) -> str:
+    """A no-call as the log states it: the text as written in quotes, or "(empty)"."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA \
+            or not str(value).strip():
+        return "(empty)"
+    return f"“{str(value).strip()}”"

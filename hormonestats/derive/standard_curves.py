@@ -193,6 +193,7 @@ class StandardCurve:
     converged: bool = True
     conf_level: float = 0.95
     weight_power: float = 0.0
+    problems: tuple[str, ...] = ()
 
     # ---------------------------------------------------------------- prediction
     def _p(self):
@@ -256,6 +257,11 @@ class StandardCurve:
             lim = limit * dil
             hit = ok & ((x * dil < lim) if below else (x * dil > lim))
             flag = np.where(hit & np.isfinite(lim), name, flag)
+        if not self.converged:  # a number from a curve that did not converge is not "ok"
+            flag = np.where(np.isin(flag, ["below_curve", "above_curve"]), flag,
+                            "curve_not_converged")
+        elif not (np.isfinite(self.lloq) or np.isfinite(self.uloq)):
+            flag = np.where(flag == "ok", "no_quantitation_range", flag)
         out["flag"] = flag
         return out
 
@@ -269,6 +275,7 @@ class StandardCurve:
             f"standards {lo:g}-{hi:g}",
             f"LLOQ {self.lloq:.4g}, ULOQ {self.uloq:.4g} (back-fit recovery 80-120%, CV <= 20%)",
             f"LOD {self.lod:.4g}: {self.lod_rule}",
+            *(f"not converged: {p}" for p in self.problems),
         ]
 
     def summary(self) -> str:
@@ -309,6 +316,10 @@ def _curve_from_fit(plate, model, weights, power, params, rss, converged, x, y, 
         raise ModelError(f"plate {plate!r}: the {model.upper()} standard curve is singular "
                          "(too few distinct standards?)") from err
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    problems = _degenerate(params, dict(zip(names, se)), x)
+    if not converged:
+        problems = ("the least-squares fit did not converge", *problems)
+    converged = not problems
     tq = stats.t.ppf(0.5 + conf_level / 2, df)
     est = np.array([params[k] for k in names])
     table = pd.DataFrame({"term": names, "estimate": est, "std_error": se,
@@ -352,7 +363,53 @@ def _curve_from_fit(plate, model, weights, power, params, rss, converged, x, y, 
         lod, rule = math.nan, "fewer than 2 blank wells: no LOD"
     return StandardCurve(plate, model, weights, dict(params), cov, math.sqrt(s2), df, aic,
                          choice, table, residuals, recovery, lloq, uloq, lod, rule, blanks,
-                         (float(x.min()), float(x.max())), converged, conf_level, power)
+                         (float(x.min()), float(x.max())), converged, conf_level, power,
+                         problems)
+
+
+def _degenerate(params: dict, se: dict, x: np.ndarray) -> tuple[str, ...]:
+    """Why a fitted curve is not a usable optimum: a parameter without curvature (standard
+    error 0 or not finite), the inflection far outside the standards (no interior optimum),
+    or a shape parameter at the edge of what the optimiser can reach."""
+    problems = []
+    flat = [k for k, v in se.items() if not np.isfinite(v) or v <= 1e-12 * max(abs(params[k]),
+                                                                                 1e-300)]
+    if flat:
+        problems.append(f"no curvature in {', '.join(flat)} (standard error "
+                        f"{'0' if all(np.isfinite(se[k]) for k in flat) else 'not finite'})")
+    lo, hi = float(x.min()), float(x.max())
+    if not lo / 1e3 <= params["e"] <= hi * 1e3:
+        problems.append(f"the inflection point e = {params['e']:.3g} lies far outside the "
+                        f"standards ({lo:g}-{hi:g}): the curve has no interior optimum")
+    if not 1e-3 <= params.get("f", 1.0) <= 1e3:
+        problems.append(f"the asymmetry f = {params['f']:.3g} is at its bound")
+    if abs(params["b"]) > 100:
+        problems.append(f"the slope b = {params['b']:.3g} is at its bound (a step, not a "
+                        "curve)")
+    return tuple(problems)
+
+
+def _check_standards(plate: str, x: np.ndarray, y: np.ndarray) -> None:
+    """Refuse standards no curve can describe: ODs that do not change with concentration, or
+    that do not move in one direction as the concentration rises."""
+    levels = np.unique(x)
+    means = np.array([y[x == v].mean() for v in levels])
+    span = float(means.max() - means.min())
+    if not np.isfinite(span) or span <= 1e-9 * max(float(np.abs(means).max()), 1e-300):
+        raise ModelError(f"plate {plate!r}: the standards' ODs do not change with "
+                         f"concentration (mean OD {means[0]:.4g} at every level); no standard "
+                         "curve can be fitted. Check the plate's layout and export")
+    steps = np.sign(np.diff(means))
+    direction = np.sign(means[-1] - means[0])
+    wrong = [i for i, s in enumerate(steps) if s != direction]
+    if wrong:
+        pairs = "; ".join(f"{levels[i]:g} -> {levels[i + 1]:g}: OD {means[i]:.4g} -> "
+                          f"{means[i + 1]:.4g}" for i in wrong[:3])
+        raise ModelError(
+            f"plate {plate!r}: the standards' mean ODs are not monotone in concentration "
+            f"({'rising' if direction > 0 else 'falling'} overall, but {pairs}); a standard "
+            "curve needs ODs that move one way. Check the standards' positions in the layout "
+            "and their concentrations")
 
 
 def fit_standard_curve(
@@ -396,7 +453,12 @@ def fit_standard_curve(
     Raises
     ------
     ModelError
-        Several plates without ``plate``, too few standards, or an unknown model or weight.
+        Several plates without ``plate``, too few standards, standards whose ODs do not
+        change with concentration or are not monotone in it (the plate is named), or an
+        unknown model or weight. A fit that reaches no usable optimum (a parameter without
+        curvature, the inflection far outside the standards, a shape parameter at its bound)
+        is returned with ``converged`` False and the reasons in ``problems``; its wells are
+        flagged ``curve_not_converged`` by :meth:`StandardCurve.back_calculate`.
 
     Examples
     --------
@@ -442,6 +504,7 @@ def fit_standard_curve(
         raise ModelError(f"plate {plate!r}: {len(x)} standard wells at {len(np.unique(x))} "
                          f"concentrations; a {model.upper()} curve needs at least {need[0]} "
                          f"wells at {need[1]} concentrations")
+    _check_standards(plate, x, y)
     candidates = ["4pl", "5pl"] if model == "auto" else [model]
     if model == "auto" and (len(x) < 7 or len(np.unique(x)) < 5):
         candidates = ["4pl"]

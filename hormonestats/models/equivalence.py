@@ -145,9 +145,11 @@ def _standardizer(result, term: str) -> float:
         )
     y = np.asarray(fit.model.endog, float)
     col = np.asarray(fit.model.exog, float)[:, names.index(term)]
-    if set(np.unique(col)) <= {0.0, 1.0}:
-        # a group difference: Cohen's d with the residual (pooled within-group) SD
-        return float(np.sqrt(fit.scale))
+    values = np.unique(col)
+    if values.size == 2:
+        # a group difference (0/1, centred 0/1 or any two codes): Cohen's d with the residual
+        # (pooled within-group) SD, per unit of the column (the two codes' distance)
+        return float(np.sqrt(fit.scale) / (values[1] - values[0]))
     return float(np.std(y, ddof=1) / np.std(col, ddof=1))
 
 
@@ -176,9 +178,11 @@ def equivalence_test(
         choose them: the smallest effect of interest).
     scale : {"raw", "d"}
         Units of ``bounds``: the estimate's own units, or standardized units. With ``"d"`` the
-        bounds are multiplied by the residual SD for a 0/1 predictor (Cohen's d of the group
-        difference) and by ``sd(y) / sd(x)`` for a continuous one (the standardized
-        coefficient's units, as ``std_estimate``); only for coefficients of the fitted design.
+        bounds are multiplied by the residual SD for a two-valued predictor (0/1, also when
+        centred, as :func:`hormonestats.moderation` does by default: Cohen's d of the group
+        difference; divided by the distance of the two codes when it is not 1) and by
+        ``sd(y) / sd(x)`` for a continuous one (the standardized coefficient's units, as
+        ``std_estimate``); only for coefficients of the fitted design.
     alpha : float
         Level of each one-sided test.
     mediator : optional

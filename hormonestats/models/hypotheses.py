@@ -64,8 +64,8 @@ class HypothesisFamilyResult:
     table : DataFrame
         One row per hypothesis: ``hypothesis, family, term, estimate, std_error, conf_low,
         conf_high, p_value, p_fdr, predicted_sign, agrees, n, status, reason``. ``status`` is
-        ``"tested"``, ``"not tested"`` (roles not mapped) or ``"failed"`` (the model could not be
-        fitted); ``reason`` says why, or lists covariates left out of that model. ``agrees`` is
+        ``"tested"``, ``"not tested"`` (roles not mapped, or data on which the model means
+        nothing) or ``"failed"`` (the model could not be fitted); ``reason`` says why, or lists covariates left out of that model. ``agrees`` is
         True when the CI excludes 0 and, for a directional hypothesis, the estimate has the
         predicted sign (for an exploratory one, ``predicted_sign`` 0, only the CI counts); it
         is False for hypotheses not tested. ``p_fdr`` adjusts the tested hypotheses' p-values.
@@ -136,8 +136,11 @@ def test_hypotheses(
     hypotheses : sequence of str, optional
         Names from :data:`hypotheses` (default: all).
     covariates : sequence of str
-        Covariates for every model (a covariate that is one of a model's own variables is left
-        out of that model and the table's ``reason`` says so).
+        Covariates for every model (a covariate that is one of a model's predictors is left
+        out of that model and the table's ``reason`` says so). A hypothesis whose model cannot
+        be fitted meaningfully (the outcome or a predictor without variance, the outcome among
+        the covariates, a covariate collinear with a predictor, no more rows than parameters)
+        is "not tested" and its ``reason`` says why; it gets no numbers.
     alpha : float
         FDR (or FWER) level for the adjustment.
     fdr_method : str
@@ -168,6 +171,7 @@ def test_hypotheses(
     >>> tab.loc["cortisol_oxytocin", "reason"]
     'roles not mapped: cortisol'
     """
+    from ._guards import untestable
     from .effects import fdr
 
     registry = globals()["hypotheses"]
@@ -209,6 +213,11 @@ def test_hypotheses(
         own = set(cols.values())
         covs = [c for c in covariates if c not in own]
         dropped = [c for c in covariates if c in own]
+        why = untestable(data, hyp.family, cols, list(covariates))
+        if why:  # a model fitted anyway would give numbers that mean nothing
+            row.update(status="not tested", reason=why)
+            rows.append(row)
+            continue
         try:
             runner = RUNNERS[hyp.family]
             result, key = runner(data, hyp, cols, covs, opts)

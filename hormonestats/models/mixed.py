@@ -128,6 +128,11 @@ class MixedResult:
         lme4's ``isSingular`` rule: a diagonal element of theta below 1e-4.
     n_groups : dict
         Levels of every grouping factor.
+    optimiser : str
+        Which optimiser runs were made and which won: one run when its optimum passes the
+        gradient and Hessian checks off the boundary; restarts (another start, a derivative-free
+        optimiser) from a boundary or a failed check, the lowest criterion kept. ``converged``
+        is True only when the reported optimum passes the checks.
     """
 
     table: pd.DataFrame
@@ -149,6 +154,7 @@ class MixedResult:
     formula: str = ""
     singular: bool = False
     n_groups: dict = field(default_factory=dict)
+    optimiser: str = ""
     _lmm: LMMFit | None = field(default=None, repr=False)
     _frame: pd.DataFrame | None = field(default=None, repr=False)
     _x_term: str | None = field(default=None, repr=False)
@@ -517,6 +523,7 @@ def _result(
         formula=spec_formula(spec),
         singular=lmm.singular,
         n_groups=dict(lmm.n_levels),
+        optimiser=lmm.optimiser,
         _lmm=lmm,
         _frame=d,
         _x_term=x_term,

@@ -98,8 +98,7 @@ def normalise_codes(table: str, frame: pd.DataFrame, *, where: str = "") -> tupl
             if found is not None and found != value:
                 mapping[value] = found
         if mapping:
-            changed[column] = s.map(lambda v, m=mapping: m.get(v, v)).astype(object) \
-                .infer_objects()
+            changed[column] = s.replace(mapping)
             pairs = ", ".join(f"{k!r} -> {v!r}" for k, v in list(mapping.items())[:6])
             notes.append(f"{table}{where}: column {column!r} written as the registry spells it "
                          f"({pairs})")

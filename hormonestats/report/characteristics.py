@@ -28,9 +28,10 @@ def table1(
 ) -> pd.DataFrame:
     """Sample characteristics by group ("Table 1"), as a tidy frame of numbers.
 
-    Continuous variables get ``n`` (non-missing), ``mean`` and ``sd`` (n - 1); categorical ones
-    (strings, booleans, categories) one row per level with ``count`` and ``percent`` of the
-    group's non-missing values. The first rows (``kind == "n"``) give each group's size. Pass
+    Continuous variables get ``n`` (non-missing), ``mean`` and ``sd`` (n - 1); dates (a date
+    type, or text that is all ISO dates) their range, earliest to latest, in ``level`` (kind
+    ``date``); categorical ones (strings, booleans, categories) one row per level with
+    ``count`` and ``percent`` of the group's non-missing values. The first rows (``kind == "n"``) give each group's size. Pass
     the result to :func:`apa_table` for the familiar layout (M (SD), n (%)).
 
     Parameters
@@ -117,6 +118,10 @@ def table1(
         )
     for var in variables:
         full = subjects[var]
+        dates = _as_dates(full)
+        if dates is not None:
+            recs += [_date_record(var, gname, dates.loc[gdata.index]) for gname, gdata in groups]
+            continue
         continuous = pd.api.types.is_numeric_dtype(full) and not pd.api.types.is_bool_dtype(full)
         if not continuous:
             if isinstance(full.dtype, pd.CategoricalDtype):
@@ -160,6 +165,37 @@ def table1(
     return out.astype({"n": "int64"})
 
 
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?"
+
+
+def _as_dates(values: pd.Series) -> pd.Series | None:
+    """The column as datetimes when it holds dates (a date type, or text all ISO dates)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values
+    if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+        return None
+    present = values.dropna()
+    if present.empty or not present.map(lambda v: isinstance(v, str)).all() or \
+            not present.str.fullmatch(_ISO_DATE).all():
+        return None
+    return pd.to_datetime(values, errors="coerce")
+
+
+def _date_text(value) -> str:
+    stamp = pd.Timestamp(value)
+    return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else \
+        stamp.strftime("%Y-%m-%d %H:%M")
+
+
+def _date_record(var, gname: str, dates: pd.Series) -> dict:
+    present = dates.dropna()
+    span = (f"{_date_text(present.min())} – {_date_text(present.max())}" if len(present)
+            else MISSING)
+    nan = float("nan")
+    return dict(variable=str(var), level=span, kind="date", group=gname, n=len(present),
+                mean=nan, sd=nan, count=nan, percent=nan)
+
+
 def _table1_display(t1: pd.DataFrame, digits: int) -> pd.DataFrame:
     """Wide, formatted layout of a :func:`table1` frame (one text column per group)."""
     groups = list(dict.fromkeys(t1["group"]))
@@ -172,6 +208,9 @@ def _table1_display(t1: pd.DataFrame, digits: int) -> pd.DataFrame:
     for (variable, kind), part in t1.groupby(["variable", "kind"], sort=False):
         if kind == "n":
             rows.append({"Characteristic": "N", **cells(part, lambda r: str(int(r["count"])))})
+        elif kind == "date":
+            rows.append({"Characteristic": f"{variable}, range",
+                         **cells(part, lambda r: str(r["level"]))})
         elif kind == "continuous":
             rows.append(
                 {

@@ -26,6 +26,13 @@ def _docx():
     return docx
 
 
+def _checked(path, protect) -> Path:
+    from .output_guard import check_output_file
+
+    check_output_file(path, protect, what="Word file")
+    return Path(path)
+
+
 def _rule(cell, edges: Sequence[str], size: int = 8) -> None:
     """Draw single horizontal borders (``top``/``bottom``) on one table cell."""
     from docx.oxml import OxmlElement
@@ -44,7 +51,7 @@ def _rule(cell, edges: Sequence[str], size: int = 8) -> None:
         borders.append(el)
 
 
-def to_docx(tables, path, *, digits: int = 2, notes: bool = True) -> Path:
+def to_docx(tables, path, *, digits: int = 2, notes: bool = True, protect=None) -> Path:
     """Write APA tables to a Word document (needs the optional ``python-docx``).
 
     Parameters
@@ -91,15 +98,16 @@ def to_docx(tables, path, *, digits: int = 2, notes: bool = True) -> Path:
             para.add_run("Note. ").italic = True
             para.add_run(note)
         document.add_paragraph("")
-    path = Path(path)
+    path = _checked(path, protect)
     document.save(str(path))
     return path
 
 
-def methods_docx(paragraphs, path, *, heading: str = "Method") -> Path:
+def methods_docx(paragraphs, path, *, heading: str = "Method", protect=None) -> Path:
     """Write a methods text to Word: a heading, then each stage's paragraph with its run-in
     heading in bold (``paragraphs`` as from :func:`hormonestats.report.methods.split_paragraphs`
-    or a plain string)."""
+    or a plain string). ``protect``: the run's inputs, never overwritten (see
+    :func:`hormonestats.report.output_guard.check_output_file`)."""
     docx = _docx()
     if isinstance(paragraphs, str):
         from .methods import split_paragraphs
@@ -112,6 +120,6 @@ def methods_docx(paragraphs, path, *, heading: str = "Method") -> Path:
         if stage:
             para.add_run(f"{stage}. ").bold = True
         para.add_run(text)
-    path = Path(path)
+    path = _checked(path, protect)
     document.save(str(path))
     return path

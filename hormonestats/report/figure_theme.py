@@ -155,8 +155,12 @@ def _figure_of(obj):
 _METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
 
-def save(fig_or_ax, path_stem, formats: Sequence[str] = ("png", "svg"), *, dpi: int = 300):
+def save(fig_or_ax, path_stem, formats: Sequence[str] = ("png", "svg"), *, dpi: int = 300,
+         protect=None):
     """Write a figure in each format as ``<path_stem>.<format>``; returns the written paths.
+
+    ``protect``: the run's inputs (:func:`hormonestats.report.output_guard.run_inputs`); a
+    figure is never written over one of them nor into a data folder.
 
     Files carry no timestamps, so saving the same figure twice gives the same SVG/PDF bytes.
 
@@ -173,15 +177,20 @@ def save(fig_or_ax, path_stem, formats: Sequence[str] = ("png", "svg"), *, dpi: 
     """
     import matplotlib as mpl
 
+    from .output_guard import check_output_file
+
     fig = _figure_of(fig_or_ax)
     stem = Path(path_stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    written = []
+    paths = []
     for fmt in formats:
         fmt = str(fmt).lower().lstrip(".")
         if not re.fullmatch(r"[a-z]{2,5}", fmt):
             raise HormoneStatsError(f"unknown figure format {fmt!r}")
-        path = stem.with_name(f"{stem.name}.{fmt}")
+        paths.append((fmt, stem.with_name(f"{stem.name}.{fmt}")))
+        check_output_file(paths[-1][1], protect, what="figure")
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt, path in paths:
         with mpl.rc_context({"svg.hashsalt": "hormonestats"}):
             fig.savefig(path, format=fmt, dpi=dpi, bbox_inches="tight", metadata=_METADATA.get(fmt))
         written.append(path)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from ..study.spreadsheet_cells import inert_cells
 from .docx_export import methods_docx, to_docx
 from .methods import exclusion_accounting, exclusion_summary
 from .provenance import (
@@ -32,6 +33,11 @@ def _check_name(kind: str, name) -> str:
             "'-' and '.', starting with a letter or digit"
         )
     return name
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    """A table as CSV, text cells a spreadsheet would run as formulas written inert."""
+    inert_cells(frame).to_csv(path, index=False, lineterminator="\n")
 
 
 def _figure_of(obj):
@@ -68,6 +74,7 @@ def write_report(
     downloads=None,
     digits: int = 2,
     dpi: int = 200,
+    protect=None,
 ) -> Path:
     """Write a complete, self-describing results folder atomically.
 
@@ -115,6 +122,10 @@ def write_report(
         rows or 16 columns.
     digits, dpi : int
         Decimals in the APA tables; resolution of the PNG files.
+    protect : RunInputs or paths, optional
+        The run's inputs (:mod:`hormonestats.report.output_guard`); the folder may neither
+        hold one nor be, contain or lie in a data folder. The input files named in
+        ``manifest`` are always protected.
 
     Returns
     -------
@@ -146,11 +157,13 @@ def write_report(
         manifest = _make_manifest()
     paragraphs = split_paragraphs(methods) if methods else []
 
-    with results_folder(folder) as out:
+    from .output_guard import manifest_inputs
+
+    with results_folder(folder, protect=manifest_inputs(manifest, protect)) as out:
         if frames:
             (out / "tables").mkdir()
         for name, frame in frames.items():
-            frame.to_csv(out / "tables" / f"{name}.csv", index=False, lineterminator="\n")
+            _csv(frame, out / "tables" / f"{name}.csv")
             caption = caption_for(name, captions)
             (out / "tables" / f"{name}.md").write_text(
                 apa_table(frame, caption=caption, digits=digits), encoding="utf-8"
@@ -177,14 +190,14 @@ def write_report(
                 methods_docx(paragraphs, out / "methods.docx")
         qc_extra = []
         if log is not None:
-            log.to_csv(out / "exclusion_log.csv", index=False, lineterminator="\n")
-            summary_log.to_csv(out / "exclusions.csv", index=False, lineterminator="\n")
+            _csv(log, out / "exclusion_log.csv")
+            _csv(summary_log, out / "exclusions.csv")
             qc_extra.append(("Exclusion log by step and reason (reasons differing only in their "
                              "numbers merged; every reason is in exclusions.csv)",
                              grouped_exclusions(summary_log)))
         for tname, acc in accounting:
             suffix = f"_{tname}" if tname else ""
-            acc.to_csv(out / f"exclusion_accounting{suffix}.csv", index=False, lineterminator="\n")
+            _csv(acc, out / f"exclusion_accounting{suffix}.csv")
         if accounting:
             qc_extra.append(("Rows of each input table from input to analysis",
                              flow_table(accounting)))

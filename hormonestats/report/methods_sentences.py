@@ -109,13 +109,62 @@ def participants(subjects: pd.DataFrame, group: str | None, labels) -> str:
 
 
 # ----------------------------------------------------------------------------- assays
+_WELL_WORDS = {1: "a single well", 2: "duplicate wells", 3: "triplicate wells",
+               4: "quadruplicate wells"}
+
+
+def _wells(samples: pd.DataFrame) -> pd.Series | None:
+    """Wells per sample: ``n_replicates`` of processed samples, or the rows of each sample of
+    a raw table (one row per well); None when neither says."""
+    if "n_replicates" in samples.columns:
+        return pd.to_numeric(samples["n_replicates"], errors="coerce")
+    keys = [c for c in ("subject_id", "session", "sample_id", "sample_time", "matrix",
+                        "analyte") if c in samples.columns]  # as processing groups wells
+    if "replicate" not in samples.columns or not {"subject_id", "analyte"} <= set(keys):
+        return None
+    sizes = samples.groupby(keys, dropna=False, sort=False)[keys[0]].transform("size")
+    first = ~samples.duplicated(keys)
+    return sizes[first].astype(float)
+
+
+def _wells_words(wells: pd.Series | None) -> str:
+    """``each in duplicate wells``, or ``80 in a single well and 40 in duplicate wells``."""
+    if wells is None:
+        return ""
+    counts = wells.dropna().astype(int).value_counts().sort_index()
+    if counts.empty:
+        return ""
+    word = lambda k: _WELL_WORDS.get(int(k), f"{int(k)} wells")  # noqa: E731
+    if len(counts) == 1:
+        return f"each in {word(counts.index[0])}"
+    return _join([f"{int(n)} in {word(k)}" for k, n in counts.items()])
+
+
+def _plates_words(grp: pd.DataFrame) -> str:
+    """``on 4 plates``, ``no plate recorded`` or ``on 2 plates (plate not recorded for 10)``."""
+    if "plate_id" not in grp.columns:
+        return "no plate recorded"
+    plates = grp["plate_id"].dropna().astype(str)
+    plates = plates[plates.str.strip() != ""]
+    if plates.empty:
+        return "no plate recorded"
+    text = f"on {_plural(plates.nunique(), 'plate')}"
+    unplaced = len(grp) - len(plates)
+    return text + (f" (plate not recorded for {unplaced})" if unplaced else "")
+
+
 def samples_sentence(samples: pd.DataFrame, n_participants: int | None = None) -> str:
+    """Per analyte, matrix and method: the samples, the wells per sample and the plates, as
+    the data hold them (single and duplicate wells said as they are)."""
     if "analyte" not in samples.columns:
         raise DataError("samples_summary needs an 'analyte' column")
     if "sample_type" in samples.columns:  # plate controls are not participants' samples
         samples = samples.loc[samples["sample_type"].astype(str) != "control"]
     keys = [c for c in ("analyte", "matrix", "method") if c in samples.columns]
     counted = "value" not in samples.columns and "n" in samples.columns
+    wells = None if counted else _wells(samples)
+    if wells is not None and "n_replicates" not in samples.columns:
+        samples = samples.loc[wells.index]  # a raw table: one row per sample from here on
     parts = []
     for key, grp in samples.groupby(keys, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
@@ -123,17 +172,18 @@ def samples_sentence(samples: pd.DataFrame, n_participants: int | None = None) -
         n = int(grp["n"].sum()) if counted else len(grp)
         where = f" in {info['matrix']}" if "matrix" in info and pd.notna(info["matrix"]) else ""
         how = f" by {info['method']}" if "method" in info and pd.notna(info["method"]) else ""
-        parts.append(f"{info['analyte']}{where}{how} ({_plural(n, 'sample')})")
+        facts = [_plural(n, "sample")]
+        if not counted:
+            facts += [w for w in (_wells_words(None if wells is None else wells.loc[grp.index]),
+                                  _plates_words(grp)) if w]
+        parts.append(f"{info['analyte']}{where}{how} ({', '.join(facts)})")
     total = int(samples["n"].sum()) if counted else len(samples)
     text = f"Hormone concentrations were determined in {_plural(total, 'sample')}"
     if n_participants is None and "subject_id" in samples.columns:
         n_participants = int(samples["subject_id"].nunique())
     if n_participants is not None:
         text += f" from {_plural(n_participants, 'participant')}"
-    text += f": {_join(parts)}."
-    if "plate_id" in samples.columns and samples["plate_id"].notna().any():
-        text += f" Samples were assayed on {_plural(samples['plate_id'].nunique(), 'plate')}."
-    return text
+    return text + f": {_join(parts)}."
 
 
 def plate_controls(log: pd.DataFrame) -> str:
@@ -149,7 +199,8 @@ def plate_controls(log: pd.DataFrame) -> str:
 
 
 def replicates(samples: pd.DataFrame, max_cv: float | None) -> str:
-    """Median and range of the per-sample replicate CVs, and how many exceeded the limit."""
+    """How the wells of samples assayed more than once were combined: median and range of the
+    per-sample CVs, and how many exceeded the limit (nothing when every sample had one well)."""
     if not {"cv", "n_replicates"} <= set(samples.columns):
         return ""
     if "sample_type" in samples.columns:
@@ -158,13 +209,13 @@ def replicates(samples: pd.DataFrame, max_cv: float | None) -> str:
     cv = pd.to_numeric(multi["cv"], errors="coerce").dropna()
     if cv.empty:
         return ""
-    reps = pd.to_numeric(multi["n_replicates"], errors="coerce")
-    wells = "duplicate" if (reps == 2).all() else "replicate"
+    which = ("each sample's wells" if len(multi) == len(samples) else
+             f"the wells of the {_plural(len(multi), 'sample')} "
+             f"({_pct(len(multi), len(samples))}) assayed in more than one well")
     text = (
-        f"Each sample was assayed in {wells} wells and the readings were averaged; the "
-        f"coefficient of variation (CV) between a sample's wells had a median of "
-        f"{format_number(cv.median(), 1)}% (range {format_number(cv.min(), 1)}–"
-        f"{format_number(cv.max(), 1)}%)."
+        f"The readings of {which} were averaged; the coefficient of variation (CV) between a "
+        f"sample's wells had a median of {format_number(cv.median(), 1)}% (range "
+        f"{format_number(cv.min(), 1)}–{format_number(cv.max(), 1)}%)."
     )
     if max_cv is not None:
         flagged = int((cv > max_cv).sum()) if "cv_flag" not in multi else int(

@@ -27,7 +27,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..parallel import checkpoint_files
+from .output_guard import (
+    COMPLETE_MARKER,
+    _foreign_files,
+    _written_files,
+    check_results_folder,
+    is_complete,
+)
 
 __all__ = [
     "COMPLETE_MARKER",
@@ -42,8 +48,6 @@ __all__ = [
     "write_manifest",
 ]
 
-#: file written last into a results folder; its presence means the run finished
-COMPLETE_MARKER = "COMPLETE"
 
 #: reported in every manifest even when not a declared dependency
 _ALWAYS = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "seaborn")
@@ -271,102 +275,10 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _written_files(folder: Path) -> list[str]:
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-
-
-def _listed_files(folder: Path) -> set[str] | None:
-    """The files a results folder's COMPLETE marker lists (None when it lists none)."""
-    marker = folder / COMPLETE_MARKER
-    if not marker.is_file():
-        return None
-    try:
-        lines = marker.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    if "files:" not in lines:
-        return None
-    return set(lines[lines.index("files:") + 1:]) | {COMPLETE_MARKER}
-
-
-def _manifest_says_ours(folder: Path) -> bool:
-    try:
-        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return False
-    return isinstance(data, Mapping) and "hormonestats_version" in data
-
-
-def _foreign_files(folder: Path) -> list[str]:
-    """Files in ``folder`` that hormonestats did not write there ([] for our own folder)."""
-    present = _written_files(folder)
-    listed = _listed_files(folder)
-    if listed is not None:
-        return [f for f in present if f not in listed]
-    if (folder / COMPLETE_MARKER).is_file() and _manifest_says_ours(folder):
-        return []  # a results folder written before the marker listed its files
-    return present
-
-
 def is_results_folder(path) -> bool:
     """Whether ``path`` is a finished hormonestats results folder holding only what it wrote."""
     folder = Path(path)
     return folder.is_dir() and is_complete(folder) and not _foreign_files(folder)
-
-
-def _inside(a: Path, b: Path) -> bool:
-    """Whether ``a`` is ``b`` or lies inside it."""
-    try:
-        a.relative_to(b)
-    except ValueError:
-        return False
-    return True
-
-
-def check_results_folder(path, *, protect=()) -> Path:
-    """Refuse a results folder that would destroy or alter files hormonestats did not write.
-
-    A results folder may be new, empty, or an earlier hormonestats results folder (its
-    ``COMPLETE`` marker lists the files the run wrote, and nothing else is there). It is
-    refused when it is a file, when it holds anything else, and when it is, contains or lies
-    inside one of the ``protect`` folders (the study's data folder and the contract's folder).
-
-    Returns the resolved folder; raises :class:`~hormonestats.errors.DataError` saying what to
-    do.
-    """
-    target = Path(path).expanduser()
-    resolved = target.resolve()
-    for folder in protect:
-        if folder is None:
-            continue
-        guard = Path(folder).expanduser().resolve()
-        if _inside(resolved, guard) or _inside(guard, resolved):
-            where = ("is" if resolved == guard else
-                     "lies inside" if _inside(resolved, guard) else "contains")
-            raise DataError(
-                f"results folder {str(target)!r} {where} {str(guard)!r}, which holds the study's "
-                "data or contract; choose a results folder outside it (for example "
-                f"{str(guard.parent / (guard.name + '_results'))!r})"
-            )
-    if target.exists() and not target.is_dir():
-        raise DataError(f"results folder {str(target)!r} exists and is not a folder; choose "
-                        "another path for the results")
-    if target.is_dir() and any(target.iterdir()):
-        # the finished chunks of an interrupted run (``--resume``) are ours too
-        chunks = set(checkpoint_files(target))
-        foreign = [f for f in _foreign_files(target) if f not in chunks]
-        only_chunks = bool(chunks) and set(_written_files(target)) <= chunks
-        if foreign or not (is_complete(target) or only_chunks):
-            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more"
-                                               if len(foreign) > 5 else "")
-            what = (f"files hormonestats did not write ({shown})" if foreign else
-                    "folders that are not an earlier hormonestats results folder")
-            raise DataError(
-                f"results folder {str(target)!r} already holds {what}; it is replaced only when "
-                "it is an earlier hormonestats results folder. Choose a new or empty folder, "
-                "or move those files elsewhere first"
-            )
-    return resolved
 
 
 @contextmanager
@@ -381,9 +293,10 @@ def results_folder(path, *, overwrite: bool = True, protect=()) -> Iterator[Path
     ``.partial`` folder remains, never ``path``.
 
     A folder is only ever replaced when it is an earlier hormonestats results folder: a
-    non-empty folder holding anything else, or one that is, contains or lies inside a
-    ``protect`` folder, is refused before anything is written (see
-    :func:`check_results_folder`).
+    non-empty folder holding anything else, one that is, contains or lies inside a data folder,
+    or one holding an input of the run is refused before anything is written (see
+    :func:`hormonestats.report.output_guard.check_results_folder`). A symbolic link is
+    followed: the folder it points to is written, and nothing is left beside it.
 
     Parameters
     ----------
@@ -391,8 +304,9 @@ def results_folder(path, *, overwrite: bool = True, protect=()) -> Iterator[Path
         The final folder.
     overwrite : bool
         Replace an earlier results folder at ``path`` (default) or raise :class:`DataError`.
-    protect : sequence of paths
-        Folders that must not be touched (the data folder, the contract's folder).
+    protect : RunInputs or sequence of paths, optional
+        The run's inputs (:func:`hormonestats.report.output_guard.run_inputs`); among plain
+        paths, folders are data folders (never written into) and files are inputs.
 
     Yields
     ------
@@ -408,8 +322,7 @@ def results_folder(path, *, overwrite: bool = True, protect=()) -> Iterator[Path
     ...     sorted(p.name for p in pathlib.Path(d, "run1").iterdir())
     ['COMPLETE', 'table.csv']
     """
-    target = Path(path)
-    check_results_folder(target, protect=protect)
+    target = check_results_folder(path, protect)  # resolved: links followed
     if target.exists() and any(target.iterdir()) and not overwrite:
         raise DataError(f"results folder {str(target)!r} exists; pass overwrite=True to replace")
     parent = target.parent
@@ -425,7 +338,7 @@ def results_folder(path, *, overwrite: bool = True, protect=()) -> Iterator[Path
         _fsync_dir(partial)
         aside = None
         if target.exists():
-            check_results_folder(target, protect=protect)  # nothing foreign arrived meanwhile
+            check_results_folder(target, protect)  # nothing foreign arrived meanwhile
             aside = parent / f".{target.name}.old-{secrets.token_hex(4)}"
             os.replace(target, aside)
         try:
@@ -440,8 +353,3 @@ def results_folder(path, *, overwrite: bool = True, protect=()) -> Iterator[Path
         raise
     if aside is not None:
         shutil.rmtree(aside, ignore_errors=True)
-
-
-def is_complete(path) -> bool:
-    """Whether ``path`` is a finished results folder (it holds the ``COMPLETE`` marker)."""
-    return (Path(path) / COMPLETE_MARKER).is_file()

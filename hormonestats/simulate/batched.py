@@ -19,7 +19,9 @@ from scipy import stats
 from ..models._bootstrap import batched_ols
 
 __all__ = [
+    "MAX_N",
     "MC_DRAWS",
+    "ROWS_PER_BATCH",
     "PowerSpec",
     "mediation_result",
     "ols_tests",
@@ -30,6 +32,14 @@ __all__ = [
 
 #: Monte-Carlo draws per simulation for the CI of an indirect effect.
 MC_DRAWS = 1000
+
+#: Simulated rows (subjects x data sets) drawn at once: a chunk of simulations is drawn in
+#: batches of at most this many rows, so memory stays near 150 MB whatever n is asked (a
+#: chunk of 100 data sets is one batch up to n = 10,000, so results there are unchanged).
+ROWS_PER_BATCH = 1_000_000
+
+#: The largest n one simulated data set is drawn at (one batch of one data set).
+MAX_N = ROWS_PER_BATCH
 
 
 @dataclass(frozen=True)
@@ -48,7 +58,12 @@ def run_chunk(spec: PowerSpec, alpha: float, task: tuple[int, int], seed_seq) ->
     (the unit :func:`hormonestats.parallel.map_tasks` sends to a worker; it lives here so a
     worker imports only numpy and scipy, not the driver's pandas)."""
     n, size = task
-    return spec.draw(np.random.default_rng(seed_seq), n, size, alpha)
+    rng = np.random.default_rng(seed_seq)
+    per = max(1, ROWS_PER_BATCH // max(int(n), 1))
+    if per >= size:
+        return spec.draw(rng, n, size, alpha)
+    parts = [spec.draw(rng, n, min(per, size - start), alpha) for start in range(0, size, per)]
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 
 def ols_tests(X: np.ndarray, y: np.ndarray, cols: Sequence[int], alpha: float):

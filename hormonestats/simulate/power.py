@@ -59,7 +59,7 @@ import pandas as pd
 
 from ..errors import HormoneStatsError
 from ..parallel import backend, map_tasks, seed_sequence
-from .batched import PowerSpec, run_chunk
+from .batched import MAX_N, PowerSpec, run_chunk
 from .families import FAMILIES, family_spec
 from .hypothesis_models import ALLO_DEFAULTS, HYPOTHESES, WITHIN_DEFAULTS, hypothesis_spec
 
@@ -67,6 +67,7 @@ __all__ = [
     "ALLO_DEFAULTS",
     "CHUNK",
     "FAMILIES",
+    "MAX_N",
     "HYPOTHESES",
     "WITHIN_DEFAULTS",
     "power",
@@ -99,6 +100,11 @@ def _check_ns(n) -> list[int]:
     for v in ns:
         if not float(v).is_integer() or int(v) < 8:
             raise HormoneStatsError(f"sample sizes must be whole numbers >= 8, got {v!r}")
+        if int(v) > MAX_N:
+            raise HormoneStatsError(
+                f"sample size {int(v)} is above {MAX_N:,}, the largest a simulated data set is "
+                "drawn at (one data set of that size would not fit in memory); at such sizes "
+                f"power is 1 for any effect a model can detect; ask for n <= {MAX_N:,}")
         out.append(int(v))
     return out
 
@@ -322,6 +328,7 @@ def sample_size_for(
     lo, hi = (int(v) for v in n_range)
     if not 8 <= lo < hi:
         raise HormoneStatsError(f"n_range must be (low, high) with 8 <= low < high, got {n_range}")
+    _check_ns([lo, hi])
     if not 0 < power < 1:
         raise HormoneStatsError(f"power must be between 0 and 1, got {power!r}")
     spec = _resolve(hypothesis_or_spec, effects)
@@ -345,7 +352,8 @@ def sample_size_for(
         if at(hi)["power"] < power:
             raise HormoneStatsError(
                 f"{spec.name}: simulated power at n={hi} is only {at(hi)['power']:.3f} "
-                f"(target {power}); widen n_range or check the effects"
+                f"(target {power}); raise the upper end of n_range (--n-max on the command "
+                "line) or check the effects (--effect)"
             )
         if at(lo)["power"] >= power:
             hi = lo

@@ -31,10 +31,14 @@ from .latent import DEFAULT_EFFECTS, DESIGNS, SCALES, latent_between, resolve_ef
 __all__ = [
     "DEFAULT_EFFECTS",
     "DESIGNS",
+    "MAX_SUBJECTS",
     "SCALES",
     "latent_between",
     "simulate_study",
 ]
+
+#: The largest study simulated whole (all tables in memory: about 10 kB per subject).
+MAX_SUBJECTS = 50_000
 
 _SIMULATORS = {
     "between": simulate_between,
@@ -86,6 +90,11 @@ def simulate_study(design: str, *, n: int, effects: Mapping | None = None, seed=
     n = int(n)
     if n < 4:
         raise HormoneStatsError(f"n must be at least 4 subjects, got {n}")
+    if n > MAX_SUBJECTS:
+        raise HormoneStatsError(
+            f"n = {n} is above {MAX_SUBJECTS:,} subjects, the largest study simulated whole "
+            "(every table is built in memory, about 10 kB per subject); for power at larger "
+            "n use hs.power, which needs no tables")
     eff = resolve_effects(design, effects)
     rng = np.random.default_rng(seed)
     options = dict(options)

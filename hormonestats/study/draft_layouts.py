@@ -172,6 +172,18 @@ def _codes(table: str, column: str, values) -> Guess | None:
     return None
 
 
+_ID_VALUE = re.compile(r"^[A-Za-z]{0,4}[-_]?\d{1,6}$")
+
+
+def _id_like(values: pd.Series) -> bool:
+    """True when every value looks like a participant code (``S001``, ``P-12``, ``0042``)."""
+    s = values.dropna()
+    if len(s) < 2 or len(s) != len(values) or pd.api.types.is_float_dtype(s):
+        return False
+    text = s.astype(str).str.strip()
+    return bool(text.str.fullmatch(_ID_VALUE.pattern).all()) and text.nunique() > 1
+
+
 def _layout(raw: pd.DataFrame) -> tuple[str | None, dict]:
     """The table a raw frame is, and its source entries (values may be Guesses)."""
     from ..registry.normalise import canonical_code
@@ -182,6 +194,11 @@ def _layout(raw: pd.DataFrame) -> tuple[str | None, dict]:
         if std == "agent" and not any(canonical_code("agent", str(v)) is not None
                                       for v in pd.unique(raw[c].dropna())[:50]):
             named[c] = "arm"
+    id_choices = []
+    if "subject_id" not in named.values():  # the participant ID by its values
+        id_choices = [c for c in header if named[c] is None and _id_like(raw[c])]
+        if id_choices:
+            named[id_choices[0]] = "subject_id"
     snps = [c for c in header if _SNP.match(c)]
     items = _item_groups(header)
     analytes = _analyte_columns(header)
@@ -232,7 +249,13 @@ def _layout(raw: pd.DataFrame) -> tuple[str | None, dict]:
                 or std in columns.values():
             continue
         columns[c] = std
-    if columns:
+    if len(id_choices) > 1 or (id_choices and columns):
+        rest = {c: v for c, v in columns.items() if v != "subject_id"}
+        source["columns"] = Guess(
+            "which column is the participant ID (chosen by its values)?",
+            tuple({c: "subject_id", **{k: v for k, v in rest.items() if k != c}}
+                  for c in id_choices))
+    elif columns:
         source["columns"] = columns
     if table == "samples" and "matrix" not in named.values():
         source.setdefault("set", {})["matrix"] = Guess(
@@ -273,7 +296,7 @@ def _raw_values(raw: pd.DataFrame, source: dict, column: str) -> pd.Series | Non
     if wide and wide.get("values") == column:
         cols = list(wide_columns(Source(file="", wide=(wide["columns"], column)), raw.columns))
         return pd.Series(raw[cols].to_numpy().ravel())
-    inverse = {v: k for k, v in (source.get("columns") or {}).items()}
+    inverse = {v: k for k, v in (_best(source.get("columns")) or {}).items()}
     name = inverse.get(column, column)
     return raw[name] if name in raw.columns else None
 

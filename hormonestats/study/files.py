@@ -102,6 +102,10 @@ def read_file(path: Path, table: str, source=None) -> tuple[pd.DataFrame, list[s
         )
     frame.columns = [str(c).strip() for c in frame.columns]
     _repeated_header(list(frame.columns), table, path.name)
+    if ext in (".csv", ".xlsx"):  # cells hormonestats wrote inert, read back as they were
+        from .spreadsheet_cells import original_cells
+
+        frame = original_cells(frame)
     return frame, notes
 
 

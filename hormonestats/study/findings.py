@@ -175,12 +175,15 @@ class RowLabels:
 class RowOrigins:
     """Where each row of a table read through a layout came from: its file (and sheet), its
     row there and, for a wide layout, the file column of its cell. ``rows[i]`` is the file row
-    of position ``i``; messages read ``row 7 (cortisol.csv row 7, column S2)``."""
+    of position ``i``; messages read ``row 7 (cortisol.csv row 7, column S2)``. Files and
+    columns are held as codes into ``file_names`` and ``column_names``."""
 
-    def __init__(self, files, rows, columns=None):
-        self.files = np.asarray(files, dtype=object)
+    def __init__(self, file_codes, file_names, rows, column_codes=None, column_names=()):
+        self.file_codes = np.asarray(file_codes)
+        self.file_names = list(file_names)
         self.rows = np.asarray(rows, dtype=np.int64)
-        self.columns = None if columns is None else np.asarray(columns, dtype=object)
+        self.column_codes = None if column_codes is None else np.asarray(column_codes)
+        self.column_names = list(column_names)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -190,9 +193,9 @@ class RowOrigins:
 
     def text(self, pos) -> str:
         pos = int(pos)
-        where = f"{self.files[pos]} row {self.rows[pos]}"
-        if self.columns is not None and self.columns[pos] is not None:
-            where += f", column {self.columns[pos]}"
+        where = f"{self.file_names[self.file_codes[pos]]} row {self.rows[pos]}"
+        if self.column_codes is not None and self.column_codes[pos] >= 0:
+            where += f", column {self.column_names[self.column_codes[pos]]}"
         return f"row {self.rows[pos]} ({where})"
 
 

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..registry.normalise import CODED_COLUMNS, canonical_code
 from .words import suggest
 
 __all__ = ["SOURCE_OPTIONS", "Source", "WIDE_OPTIONS", "apply_layout", "layout_problems",
@@ -233,12 +234,15 @@ def text_columns(source: Source, header, id_columns) -> list[str]:
     return out
 
 
-def apply_layout(frame: pd.DataFrame, source: Source, table: str) -> tuple[
+def apply_layout(frame: pd.DataFrame, source: Source, table: str, prepare=None) -> tuple[
         pd.DataFrame, np.ndarray, np.ndarray | None, list[str]]:
-    """The rows of ``table`` one source gives: (frame, file row of each row, file column of each
-    row or None, notes). Raises DataError naming the file and the columns it lacks."""
+    """The rows of ``table`` one source gives: (frame, file row of each row, the file column of
+    each row as (codes, names) or None, notes). Raises DataError naming the file and the
+    columns it lacks.
+
+    ``prepare(frame, rows) -> (frame, notes)``, when given, finishes columns once per file row
+    (before a wide layout repeats them) and the wide layout's own columns after."""
     where = f"{table} ({source.where})"
-    notes: list[str] = []
     header = [str(c) for c in frame.columns]
     missing = [c for c in [*source.columns, *source.skip] if c not in header]
     wide = wide_columns(source, header)
@@ -251,44 +255,89 @@ def apply_layout(frame: pd.DataFrame, source: Source, table: str) -> tuple[
     keep = [c for c in header if c not in source.skip and c not in wide]
     out = frame[keep].rename(columns=dict(source.columns))
     n = len(frame)
-    rows = np.arange(2, n + 2)
-    cells = None
-    if wide:
-        k = len(wide)
-        names = list(wide)
-        values = frame[names].to_numpy(dtype=object if any(
-            frame[c].dtype == object for c in names) else None).reshape(-1)
-        out = pd.DataFrame({c: np.repeat(out[c].to_numpy(), k) for c in out.columns})
-        for col in sorted({g for d in wide.values() for g in d}):
-            if col in out.columns:
-                raise DataError(f"{where}: the wide pattern names {col!r}, which the file "
-                                "also has as a column")
-            out[col] = np.tile(np.array([wide[c].get(col) for c in names], dtype=object), n)
-        target = source.wide[1]
-        if target in out.columns:
-            raise DataError(f"{where}: the wide layout's values go to {target!r}, which the "
-                            "file also has as a column")
-        out[target] = values
-        rows = np.repeat(rows, k)
-        cells = np.tile(np.array(names, dtype=object), n)
-    for col, codes in source.codes.items():
-        if col not in out.columns:
-            raise DataError(f"{where}: codes are given for column {col!r}, which the table "
-                            f"does not have{suggest(col, list(out.columns))}")
-        mapping = {str(k): v for k, v in codes.items()}
-        s = out[col]
-        text = s.map(lambda v: v if not isinstance(v, str) else v.strip())
-        keys = text.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                        else str(v if not (isinstance(v, float) and v.is_integer())
-                                 else int(v)))
-        hit = keys.isin(list(mapping))
-        if hit.any():
-            out[col] = s.astype(object).where(~hit, keys.map(mapping))
-            notes.append(f"{where}: column {col!r}: {int(hit.sum())} value(s) recoded as the "
-                         "contract's codes say")
-    for col, value in source.set.items():
+    rows, cells = np.arange(2, n + 2), None
+    out, notes = _recode(out, source, where)
+    if prepare is not None:
+        out, more = prepare(out, rows)
+        notes += more
+    for col, value in source.set.items():  # the contract's own values: spelled as it says
         if col in out.columns:
             raise DataError(f"{where}: set gives column {col!r} a value, but the file already "
                             "has that column")
-        out[col] = value
-    return out.infer_objects(), rows, cells, notes
+        if col in CODED_COLUMNS.get(table, ()):
+            value = canonical_code(col, value) or value
+        out[col] = _constant(value, n)
+    if wide:
+        before = list(out.columns)
+        out, rows, cells = _melt(frame, out, wide, source, where)
+        new = out[[c for c in out.columns if c not in before]]
+        new, more = _recode(new, source, where)
+        if prepare is not None:
+            new, prepared = prepare(new, rows)
+            more += prepared
+        for column in new.columns:
+            out[column] = new[column]
+        notes += more
+    absent = [c for c in source.codes if c not in out.columns]
+    if absent:
+        raise DataError(f"{where}: codes are given for column {absent[0]!r}, which the table "
+                        f"does not have{suggest(absent[0], list(out.columns))}")
+    return out, rows, cells, notes
+
+
+def _recode(out: pd.DataFrame, source: Source, where: str) -> tuple[pd.DataFrame, list[str]]:
+    """The contract's codes applied to the columns ``out`` has (each distinct value once)."""
+    notes = []
+    for col, codes in source.codes.items():
+        if col not in out.columns:
+            continue
+        mapping = {str(k): v for k, v in codes.items()}
+        s = out[col]
+        ids, uniques = pd.factorize(s)
+        keys = [str(int(u)) if isinstance(u, float) and u.is_integer() else str(u).strip()
+                for u in uniques]
+        hit_u = np.array([k in mapping for k in keys] + [False])
+        hit = hit_u[np.where(ids < 0, len(uniques), ids)]
+        if hit.any():
+            new_u = np.array([mapping[k] if k in mapping else u for k, u in zip(keys, uniques)]
+                             + [None], dtype=object)
+            recoded = pd.Series(new_u[np.where(ids < 0, len(uniques), ids)], index=s.index)
+            out = out.assign(**{col: recoded.where(hit, s.astype(object)).infer_objects()})
+            notes.append(f"{where}: column {col!r}: {int(hit.sum())} value(s) recoded as the "
+                         "contract's codes say")
+    return out, notes
+
+
+def _constant(value, n: int):
+    """A column of ``n`` copies of ``value`` (text as the text type pandas reads)."""
+    if not isinstance(value, str):
+        return value
+    import pyarrow as pa
+
+    return pd.array(pa.repeat(pa.scalar(value, type=pa.large_string()), n), dtype="str")
+
+
+def _melt(frame: pd.DataFrame, out: pd.DataFrame, wide: dict, source: Source, where: str):
+    """One row per cell of the wide columns, column by column (as ``DataFrame.melt``): the
+    frame, the file row and the file column of each row. Column types are kept."""
+    n, names = len(frame), list(wide)
+    k = len(names)
+    out = pd.concat([out] * k, ignore_index=True) if k > 1 else out.reset_index(drop=True)
+    for col in sorted({g for d in wide.values() for g in d}):
+        if col in out.columns:
+            raise DataError(f"{where}: the wide pattern names {col!r}, which the file "
+                            "also has as a column")
+        named = pd.Series([wide[c].get(col) for c in names], dtype=object)
+        numbers = pd.to_numeric(named, errors="coerce")
+        if col != "item" and numbers.notna().all():  # sample numbers, times: numbers
+            out[col] = np.repeat(numbers.to_numpy(dtype=numbers.dtype), n)
+        else:
+            out[col] = pd.Series(named.astype("str")).take(np.repeat(np.arange(k), n)).array
+    target = source.wide[1]
+    if target in out.columns:
+        raise DataError(f"{where}: the wide layout's values go to {target!r}, which the file "
+                        "also has as a column")
+    values = pd.concat([frame[c] for c in names], ignore_index=True)
+    out[target] = values.infer_objects() if values.dtype == object else values
+    cells = np.repeat(np.arange(k, dtype=np.int32), n)  # codes into the wide columns' names
+    return out, np.tile(np.arange(2, n + 2), k), (cells, names)

@@ -204,7 +204,11 @@ def _read_all(contract: Contract, data_dir: Path, *, lazy: tuple[str, ...] = ())
     found = _Found()
     problems: list[str] = []
     for table, file in contract.tables.items():
-        if table in contract.layouts and table not in lazy:
+        if table in contract.layouts and table in lazy:
+            problems.append(f"{table}: a table read through a layout (columns, codes, wide) is "
+                            "read into memory; --scan reads the long table as parquet")
+            continue
+        if table in contract.layouts:
             try:
                 frame, origins, notes, paths = read_layout(contract, table, data_dir)
             except DataError as err:

@@ -30,7 +30,12 @@ def _spaced_ids(table: str, frame: pd.DataFrame, kinds, rows, where: str) -> lis
         s = frame[column]
         if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
             continue
-        spaced = s.map(lambda v: isinstance(v, str) and v != v.strip()).to_numpy(dtype=bool)
+        if s.dtype == object:
+            codes, uniques = pd.factorize(s)  # each distinct value looked at once
+            flags = np.array([isinstance(u, str) and u != u.strip() for u in uniques] + [False])
+            spaced = flags[np.where(codes < 0, len(uniques), codes)]
+        else:
+            spaced = s.str.strip().ne(s).fillna(False).to_numpy(dtype=bool)
         if spaced.any():
             first = np.flatnonzero(spaced)[0]
             notes.append(f"{table} ({where}): {int(spaced.sum())} {column} value(s) had spaces "
@@ -110,8 +115,8 @@ def read_layout(contract, table: str, data_dir: Path):
     sources = contract.layouts[table]
     kinds = column_kinds(table, contract)
     parts, files, rows, cells, notes, paths, problems = [], [], [], [], [], [], []
-    wide = False
-    for source in sources:
+    names: list[str] = []
+    for i, source in enumerate(sources):
         try:
             path = _source_path(contract, source, Path(data_dir))
             raw, read_notes = read_file(path, table, source)
@@ -119,26 +124,33 @@ def read_layout(contract, table: str, data_dir: Path):
             if excel:
                 name = path.name if source.sheet is None else f"{path.name}[{source.sheet}]"
                 excel_types(table, raw, source, kinds, name)
-            frame, r, c, layout_notes = apply_layout(raw, source, table)
-            frame, finish_notes = finish(table, frame, r, where=source.where,
-                                         contract=contract, dates=source.dates)
-            frame = conform_table(table, frame, contract, excel=excel)
+
+            def prepare(part, rows, source=source, excel=excel):
+                part, notes = finish(table, part, rows, where=source.where,
+                                     contract=contract, dates=source.dates)
+                return conform_table(table, part, contract, excel=excel), notes
+
+            frame, r, c, layout_notes = apply_layout(raw, source, table, prepare)
         except DataError as err:
             problems.append(_named(str(err), table, Path(source.file).name))
             continue
         parts.append(frame)
-        files.append(np.full(len(frame), source.where, dtype=object))
+        files.append(np.full(len(frame), i, dtype=np.int32))
         rows.append(r)
-        cells.append(c if c is not None else np.full(len(frame), None, dtype=object))
-        wide = wide or c is not None
-        notes += read_notes + layout_notes + finish_notes
+        if c is None:
+            cells.append(np.full(len(frame), -1, dtype=np.int32))
+        else:
+            cells.append(c[0] + len(names))
+            names += c[1]
+        notes += read_notes + layout_notes
         paths.append(path)
     if problems:
         raise DataError("; ".join(problems))
     frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     frame = frame.reset_index(drop=True)
     origins = None
-    if wide or len(parts) > 1:
-        origins = RowOrigins(np.concatenate(files), np.concatenate(rows),
-                             np.concatenate(cells) if wide else None)
+    if names or len(parts) > 1:
+        origins = RowOrigins(np.concatenate(files), [s.where for s in sources],
+                             np.concatenate(rows), np.concatenate(cells) if names else None,
+                             names)
     return frame, origins, notes, paths

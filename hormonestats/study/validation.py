@@ -470,6 +470,22 @@ def _samples_table(col: _Collector, samples: pd.DataFrame, contract, codes: _Key
     parsed = parse_readings(samples["value"], lod=lod)  # parsed once, used by every check
     _unparsed(col, samples, parsed)
     _samples(col, samples, contract, parsed, lod, codes)
+    _before_waking(col, samples)
+
+
+def _before_waking(col: _Collector, frame: pd.DataFrame) -> None:
+    """A warning for each sample timed before its participant woke (a clock or date slip)."""
+    if not {"sample_time", "wake_time"} <= set(frame.columns):
+        return
+    t = pd.to_numeric(frame["sample_time"], errors="coerce")
+    wake = pd.to_numeric(frame["wake_time"], errors="coerce")
+    bad = (t < wake).to_numpy(dtype=bool)
+    if bad.any():
+        rows = list(frame.index[bad])
+        col.add("samples", "sample_time", frame, rows, "sample before waking",
+                t[bad].tolist(),
+                [f"{_line('samples', r)}: sampled at {t[r]:g} min, before waking at "
+                 f"{wake[r]:g} min" for r in rows], warning=True)
 
 
 def validate_part(contract, part: pd.DataFrame, subjects: pd.DataFrame | None,

@@ -44,19 +44,18 @@ def write_multiverse(
     """Validate the study, run :func:`hormonestats.multiverse` and write its results folder.
 
     The folder is checked before any work: it may not hold files hormonestats did not write,
-    nor be, contain or lie inside the study's data or contract folder. Returns
+    nor hold an input of the study, nor be, contain or lie inside the study's data folder. Returns
     ``(result, folder)``.
     """
     from ..report import write_report
     from ..report.multiverse_figure import specification_curve
-    from ..report.provenance import check_results_folder, manifest
+    from ..report.output_guard import check_results_folder, study_inputs
+    from ..report.provenance import manifest
     from ..study.validation import validate
     from .multiverse import multiverse
 
-    protect = [Path(p).parent for p in dict(getattr(study, "sources", {}) or {}).values()]
-    if study.contract.path is not None:
-        protect.append(Path(study.contract.path).parent)
-    check_results_folder(out, protect=protect)
+    protect = study_inputs(study)
+    check_results_folder(out, protect)
     validate(study).raise_for_errors()
     result = multiverse(study, hypothesis=hypothesis, decisions=decisions, mapping=mapping,
                         covariates=covariates, n_null=n_null, seed=seed, n_jobs=n_jobs,
@@ -79,5 +78,5 @@ def write_multiverse(
     )
     folder = write_report(Path(out), title=f"hormonestats: multiverse of {hypothesis}",
                           tables=tables, figures={"specification_curve": figure},
-                          methods=multiverse_methods(result), manifest=man)
+                          methods=multiverse_methods(result), manifest=man, protect=protect)
     return result, folder

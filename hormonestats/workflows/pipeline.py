@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 
 from ..options import ExecutionOptions, ProcessingOptions
+from .design_outputs import design_outputs
 from .roles import DEFAULT_MAPPING, REPEATED_DESIGNS
 
 __all__ = ["DEFAULT_LABELS", "DEFAULT_MAPPING", "REPEATED_DESIGNS", "run_analysis"]
@@ -54,13 +56,37 @@ def registry_claim(name: str) -> str:
     return str(getattr(spec, "claim", "") or "")
 
 
+def subjects_by_group(study) -> tuple[pd.DataFrame, str | None]:
+    """The subjects table and the column that splits it into the study's arms or groups.
+
+    The subjects table's own ``arm``, ``group``, ``sequence`` or ``role`` column, else the arm
+    the treatments table gives (``arm`` = each subject's agent, when every subject received
+    one agent), else none. The caller's table is not changed.
+    """
+    subjects = study["subjects"]
+    groups = [g for g in ("arm", "group", "sequence", "role") if g in subjects.columns]
+    if groups:
+        return subjects, groups[0]
+    treatments = dict(study.tables).get("treatments")
+    if treatments is None or not {"subject_id", "agent"} <= set(treatments.columns) or \
+            "subject_id" not in subjects.columns:
+        return subjects, None
+    given = treatments.dropna(subset=["agent"])
+    agents = given.groupby(given["subject_id"].astype(str))["agent"].agg(
+        lambda a: sorted(set(a.astype(str))))
+    if agents.empty or not (agents.map(len) == 1).all():  # a crossover: no arm per subject
+        return subjects, None
+    arm = subjects["subject_id"].astype(str).map(agents.map(lambda a: a[0]))
+    return subjects.assign(arm=arm), "arm"
+
+
 def study_paragraph(study, table: pd.DataFrame, family: pd.DataFrame) -> str:
     """The study in one paragraph: design, sample, measures and what was tested."""
     contract = study.contract
-    subjects = study["subjects"]
+    subjects, group = subjects_by_group(study)
     parts = [f"{contract.name}: a {contract.design}-subjects study" if contract.design in
              ("between", "within") else f"{contract.name}: a {contract.design} study"]
-    groups = [g for g in ("arm", "group", "sequence", "role") if g in subjects.columns]
+    groups = [group] if group else []
     n = len(subjects)
     sample = f"of {n} participants"
     if groups:
@@ -89,14 +115,6 @@ def study_paragraph(study, table: pd.DataFrame, family: pd.DataFrame) -> str:
     return " ".join(parts)
 
 
-def study_folders(study) -> list[Path]:
-    """The folders holding a study's table files and its contract (never written into)."""
-    folders = [Path(p).parent for p in dict(study.sources).values()]
-    if study.contract.path is not None:
-        folders.append(Path(study.contract.path).parent)
-    return list(dict.fromkeys(folders))
-
-
 def run_analysis(
     study,
     *,
@@ -119,8 +137,9 @@ def run_analysis(
     study : Study
     out : path
         Results folder (written atomically: a partial run leaves no complete-looking folder).
-        Refused (DataError) when it holds files hormonestats did not write, or is, contains or
-        lies inside the data folder or the contract's folder.
+        Refused (DataError) when it holds files hormonestats did not write or an input of the
+        study, or is, contains or lies inside the data folder (it may sit beside the contract);
+        see :mod:`hormonestats.report.output_guard`.
     hypotheses : names from ``hs.hypotheses``; None = every one that can apply to the study.
     mapping : role -> column of the analysis table, given by the user. Each column must exist
         (else :class:`~hormonestats.errors.ModelError` with the closest names); the roles left
@@ -148,11 +167,11 @@ def run_analysis(
     written folder. Hypotheses that cannot apply to the study are written to
     ``not_applicable.csv``, apart from the results.
     """
-    from ..report.provenance import check_results_folder
+    from ..report.output_guard import check_results_folder, study_inputs
 
     # refuse a results folder that would destroy or alter what hormonestats did not write,
     # before any work is done
-    check_results_folder(out, protect=study_folders(study))
+    check_results_folder(out, study_inputs(study))
     mapping = dict(mapping or {})
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     given = dict(process_options or {})
@@ -205,6 +224,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     from ..derive.processing import process_study
     from ..models.hypotheses import test_hypotheses
     from ..report import manifest, methods_text, package_versions, write_report
+    from ..report.output_guard import study_inputs
     from ..study.validation import validate
 
     say("[bold]1/6[/] validating the study against its contract", markup=True)
@@ -221,7 +241,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     qc: dict[str, pd.DataFrame] = {}
     if processed.samples is not None:
         qc["lod_summary"] = processed.samples.lod_summary
-        qc["intra_assay_cv"] = processed.samples.intra_cv
+        if len(processed.samples.intra_cv):  # no table of CVs where no sample had two wells
+            qc["intra_assay_cv"] = processed.samples.intra_cv
         if not processed.samples.inter_cv.empty:
             qc["inter_assay_cv"] = processed.samples.inter_cv
         qc["sample_accounting"] = processed.samples.accounting()
@@ -251,22 +272,18 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     results["hypotheses_table"] = hyp_table
 
     say("[bold]5/6[/] figures", markup=True)
-    figures = _figures(family, qc)
-    from .design_outputs import design_outputs
-
     design = design_outputs(
         family, table, samples=processed.samples.samples if processed.samples is not None
         else None, subjects=study["subjects"], labels=DEFAULT_LABELS)
-    qc_figures = {k: figures.pop(k) for k in ("qc_lod", "qc_cv") if k in figures}
-    figures.update(design["figures"])
-    figures.update(qc_figures)  # the designs' figures before the assay QC
+    figures = _figures(family, qc, design["figures"])
 
     say("[bold]6/6[/] report, methods text and manifest", markup=True)
     settings = processed.samples.settings if processed.samples is not None else {}
-    groups = [g for g in ("arm", "group", "sequence", "role") if g in study["subjects"].columns]
+    subjects, group = subjects_by_group(study)
+    groups = [group] if group else []
     methods = methods_text(
-        subjects=study["subjects"],
-        group=groups[0] if groups else None,
+        subjects=subjects,
+        group=group,
         samples_summary=processed.samples.samples if processed.samples is not None else None,
         lod_table=qc.get("lod_summary"),
         lod_policy=settings.get("lod_policy"),
@@ -302,14 +319,16 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
 
     # the same family under the other LOD policies and with winsorising (Pollet & van der
     # Meij 2017): a finding that flips with a processing choice is reported as such
+    # (the variant processed as this run was is this run's fit, not a second one)
     results["sensitivity"] = sensitivity(
         study, mapping=usable, hypotheses=applicable, covariates=covariates, seed=seed,
-        n_boot=min(n_boot, 2000)) if applicable else None
+        n_boot=min(n_boot, 2000), base=processing,
+        planned=(processing, family.table, len(table))) if applicable else None
 
     from ..models.equivalence import equivalence_regions
     from ..report.checklists import checklist
 
-    tables = {"table1": table1(study["subjects"], group=groups[0] if groups else None),
+    tables = {"table1": table1(subjects, group=group),
               "hypotheses": hyp_table, "analysis_table": table, **qc}
     if results["sensitivity"] is not None:
         tables["sensitivity"] = results["sensitivity"].table
@@ -339,6 +358,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         verdicts=plain_verdicts(family.table, claims={
             name: registry_claim(name) for name in family.table["hypothesis"]}),
         captions=captions,
+        protect=study_inputs(study),
     )
     import matplotlib.pyplot as plt
 
@@ -348,7 +368,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     return results
 
 
-def _figures(family, qc: dict) -> dict:
+def _figures(family, qc: dict, design_figures: Mapping = MappingProxyType({})) -> dict:
     """The results folder's figures: the forest plot, each model's family figures
     (:data:`hormonestats.report.plots.FAMILY_FIGURES`) and the assay QC."""
     from ..report import plots
@@ -360,6 +380,7 @@ def _figures(family, qc: dict) -> dict:
     for name, res in family.results.items():
         for kind, draw in plots.FAMILY_FIGURES.get(res.family, {}).items():
             figures[f"{name}_{kind}"] = draw(res)
+    figures.update(design_figures)  # the designs' figures (design_outputs), before the QC
     if "lod_summary" in qc and len(qc["lod_summary"]):
         figures["qc_lod"] = plots.qc_lod(qc["lod_summary"])
     if "intra_assay_cv" in qc and len(qc["intra_assay_cv"]):

@@ -77,6 +77,8 @@ def sensitivity(
     seed: int | None = None,
     n_jobs: int | None = None,
     scheduler=None,
+    base: ProcessingOptions | Mapping | None = None,
+    planned: tuple[ProcessingOptions, pd.DataFrame, int] | None = None,
 ) -> SensitivityResult:
     """Key estimate of each hypothesis under each processing variant.
 
@@ -96,6 +98,12 @@ def sensitivity(
         same table wherever they run. The seed seeds the mediation bootstraps, the same in
         every variant.
     seed, n_jobs, scheduler : the same as keywords (they override ``execution``).
+    base : processing options every variant starts from (the main analysis's), each variant's
+        own options on top.
+    planned : ``(options, family_table, n_obs)`` of the main analysis: its processing options,
+        hypothesis family table and analysis-table rows. A variant processed with those
+        options is not re-run: its rows are the main analysis's, so the same specification
+        shows the same numbers wherever it is reported (one fit, reused).
 
     Returns
     -------
@@ -111,10 +119,22 @@ def sensitivity(
     4
     """
     ex = ExecutionOptions.coerce(execution, seed=seed, n_jobs=n_jobs, scheduler=scheduler)
-    checked = tuple((label, ProcessingOptions.coerce(options)) for label, options in variants)
+    start = ProcessingOptions.coerce(base).as_dict()
+    checked = tuple((label, ProcessingOptions.coerce({**start, **_as_dict(options)}))
+                    for label, options in variants)
+    reused: dict = {}
+    if planned is not None:
+        options, family_table, n_rows = planned
+        same = next((label for label, o in checked if o == ProcessingOptions.coerce(options)),
+                    None)
+        if same is not None:
+            reused[same] = (_key_rows(family_table).assign(variant=same), n_rows)
+    todo = [v for v in checked if v[0] not in reused]
     run = partial(_variant, study, dict(mapping), hypotheses, tuple(covariates), ex.seed, n_boot)
-    parts = map_tasks(run, list(checked), seed=ex.seed, n_jobs=ex.n_jobs,
-                      scheduler=ex.scheduler, batch_size=1, label="sensitivity")
+    ran = map_tasks(run, todo, seed=ex.seed, n_jobs=ex.n_jobs, scheduler=ex.scheduler,
+                    batch_size=1, label="sensitivity") if todo else []
+    done = {**dict(zip([label for label, _ in todo], ran, strict=True)), **reused}
+    parts = [done[label] for label, _ in checked]
     out = pd.concat([part for part, _ in parts], ignore_index=True)
     table = out[["variant", *[c for c in out.columns if c != "variant"]]]
     return SensitivityResult(
@@ -138,6 +158,13 @@ def _variant(study, mapping, hypotheses, covariates, seed, n_boot, variant, _see
     usable = {k: v for k, v in cols.items() if v in table.columns}
     family = test_hypotheses(table, mapping=usable, hypotheses=hypotheses,
                              covariates=covariates, seed=seed, n_boot=n_boot)
-    part = family.table[["hypothesis", "term", "estimate", "conf_low", "conf_high",
-                         "p_value", "p_fdr", "agrees", "n", "status"]]
-    return part.assign(variant=label), len(table)
+    return _key_rows(family.table).assign(variant=label), len(table)
+
+
+def _key_rows(table: pd.DataFrame) -> pd.DataFrame:
+    return table[["hypothesis", "term", "estimate", "conf_low", "conf_high", "p_value",
+                  "p_fdr", "agrees", "n", "status"]]
+
+
+def _as_dict(options) -> dict:
+    return options.as_dict() if isinstance(options, ProcessingOptions) else dict(options)

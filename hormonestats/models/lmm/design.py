@@ -51,13 +51,16 @@ def numeric_problems(data: pd.DataFrame, columns: Sequence[str], table: str = "d
     return out
 
 
+_EMPTY_LOG = empty_log()
+
+
 def drop_missing(data: pd.DataFrame, columns: Sequence[str], step: str, subject: str | None):
     """Rows with a missing value in any used column are excluded and logged (never silently)."""
     cols = list(dict.fromkeys(c for c in columns if c is not None))
+    if not any(data[c].hasnans for c in cols):
+        return data, _EMPTY_LOG.copy()
     na = data[cols].isna()
     mask = na.any(axis=1)
-    if not mask.any():
-        return data, empty_log()
     reason = na.apply(
         lambda r: "missing " + ", ".join(c for c, v in r.items() if v), axis=1
     ).astype(str)

@@ -11,9 +11,12 @@ import pandas as pd
 from threadpoolctl import ThreadpoolController
 
 from ...errors import ModelError
+from .batch import profiled_many
+from .batch import supported as batch_supported
 from .design import FixedDesign
 from .kenward_roger import kr_df, kr_pieces
-from .optimise import minimise, satterthwaite_derivatives
+from .optimise import satterthwaite_derivatives
+from .optimum import FIRST, Optimum, optimise
 from .pls import PLSDeviance, ReBlock
 
 SATTERTHWAITE = (
@@ -41,7 +44,10 @@ class LMMFit:
 
     ``theta`` is lme4's relative covariance factor parameter (term by term, lower triangle by
     column), ``sigma2`` the residual variance, ``criterion`` the REML criterion (``reml=True``) or
-    ML deviance, ``covs`` the random-effect covariance matrix of each term.
+    ML deviance, ``covs`` the random-effect covariance matrix of each term. ``optimiser`` says in
+    words which optimiser runs were made (restarts from a boundary or a failed check) and which
+    won; ``attempts`` holds (run, criterion) of each; ``converged`` means the optimum passed the
+    gradient, Hessian and boundary checks (:mod:`.optimum`).
     """
 
     names: tuple
@@ -60,6 +66,8 @@ class LMMFit:
     n_obs: int
     n_levels: dict
     design: FixedDesign | None = None
+    optimiser: str = ""
+    attempts: tuple = ()
     _A: np.ndarray | None = field(default=None, repr=False)
     _dcov: np.ndarray | None = field(default=None, repr=False)
     _kr: tuple | None = field(default=None, repr=False)
@@ -110,11 +118,21 @@ class LMMFit:
     def tidy(self, conf_level: float, rename: dict | None = None) -> pd.DataFrame:
         from .inference import tidy_rows
 
-        rows = []
-        for i, name in enumerate(self.names):
-            L = np.zeros(len(self.names))
-            L[i] = 1.0
-            rows.append((name, *self.contrast(L)))
+        se = np.sqrt(np.clip(np.diag(self.cov), 0, None))
+        if self._kr is None and self._A is not None:
+            # Satterthwaite df of every coefficient at once (contrast() for one L)
+            var = np.diag(self.cov)
+            g = np.einsum("kpp->pk", self._dcov)
+            denom = np.einsum("pk,kl,pl->p", g, self._A, g)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                df = np.where(denom > 0, 2 * var**2 / denom, np.inf)
+        else:
+            df = []
+            for i in range(len(self.names)):
+                L = np.zeros(len(self.names))
+                L[i] = 1.0
+                df.append(self.contrast(L)[2])
+        rows = list(zip(self.names, self.beta, se, df))
         return tidy_rows(rows, conf_level, rename)
 
 
@@ -158,12 +176,12 @@ def fit_lmm(
     with _controller().limit(limits=1) if small else _nullcontext():
         eng = PLSDeviance(y, X, blocks, reml=reml)
         start = np.where(eng.lower == 0.0, 1.0, 0.0)
-        theta, crit, converged = minimise(eng.profiled, start, eng.lower)
+        fb = (lambda T: profiled_many(eng, T)) if batch_supported(eng) else None
+        opt = optimise(eng.profiled, start, eng.lower, fb=fb)
+        theta, converged = opt.x, opt.converged
         eng.precise = True  # estimates and derivatives in extended precision
-        crit = eng.profiled(theta)
-        s2 = eng.sigma2(theta)
-        beta, _ = eng.beta_and_rx(theta)
-        cov = s2 * eng.unscaled_cov(theta)
+        crit, s2, beta, U = eng.estimates(theta)
+        cov = s2 * U
         A = dcov = None
         method = WALD
         if df_method == "satterthwaite":
@@ -178,7 +196,7 @@ def fit_lmm(
         cov = PhiA
         method = KENWARD_ROGER
     singular = bool(np.any(theta[eng.lower == 0.0] < SINGULAR_TOL))
-    messages = _messages(blocks, theta, eng, covs, singular, converged)
+    messages = _messages(blocks, theta, eng, covs, singular, opt, reml)
     for msg in messages:
         warnings.warn(f"{what}: {msg}", MixedModelWarning, stacklevel=_caller_level())
     return LMMFit(
@@ -198,6 +216,8 @@ def fit_lmm(
         n_obs=n,
         n_levels={b.group: b.n_levels for b in blocks},
         design=design,
+        optimiser=opt.describe("REML criterion" if reml else "deviance"),
+        attempts=opt.attempts,
         _A=A,
         _dcov=dcov,
         _kr=kr,
@@ -233,7 +253,7 @@ class _nullcontext:
         return False
 
 
-def _messages(blocks, theta, eng, covs, singular, converged) -> tuple:
+def _messages(blocks, theta, eng, covs, singular, opt: Optimum, reml: bool) -> tuple:
     msgs = []
     if singular:
         for b, (r, c), sl in zip(blocks, eng.tri, eng.theta_slices):
@@ -259,10 +279,20 @@ def _messages(blocks, theta, eng, covs, singular, converged) -> tuple:
                         "Consider random_slopes=False, uncorrelated terms (x || g) or "
                         "rescaling the predictor."
                     )
-    if not converged:
+    what = "REML criterion" if reml else "deviance"
+    first = opt.attempts[0][1]
+    if opt.winner != FIRST:
         msgs.append(
-            "The model did not converge: estimates are not trustworthy. Try rescaling "
-            "predictors, a simpler random-effects structure, or more data."
+            f"The first optimiser run ({FIRST}) stopped at {what} {first:.6f}, which is not "
+            f"the optimum; a restart ({opt.winner}) reached {opt.fun:.6f}, and that fit is "
+            "reported."
+        )
+    if not opt.converged:
+        msgs.append(
+            "The model did not converge"
+            + (f" ({opt.check.problem})" if opt.check.problem else "")
+            + ": estimates are not trustworthy. Try rescaling predictors, a simpler "
+            "random-effects structure, or more data."
         )
     return tuple(dict.fromkeys(msgs))
 

@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from ...errors import ModelError
-from .._tidy import TIDY_COLUMNS, ci_from_se
+from .._tidy import TIDY_COLUMNS
 
 
 def tidy_rows(rows, conf_level, rename=None) -> pd.DataFrame:
@@ -26,9 +26,11 @@ def tidy_rows(rows, conf_level, rename=None) -> pd.DataFrame:
         2 * stats.t.sf(np.abs(stat), np.where(finite, df, 1.0)),
         2 * stats.norm.sf(np.abs(stat)),
     )
-    lo, hi = np.empty_like(est), np.empty_like(est)
-    for i in range(len(est)):
-        lo[i], hi[i] = ci_from_se(est[i], se[i], conf_level, df[i] if finite[i] else None)
+    alpha = 1 - conf_level
+    q = np.where(
+        finite, stats.t.ppf(1 - alpha / 2, np.where(finite, df, 1.0)), stats.norm.ppf(1 - alpha / 2)
+    )
+    lo, hi = est - q * se, est + q * se
     rename = rename or {}
     return pd.DataFrame(
         {

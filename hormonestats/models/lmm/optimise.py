@@ -2,9 +2,12 @@
 inference.
 
 The optimiser is bounded (diagonal elements of each relative factor >= 0, as in lme4) and starts
-where lme4 starts (``Lambda = I``). L-BFGS-B with central-difference gradients gets close; Newton
+where lme4 starts (``Lambda = I``). L-BFGS-B with forward-difference gradients gets close; Newton
 steps on the free coordinates with a central-difference Hessian then polish the optimum to the
 precision the targets need (REML criterion within 1e-8 relative of a tightly converged lme4 fit).
+:func:`minimise` checks the result and restarts from a bound or a failed check
+(:mod:`.optimum`). Where the engine evaluates many points at once (:mod:`.batch`), the
+difference quotients take one batched evaluation each.
 Derivatives of the deviance in (theta, sigma) follow lmerTest (Kuznetsova, Brockhoff &
 Christensen 2017): central differences with one Richardson extrapolation step.
 """
@@ -12,7 +15,8 @@ Christensen 2017): central differences with one Richardson extrapolation step.
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize
+
+from .optimum import optimise
 
 
 def _grad(f, x, h):
@@ -73,73 +77,17 @@ def jacobian(f, x, h=None) -> np.ndarray:
     return np.array(out)
 
 
-def minimise(f, start: np.ndarray, lower: np.ndarray) -> tuple[np.ndarray, float, bool]:
-    """Minimise ``f`` subject to ``x >= lower``; returns (x, f(x), converged)."""
-    bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower]
-    res = optimize.minimize(
-        f,
-        start,
-        method="L-BFGS-B",
-        jac="2-point",
-        bounds=bounds,
-        options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000, "maxcor": 20},
-    )
-    x, fx = np.asarray(res.x, float), float(res.fun)
-    ok = bool(res.success) or "ABNORMAL" in str(res.message).upper()
-    x, fx = _polish(f, x, fx, lower)
-    return x, fx, ok and np.isfinite(fx)
+def minimise(
+    f, start: np.ndarray, lower: np.ndarray, fb=None
+) -> tuple[np.ndarray, float, bool]:
+    """Minimise ``f`` subject to ``x >= lower``; returns (x, f(x), converged).
 
-
-def _grad_hess(f, x, h, f0):
-    """Central gradient and a cheap Hessian (central diagonal, one-sided cross terms) from
-    1 + 2k + k(k-1)/2 evaluations: enough for Newton steps near the optimum."""
-    k = len(x)
-    fp, fm = np.empty(k), np.empty(k)
-    for i in range(k):
-        e = np.zeros(k)
-        e[i] = h[i]
-        fp[i], fm[i] = f(x + e), f(x - e)
-    g = (fp - fm) / (2 * h)
-    H = np.diag((fp - 2 * f0 + fm) / h**2)
-    for i in range(k):
-        for j in range(i):
-            e = np.zeros(k)
-            e[i], e[j] = h[i], h[j]
-            H[i, j] = H[j, i] = (f(x + e) - fp[i] - fp[j] + f0) / (h[i] * h[j])
-    return g, H
-
-
-def _polish(f, x, fx, lower, iters: int = 6):
-    """Newton steps on the coordinates off their bounds (finite differences)."""
-    for _ in range(iters):
-        h = 1e-4 * np.maximum(np.abs(x), 0.05)
-        at_bound = (x - lower) <= 1e-10
-        g, H = _grad_hess(f, x, h, fx)
-        # a coordinate on its bound stays there unless the deviance falls into the interior
-        free = ~at_bound | (g < 0)
-        if not free.any():
-            break
-        idx = np.flatnonzero(free)
-        try:
-            step = -np.linalg.solve(H[np.ix_(idx, idx)], g[idx])
-        except np.linalg.LinAlgError:
-            break
-        if not np.all(np.isfinite(step)) or g[idx] @ step >= 0:
-            break
-        improved = False
-        t = 1.0
-        for _ in range(20):
-            z = x.copy()
-            z[idx] = np.maximum(x[idx] + t * step, lower[idx])
-            fz = f(z)
-            if fz < fx:
-                improved = fx - fz > 1e-14 * max(1.0, abs(fx))
-                x, fx = z, fz
-                break
-            t /= 2
-        if not improved or np.max(np.abs(t * step)) < 1e-9:
-            break
-    return x, fx
+    The optimum is checked and, from a bound or a suspect point, re-optimised from other starts
+    (:func:`.optimum.optimise`, which also says which run won); ``converged`` means the checks
+    passed.
+    """
+    opt = optimise(f, start, lower, fb=fb)
+    return opt.x, opt.fun, opt.converged
 
 
 def satterthwaite_derivatives(eng, theta: np.ndarray, sigma: float):
@@ -148,41 +96,52 @@ def satterthwaite_derivatives(eng, theta: np.ndarray, sigma: float):
 
     With ``dev = a(theta) + r2(theta) / sigma^2 + nu log(2 pi sigma^2)`` the sigma parts are
     analytic; the theta parts are central differences of ``a``, ``r2`` and ``U`` with one
-    Richardson step (the same evaluations serve all three). Returns (H, dcov).
+    Richardson step (the same evaluations serve all three; evaluated at once where the engine
+    offers it, :mod:`.batch`). Returns (H, dcov).
     """
+    from .batch import state_many, supported
+
     k = len(theta)
     nu = eng.n - eng.p if eng.reml else eng.n
-    a0, r0, U0 = eng.state(theta)
     h = 3e-3 * np.maximum(np.abs(theta), 0.05)
+    pairs = [(i, j) for i in range(k) for j in range(i)]
+    signs = ((1, 1), (1, -1), (-1, 1), (-1, -1))
+    pts = [theta]
+    for hh in (h, h / 2):
+        E = np.diag(hh)
+        pts += [*(theta + E), *(theta - E)]
+        pts += [theta + si * E[i] + sj * E[j] for i, j in pairs for si, sj in signs]
+    pts = np.array(pts)
+    states = None
+    if supported(eng):
+        try:
+            states = state_many(eng, pts)
+        except ValueError:
+            states = None
+    if states is None:
+        one = [eng.state(t) for t in pts]
+        states = tuple(np.array([st[c] for st in one]) for c in range(3))
+    A, R, U = states
+    a0, r0, U0 = A[0], R[0], U[0]
+    per = 2 * k + 4 * len(pairs)
 
-    def derivs(hh):
-        Ha, Hr = np.zeros((k, k)), np.zeros((k, k))
-        gr = np.zeros(k)
-        dU = np.zeros((k, *U0.shape))
-        plus, minus = [], []
-        for i in range(k):
-            e = np.zeros(k)
-            e[i] = hh[i]
-            plus.append(eng.state(theta + e))
-            minus.append(eng.state(theta - e))
-            Ha[i, i] = (plus[i][0] - 2 * a0 + minus[i][0]) / hh[i] ** 2
-            Hr[i, i] = (plus[i][1] - 2 * r0 + minus[i][1]) / hh[i] ** 2
-            gr[i] = (plus[i][1] - minus[i][1]) / (2 * hh[i])
-            dU[i] = (plus[i][2] - minus[i][2]) / (2 * hh[i])
-        for i in range(k):
-            for j in range(i):
-                vals = []
-                for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
-                    e = np.zeros(k)
-                    e[i], e[j] = si * hh[i], sj * hh[j]
-                    vals.append(eng.state(theta + e)[:2])
-                vals = np.array(vals)
-                cross = (vals[0] - vals[1] - vals[2] + vals[3]) / (4 * hh[i] * hh[j])
-                Ha[i, j] = Ha[j, i] = cross[0]
-                Hr[i, j] = Hr[j, i] = cross[1]
+    def derivs(hh, off):
+        ap, am = A[off : off + k], A[off + k : off + 2 * k]
+        rp, rm = R[off : off + k], R[off + k : off + 2 * k]
+        Ha = np.diag((ap - 2 * a0 + am) / hh**2)
+        Hr = np.diag((rp - 2 * r0 + rm) / hh**2)
+        gr = (rp - rm) / (2 * hh)
+        dU = (U[off : off + k] - U[off + k : off + 2 * k]) / (2 * hh)[:, None, None]
+        base = off + 2 * k
+        for n, (i, j) in enumerate(pairs):
+            va = A[base + 4 * n : base + 4 * n + 4]
+            vr = R[base + 4 * n : base + 4 * n + 4]
+            d = 4 * hh[i] * hh[j]
+            Ha[i, j] = Ha[j, i] = (va[0] - va[1] - va[2] + va[3]) / d
+            Hr[i, j] = Hr[j, i] = (vr[0] - vr[1] - vr[2] + vr[3]) / d
         return Ha, Hr, gr, dU
 
-    d1, d2 = derivs(h), derivs(h / 2)
+    d1, d2 = derivs(h, 1), derivs(h / 2, 1 + per)
     Ha, Hr, gr, dU = ((4 * b - a) / 3 for a, b in zip(d1, d2))
     s2 = sigma * sigma
     H = np.zeros((k + 1, k + 1))

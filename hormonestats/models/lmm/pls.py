@@ -30,6 +30,7 @@ from ...errors import ModelError
 LOG2PI = float(np.log(2 * np.pi))
 MAX_DENSE = 5000  # random effects outside block 1, factored densely
 MAX_CROSS = 60_000_000  # entries of the block-1 x remainder cross-product
+MAX_OUTER = 8_000_000  # entries of the precomputed per-level products (q1 <= 2)
 
 
 @dataclass
@@ -146,6 +147,65 @@ class PLSDeviance:
         self.n_eval = 0
         self.precise = False
         self._ext = None
+        # q1 <= 2: the Schur complement is D - sum_g B_g' W_g B_g with W_g = Lambda A_g^-1
+        # Lambda' (q1 x q1) a function of C_g, so the products of B's rows are formed once,
+        # summed over the levels that share C_g (balanced designs: all of them) and each
+        # evaluation costs a few operations per distinct C_g and one matrix product
+        self._outer = None
+        self._outer_ext = None
+        if self.q1 <= 2 and self.g * self.q1 * self.q1 * self.m * self.m <= MAX_OUTER:
+            key = self.C1.reshape(self.g, -1)
+            _, self._uniq_inv = np.unique(key, axis=0, return_inverse=True)
+            self._uniq_inv = self._uniq_inv.ravel()
+            self._outer = self._outer_products(self.C1, self.B)
+
+    def _outer_products(self, C1, B):
+        """(C_u, n_u, P): the distinct per-level ``C_g`` (u x q1 x q1), how many levels share
+        each, and for a <= b the sums over those levels of ``B_g[a]' B_g[b]`` (symmetrised,
+        upper triangle flattened: u x m(m+1)/2)."""
+        m = self.m
+        iu = np.triu_indices(m)
+        inv = self._uniq_inv
+        u = int(inv.max()) + 1
+        order = np.argsort(inv, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(inv[order]) != 0])
+        counts = np.diff(np.r_[starts, len(inv)]).astype(float)
+        reduce = u < self.g
+
+        def per_u(A):
+            return np.add.reduceat(A[order], starts, axis=0) if reduce else A[order]
+
+        Cu = C1[order][starts]  # class k's C_g (classes in np.unique's order)
+        out = []
+        bounds = np.r_[starts, len(inv)]
+        for a in range(self.q1):
+            for b in range(a, self.q1):
+                if u <= 64:  # few classes: one matrix product per class
+                    P = np.empty((u, m, m), dtype=B.dtype)
+                    for k in range(u):
+                        rows = order[bounds[k] : bounds[k + 1]]
+                        P[k] = B[rows, a, :].T @ B[rows, b, :]
+                else:
+                    P = per_u(B[:, a, :, None] * B[:, b, None, :])
+                if a != b:
+                    P = P + np.swapaxes(P, 1, 2)
+                out.append(np.ascontiguousarray(P[:, iu[0], iu[1]]))
+        return Cu, counts, out
+
+    def _outer_data(self):
+        if not self.precise:
+            return self._outer
+        if self._outer_ext is None:
+            _, B, _ = self._data()
+            self._outer_ext = self._outer_products(self.C1.astype(np.longdouble), B)
+        return self._outer_ext
+
+    def _factor_outer(self, theta):
+        """:meth:`factor` for q1 <= 2 from the precomputed products (:mod:`.batch`)."""
+        from .batch import factor_many
+
+        ld1, L, ok = factor_many(self, np.asarray(theta, float)[None])
+        return (float(ld1[0]), L[0]) if ok[0] else None
 
     def _data(self):
         """The cross-products, in extended precision while ``precise`` is set (derivatives for
@@ -187,6 +247,8 @@ class PLSDeviance:
     def factor(self, theta):
         """Returns (ldL2, Lm) with Lm the lower Cholesky factor of the reduced [u2 | X | y]
         system, or None if not positive definite."""
+        if self._outer is not None:
+            return self._factor_outer(theta)
         C1, B, D = self._data()
         q1 = self.q1
         ext = self.precise and q1 <= 2
@@ -275,6 +337,22 @@ class PLSDeviance:
             nmp = self.n - self.p
             return float(ldL2 + ldRX2 + nmp * (1.0 + LOG2PI + np.log(r2 / nmp)))
         return float(ldL2 + self.n * (1.0 + LOG2PI + np.log(r2 / self.n)))
+
+    def estimates(self, theta):
+        """(criterion, sigma^2, beta, unscaled fixed-effect covariance) from one factorisation:
+        what :meth:`profiled`, :meth:`sigma2`, :meth:`beta_and_rx` and :meth:`unscaled_cov`
+        give one by one."""
+        ldL2, ldRX2, r2, Lm = self.pieces(theta)
+        q2, p = self.q2, self.p
+        if self.reml:
+            nmp = self.n - self.p
+            crit = float(ldL2 + ldRX2 + nmp * (1.0 + LOG2PI + np.log(r2 / nmp)))
+        else:
+            crit = float(ldL2 + self.n * (1.0 + LOG2PI + np.log(r2 / self.n)))
+        LXX = Lm[q2 : q2 + p, q2 : q2 + p]
+        beta = linalg.solve_triangular(LXX.T, Lm[-1, q2 : q2 + p], lower=False)
+        inv = linalg.solve_triangular(LXX, np.eye(p), lower=True)
+        return crit, r2 / (self.n - p if self.reml else self.n), beta, inv.T @ inv
 
     def deviance_vp(self, varpar) -> float:
         """The deviance at (theta, sigma) without profiling (lmerTest's ``devfun_vp``)."""
