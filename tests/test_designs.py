@@ -223,3 +223,16 @@ def test_design_hypotheses_have_power_models(name):
     row = tab.iloc[0]
     assert 0.05 < row["power"] <= 1 and abs(row["coverage"] - 0.95) < 0.05
     assert np.sign(row["mean_estimate"]) == np.sign(row["true_value"])
+
+
+def test_the_design_tables_columns_are_explained(tmp_path):
+    from hormonestats.report.glossary import explain_column
+
+    _study, table = _table("crossover_study")
+    fam = hs.test_hypotheses(table, hypotheses=["oxytocin_crossover"])
+    res = fam.results["oxytocin_crossover"]
+    data = pd.read_csv(REF / "apim_sim.csv")
+    apim = hs.apim(data, y="y", x="x", dyad="dyad", role="role")
+    for frame in (res.carryover, res.effect_sizes, apim.k):
+        unknown = [c for c in frame.columns if explain_column(c) is None]
+        assert not unknown, unknown
