@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import HormoneStatsError
+from ..options import DEFAULT_SEED
 from .common import (
     SchedulerOption,
     WorkersOption,
@@ -75,7 +76,7 @@ def run(
     contract_path: ContractArg = None,
     data_dir: DataArg = None,
     out: Annotated[Path | None, typer.Option(help="Results folder to write.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 20261122,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = DEFAULT_SEED,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.", min=1)] = 5000,
     map_: Annotated[
         list[str] | None,
@@ -87,6 +88,10 @@ def run(
         typer.Option("--covariate", help="A column every model is adjusted for, e.g. sex "
                      "(repeatable)."),
     ] = None,
+    impute: Annotated[
+        int, typer.Option(help="Multiply impute missing values m times (e.g. 20) and pool by "
+                          "Rubin's rules; 0: complete cases.", min=0)
+    ] = 0,
     lod_policy: ProcessingArgs.LodPolicy = "lod/sqrt2",
     max_cv: ProcessingArgs.MaxCv = 15.0,
     exclude_imprecise: ProcessingArgs.ExcludeImprecise = False,
@@ -122,7 +127,7 @@ def run(
     try:
         study = read_study(contract_path, data_dir)
         results = run_analysis(study, out=out, seed=seed, n_boot=n_boot, mapping=mapping,
-                               covariates=covariates, hypotheses=chosen,
+                               covariates=covariates, hypotheses=chosen, impute=impute,
                                options=options,
                                console=console, title=f"hormonestats: {analysis}")
     except HormoneStatsError as err:
@@ -224,7 +229,7 @@ def multiverse(
         list[str] | None, typer.Option("--covariate", help="Covariate (repeatable).")
     ] = None,
     n_null: Annotated[int, typer.Option(help="Resamples under the null (0: none).")] = 500,
-    seed: Annotated[int, typer.Option(help="Seed (same seed, same table).")] = 20261122,
+    seed: Annotated[int, typer.Option(help="Seed (same seed, same table).")] = DEFAULT_SEED,
     n_jobs: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import HormoneStatsError
+from ..options import DEFAULT_SEED
 from .common import (
     SchedulerOption,
     WorkersOption,
@@ -46,7 +47,7 @@ def power(
     hypothesis: Annotated[str, typer.Argument(help="A registered hypothesis or a model family.")],
     n: Annotated[list[int], typer.Option("--n", help="Sample sizes, e.g. --n 50 100 200.")],
     sims: Annotated[int, typer.Option(help="Simulations per sample size.")] = 1000,
-    seed: Annotated[int, typer.Option(help="Seed (same seed, same table).")] = 20261122,
+    seed: Annotated[int, typer.Option(help="Seed (same seed, same table).")] = DEFAULT_SEED,
     out: Annotated[Path | None, typer.Option(help="Folder for power.csv and the curve.")] = None,
     n_jobs: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
     effect: Annotated[
@@ -85,6 +86,13 @@ def power(
     effects = _parse_pairs(effect, "--effect", float) or None
     if resume and out is None:
         _fail("--resume needs --out: the folder of the interrupted run")
+    if out is not None:  # refused before any simulation writes its chunks there
+        from ..report.output_guard import check_results_folder
+
+        try:
+            check_results_folder(out)
+        except HormoneStatsError as err:
+            _fail(str(err))
     params = None
     try:
         if pilot is not None:
@@ -137,7 +145,7 @@ def sample_size(
     ] = None,
     alpha: Annotated[float, typer.Option(help="Two-sided significance level.")] = 0.05,
     sims: Annotated[int, typer.Option(help="Simulations per evaluated sample size.")] = 1000,
-    seed: Annotated[int, typer.Option(help="Seed (same seed, same answer).")] = 20261122,
+    seed: Annotated[int, typer.Option(help="Seed (same seed, same answer).")] = DEFAULT_SEED,
     n_min: Annotated[int, typer.Option(help="Smallest sample size searched.")] = 20,
     n_max: Annotated[int, typer.Option(help="Largest sample size searched.")] = 5000,
     n_jobs: Annotated[int, typer.Option(help="Parallel workers.")] = 1,

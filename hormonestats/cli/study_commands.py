@@ -109,7 +109,8 @@ def qc(
     contract_opt: ContractOpt = None,
     data_opt: DataOpt = None,
 ) -> None:
-    """Assay, genotype and instrument quality: % below LOD, CVs, HWE/MAF/call rate, alpha/omega.
+    """Assay, genotype and instrument quality: % below LOD, CVs, HWE/MAF/call rate, alpha/omega,
+    ICCs of repeated sampling.
 
     Usage: hormonestats qc CONTRACT DATA_DIR [options].
     """
@@ -129,6 +130,7 @@ def _qc(study) -> None:
     from ..derive.processing import process_study
     from ..study.validation import validate as run_validate
     from ..workflows.pipeline import reliability_table
+    from ..workflows.sampling_qc import sampling_reliability_table
 
     try:
         run_validate(study).raise_for_errors()
@@ -154,6 +156,27 @@ def _qc(study) -> None:
     rel = reliability_table(study)
     if rel is not None:
         show("Reliability (Cronbach's alpha with Feldt CI; omega total)", rel)
+    import pandas as pd
+
+    from ..derive.missingness import missingness
+
+    table = processed.table
+    if isinstance(table, pd.DataFrame) and table.isna().any().any():
+        summary = missingness(table)
+        byvar = summary.by_variable
+        show("Missing values by variable", byvar[byvar["n_missing"] > 0])
+        if summary.by_session is not None:
+            show("Missing values by session", summary.by_session)
+        if summary.by_person is not None and len(summary.by_person):
+            show(f"Participants with missing values ({len(summary.by_person)})",
+                 summary.by_person.sort_values("n_missing", ascending=False).head(10))
+        if summary.mcar is not None:
+            console.print(summary.sentence(), markup=False, soft_wrap=True)
+
+    sampling = sampling_reliability_table(processed)
+    if sampling is not None:
+        show("Reliability of repeated sampling (ICC of a random-intercept model; Shrout-Fleiss "
+             "ICC1 and ICC1k with 95% CI; Spearman-Brown samples for reliability 0.8)", sampling)
 
 
 @app.command()

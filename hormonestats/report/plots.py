@@ -33,7 +33,6 @@ from .multiverse_figure import specification_curve
 from .plate_figures import plate_heatmap, standard_curve
 
 __all__ = [
-    "FAMILY_FIGURES",
     "PALETTE",
     "actor_partner",
     "cortisol_curves",

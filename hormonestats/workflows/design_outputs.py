@@ -59,8 +59,8 @@ def design_outputs(family, table: pd.DataFrame, *, samples: pd.DataFrame | None 
 
     for name, res in family.results.items():
         hyp = registry.get(name)
-        if hyp is None or res is None:
-            continue
+        if hyp is None or res is None or getattr(res, "family", None) == "pooled":
+            continue  # pooled over imputations: the pooled table speaks for itself
         cols = {arg: family.mapping[r] for arg, r in hyp.roles.items() if r in family.mapping}
         maker = _MAKERS.get(hyp.family)
         if maker is None and hyp.family == "regression" and hyp.roles.get("y") in _REACTIVITY:

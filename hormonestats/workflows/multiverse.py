@@ -19,7 +19,10 @@ Decisions (:data:`DECISIONS`; the package's default choice of each is marked):
 * ``contraception``: **all** participants, or hormonal-contraception users left out;
 * ``cycle_coding``: **forward** count, backward count, LH-confirmed cycles only;
 * ``car_delay``: awakening samples delayed by at least 5, 10 or 15 min left out (**none**);
-* ``covariates``: the sets given in ``covariate_sets``; ``subset``: the filters in ``filters``.
+* ``covariates``: the sets given in ``covariate_sets``; ``subset``: the filters in ``filters``;
+* ``missing``: **complete cases**, or the table multiply imputed (m = 20; below-LOD readings of
+  the ``excluded`` LOD choice imputed within (0, LOD)) and the estimate pooled by Rubin's rules
+  (:mod:`hormonestats.workflows.imputation`).
 
 Combinations that cannot apply to the hypothesis or the data (a censored likelihood for a hormone
 that is a predictor, a genotype coding for a hypothesis without a genotype, a delay rule for a
@@ -39,7 +42,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import HormoneStatsError, ModelError
-from ..options import LOD_POLICY_LABELS, ProcessingOptions
+from ..options import LOD_POLICY_LABELS, ExecutionOptions, ProcessingOptions
 from ..registry.contraception import CONTRACEPTION
 from ..results import conforms, empty_excluded
 
@@ -78,6 +81,9 @@ DECISIONS: Mapping[str, Decision] = {
                  "awakening samples delayed by at least this many minutes left out"),
         Decision("covariates", (), "", "covariate set"),
         Decision("subset", (), "all", "user-given subsets"),
+        Decision("missing", ("complete_cases", "imputed"), "complete_cases",
+                 "missing values: complete cases, or multiple imputation pooled by Rubin's "
+                 "rules"),
     )
 }
 
@@ -325,6 +331,7 @@ def _run_group(study, hyp, mapping, group_specs, process_options, opts, filters)
     processed = process_study(study, **process_options)
     table = processed.table
     rows, designs = [], []
+    imputed = None
     for spec_id, spec, covs in group_specs:
         row = {"spec_id": spec_id, **spec}
         cols = {arg: mapping[role] for arg, role in hyp.roles.items() if role in mapping}
@@ -334,10 +341,21 @@ def _run_group(study, hyp, mapping, group_specs, process_options, opts, filters)
             cols["m"] = gene
             h = replace(hyp, options={**hyp.options, "coding": coding})
         try:
-            data = _apply_table_decisions(table, spec, hyp, cols, filters)
             own = set(cols.values())
-            result, key = RUNNERS[hyp.family](data, h, cols, [c for c in covs if c not in own],
-                                              opts)
+            model_covs = [c for c in covs if c not in own]
+            if spec.get("missing") == "imputed":
+                from . import imputation as mi
+
+                if imputed is None:  # once per set of processing choices
+                    imputed = mi.impute(study, processed=processed, m=mi.MULTIVERSE_M,
+                                        seed=opts["seed"] or 0, mapping=mapping)
+                datas = [_apply_table_decisions(t, spec, hyp, cols, filters) for t in imputed]
+                result, key = mi.run_pooled(datas, RUNNERS[hyp.family], h, cols, model_covs,
+                                            opts)
+                data = datas[0]
+            else:
+                data = _apply_table_decisions(table, spec, hyp, cols, filters)
+                result, key = RUNNERS[hyp.family](data, h, cols, model_covs, opts)
         except (HormoneStatsError, KeyError, ValueError, np.linalg.LinAlgError) as exc:
             row.update(status="failed", reason=f"{type(exc).__name__}: {exc}")
             rows.append(row)
@@ -350,12 +368,17 @@ def _run_group(study, hyp, mapping, group_specs, process_options, opts, filters)
     return rows, designs
 
 
+#: families whose ``.fit`` is one statsmodels regression holding the deciding term: their
+#: specifications can be resampled under the null
+_REGRESSION_FAMILIES = ("moderation", "gxe", "regression")
+
+
 def _design_of(result, term, data):
-    """(X, y, key column index, subject ids) of an OLS fit, for inference under the null."""
-    fit = getattr(result, "fit", None)
-    model = getattr(fit, "model", None)
-    if model is None or not hasattr(model, "exog") or not hasattr(model, "endog"):
+    """(X, y, key column index, subject ids) of a regression fit, for inference under the
+    null; None for the other families."""
+    if result.family not in _REGRESSION_FAMILIES:
         return None
+    model = result.fit.model
     names = list(model.exog_names)
     if term not in names:
         return None
@@ -377,11 +400,12 @@ def multiverse(
     filters: Mapping[str, Callable] | None = None,
     n_null: int = 0,
     alpha: float = 0.05,
-    seed: int | None = 0,
     n_boot: int = 2000,
-    n_jobs: int = 1,
+    execution: ExecutionOptions | Mapping | None = None,
+    seed: int | None = None,
+    n_jobs: int | None = None,
     scheduler=None,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> MultiverseResult:
     """Run one registered hypothesis under every combination of the chosen decisions.
 
@@ -405,16 +429,16 @@ def multiverse(
         Resamples under the null for the specification-curve tests (0: none).
     alpha : float
         Significance level of the individual specifications.
-    seed : int
-        Seeds the mediation bootstraps (the same in every specification) and the null draws.
     n_boot : int
         Bootstrap resamples of the mediation hypotheses.
-    n_jobs, scheduler
-        Execution: in-process, local processes, or a Dask scheduler address or Client
-        (:mod:`hormonestats.parallel`): one task per set of processing choices. Results are
-        identical for every choice.
-    progress : bool
-        A progress bar fed by finished tasks.
+    execution : :class:`~hormonestats.options.ExecutionOptions` or mapping, optional
+        The seed (of the mediation bootstraps, the same in every specification, and of the null
+        draws; default :data:`~hormonestats.options.DEFAULT_SEED`) and where the
+        specifications run: in-process, local processes, or a Dask scheduler address or Client
+        (:mod:`hormonestats.parallel`), one task per set of processing choices, with identical
+        results for every choice; ``progress`` shows a bar fed by finished tasks.
+    seed, n_jobs, scheduler, progress
+        The same as keywords (they override ``execution``).
 
     Returns
     -------
@@ -426,6 +450,9 @@ def multiverse(
     from ..models.specification_inference import null_inference
     from ..parallel import map_tasks
 
+    ex = ExecutionOptions.coerce(execution, seed=seed, n_jobs=n_jobs, scheduler=scheduler,
+                                 progress=progress)
+    seed = ex.seed
     if hypothesis not in registry:
         raise ModelError(f"unknown hypothesis {hypothesis!r}; registered: {', '.join(registry)}")
     hyp = registry[hypothesis]
@@ -470,9 +497,10 @@ def multiverse(
             options.update(max_cv=float(cv), exclude_imprecise=True)
         tasks.append((_delayed_out(study, delay), hyp, dict(mapping), items, options, opts,
                       filters))
-    outputs = map_tasks(_run_group_task, tasks, seed=seed, n_jobs=n_jobs, scheduler=scheduler,
-                        weights=[len(task[3]) for task in tasks], batch_size=1,
-                        progress=progress, label="specifications (by processing choices)")
+    outputs = map_tasks(_run_group_task, tasks, seed=seed, n_jobs=ex.n_jobs,
+                        scheduler=ex.scheduler, weights=[len(task[3]) for task in tasks],
+                        batch_size=1, progress=ex.progress,
+                        label="specifications (by processing choices)")
     rows, designs = [], []
     for part_rows, part_designs in outputs:
         rows += part_rows

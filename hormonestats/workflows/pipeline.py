@@ -129,6 +129,7 @@ def run_analysis(
     execution: ExecutionOptions | Mapping | None = None,
     seed: int | None = None,
     process_options: Mapping | None = None,
+    impute: int = 0,
 ) -> dict:
     """Run the canned analysis of a study into a results folder.
 
@@ -158,6 +159,12 @@ def run_analysis(
     process_options : mapping, optional
         Processing options in :func:`hormonestats.process_samples`' spelling (override
         ``options``).
+    impute : int
+        0 (default): complete cases. m >= 2: the analysis table is multiply imputed m times
+        (:func:`hormonestats.impute`; below-LOD readings imputed within (0, LOD) unless a LOD
+        policy is given) and every hypothesis is pooled by Rubin's rules
+        (:func:`hormonestats.test_hypotheses_imputed`); the methods text says what was imputed
+        and how, and the imputation model is written as ``imputation_model``.
 
     Returns
     -------
@@ -175,13 +182,24 @@ def run_analysis(
     mapping = dict(mapping or {})
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     given = dict(process_options or {})
+    impute = int(impute)
+    if impute == 1 or impute < 0:
+        from ..errors import HormoneStatsError
+
+        raise HormoneStatsError(
+            f"impute: m must be 0 (complete cases) or at least 2, got {impute}")
+    if impute and "lod_policy" not in given and not (
+            isinstance(options, ProcessingOptions)
+            or (isinstance(options, Mapping) and "lod_policy" in options)):
+        given["lod_policy"] = "flag"  # readings below the LOD imputed below it
     processing = ProcessingOptions.coerce(options, **given)
     seed = ExecutionOptions.coerce(execution, seed=seed).seed
     results: dict = {}
     with _Steps(console, total=6) as say:
         return _run(study, out=out, hypotheses=hypotheses, mapping=mapping,
                     covariates=covariates, seed=seed, n_boot=n_boot, title=title,
-                    processing=processing, process_options=given, say=say, results=results)
+                    processing=processing, process_options=given, say=say, results=results,
+                    impute=impute)
 
 
 class _Steps:
@@ -220,9 +238,8 @@ class _Steps:
 
 
 def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, processing,
-         process_options, say, results) -> dict:
+         process_options, say, results, impute=0) -> dict:
     from ..derive.processing import process_study
-    from ..models.hypotheses import test_hypotheses
     from ..report import manifest, methods_text, package_versions, write_report
     from ..report.output_guard import study_inputs
     from ..study.validation import validate
@@ -253,6 +270,11 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     rel = reliability_table(study)
     if rel is not None:
         qc["reliability"] = rel
+    from .sampling_qc import sampling_reliability_table
+
+    sampling = sampling_reliability_table(processed)
+    if sampling is not None:
+        qc["sampling_reliability"] = sampling
     results["qc"] = qc
 
     say("[bold]4/6[/] testing the hypotheses (FDR across the family)", markup=True)
@@ -265,8 +287,10 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     applicable = plan.loc[plan["status"] == "applicable", "hypothesis"].tolist()
     not_applicable = plan.loc[plan["status"] != "applicable"].reset_index(drop=True)
     usable = merge_mapping(mapping, table.columns)
-    family = test_hypotheses(table, mapping=usable, hypotheses=applicable,
-                             covariates=tuple(covariates), seed=seed, n_boot=n_boot)
+    missing = _missingness(table, usable, covariates, qc)
+    family, imputed = _family(study, processed, impute, mapping=usable, hypotheses=applicable,
+                              covariates=tuple(covariates), seed=seed, n_boot=n_boot)
+    results["imputed"] = imputed
     results["hypotheses"] = family
     hyp_table = _with_covariates(family.table, usable, covariates)
     results["hypotheses_table"] = hyp_table
@@ -294,12 +318,14 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         log=processed.log,
         genotype_qc=qc.get("genotype_qc"),
         reliability=qc.get("reliability"),
-        models={name: design["methods"].get(name, r) for name, r in family.results.items()
-                if r is not None},
+        models={name: design["methods"].get(name) or (r.results[0] if r.family == "pooled"
+                                                      else r)
+                for name, r in family.results.items() if r is not None},
         hypotheses=family.table,
         versions=package_versions(),
         labels=DEFAULT_LABELS,
     )
+    methods += "\n\n" + _missing_paragraph(missing, imputed, family)
     results["methods"] = methods
     man = manifest(
         inputs=dict(study.sources) if study.sources else {},
@@ -310,7 +336,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
                     "covariates": list(covariates), "n_boot": n_boot,
                     "process_options": process_options,
                     "processing": processing.as_dict(),
-                    "execution": ExecutionOptions(seed=seed).as_dict()},
+                    "execution": ExecutionOptions(seed=seed).as_dict(),
+                    "impute": imputed.imputed.settings if imputed is not None else None},
         seed=seed,
     )
     from ..report import table1
@@ -332,6 +359,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
               "hypotheses": hyp_table, "analysis_table": table, **qc}
     if results["sensitivity"] is not None:
         tables["sensitivity"] = results["sensitivity"].table
+    if imputed is not None:
+        tables["imputation_model"] = imputed.model
     if len(not_applicable):
         tables["not_applicable"] = not_applicable
     # reviewers' asks: how small an effect the data rule out where a predicted effect is not
@@ -366,6 +395,43 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         plt.close(getattr(fig, "figure", fig))
     results["folder"] = folder
     return results
+
+
+def _family(study, processed, impute: int, **kwargs):
+    """The hypothesis family on the analysis table (complete cases), or on ``impute``
+    completed tables pooled by Rubin's rules; (family, ImputedStudy or None)."""
+    from ..models.hypotheses import test_hypotheses
+
+    if not impute:
+        return test_hypotheses(processed.table, **kwargs), None
+    from .imputation import impute as impute_study
+    from .imputation import test_hypotheses_imputed
+
+    imputed = impute_study(study, processed=processed, m=impute, seed=kwargs["seed"],
+                           mapping=kwargs["mapping"])
+    return test_hypotheses_imputed(imputed, **kwargs), imputed
+
+
+def _missingness(table, usable, covariates, qc):
+    """What is missing among the variables the hypotheses and covariates use (before any
+    imputation), added to the QC tables."""
+    from ..derive.missingness import missingness
+
+    used = [c for c in dict.fromkeys([*usable.values(), *covariates])
+            if c in table.columns and c != usable.get("subject")]
+    missing = missingness(table, columns=used)
+    qc.update(missing.tables())
+    return missing
+
+
+def _missing_paragraph(missing, imputed, family) -> str:
+    """Missing data in the methods: the summary, and how they were imputed and pooled."""
+    text = missing.sentence()
+    if imputed is not None:
+        from .imputation import pooled_sentence
+
+        text += " " + imputed.methods_text() + " " + pooled_sentence(family.table)
+    return text
 
 
 def _figures(family, qc: dict, design_figures: Mapping = MappingProxyType({})) -> dict:
