@@ -255,26 +255,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     table = processed.table
 
     say("[bold]3/6[/] assay and measurement quality", markup=True)
-    qc: dict[str, pd.DataFrame] = {}
-    if processed.samples is not None:
-        qc["lod_summary"] = processed.samples.lod_summary
-        if len(processed.samples.intra_cv):  # no table of CVs where no sample had two wells
-            qc["intra_assay_cv"] = processed.samples.intra_cv
-        if not processed.samples.inter_cv.empty:
-            qc["inter_assay_cv"] = processed.samples.inter_cv
-        qc["sample_accounting"] = processed.samples.accounting()
-    if processed.genotype_qc is not None:
-        qc["genotype_qc"] = processed.genotype_qc
-    if processed.genotype_qc_by_ancestry is not None:
-        qc["genotype_qc_by_ancestry"] = processed.genotype_qc_by_ancestry
-    rel = reliability_table(study)
-    if rel is not None:
-        qc["reliability"] = rel
-    from .sampling_qc import sampling_reliability_table
-
-    sampling = sampling_reliability_table(processed)
-    if sampling is not None:
-        qc["sampling_reliability"] = sampling
+    qc = _qc_tables(study, processed)
     results["qc"] = qc
 
     say("[bold]4/6[/] testing the hypotheses (FDR across the family)", markup=True)
@@ -395,6 +376,31 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         plt.close(getattr(fig, "figure", fig))
     results["folder"] = folder
     return results
+
+
+def _qc_tables(study, processed) -> dict[str, pd.DataFrame]:
+    """The assay, genotype and measurement-quality tables of a processed study."""
+    qc: dict[str, pd.DataFrame] = {}
+    if processed.samples is not None:
+        qc["lod_summary"] = processed.samples.lod_summary
+        if len(processed.samples.intra_cv):  # no table of CVs where no sample had two wells
+            qc["intra_assay_cv"] = processed.samples.intra_cv
+        if not processed.samples.inter_cv.empty:
+            qc["inter_assay_cv"] = processed.samples.inter_cv
+        qc["sample_accounting"] = processed.samples.accounting()
+    if processed.genotype_qc is not None:
+        qc["genotype_qc"] = processed.genotype_qc
+    if processed.genotype_qc_by_ancestry is not None:
+        qc["genotype_qc_by_ancestry"] = processed.genotype_qc_by_ancestry
+    rel = reliability_table(study)
+    if rel is not None:
+        qc["reliability"] = rel
+    from .sampling_qc import sampling_reliability_table
+
+    sampling = sampling_reliability_table(processed)
+    if sampling is not None:
+        qc["sampling_reliability"] = sampling
+    return qc
 
 
 def _family(study, processed, impute: int, **kwargs):
