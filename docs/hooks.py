@@ -11,19 +11,23 @@ Nothing here is written by hand, so the pages cannot drift from the code:
 * ``reference/glossary.md``: the report column glossary;
 * ``api/*.md``: one page per stage with every public name of ``hs`` (mkdocstrings renders the
   numpydoc docstrings);
-* the notebooks of ``notebooks/`` as pages (mkdocs-jupyter, not executed).
+* the notebooks of ``notebooks/`` as pages with their outputs: each is run in a fresh kernel
+  in a scratch folder at build time (mkdocs-jupyter then only converts it).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import inspect
+import tempfile
 from pathlib import Path
 
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 ROOT = Path(__file__).resolve().parent.parent
+#: scratch folders holding the executed notebooks of a build (removed after it)
+_SCRATCH: list[tempfile.TemporaryDirectory] = []
 
 STAGES = {
     "registry": "Registries: analytes, units, SNPs, agents, instruments",
@@ -33,6 +37,9 @@ STAGES = {
     "models": "Models and hypotheses",
     "simulate": "Simulation and power",
     "report": "Report: tables, figures, methods text, manifest",
+    "workflows": "Workflows: whole-study runs, multiverse, sensitivity",
+    "results": "Result protocol and options",
+    "options": "Result protocol and options",
     "errors": "Errors and logs",
     "log": "Errors and logs",
 }
@@ -340,10 +347,36 @@ def generated_pages() -> dict[str, str]:
 def on_files(files, config):
     for path, content in generated_pages().items():
         files.append(File.generated(config, path, content=content))
+    # the notebooks with their outputs: each run top to bottom in a scratch folder (what it
+    # writes lands there, never in the repository), the page made from the executed copy
+    _SCRATCH.append(tempfile.TemporaryDirectory(prefix="hormonestats-docs-"))
+    executed = Path(_SCRATCH[-1].name)
+    (executed / "notebooks").mkdir()
     for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        files.append(File(f"notebooks/{nb.name}", src_dir=str(ROOT), dest_dir=config["site_dir"],
+        (executed / "notebooks" / nb.name).write_text(executed_notebook(nb), encoding="utf-8")
+        files.append(File(f"notebooks/{nb.name}", src_dir=str(executed),
+                          dest_dir=config["site_dir"],
                           use_directory_urls=config["use_directory_urls"]))
     return files
+
+
+def executed_notebook(path: Path) -> str:
+    """The notebook at ``path`` run in a fresh kernel in its own scratch folder, as JSON."""
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the inline backend
+    with tempfile.TemporaryDirectory() as folder:
+        NotebookClient(nb, timeout=600, kernel_name="python3").execute(cwd=folder, env=env)
+    return nbformat.writes(nb)
+
+
+def on_post_build(config):
+    while _SCRATCH:
+        _SCRATCH.pop().cleanup()
 
 
 def on_config(config):

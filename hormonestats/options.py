@@ -198,13 +198,18 @@ def _from_sample_keywords(options, kind: str) -> dict:
             out.setdefault("outliers", "none")
         else:
             out.setdefault("outliers", "winsorize")
-    known = {f.name for f in fields(ProcessingOptions)}
-    unknown = sorted(set(out) - known)
+    _known_names(ProcessingOptions, out, kind)
+    return out
+
+
+def _known_names(cls, given, kind: str) -> None:
+    """Refuse names that are not fields of ``cls``, listing the known ones."""
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(given) - known)
     if unknown:
         raise HormoneStatsError(
             f"{kind} options: unknown {', '.join(map(repr, unknown))}; known: "
             f"{', '.join(sorted(known))}")
-    return out
 
 
 def _coerce(cls, options, kind: str):
@@ -213,12 +218,7 @@ def _coerce(cls, options, kind: str):
     if isinstance(options, cls):
         return options
     if isinstance(options, dict):
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise HormoneStatsError(
-                f"{kind} options: unknown {', '.join(map(repr, unknown))}; known: "
-                f"{', '.join(sorted(known))}")
+        _known_names(cls, options, kind)
         return cls(**options)
     raise HormoneStatsError(
         f"{kind} options: expected a {cls.__name__}, a dict or None, got {type(options).__name__}")

@@ -86,6 +86,50 @@ def test_api_reference_documents_every_public_name(site):
             assert f'id="hormonestats.{module}.{name}"' in text, name
 
 
+def test_api_pages_show_each_name_and_its_signature(site):
+    """Every public function and class has a heading with its name and its call signature
+    (``name(`` in the signature block), not a bare docstring."""
+    import inspect
+
+    text = "".join(p.read_text(encoding="utf-8") for p in (site / "api").rglob("index.html"))
+    missing = []
+    for name, module in hs._API.items():
+        obj = getattr(hs, name)
+        if inspect.ismodule(obj) or not callable(obj):
+            continue
+        anchor = f'id="hormonestats.{module}.{name}"'
+        block = text[text.index(anchor):][:4000]
+        kind = "class" if inspect.isclass(obj) else "function"
+        if f'doc-{kind}-name">{name}</span>' not in block:
+            missing.append(f"{name}: no heading")
+        # an exception takes a message, a named tuple its fields and a protocol is not
+        # called: no signature to show
+        if inspect.isclass(obj) and (issubclass(obj, BaseException | tuple)
+                                     or getattr(obj, "_is_protocol", False)):
+            continue
+        if f'">{name}</span><span class="p">(' not in block:
+            missing.append(f"{name}: no signature")
+    assert missing == [], missing
+
+
+def test_notebook_pages_show_their_outputs(site):
+    """The notebook pages are made from executed copies: tables and figures are on the page."""
+    figures = 0
+    for nb in (ROOT / "notebooks").glob("*.ipynb"):
+        page = _page(site, f"notebooks/{nb.stem}")
+        assert "jp-OutputArea-output" in page, nb.name
+        figures += page.count("data:image/png;base64")
+    assert figures >= 14  # the figures tests/test_notebooks.py expects the notebooks to show
+    assert not (ROOT / "notebooks" / "figures").exists()  # nothing written beside them
+
+
+def test_analytes_range_column_keeps_its_width(site):
+    page = _page(site, "reference/analytes")
+    assert page.count('class="range-list"') >= len(hs.ANALYTES)
+    css = (site / "stylesheets" / "tables.css").read_text(encoding="utf-8")
+    assert ".range-list" in css and "min-width" in css
+
+
 def test_glossary_and_notebooks_are_pages(site):
     from hormonestats.report.glossary import COLUMNS
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 import hormonestats as hs
 from hormonestats.derive.processing import process_study
 from hormonestats.report.glossary import COLUMNS, column_notes, explain_column
@@ -39,3 +41,13 @@ def test_explanations_name_the_pieces_of_built_names():
     notes = column_notes(["agrees", "predicted_sign", "agrees"])
     assert len(notes) == 2 and notes[0].startswith("agrees: ")
     assert all(text.endswith(".") for text in COLUMNS.values())
+
+
+def test_one_glossary_for_table_notes_and_the_reference():
+    """The report's table notes read the glossary: the two say the same about a column."""
+    from hormonestats.report import columns, glossary
+
+    assert columns.COLUMN_NOTES is glossary.TABLE_NOTES
+    note = columns.column_notes(pd.DataFrame({"hypothesis": ["h"], "agrees": [True]}))
+    assert "confidence interval excludes 0" in note and "predicted sign" in note
+    assert "confidence interval excludes 0" in glossary.COLUMNS["agrees"]

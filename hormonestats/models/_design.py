@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from .lmm.design import covariate_columns, dummy_name, is_categorical, levels_of
 
 __all__ = ["INTERCEPT", "Design", "complete_cases", "covariate_design"]
 
@@ -35,7 +36,7 @@ def _as_tuple(names) -> tuple[str, ...]:
 
 
 def _is_numeric(series: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
+    return not is_categorical(series)
 
 
 def complete_cases(
@@ -79,30 +80,15 @@ def complete_cases(
     return data.loc[~bad].copy(), excluded
 
 
-def _dummies(series: pd.Series, name: str, levels: Sequence) -> pd.DataFrame:
-    """Treatment-coded dummies, reference = ``levels[0]``; columns ``name[T.level]``."""
-    return pd.DataFrame(
-        {f"{name}[T.{lev}]": (series == lev).astype(float).to_numpy() for lev in levels[1:]},
-        index=series.index,
-    )
-
-
 def _levels(series: pd.Series) -> tuple:
-    return tuple(sorted(pd.unique(series.dropna()), key=lambda v: (str(type(v)), v)))
+    return tuple(levels_of(series))
 
 
 def covariate_design(frame: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
-    """Design columns of the covariates: numeric ones as they are, others as dummies."""
-    parts = []
-    for c in covariates:
-        s = frame[c]
-        if _is_numeric(s):
-            parts.append(pd.DataFrame({c: s.astype(float).to_numpy()}, index=frame.index))
-        else:
-            parts.append(_dummies(s, c, _levels(s)))
-    if not parts:
-        return pd.DataFrame(index=frame.index)
-    return pd.concat(parts, axis=1)
+    """Design columns of the covariates: numeric ones as they are, others as dummies named
+    ``name[T.level]`` (the engine's :func:`~hormonestats.models.lmm.design.covariate_columns`
+    in the regression families' spelling)."""
+    return covariate_columns(frame, covariates, style="treatment")
 
 
 # --------------------------------------------------------------------------------------------
@@ -126,7 +112,7 @@ class Design:
     def m_columns(self) -> tuple[str, ...]:
         if self.m_levels is None:
             return (self.m,)
-        return tuple(f"{self.m}[T.{lev}]" for lev in self.m_levels[1:])
+        return tuple(dummy_name(self.m, lev, "treatment") for lev in self.m_levels[1:])
 
     @property
     def interaction_columns(self) -> tuple[str, ...]:
@@ -154,9 +140,8 @@ class Design:
             mcols = {self.m: np.asarray(m_raw, dtype=float) - self.m_center}
         else:
             m_raw = np.asarray(m_raw, dtype=object)
-            mcols = {
-                f"{self.m}[T.{lev}]": (m_raw == lev).astype(float) for lev in self.m_levels[1:]
-            }
+            mcols = {dummy_name(self.m, lev, "treatment"): (m_raw == lev).astype(float)
+                     for lev in self.m_levels[1:]}
         out.update(mcols)
         for c in self.cov_columns:
             out[c] = cov[c].to_numpy(float)

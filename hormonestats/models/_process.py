@@ -27,6 +27,7 @@ from ._bootstrap import (
     solve_system,
 )
 from ._families import batched_logit
+from .lmm.design import dummy_name
 
 __all__ = ["CI_METHODS", "COV_TYPES", "INTERCEPT", "categorical_covariates", "process_notes"]
 
@@ -67,7 +68,7 @@ def categorical_covariates(data: pd.DataFrame, covariates: list[str]):
             continue
         levels = sorted(col.dropna().astype(str).unique())
         for level in levels[1:]:
-            name = f"{c}[T.{level}]"
+            name = dummy_name(c, level, "treatment")
             extra[name] = (col.astype(str) == level).astype(float).where(col.notna())
             out_covs.append(name)
     return (data.assign(**extra) if extra else data), out_covs

@@ -28,6 +28,8 @@ from scipy import optimize
 from ..errors import DataError, ModelError
 from ..results import conforms
 from ._slopes import JohnsonNeyman, johnson_neyman_from_cov, slopes_from_cov
+from .glmm.api import from_mixed
+from .glmm.result import GLMMResult, glmm_lrt
 from .lmm.design import (
     drop_missing,
     numeric_problems,
@@ -265,12 +267,32 @@ class MixedResult:
         label = " + ".join(f"{w:g}*{k}" for k, w in weights.items())
         return tidy_rows([(label, *self._lmm.contrast(L))], self.conf_level)
 
-    def emmeans(self, factor: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def emmeans(self, factor: str, adjust: str = "none") -> tuple[pd.DataFrame, pd.DataFrame]:
         """Estimated marginal means of a categorical predictor and their pairwise contrasts
-        (later minus earlier level, unadjusted), as emmeans computes them: a reference grid of
-        all factor levels with numeric predictors at their means, equal weights over the other
-        factors; Satterthwaite df. Returns (means, contrasts)."""
-        return emmeans_table(self._lmm, self._frame, factor, self.conf_level)
+        (later minus earlier level), as emmeans computes them: a reference grid of all factor
+        levels with numeric predictors at their means, equal weights over the other factors.
+        The df are those of the fit (:attr:`df_method`: Satterthwaite, or Kenward–Roger with the
+        adjusted covariance). ``adjust`` (``"none"``, ``"tukey"``, ``"holm"``,
+        ``"bonferroni"``, ``"mvt"``) adjusts the contrasts' p values and intervals as emmeans'
+        ``adjust =`` does (Holm's intervals are Bonferroni's, as in emmeans); see
+        :mod:`hormonestats.models.lmm.adjust`. Returns (means, contrasts)."""
+        return emmeans_table(self._lmm, self._frame, factor, self.conf_level, adjust)
+
+    def anova(self) -> pd.DataFrame:
+        """Type-III F tests of the fixed-effect terms as ``lmerTest::anova(type = 3)``, with the
+        fit's df method (:mod:`hormonestats.models.lmm.anova`): ``term, sum_sq, mean_sq,
+        num_df, den_df, statistic, p_value``."""
+        from .lmm.anova import anova_table
+
+        return anova_table(self._lmm, self._frame)
+
+    def confint_profile(self, conf_level: float | None = None) -> pd.DataFrame:
+        """Profile-likelihood intervals of the random-intercept SDs and sigma as lme4's
+        ``confint(method = "profile")`` (:mod:`hormonestats.models.lmm.profile`)."""
+        from .lmm.profile import profile_table
+
+        level = self.conf_level if conf_level is None else conf_level
+        return profile_table(self._lmm, self._frame, self.formula, level)
 
     # ---- display ---------------------------------------------------------------------------
     def _notes(self) -> list[str]:
@@ -323,6 +345,8 @@ def mixed(
     conf_level: float = 0.95,
     reml: bool = True,
     df_method: str = "satterthwaite",
+    family: str = "gaussian", link: str | None = None, n_agq: int = 1,
+    trials: str | None = None, offset: str | None = None,
 ) -> MixedResult:
     """Linear mixed model: an lme4-style ``formula``, or the repeated-measures keywords.
 
@@ -372,12 +396,17 @@ def mixed(
         :func:`mixed_lrt`).
     df_method : {"satterthwaite", "kenward-roger", "wald"}
         Satterthwaite df as in lmerTest (default); Kenward–Roger df with the bias-adjusted
-        fixed-effect covariance as in pbkrtest (dense: designs up to 4,000 rows); or Wald z
-        tests (df = inf).
+        fixed-effect covariance as in pbkrtest (any number of rows; up to 6,000 random
+        effects); or Wald z tests (df = inf).
+
+    family, link, n_agq, trials, offset
+        ``"binomial"`` (logit/probit link) or ``"poisson"`` (log): a generalized mixed model as
+        ``glmer`` (formula only; Laplace or ``n_agq``-node quadrature; 0/1, successes of
+        ``trials``, ``cbind(s, f)`` or counts; ``offset`` column): :mod:`.glmm`.
 
     Returns
     -------
-    MixedResult
+    MixedResult, or GLMMResult for a generalized family
 
     Notes
     -----
@@ -402,6 +431,8 @@ def mixed(
     >>> hs.mixed(df, formula="y ~ x + (1 | id)").formula
     'y ~ x + (1 | id)'
     """
+    if family != "gaussian":  # the generalized engine (hormonestats.models.glmm)
+        return from_mixed(data, formula, family, locals())
     if formula is not None:
         given = [a for a, v in (("y", y), ("x", x), ("subject", subject), ("m", m)) if v]
         if given or covariates:
@@ -562,4 +593,6 @@ def mixed_lrt(smaller: MixedResult, larger: MixedResult) -> pd.DataFrame:
     test of random-effect terms, conservative on the boundary: Self & Liang 1987). Returns
     ``model, n_params, deviance, chisq, df, p_value``.
     """
+    if isinstance(smaller, GLMMResult) or isinstance(larger, GLMMResult):
+        return glmm_lrt(smaller, larger)
     return likelihood_ratio(smaller, larger)

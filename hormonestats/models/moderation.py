@@ -44,6 +44,7 @@ from ._tidy import (
     excluded_note,
     tidy_statsmodels,
 )
+from .lmm.design import dummy_name
 
 __all__ = [
     "INTERCEPT",
@@ -181,7 +182,7 @@ class ModerationResult:
             if lev == self.m_levels[0]:
                 term, w = self.interaction_term, 0.0  # reference group: slope = b_x
             else:
-                term, w = f"{self.x}:{self.m}[T.{lev}]", 1.0
+                term, w = f"{self.x}:{dummy_name(self.m, lev, 'treatment')}", 1.0
             r = slopes_from_cov(
                 params, cov, x_term=self.x, xm_term=term, m_values=[w], df=df, conf_level=cl
             )

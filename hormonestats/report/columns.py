@@ -2,7 +2,7 @@
 
 The shared core of every table renderer (:mod:`.apa` for Markdown/HTML/LaTeX, :mod:`.docx_export`
 for Word): :func:`_prepare` turns a tidy table (or a result's ``.table``) into column specs and
-rows of text; :data:`COLUMN_NOTES` explains each known column in words for table notes.
+rows of text; the table notes explain each column in the words of :mod:`.glossary`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,13 @@ import pandas as pd
 
 from ..errors import DataError
 from .characteristics import _is_table1, _table1_display
+from .glossary import TABLE_NOTES, explain_column
 from .numbers import MISSING, _is_missing, format_ci, format_number, format_p
 
 __all__ = ["COLUMN_NOTES", "as_frame", "column_notes"]
+
+#: the glossary's short meanings for table notes (one glossary: :mod:`.glossary`)
+COLUMN_NOTES = TABLE_NOTES
 
 
 @dataclass(frozen=True)
@@ -250,83 +254,6 @@ def _prepare(table, columns, digits, conf_level) -> tuple[list[_Col], list[list[
 
 
 
-#: What each known column means, in words for a table note ("every column explained")
-COLUMN_NOTES: dict[str, str] = {
-    "hypothesis": "the registered hypothesis",
-    "family": "model family",
-    "equation": "which equation of the model",
-    "mediator": "the mediating variable",
-    "snp": "single-nucleotide polymorphism (rs number)",
-    "analyte": "hormone measured",
-    "matrix": "sample matrix (saliva, plasma, serum, urine)",
-    "plate_id": "assay plate",
-    "instrument": "questionnaire or task (and its scale)",
-    "scale": "scale of the instrument",
-    "term": "model term (× marks an interaction)",
-    "m_label": "moderator level at which the slope is taken",
-    "m_value": "moderator value at that level",
-    "estimate": "unstandardised estimate",
-    "std_error": "standard error",
-    "std_estimate": "standardised estimate",
-    "statistic": "test statistic (t; z where the test is asymptotic)",
-    "df": "degrees of freedom",
-    "ci": "confidence interval",
-    "p_value": "p value (two-sided)",
-    "p_fdr": "p value adjusted for the false discovery rate across the family "
-             "(Benjamini & Hochberg, 1995)",
-    "p_adjusted": "adjusted p value",
-    "hwe_p": "exact test of Hardy–Weinberg equilibrium (Wigginton et al., 2005)",
-    "partial_eta2": "partial eta squared",
-    "partial_eta_sq": "partial eta squared",
-    "eta2": "eta squared",
-    "f2": "Cohen's f²",
-    "cohens_f2": "Cohen's f²",
-    "cohens_d": "Cohen's d",
-    "d": "Cohen's d",
-    "r": "correlation",
-    "r2": "proportion of variance explained",
-    "delta_r2": "change in R² when the term is added",
-    "predicted_sign": "direction the hypothesis predicts",
-    "agrees": "whether the estimate has the predicted sign",
-    "n": "number of observations used",
-    "n_called": "participants with a genotype call",
-    "n_below_lod": "readings below the limit of detection",
-    "pct_below_lod": "percentage of readings below the limit of detection",
-    "call_rate": "proportion of participants with a genotype call",
-    "maf": "minor allele frequency",
-    "cv": "coefficient of variation (SD / mean × 100)",
-    "intra_cv": "intra-assay coefficient of variation of replicate readings",
-    "inter_cv": "inter-assay coefficient of variation of control samples across plates",
-    "power": "proportion of simulated studies with p < α",
-    "mc_se": "Monte Carlo standard error of the power",
-    "mean_estimate": "mean estimate over the simulated studies",
-    "coverage": "proportion of simulated CIs that contain the true value",
-    "alpha": "Cronbach's α",
-    "omega": "McDonald's ω",
-    "omega_total": "McDonald's ω total",
-    "control": "plate control sample",
-    "mean": "mean",
-    "sd": "standard deviation",
-    "n_samples": "number of samples",
-    "n_plates": "number of plates",
-    "n_items": "number of items",
-    "ci_method": "how the confidence interval was computed",
-    "status": "for a hypothesis, tested or why it could not be; for a checklist item, met, not "
-              "met or not recorded",
-    "reason": "why (for a hypothesis not tested, or a logged exclusion)",
-    "step": "processing step that logged the rows",
-    "action": "excluded (dropped), altered (value changed, original kept) or flagged (kept, "
-              "marked)",
-    "table": "input table",
-    "n_rows": "rows concerned",
-    "n_subjects": "distinct IDs concerned (participants, or plate controls)",
-    "n_input": "rows read",
-    "n_excluded": "rows excluded (each counted once, at the first step that excluded it)",
-    "n_analysed": "rows left for the analysis",
-    "stage": "input, excluded at a step, or analysed",
-}
-
-
 def column_notes(table, *, columns=None, conf_level: float = 0.95) -> str:
     """One sentence explaining every shown column of an APA table, for its note.
 
@@ -345,7 +272,7 @@ def column_notes(table, *, columns=None, conf_level: float = 0.95) -> str:
     names = _shown_names(frame, columns)
     parts = []
     for name, spec in zip(names, specs):
-        meaning = COLUMN_NOTES.get(name) or _glossary_meaning(name)
+        meaning = TABLE_NOTES.get(name) or _glossary_meaning(name)
         if meaning is None:
             continue
         parts.append(f"{spec.header} = {meaning}")
@@ -353,9 +280,7 @@ def column_notes(table, *, columns=None, conf_level: float = 0.95) -> str:
 
 
 def _glossary_meaning(name: str) -> str | None:
-    """A column the notes do not know, in the glossary's words (its sentence, lower-cased)."""
-    from .glossary import explain_column
-
+    """A column without a short note, in the glossary's sentence (lower-cased)."""
     text = explain_column(name)
     if text is None:
         return None

@@ -1,6 +1,8 @@
 """What every column of a report table means: the notes printed under each table.
 
-:data:`COLUMNS` maps a column name (as the tidy tables spell it) to one sentence;
+:data:`COLUMNS` maps a column name (as the tidy tables spell it) to one sentence,
+:data:`TABLE_NOTES` to the short phrase an APA table's note uses (the one glossary both the
+report's notes and the documentation read);
 :data:`PATTERNS` explains the columns whose names are built from the study (``log_<analyte>``,
 ``<rsid>_add_<allele>``, ``<instrument>_<scale>``, ...). :func:`column_notes` returns the
 notes for the columns of one table, in table order, so a report can print them under it; the
@@ -13,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-__all__ = ["COLUMNS", "PATTERNS", "column_notes", "explain_column"]
+__all__ = ["COLUMNS", "PATTERNS", "TABLE_NOTES", "column_notes", "explain_column"]
 
 _COLUMNS = {
     # hypotheses table
@@ -101,8 +103,9 @@ _COLUMNS = {
     "mean_inter_item_r": "Mean correlation between the scale's items.",
     # table 1
     "variable": "Participant characteristic.",
-    "level": "Category of a categorical characteristic.",
-    "kind": "numeric (mean and SD) or categorical (count and percent).",
+    "level": "Category of a categorical characteristic (for a date: its range).",
+    "kind": "numeric (mean and SD), date (range, earliest to latest) or categorical (count "
+            "and percent).",
     "group": "Group or arm the row describes (all participants when empty).",
     "count": "Participants in the category.",
     "percent": "Percent of the group's participants in the category.",
@@ -155,6 +158,11 @@ _COLUMNS = {
     "p_upper": "p of the one-sided test that the effect is below the upper bound.",
     "p_tost": "p of the equivalence test (two one-sided tests): the larger of the two.",
     "equivalent": "True when both one-sided tests reject, so the effect lies within the bounds.",
+    # study designs
+    "effect_size": "Which effect size the row gives: Cohen's d on the within-person SD of a "
+    "crossover (cohens_d_within) or d_av, the mean difference over the conditions' mean SD.",
+    "actor": "Actor effect: the person's own predictor on their own outcome (APIM).",
+    "partner": "Partner effect: the partner's predictor on the person's outcome (APIM).",
     # multiverse
     "spec_id": "Number of the specification (its position in the product of the decisions).",
     "is_default": "True for the specification that uses every default choice (the planned "
@@ -169,10 +177,115 @@ _COLUMNS = {
     "null_median": "Median of the statistic over the resamples under the null.",
     "n_null": "Resamples under the null.",
     "n_specifications": "Specifications entering the test.",
+    # reliability of repeated sampling
+    "value_scale": "Scale of the values analysed: log (natural log of the canonical unit) or "
+    "raw.",
+    "n_subjects": "Participants with at least one analysed value.",
+    "n_readings": "Analysed samples (replicate means) entering the random-intercept model.",
+    "samples_per_subject": "Mean number of analysed samples per participant.",
+    "icc": "Intraclass correlation of a random-intercept model fitted by REML to every sample: "
+    "the share of the variance that lies between persons.",
+    "icc1": "Shrout-Fleiss ICC1 (ICC(1)): reliability of one sample, from the one-way ANOVA of "
+    "the participants who gave every sample.",
+    "icc1_conf_low": "Lower bound of the F-based confidence interval of ICC1 (95% unless stated).",
+    "icc1_conf_high": "Upper bound of the F-based confidence interval of ICC1 (95% unless "
+    "stated).",
+    "icc2": "Shrout-Fleiss ICC1k (ICC(2)): reliability of the person mean of all occasions.",
+    "icc2_conf_low": "Lower bound of the F-based confidence interval of ICC1k (95% unless "
+    "stated).",
+    "icc2_conf_high": "Upper bound of the F-based confidence interval of ICC1k (95% unless "
+    "stated).",
+    "n_complete": "Participants who gave a sample on every occasion (the Shrout-Fleiss table).",
+    "n_occasions": "Occasions (sessions x sample numbers) of the Shrout-Fleiss table.",
+    "reliability_of_mean": "Spearman-Brown reliability of a participant's mean of "
+    "samples_per_subject samples, from icc.",
+    "target": "Reliability of the person mean planned for.",
+    "samples_needed": "Samples per participant whose mean reaches the target reliability "
+    "(Spearman-Brown from icc; round up; infinite when the between-person variance is zero).",
 }
 
 #: Column name -> what it means (read-only).
 COLUMNS: Mapping[str, str] = MappingProxyType(_COLUMNS)
+
+#: The same meanings as short phrases for a table's note (``"SE = standard error"``), read by
+#: :func:`hormonestats.report.columns.column_notes`; a column without one gets its sentence.
+_TABLE_NOTES = {
+    "hypothesis": "the registered hypothesis",
+    "family": "model family",
+    "equation": "which equation of the model",
+    "mediator": "the mediating variable",
+    "snp": "single-nucleotide polymorphism (rs number)",
+    "analyte": "hormone measured",
+    "matrix": "sample matrix (saliva, plasma, serum, urine)",
+    "plate_id": "assay plate",
+    "instrument": "questionnaire or task (and its scale)",
+    "scale": "scale of the instrument",
+    "term": "model term (× marks an interaction)",
+    "m_label": "moderator level at which the slope is taken",
+    "m_value": "moderator value at that level",
+    "estimate": "unstandardised estimate",
+    "std_error": "standard error",
+    "std_estimate": "standardised estimate",
+    "statistic": "test statistic (t; z where the test is asymptotic)",
+    "df": "degrees of freedom",
+    "ci": "confidence interval",
+    "p_value": "p value (two-sided)",
+    "p_fdr": "p value adjusted for the false discovery rate across the family "
+             "(Benjamini & Hochberg, 1995)",
+    "p_adjusted": "adjusted p value",
+    "hwe_p": "exact test of Hardy–Weinberg equilibrium (Wigginton et al., 2005)",
+    "partial_eta2": "partial eta squared",
+    "partial_eta_sq": "partial eta squared",
+    "eta2": "eta squared",
+    "f2": "Cohen's f²",
+    "cohens_f2": "Cohen's f²",
+    "cohens_d": "Cohen's d",
+    "d": "Cohen's d",
+    "r": "correlation",
+    "r2": "proportion of variance explained",
+    "delta_r2": "change in R² when the term is added",
+    "predicted_sign": "direction the hypothesis predicts",
+    "agrees": "whether the confidence interval excludes 0 and, for a directional claim, the "
+              "estimate has the predicted sign",
+    "n": "number of observations used",
+    "n_called": "participants with a genotype call",
+    "n_below_lod": "readings below the limit of detection",
+    "pct_below_lod": "percentage of readings below the limit of detection",
+    "call_rate": "proportion of participants with a genotype call",
+    "maf": "minor allele frequency",
+    "cv": "coefficient of variation (SD / mean × 100)",
+    "intra_cv": "intra-assay coefficient of variation of replicate readings",
+    "inter_cv": "inter-assay coefficient of variation of control samples across plates",
+    "power": "proportion of simulated studies with p < α",
+    "mc_se": "Monte Carlo standard error of the power",
+    "mean_estimate": "mean estimate over the simulated studies",
+    "coverage": "proportion of simulated CIs that contain the true value",
+    "alpha": "Cronbach's α",
+    "omega": "McDonald's ω",
+    "omega_total": "McDonald's ω total",
+    "control": "plate control sample",
+    "mean": "mean",
+    "sd": "standard deviation",
+    "n_samples": "number of samples",
+    "n_plates": "number of plates",
+    "n_items": "number of items",
+    "ci_method": "how the confidence interval was computed",
+    "status": "for a hypothesis, tested or why it could not be; for a checklist item, met, not "
+              "met or not recorded",
+    "reason": "why (for a hypothesis not tested, or a logged exclusion)",
+    "step": "processing step that logged the rows",
+    "action": "excluded (dropped), altered (value changed, original kept) or flagged (kept, "
+              "marked)",
+    "table": "input table",
+    "n_rows": "rows concerned",
+    "n_subjects": "distinct IDs concerned (participants, or plate controls)",
+    "n_input": "rows read",
+    "n_excluded": "rows excluded (each counted once, at the first step that excluded it)",
+    "n_analysed": "rows left for the analysis",
+    "stage": "input, excluded at a step, or analysed",
+}
+
+TABLE_NOTES: Mapping[str, str] = MappingProxyType(_TABLE_NOTES)
 
 #: Columns named after the study's own analytes, SNPs and instruments: (regex, template).
 PATTERNS: tuple[tuple[str, str], ...] = (

@@ -10,15 +10,18 @@ reported but do not.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from .findings import FAILURE_COLUMNS, ValidationReport, _Collector, _file_rows, _line
+from .table_checks import genotype_checks, response_checks, treatment_checks
 from .table_columns import key_columns
 
-__all__ = ["FAILURE_COLUMNS", "ValidationReport", "validate", "validate_part"]
+__all__ = ["CHECKS", "FAILURE_COLUMNS", "Check", "ValidationReport", "validate", "validate_part"]
 
 # ------------------------------------------------------------------------------- schema checks
 def _schema_failures(col: _Collector, table: str, frame: pd.DataFrame, schema) -> None:
@@ -294,39 +297,6 @@ def salivary_e2_message(n: int) -> str:
             f"prefer LC-MS/MS or serum for phase ({n} readings)")
 
 
-def _genotypes(col: _Collector, frame: pd.DataFrame, contract) -> None:
-    from .genotype_calls import genotype_problems
-
-    if not {"snp", "genotype"} <= set(frame.columns):
-        return
-    known = frame["snp"].astype(str).isin(list(contract.snps)) if contract.snps else \
-        pd.Series(True, index=frame.index)
-    strand = {rsid: spec.strand for rsid, spec in contract.snps.items()}
-    problems = genotype_problems(frame.loc[known], strand=strand or None)
-    if len(problems):
-        rows = problems["row"].tolist()
-        col.add("genotypes", "genotype", frame, rows, "alleles not those of the SNP",
-                problems["value"].tolist(),
-                [f"{_line('genotypes', r)}: {m}" for r, m in zip(rows, problems["message"])])
-
-
-def _responses(col: _Collector, frame: pd.DataFrame, contract) -> None:
-    if "instrument" not in frame.columns:
-        return
-    for name, spec in contract.instruments.items():
-        part = frame.loc[frame["instrument"].astype(str) == name]
-        if part.empty:
-            continue
-        instrument = contract.instrument(name)
-        kwargs = {"endowment": spec.endowment} if spec.endowment is not None else {}
-        problems = instrument.check_responses(part, **kwargs)
-        if len(problems):
-            col.add("responses", "response", frame, problems["row"].tolist(),
-                    f"outside {name} definition", problems["value"].tolist(),
-                    [f"{_line('responses', r)}: {m}" for r, m in
-                     zip(problems["row"], problems["message"])])
-
-
 def _identifiers(col: _Collector, tables: dict, contract) -> None:
     from .identifiers import identifier_kind
 
@@ -348,31 +318,6 @@ def _empty_tables(col: _Collector, tables: dict) -> None:
             col.add(table, None, None, [None], "no data rows", [None],
                     [f"{table}: the table has a header but no data rows; the contract lists "
                      "this table, so it needs its rows (or remove it from the contract)"])
-
-
-def _treatments(col: _Collector, frame: pd.DataFrame, contract) -> None:
-    if {"start", "stop"} <= set(frame.columns):
-        start = pd.to_numeric(frame["start"], errors="coerce")
-        stop = pd.to_numeric(frame["stop"], errors="coerce")
-        bad = stop < start
-        if bad.any():
-            rows = list(frame.index[bad])
-            col.add("treatments", "stop", frame, rows, "stop before start",
-                    stop[bad].tolist(),
-                    [f"{_line('treatments', r)}: the treatment stops ({stop[r]:g}) before it "
-                     f"starts ({start[r]:g})" for r in rows])
-    if contract.design != "crossover" or not {"session", "agent"} <= set(frame.columns):
-        return
-    keyed = frame.dropna(subset=["subject_id", "session", "agent"])
-    agents = keyed.groupby(["subject_id", "session"], sort=False)["agent"].transform("nunique")
-    bad = agents > 1
-    if bad.any():
-        rows = list(keyed.index[bad])
-        col.add("treatments", "agent", frame, rows, "two agents in one period",
-                keyed.loc[bad, "agent"].tolist(),
-                [f"{_line('treatments', r)}: subject {frame.at[r, 'subject_id']!r} gets more "
-                 f"than one agent in period {frame.at[r, 'session']!r}; a crossover gives one "
-                 "agent per subject and period" for r in rows])
 
 
 def _truthy(s: pd.Series) -> pd.Series:
@@ -495,25 +440,15 @@ def validate_part(contract, part: pd.DataFrame, subjects: pd.DataFrame | None,
     ``part`` holds some rows of the samples table (every row of each subject it holds, so that
     keys and sample-time order are checked whole); ``labels``
     (:class:`~hormonestats.study.findings.RowLabels`) gives the rows they are in the dataset;
-    ``subjects`` is the roster. Runs the samples table's own checks of :func:`validate`: the
-    pandera schema, duplicate keys, the roster, readings, units, ranges, LOD flags,
-    sample-time order and identifier columns.
+    ``subjects`` is the roster. Runs the checks of :data:`CHECKS` that do not need the whole
+    study (schema, keys, roster, readings, units, ranges, LOD flags, time order, identifiers).
     """
     from .findings import labelled_rows
 
     frame = part.reset_index(drop=True)
-    col = _Collector()
+    tables = {"samples": frame} if subjects is None else {"subjects": subjects, "samples": frame}
     with labelled_rows("samples", labels):
-        schemas = contract.schemas(readings=False)
-        if "samples" in schemas:
-            _schema_failures(col, "samples", frame, schemas["samples"])
-        codes = _KeyCodes(frame)
-        _duplicates(col, "samples", frame, codes)
-        tables = {"samples": frame} if subjects is None else \
-            {"subjects": subjects, "samples": frame}
-        _roster(col, tables, {"samples": codes})
-        _samples_table(col, frame, contract, codes)
-        _identifiers(col, {"samples": frame}, contract)
+        col = _run_checks(contract, tables, checked=("samples",), study=None)
     return col.frame("failures"), col.frame("warnings")
 
 
@@ -560,28 +495,72 @@ def validate(study) -> ValidationReport:
     contract = study.contract
     # positions, so that every message can name the row as the file shows it
     tables = {t: f.reset_index(drop=True) for t, f in study.tables.items()}
-    col = _Collector()
-    schemas = contract.schemas(readings=False)
-    _empty_tables(col, tables)
-    codes = {t: _KeyCodes(f) for t, f in tables.items()}
-    for table, frame in tables.items():
-        if table in schemas:
-            _schema_failures(col, table, frame, schemas[table])
-        _duplicates(col, table, frame, codes[table])
-    _roster(col, tables, codes)
-    if "samples" in tables:
-        _samples_table(col, tables["samples"], contract, codes["samples"])
-    if "genotypes" in tables:
-        _genotypes(col, tables["genotypes"], contract)
-    if "responses" in tables:
-        _responses(col, tables["responses"], contract)
-    if "treatments" in tables:
-        _treatments(col, tables["treatments"], contract)
-    _named_files(col, study)
-    _identifiers(col, tables, contract)
+    col = _run_checks(contract, tables, checked=tuple(tables), study=study)
     return ValidationReport(
         study_name=contract.name,
         failures=col.frame("failures"),
         warnings=col.frame("warnings"),
         n_rows={t: len(f) for t, f in tables.items()},
     )
+
+
+# ------------------------------------------------------------------------------- the check list
+@dataclass(frozen=True)
+class Check:
+    """One check: its reason code, what it runs, whether it needs the whole study."""
+
+    code: str
+    run: Callable[[_Checking], None]
+    whole_study: bool = False
+
+
+@dataclass
+class _Checking:
+    """What a check reads; ``checked``: the tables whose rows it checks (others: looked up)."""
+
+    col: _Collector
+    tables: dict
+    checked: tuple
+    codes: dict
+    contract: object
+    study: object | None
+
+
+def _schema_and_keys(c: _Checking) -> None:
+    schemas = c.contract.schemas(readings=False)
+    for table in c.checked:
+        if table in schemas:
+            _schema_failures(c.col, table, c.tables[table], schemas[table])
+        _duplicates(c.col, table, c.tables[table], c.codes[table])
+
+
+def _table_check(table: str, check, *, keyed: bool = False) -> Callable[[_Checking], None]:
+    def run(c: _Checking) -> None:
+        if table in c.checked:
+            check(c.col, c.tables[table], c.contract, *((c.codes[table],) if keyed else ()))
+    return run
+
+
+#: Every check, in the order its findings are listed; ``validate`` runs them all on the study,
+#: ``validate_part`` those that do not need the whole study on a part of the samples table.
+CHECKS: tuple[Check, ...] = (
+    Check("empty_table", lambda c: _empty_tables(c.col, c.tables), whole_study=True),
+    Check("schema_and_keys", _schema_and_keys),
+    Check("roster", lambda c: _roster(c.col, c.tables, c.codes)),
+    Check("samples", _table_check("samples", _samples_table, keyed=True)),
+    Check("genotypes", _table_check("genotypes", genotype_checks)),
+    Check("responses", _table_check("responses", response_checks)),
+    Check("treatments", _table_check("treatments", treatment_checks)),
+    Check("named_files", lambda c: _named_files(c.col, c.study), whole_study=True),
+    Check("identifiers", lambda c: _identifiers(
+        c.col, {t: c.tables[t] for t in c.checked}, c.contract)),
+)
+
+
+def _run_checks(contract, tables: dict, *, checked: tuple, study) -> _Collector:
+    c = _Checking(_Collector(), tables, checked, {t: _KeyCodes(tables[t]) for t in checked},
+                  contract, study)
+    for check in CHECKS:
+        if study is not None or not check.whole_study:
+            check.run(c)
+    return c.col

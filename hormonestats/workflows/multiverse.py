@@ -19,7 +19,10 @@ Decisions (:data:`DECISIONS`; the package's default choice of each is marked):
 * ``contraception``: **all** participants, or hormonal-contraception users left out;
 * ``cycle_coding``: **forward** count, backward count, LH-confirmed cycles only;
 * ``car_delay``: awakening samples delayed by at least 5, 10 or 15 min left out (**none**);
-* ``covariates``: the sets given in ``covariate_sets``; ``subset``: the filters in ``filters``.
+* ``covariates``: the sets given in ``covariate_sets``; ``subset``: the filters in ``filters``;
+* ``missing``: **complete cases**, or the table multiply imputed (m = 20; below-LOD readings of
+  the ``excluded`` LOD choice imputed within (0, LOD)) and the estimate pooled by Rubin's rules
+  (:mod:`hormonestats.workflows.imputation`).
 
 Combinations that cannot apply to the hypothesis or the data (a censored likelihood for a hormone
 that is a predictor, a genotype coding for a hypothesis without a genotype, a delay rule for a
@@ -39,7 +42,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import HormoneStatsError, ModelError
-from ..options import LOD_POLICY_LABELS, ProcessingOptions
+from ..options import LOD_POLICY_LABELS, ExecutionOptions, ProcessingOptions
 from ..registry.contraception import CONTRACEPTION
 from ..results import conforms, empty_excluded
 
@@ -78,6 +81,9 @@ DECISIONS: Mapping[str, Decision] = {
                  "awakening samples delayed by at least this many minutes left out"),
         Decision("covariates", (), "", "covariate set"),
         Decision("subset", (), "all", "user-given subsets"),
+        Decision("missing", ("complete_cases", "imputed"), "complete_cases",
+                 "missing values: complete cases, or multiple imputation pooled by Rubin's "
+                 "rules"),
     )
 }
 
@@ -126,6 +132,8 @@ class MultiverseResult:
     notes: tuple[str, ...] = field(default=())
     n_obs: int = 0
     excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
+    #: role -> column the hypothesis was tested with (the user's over the registered defaults)
+    mapping: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         tested = int((self.table["status"] == "tested").sum())
@@ -306,7 +314,7 @@ def _apply_table_decisions(table, spec, hyp, cols, filters) -> pd.DataFrame:
 
 def _gene_column(cols, coding, table_cols) -> tuple[str, str]:
     """(column, runner coding) for a genotype coding decision."""
-    gene = cols["gene"]
+    gene = cols["m"]
     stem = gene.split("_")[0]
     if coding == "grouping":
         grouped = [c for c in table_cols if c.startswith(f"{stem}_") and "_vs_" in c]
@@ -323,19 +331,31 @@ def _run_group(study, hyp, mapping, group_specs, process_options, opts, filters)
     processed = process_study(study, **process_options)
     table = processed.table
     rows, designs = [], []
+    imputed = None
     for spec_id, spec, covs in group_specs:
         row = {"spec_id": spec_id, **spec}
-        cols = {arg: mapping[role] for arg, role in hyp.roles.items()}
+        cols = {arg: mapping[role] for arg, role in hyp.roles.items() if role in mapping}
         h = hyp
         if "genotype_coding" in spec and hyp.family == "gxe":
             gene, coding = _gene_column(cols, spec["genotype_coding"], table.columns)
-            cols["gene"] = gene
+            cols["m"] = gene
             h = replace(hyp, options={**hyp.options, "coding": coding})
         try:
-            data = _apply_table_decisions(table, spec, hyp, cols, filters)
             own = set(cols.values())
-            result, key = RUNNERS[hyp.family](data, h, cols, [c for c in covs if c not in own],
-                                              opts)
+            model_covs = [c for c in covs if c not in own]
+            if spec.get("missing") == "imputed":
+                from . import imputation as mi
+
+                if imputed is None:  # once per set of processing choices
+                    imputed = mi.impute(study, processed=processed, m=mi.MULTIVERSE_M,
+                                        seed=opts["seed"] or 0, mapping=mapping)
+                datas = [_apply_table_decisions(t, spec, hyp, cols, filters) for t in imputed]
+                result, key = mi.run_pooled(datas, RUNNERS[hyp.family], h, cols, model_covs,
+                                            opts)
+                data = datas[0]
+            else:
+                data = _apply_table_decisions(table, spec, hyp, cols, filters)
+                result, key = RUNNERS[hyp.family](data, h, cols, model_covs, opts)
         except (HormoneStatsError, KeyError, ValueError, np.linalg.LinAlgError) as exc:
             row.update(status="failed", reason=f"{type(exc).__name__}: {exc}")
             rows.append(row)
@@ -348,12 +368,17 @@ def _run_group(study, hyp, mapping, group_specs, process_options, opts, filters)
     return rows, designs
 
 
+#: families whose ``.fit`` is one statsmodels regression holding the deciding term: their
+#: specifications can be resampled under the null
+_REGRESSION_FAMILIES = ("moderation", "gxe", "regression")
+
+
 def _design_of(result, term, data):
-    """(X, y, key column index, subject ids) of an OLS fit, for inference under the null."""
-    fit = getattr(result, "fit", None)
-    model = getattr(fit, "model", None)
-    if model is None or not hasattr(model, "exog") or not hasattr(model, "endog"):
+    """(X, y, key column index, subject ids) of a regression fit, for inference under the
+    null; None for the other families."""
+    if result.family not in _REGRESSION_FAMILIES:
         return None
+    model = result.fit.model
     names = list(model.exog_names)
     if term not in names:
         return None
@@ -369,17 +394,18 @@ def multiverse(
     *,
     hypothesis: str,
     decisions: Mapping[str, Sequence[str]] | None = None,
-    mapping: Mapping[str, str],
+    mapping: Mapping[str, str] | None = None,
     covariates: Sequence[str] = (),
     covariate_sets: Sequence[Sequence[str]] | None = None,
     filters: Mapping[str, Callable] | None = None,
     n_null: int = 0,
     alpha: float = 0.05,
-    seed: int | None = 0,
     n_boot: int = 2000,
-    n_jobs: int = 1,
+    execution: ExecutionOptions | Mapping | None = None,
+    seed: int | None = None,
+    n_jobs: int | None = None,
     scheduler=None,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> MultiverseResult:
     """Run one registered hypothesis under every combination of the chosen decisions.
 
@@ -391,8 +417,9 @@ def multiverse(
     decisions : mapping, optional
         Decision name -> choices to vary (see :data:`DECISIONS`); a decision left out keeps its
         default. Default: ``lod``, ``max_cv``, ``outliers`` and ``transform``, all choices.
-    mapping : role -> column of the analysis table, as for :func:`hormonestats.test_hypotheses`
-        (the example study's is :data:`hormonestats.workflows.pipeline.DEFAULT_MAPPING`).
+    mapping : role -> column of the analysis table, as for :func:`hormonestats.test_hypotheses`;
+        the roles left out (all of them with None) take the registered defaults
+        (:data:`hormonestats.DEFAULT_ROLES`, the first default column the table has).
     covariates : covariates of the planned analysis (the default specification).
     covariate_sets : sequence of covariate lists, optional
         Adds the ``covariates`` decision with these sets (include the planned one).
@@ -402,30 +429,36 @@ def multiverse(
         Resamples under the null for the specification-curve tests (0: none).
     alpha : float
         Significance level of the individual specifications.
-    seed : int
-        Seeds the mediation bootstraps (the same in every specification) and the null draws.
     n_boot : int
         Bootstrap resamples of the mediation hypotheses.
-    n_jobs, scheduler
-        Execution: in-process, local processes, or a Dask scheduler address or Client
-        (:mod:`hormonestats.parallel`): one task per set of processing choices. Results are
-        identical for every choice.
-    progress : bool
-        A progress bar fed by finished tasks.
+    execution : :class:`~hormonestats.options.ExecutionOptions` or mapping, optional
+        The seed (of the mediation bootstraps, the same in every specification, and of the null
+        draws; default :data:`~hormonestats.options.DEFAULT_SEED`) and where the
+        specifications run: in-process, local processes, or a Dask scheduler address or Client
+        (:mod:`hormonestats.parallel`), one task per set of processing choices, with identical
+        results for every choice; ``progress`` shows a bar fed by finished tasks.
+    seed, n_jobs, scheduler, progress
+        The same as keywords (they override ``execution``).
 
     Returns
     -------
     MultiverseResult
     """
     from ..derive.processing import process_study
+    from ..models.claims import default_mapping
     from ..models.hypotheses import hypotheses as registry
     from ..models.specification_inference import null_inference
     from ..parallel import map_tasks
 
+    ex = ExecutionOptions.coerce(execution, seed=seed, n_jobs=n_jobs, scheduler=scheduler,
+                                 progress=progress)
+    seed = ex.seed
     if hypothesis not in registry:
         raise ModelError(f"unknown hypothesis {hypothesis!r}; registered: {', '.join(registry)}")
     hyp = registry[hypothesis]
-    missing = [r for r in hyp.role_names if r not in mapping]
+    table_cols = set(process_study(study).table.columns)
+    mapping = default_mapping(table_cols, mapping)
+    missing = [r for r in hyp.required_roles if r not in mapping]
     if missing:
         raise ModelError(f"multiverse: roles not mapped for {hypothesis}: {', '.join(missing)}")
     filters = dict(filters or {})
@@ -433,9 +466,8 @@ def multiverse(
     defaults = {name: _default_choice(name, hyp, covariates) for name in DECISIONS}
     cov_lookup = {" + ".join(s) if s else "none": tuple(s) for s in (covariate_sets or [])}
     names = list(chosen)
-    table_cols = set(process_study(study).table.columns)
     absent = [f"{role}={mapping[role]}" for role in hyp.role_names
-              if mapping[role] not in table_cols]
+              if role in mapping and mapping[role] not in table_cols]
     if absent:
         import difflib
 
@@ -465,9 +497,10 @@ def multiverse(
             options.update(max_cv=float(cv), exclude_imprecise=True)
         tasks.append((_delayed_out(study, delay), hyp, dict(mapping), items, options, opts,
                       filters))
-    outputs = map_tasks(_run_group_task, tasks, seed=seed, n_jobs=n_jobs, scheduler=scheduler,
-                        weights=[len(task[3]) for task in tasks], batch_size=1,
-                        progress=progress, label="specifications (by processing choices)")
+    outputs = map_tasks(_run_group_task, tasks, seed=seed, n_jobs=ex.n_jobs,
+                        scheduler=ex.scheduler, weights=[len(task[3]) for task in tasks],
+                        batch_size=1, progress=ex.progress,
+                        label="specifications (by processing choices)")
     rows, designs = [], []
     for part_rows, part_designs in outputs:
         rows += part_rows
@@ -486,7 +519,7 @@ def multiverse(
     return MultiverseResult(table=table, skipped=skipped_frame, decisions=chosen,
                             hypothesis=hypothesis, predicted_sign=hyp.predicted_sign,
                             alpha=alpha, inference=inference, notes=tuple(notes),
-                            n_obs=_default_n(table))
+                            n_obs=_default_n(table), mapping=dict(mapping))
 
 
 def _default_n(table: pd.DataFrame) -> int:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ..options import ExecutionOptions
+
 __all__ = ["multiverse_methods", "write_multiverse"]
 
 
@@ -36,8 +38,9 @@ def write_multiverse(
     mapping: Mapping[str, str] | None = None,
     covariates: Sequence[str] = (),
     n_null: int = 500,
-    seed: int = 20261122,
-    n_jobs: int = 1,
+    execution: ExecutionOptions | Mapping | None = None,
+    seed: int | None = None,
+    n_jobs: int | None = None,
     scheduler=None,
     inputs: Mapping | None = None,
 ):
@@ -45,7 +48,9 @@ def write_multiverse(
 
     The folder is checked before any work: it may not hold files hormonestats did not write,
     nor hold an input of the study, nor be, contain or lie inside the study's data folder. Returns
-    ``(result, folder)``.
+    ``(result, folder)``. ``execution`` (or the keywords ``seed``, ``n_jobs``,
+    ``scheduler``) says where the specifications run and seeds the null draws (default
+    :data:`~hormonestats.options.DEFAULT_SEED`); the manifest records it.
     """
     from ..report import write_report
     from ..report.multiverse_figure import specification_curve
@@ -57,9 +62,9 @@ def write_multiverse(
     protect = study_inputs(study)
     check_results_folder(out, protect)
     validate(study).raise_for_errors()
+    ex = ExecutionOptions.coerce(execution, seed=seed, n_jobs=n_jobs, scheduler=scheduler)
     result = multiverse(study, hypothesis=hypothesis, decisions=decisions, mapping=mapping,
-                        covariates=covariates, n_null=n_null, seed=seed, n_jobs=n_jobs,
-                        scheduler=scheduler)
+                        covariates=covariates, n_null=n_null, execution=ex)
     tables = {"specifications": result.table, "skipped": result.skipped,
               "decisions_that_matter": result.importance()}
     if result.inference is not None:
@@ -71,9 +76,10 @@ def write_multiverse(
         contract=study.contract,
         parameters={"analysis": "multiverse", "hypothesis": hypothesis,
                     "decisions": {k: list(v) for k, v in result.decisions.items()},
-                    "mapping": dict(mapping), "covariates": list(covariates),
-                    "n_null": n_null},
-        seed=seed,
+                    "mapping": dict(result.mapping), "mapping_given": dict(mapping or {}),
+                    "covariates": list(covariates),
+                    "n_null": n_null, "execution": ex.as_dict()},
+        seed=ex.seed,
     )
     folder = write_report(Path(out), title=f"hormonestats: multiverse of {hypothesis}",
                           tables=tables, figures={"specification_curve": figure},

@@ -79,11 +79,28 @@ def is_categorical(series: pd.Series) -> bool:
     return not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series))
 
 
-def dummies(series: pd.Series, name: str, reference=None) -> tuple[pd.DataFrame, list]:
+#: How a dummy column is named, by family: the mixed-model engine's ``x[a]`` (the level as in
+#: emmeans' grid) and the regression families' ``x[T.a]`` (treatment coding as statsmodels and
+#: patsy name it). Results keep the spelling their tests and users know; one function makes both.
+DUMMY_STYLES = {"engine": "{name}[{level}]", "treatment": "{name}[T.{level}]"}
+
+
+def dummy_name(name: str, level, style: str = "engine") -> str:
+    """The column of ``level`` of the categorical ``name``.
+
+    >>> dummy_name("sex", "male"), dummy_name("sex", "male", "treatment")
+    ('sex[male]', 'sex[T.male]')
+    """
+    return DUMMY_STYLES[style].format(name=name, level=level)
+
+
+def dummies(series: pd.Series, name: str, reference=None, *,
+            style: str = "engine") -> tuple[pd.DataFrame, list]:
     """Treatment coding of a categorical column: one 0/1 column per non-reference level,
-    named ``name[level]``. Returns the columns and the level order (reference first)."""
+    named by :func:`dummy_name`. Returns the columns and the level order (reference first)."""
     levels = order_levels(series, name, reference)
-    cols = {f"{name}[{lv}]": (series == lv).astype(float).to_numpy() for lv in levels[1:]}
+    cols = {dummy_name(name, lv, style): (series == lv).astype(float).to_numpy()
+            for lv in levels[1:]}
     return pd.DataFrame(cols, index=series.index), levels
 
 
@@ -103,15 +120,17 @@ def order_levels(series: pd.Series, name: str, reference=None, order=None) -> li
     return levels
 
 
-def covariate_columns(d: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
-    """Numeric covariates as they are, categorical ones as treatment dummies."""
+def covariate_columns(d: pd.DataFrame, covariates: Sequence[str], *,
+                      style: str = "engine") -> pd.DataFrame:
+    """Numeric covariates as they are, categorical ones as treatment dummies (reference: the
+    first level of :func:`levels_of`; columns named in ``style``, see :func:`dummy_name`)."""
     parts = []
     for c in covariates:
         s = d[c]
         if not is_categorical(s):
             parts.append(pd.DataFrame({c: s.astype(float)}, index=d.index))
         else:
-            parts.append(dummies(s, c)[0])
+            parts.append(dummies(s, c, style=style)[0])
     if not parts:
         return pd.DataFrame(index=d.index)
     return pd.concat(parts, axis=1)

@@ -19,64 +19,6 @@ import numpy as np
 from .optimum import optimise
 
 
-def _grad(f, x, h):
-    g = np.empty_like(x)
-    for i in range(len(x)):
-        e = np.zeros_like(x)
-        e[i] = h[i]
-        g[i] = (f(x + e) - f(x - e)) / (2 * h[i])
-    return g
-
-
-def hessian(f, x, h=None, richardson: bool = True) -> np.ndarray:
-    """Central-difference Hessian, with one Richardson step (error O(h^4))."""
-    x = np.asarray(x, float)
-    if h is None:
-        h = 3e-3 * np.maximum(np.abs(x), 0.05)
-    f0 = f(x)
-
-    def at(hh):
-        k = len(x)
-        H = np.zeros((k, k))
-        fp, fm = np.empty(k), np.empty(k)
-        for i in range(k):
-            e = np.zeros(k)
-            e[i] = hh[i]
-            fp[i], fm[i] = f(x + e), f(x - e)
-            H[i, i] = (fp[i] - 2 * f0 + fm[i]) / hh[i] ** 2
-        for i in range(k):
-            for j in range(i):
-                ei = np.zeros(k)
-                ej = np.zeros(k)
-                ei[i], ej[j] = hh[i], hh[j]
-                H[i, j] = H[j, i] = (
-                    f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)
-                ) / (4 * hh[i] * hh[j])
-        return H
-
-    H1 = at(h)
-    if not richardson:
-        return H1
-    H2 = at(h / 2)
-    return (4 * H2 - H1) / 3
-
-
-def jacobian(f, x, h=None) -> np.ndarray:
-    """Central-difference Jacobian of an array-valued ``f`` with one Richardson step;
-    shape (len(x), *f(x).shape)."""
-    x = np.asarray(x, float)
-    if h is None:
-        h = 3e-3 * np.maximum(np.abs(x), 0.05)
-    out = []
-    for i in range(len(x)):
-        e = np.zeros(len(x))
-        e[i] = h[i]
-        d1 = (f(x + e) - f(x - e)) / (2 * h[i])
-        d2 = (f(x + e / 2) - f(x - e / 2)) / h[i]
-        out.append((4 * d2 - d1) / 3)
-    return np.array(out)
-
-
 def minimise(
     f, start: np.ndarray, lower: np.ndarray, fb=None
 ) -> tuple[np.ndarray, float, bool]:
