@@ -1,8 +1,9 @@
 """Fit time of hs.mixed against R's lme4::lmer measured inside R in the same run (not a test).
 
 Designs: ``y ~ x + (x | id)`` (correlated random intercept and slope, REML) with 200, 2,000 and
-20,000 subjects x 10 observations, and ``y ~ x + (1 | subject) + (1 | plate)`` with 500 subjects
-crossed with 20 plates (10,000 rows). The data are simulated here and written to a temporary
+20,000 subjects x 10 observations, ``y ~ x + (1 | subject) + (1 | plate)`` with 500 subjects
+crossed with 20 plates (10,000 rows), and a 200 x 10 random-slope design whose slope variance is
+truly zero (a singular fit: the optimiser's checks send it to its restarts). The data are simulated here and written to a temporary
 CSV; Rscript reads the same CSV and times ``lmer`` alone with ``system.time`` over the repeats
 (median), after one warm-up fit. hs.mixed is timed over the whole call (checks, design, fit,
 fixed-effect covariance, null-model ICC) with Satterthwaite df (lmerTest's, which ``lmer`` does
@@ -37,6 +38,16 @@ def slope_data(n_sub: int, n_obs: int = 10, seed: int = 1) -> pd.DataFrame:
     u0 = rng.normal(0, 1, n_sub)[sid]
     u1 = rng.normal(0, 0.3, n_sub)[sid]
     y = 1 + (0.5 + u1) * x + u0 + rng.normal(0, 1, sid.size)
+    return pd.DataFrame({"id": [f"s{i}" for i in sid], "x": x, "y": y})
+
+
+def singular_data(n_sub: int = 200, n_obs: int = 10, seed: int = 0) -> pd.DataFrame:
+    """A random slope whose true variance is zero: the fit is singular (boundary), so the
+    optimiser's restarts run."""
+    rng = np.random.default_rng(seed)
+    sid = np.repeat(np.arange(n_sub), n_obs)
+    x = rng.normal(size=sid.size)
+    y = 1 + 0.5 * x + rng.normal(0, 1, n_sub)[sid] + rng.normal(size=sid.size)
     return pd.DataFrame({"id": [f"s{i}" for i in sid], "x": x, "y": y})
 
 
@@ -101,6 +112,7 @@ def main() -> None:
     if not args.skip_largest:
         designs.append(("20,000 x 10, (x | id)", slope_data(20000), SLOPE))
     designs.append(("500 subjects x 20 plates, crossed", crossed_data(), CROSSED))
+    designs.append(("200 x 10, (x | id), singular fit (restarts)", singular_data(), SLOPE))
     print(
         "| design | lme4::lmer in R | hs.mixed (Satterthwaite) | ratio | hs.mixed (Wald) "
         "| ratio | REML crit. hs - lme4 |"

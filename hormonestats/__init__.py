@@ -93,6 +93,13 @@ _API: dict[str, str] = {
     "score_instrument": "derive.scoring",
     "score_responses": "derive.scoring",
     "reliability": "derive.reliability",
+    # reliability of repeated sampling (ICCs, Spearman-Brown, generalizability theory)
+    "sampling_reliability": "models.sampling_reliability",
+    "shrout_fleiss_icc": "models.sampling_reliability",
+    "mixed_icc": "models.sampling_reliability",
+    "spearman_brown": "models.sampling_reliability",
+    "samples_for_reliability": "models.sampling_reliability",
+    "multilevel_reliability": "models.generalizability",
     # plate reader: standard curves, back-calculation, plate QC
     "read_plates": "study.plates",
     "read_plate_layout": "study.plates",
@@ -123,12 +130,22 @@ _API: dict[str, str] = {
     "hypotheses": "models.hypotheses",
     "HYPOTHESES": "models.hypotheses",
     "test_hypotheses": "models.hypotheses",
+    "DEFAULT_ROLES": "models.hypotheses",
+    "default_mapping": "models.hypotheses",
     "sensitivity": "workflows.sensitivity",
     "multiverse": "workflows.multiverse",
     "DECISIONS": "workflows.multiverse",
     "equivalence_test": "models.equivalence",
+    # missing data: summary, multiple imputation, pooling
+    "missingness": "derive.missingness",
+    "impute": "workflows.imputation",
+    "test_hypotheses_imputed": "workflows.imputation",
+    "pool": "models.pooling",
+    "PooledResult": "models.pooling",
     # simulation and power
     "simulate_study": "simulate.simulator",
+    "simulate_trust_trials": "simulate.trials",
+    "simulate_rmet_items": "simulate.trials",
     "power": "simulate.power",
     "sample_size_for": "simulate.power",
     # output

@@ -140,6 +140,8 @@ def _mini(tmp_path, subjects_entry, files: dict[str, str]):
     ({"columns": {"A": "subject_id"}}, "names no file"),
     ({"file": "p.csv", "columns": {"A": "subject_id", "B": "subject_id"}},
      "several file columns map to subject_id"),
+    ({"file": "p.csv", "columns": {"ParticipantID": "subjectid"}},
+     "'subjectid' is not a column of subjects; did you mean 'subject_id'?"),
     ({"file": "../outside/p.csv"}, "climbs out of the folder"),
     ({"file": "/etc/passwd"}, "is an absolute path"),
     ({"file": "archive:p.csv"}, "names the root 'archive'"),

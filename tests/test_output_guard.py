@@ -219,3 +219,15 @@ def test_figures_word_files_and_report_folders_refuse_inputs(tmp_path):
     with pytest.raises(DataError, match="an input of this run"):
         write_report(tmp_path / "c", title="x", tables={}, manifest=man)
     assert _hashes(tmp_path) == before
+
+
+def test_power_refuses_a_foreign_folder_before_simulating(tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.docx").write_text("years of work")
+    code = main(["power", "estradiol_oxytocin", "--n", "50", "--sims", "100",
+                 "--out", str(mine)])
+    captured = capsys.readouterr()
+    assert code == 2 and "thesis.docx" in captured.err
+    assert "power" not in captured.out  # no table: nothing was simulated
+    assert sorted(p.name for p in mine.iterdir()) == ["thesis.docx"]  # no chunks left

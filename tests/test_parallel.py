@@ -158,7 +158,9 @@ def test_plan_batches_balances_weights_and_keeps_every_task_once():
 
 
 def test_batches_pay_for_themselves():
-    # tiny tasks are grouped: a pilot, then about one batch per worker (not one per task)
+    # tiny tasks are grouped: a pilot, then about one batch per worker (not one per task).
+    # task_seconds is set far above any pilot's time so the count does not depend on the
+    # machine's load (no timing decides the test)
     calls = []
 
     def run(func, batches):
@@ -167,7 +169,7 @@ def test_batches_pay_for_themselves():
 
     with backend(1) as be:
         be.run = run
-        map_tasks(_draw, list(range(200)), seed=1, scheduler=be)
+        map_tasks(_draw, list(range(200)), seed=1, scheduler=be, task_seconds=3600.0)
     assert len(calls) <= 4 and sum(calls) == 199, calls
 
 

@@ -127,3 +127,7 @@ def test_run_accepts_a_study_without_replicate_wells(tmp_path):
     methods = results["methods"]
     assert "coefficient of variation" not in methods
     assert (tmp_path / "bp" / "report.html").exists()
+    # seven samples per person: the reliability of the sampling is in the report
+    assert len(results["qc"]["sampling_reliability"]) == 1
+    assert "Reliability of repeated hormone sampling" in (
+        tmp_path / "bp" / "report.html").read_text(encoding="utf-8")

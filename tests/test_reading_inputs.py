@@ -309,3 +309,45 @@ def test_sample_before_waking_is_flagged_and_logged(study):
     out, log = awakening_response(frame)
     assert out["delay_flag"].all()
     assert log["reason"].str.contains("10 min before waking").any()
+
+
+def test_one_normaliser_of_codes_at_reading(study):
+    """Case, aliases and registry synonyms are spelled as the registries do, with a note."""
+    contract, folder = study
+    tables = mini_tables()
+    samples = tables["samples"]
+    samples["analyte"] = samples["analyte"].str.capitalize()
+    samples["unit"] = samples["unit"].str.replace("/", "_")
+    samples.to_csv(folder / "samples.csv", index=False)
+    treatments = tables["treatments"]
+    treatments["agent"] = treatments["agent"].replace({"intranasal_oxytocin": "oxytocin"})
+    treatments.to_csv(folder / "treatments.csv", index=False)
+    responses = tables["responses"]
+    iri = responses["instrument"] == "iri"
+    responses.loc[iri, "item"] = "IRI_" + responses.loc[iri, "item"].astype(str).str.zfill(2)
+    responses.to_csv(folder / "responses.csv", index=False)
+    read = _read(study)
+    assert hs.validate(read).ok
+    text = "\n".join(read.notes)
+    assert "'Cortisol' -> 'cortisol'" in text and "'nmol_L' -> 'nmol/L'" in text
+    assert "'oxytocin' -> 'intranasal_oxytocin'" in text and "'IRI_01' -> '1'" in text
+
+
+def test_latin1_byte_far_into_a_file_is_read_with_a_note(study):
+    rows = "".join(f"S{i:02d},female,23,oxytocin,21.5\n" for i in range(5, 20000))
+    text = SUBJECTS + rows + "S99,m\u00e4le,40,placebo,20.0\n"
+    (study[1] / "subjects.csv").write_bytes(text.encode("latin-1"))
+    read = _read_loose(study)
+    assert read["subjects"]["sex"].iloc[-1] == "m\u00e4le"
+    assert any("line 20001" in n and "Windows-1252" in n for n in read.notes), read.notes
+
+
+def _read_loose(study):
+    """The subjects table alone (the other tables name only S01..S04)."""
+    import yaml
+
+    contract, folder = study
+    data = yaml.safe_load(contract.read_text(encoding="utf-8"))
+    data["tables"] = {"subjects": "subjects.csv"}
+    contract.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return _read(study)

@@ -67,8 +67,8 @@ FITS = {
     "mediation": lambda: hs.mediation(_between(), x="x", mediator="med", y="y", n_boot=50,
                                       seed=1),
     "conditional_process": lambda: hs.moderated_mediation(
-        _between(), x="x", mediator="med", y="y", w="m", model=7, n_boot=50, seed=1),
-    "gxe": lambda: hs.gxe(_between(), y="y", gene="g", env="x"),
+        _between(), x="x", mediator="med", y="y", m="m", model=7, n_boot=50, seed=1),
+    "gxe": lambda: hs.gxe(_between(), y="y", x="x", m="g"),
     "regression": lambda: _regression(_between(), y="y", x="x", covariates=["c"]),
     "censored": lambda: hs.censored_regression(pd.read_csv(REF / "censored_data.csv"), y="y",
                                                x="x", covariates=["age"]),

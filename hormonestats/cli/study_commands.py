@@ -18,6 +18,7 @@ from .common import (
     console,
 )
 from .helptext import EXIT_BAD_INPUT
+from .study_args import ContractArg, ContractOpt, DataArg, DataOpt, study_paths
 
 ScanOption = Annotated[
     bool, typer.Option("--scan", help="Leave the samples table on disk (parquet: samples.parquet "
@@ -54,20 +55,26 @@ def _open_study(stack, contract: Path, data_dir: Path, scan: bool, scheduler, wo
 
 @app.command()
 def validate(
-    contract: Annotated[Path, typer.Argument(help="The study contract (YAML).")],
-    data_dir: Annotated[Path, typer.Argument(help="Folder holding the study's table files.")],
+    contract: ContractArg = None,
+    data_dir: DataArg = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the failures as JSON to this file.")
     ] = None,
     scan: ScanOption = False,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
+    contract_opt: ContractOpt = None,
+    data_opt: DataOpt = None,
 ) -> None:
-    """Check a study's tables against its contract; exit 0 if valid, 2 if not."""
+    """Check a study's tables against its contract; exit 0 if valid, 2 if not.
+
+    Usage: hormonestats validate CONTRACT DATA_DIR [options].
+    """
     from contextlib import ExitStack
 
     from ..study.validation import validate as run_validate
 
+    contract, data_dir = study_paths(contract, data_dir, contract_opt, data_opt)
     if json_out is not None:  # refused before any work when plainly an input
         _guarded(json_out, contract, data_dir, None, "--json")
     with ExitStack() as stack:
@@ -94,15 +101,22 @@ def validate(
 
 @app.command()
 def qc(
-    contract: Annotated[Path, typer.Argument(help="The study contract (YAML).")],
-    data_dir: Annotated[Path, typer.Argument(help="Folder holding the study's table files.")],
+    contract: ContractArg = None,
+    data_dir: DataArg = None,
     scan: ScanOption = False,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
+    contract_opt: ContractOpt = None,
+    data_opt: DataOpt = None,
 ) -> None:
-    """Assay, genotype and instrument quality: % below LOD, CVs, HWE/MAF/call rate, alpha/omega."""
+    """Assay, genotype and instrument quality: % below LOD, CVs, HWE/MAF/call rate, alpha/omega,
+    ICCs of repeated sampling.
+
+    Usage: hormonestats qc CONTRACT DATA_DIR [options].
+    """
     from contextlib import ExitStack
 
+    contract, data_dir = study_paths(contract, data_dir, contract_opt, data_opt)
     with ExitStack() as stack:
         try:
             study = _open_study(stack, contract, data_dir, scan, scheduler, workers)
@@ -116,6 +130,7 @@ def _qc(study) -> None:
     from ..derive.processing import process_study
     from ..study.validation import validate as run_validate
     from ..workflows.pipeline import reliability_table
+    from ..workflows.sampling_qc import sampling_reliability_table
 
     try:
         run_validate(study).raise_for_errors()
@@ -141,21 +156,48 @@ def _qc(study) -> None:
     rel = reliability_table(study)
     if rel is not None:
         show("Reliability (Cronbach's alpha with Feldt CI; omega total)", rel)
+    import pandas as pd
+
+    from ..derive.missingness import missingness
+
+    table = processed.table
+    if isinstance(table, pd.DataFrame) and table.isna().any().any():
+        summary = missingness(table)
+        byvar = summary.by_variable
+        show("Missing values by variable", byvar[byvar["n_missing"] > 0])
+        if summary.by_session is not None:
+            show("Missing values by session", summary.by_session)
+        if summary.by_person is not None and len(summary.by_person):
+            show(f"Participants with missing values ({len(summary.by_person)})",
+                 summary.by_person.sort_values("n_missing", ascending=False).head(10))
+        if summary.mcar is not None:
+            console.print(summary.sentence(), markup=False, soft_wrap=True)
+
+    sampling = sampling_reliability_table(processed)
+    if sampling is not None:
+        show("Reliability of repeated sampling (ICC of a random-intercept model; Shrout-Fleiss "
+             "ICC1 and ICC1k with 95% CI; Spearman-Brown samples for reliability 0.8)", sampling)
 
 
 @app.command()
 def checklist(
-    contract: Annotated[Path, typer.Option("--contract", help="The study contract (YAML).")],
-    data: Annotated[Path, typer.Option("--data", help="Folder holding the study's table files.")],
+    contract_path: ContractArg = None,
+    data_dir: DataArg = None,
     html_out: Annotated[
         Path | None, typer.Option("--html", help="Also write the checklist as an HTML section.")
     ] = None,
+    contract: ContractOpt = None,
+    data: DataOpt = None,
 ) -> None:
-    """Reporting checklists (CAR, intranasal oxytocin, cycle, assays): met / not met / not recorded."""
+    """Reporting checklists (CAR, intranasal oxytocin, cycle, assays): met / not met / not recorded.
+
+    Usage: hormonestats checklist CONTRACT DATA_DIR [--html FILE].
+    """
     from ..report.checklists import checklist as fill_checklist
     from ..report.checklists import checklist_section_html
     from ..study.reading import read_study
 
+    contract, data = study_paths(contract_path, data_dir, contract, data)
     if html_out is not None:
         _guarded(html_out, contract, data, None, "--html")
     try:

@@ -28,6 +28,8 @@ from scipy import optimize
 from ..errors import DataError, ModelError
 from ..results import conforms
 from ._slopes import JohnsonNeyman, johnson_neyman_from_cov, slopes_from_cov
+from .glmm.api import from_mixed
+from .glmm.result import GLMMResult, glmm_lrt
 from .lmm.design import (
     drop_missing,
     numeric_problems,
@@ -37,7 +39,7 @@ from .lmm.fit import LMMFit, MixedModelWarning, variance_components
 from .lmm.formula import ModelSpec, RandomTerm, parse_formula
 from .lmm.inference import emmeans_table, likelihood_ratio, tidy_rows
 from .lmm.model import fit_model
-from .lmm.pls import PLSDeviance, ReBlock
+from .lmm.pls import LOG2PI
 
 __all__ = ["MixedModelWarning", "MixedResult", "mixed", "mixed_lrt"]
 
@@ -46,22 +48,41 @@ def _null_icc(y: np.ndarray, codes: np.ndarray) -> tuple[float, float, float]:
 
     Returns (icc, intercept variance, residual variance). One-dimensional minimisation of the
     profiled REML criterion over the relative SD ``theta = tau / sigma`` (lme4's
-    parameterisation), mapped to ``t = theta / (1 + theta)`` in [0, 1).
+    parameterisation), mapped to ``t = theta / (1 + theta)`` in [0, 1). The criterion is the
+    engine's (:mod:`.lmm.pls`) written out for this model: per level only ``n_g`` and the sum
+    of ``y`` enter (``y`` centred first; REML with an intercept does not depend on its mean).
     """
+    y = np.asarray(y, float)
+    y = y - y.mean()
+    codes = np.asarray(codes)
     n = len(y)
-    block = ReBlock("g", np.asarray(codes), int(codes.max()) + 1, np.ones((n, 1)), ("Intercept",))
-    eng = PLSDeviance(np.asarray(y, float), np.ones((n, 1)), [block], reml=True)
+    ng = np.bincount(codes).astype(float)
+    keep = ng > 0
+    ng, sy = ng[keep], np.bincount(codes, weights=y)[keep]
+    syy = float(y @ y)
+    nmp = n - 1
+
+    def pieces(theta):
+        l2 = theta * theta
+        a = l2 * ng + 1.0
+        w = l2 / a
+        m00 = n - w @ (ng * ng)
+        m01 = -(w @ (ng * sy))
+        m11 = syy - w @ (sy * sy)
+        r2 = max(m11 - m01 * m01 / m00, 1e-300)
+        return float(np.log(a).sum() + np.log(m00)), r2
 
     def dev(t):
-        return eng.profiled(np.array([t / (1 - t)]))
+        ld, r2 = pieces(t / (1 - t))
+        return ld + nmp * (1.0 + LOG2PI + np.log(r2 / nmp))
 
     res = optimize.minimize_scalar(
         dev, bounds=(0.0, 1 - 1e-9), method="bounded", options={"xatol": 1e-10}
     )
     t = res.x if dev(res.x) <= dev(0.0) else 0.0
-    theta = np.array([t / (1 - t)])
-    s2 = eng.sigma2(theta)
-    tau = float(theta[0] ** 2 * s2)
+    theta = t / (1 - t)
+    s2 = pieces(theta)[1] / nmp
+    tau = float(theta**2 * s2)
     return tau / (tau + s2), tau, float(s2)
 
 
@@ -246,12 +267,32 @@ class MixedResult:
         label = " + ".join(f"{w:g}*{k}" for k, w in weights.items())
         return tidy_rows([(label, *self._lmm.contrast(L))], self.conf_level)
 
-    def emmeans(self, factor: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def emmeans(self, factor: str, adjust: str = "none") -> tuple[pd.DataFrame, pd.DataFrame]:
         """Estimated marginal means of a categorical predictor and their pairwise contrasts
-        (later minus earlier level, unadjusted), as emmeans computes them: a reference grid of
-        all factor levels with numeric predictors at their means, equal weights over the other
-        factors; Satterthwaite df. Returns (means, contrasts)."""
-        return emmeans_table(self._lmm, self._frame, factor, self.conf_level)
+        (later minus earlier level), as emmeans computes them: a reference grid of all factor
+        levels with numeric predictors at their means, equal weights over the other factors.
+        The df are those of the fit (:attr:`df_method`: Satterthwaite, or Kenward–Roger with the
+        adjusted covariance). ``adjust`` (``"none"``, ``"tukey"``, ``"holm"``,
+        ``"bonferroni"``, ``"mvt"``) adjusts the contrasts' p values and intervals as emmeans'
+        ``adjust =`` does (Holm's intervals are Bonferroni's, as in emmeans); see
+        :mod:`hormonestats.models.lmm.adjust`. Returns (means, contrasts)."""
+        return emmeans_table(self._lmm, self._frame, factor, self.conf_level, adjust)
+
+    def anova(self) -> pd.DataFrame:
+        """Type-III F tests of the fixed-effect terms as ``lmerTest::anova(type = 3)``, with the
+        fit's df method (:mod:`hormonestats.models.lmm.anova`): ``term, sum_sq, mean_sq,
+        num_df, den_df, statistic, p_value``."""
+        from .lmm.anova import anova_table
+
+        return anova_table(self._lmm, self._frame)
+
+    def confint_profile(self, conf_level: float | None = None) -> pd.DataFrame:
+        """Profile-likelihood intervals of the random-intercept SDs and sigma as lme4's
+        ``confint(method = "profile")`` (:mod:`hormonestats.models.lmm.profile`)."""
+        from .lmm.profile import profile_table
+
+        level = self.conf_level if conf_level is None else conf_level
+        return profile_table(self._lmm, self._frame, self.formula, level)
 
     # ---- display ---------------------------------------------------------------------------
     def _notes(self) -> list[str]:
@@ -304,6 +345,8 @@ def mixed(
     conf_level: float = 0.95,
     reml: bool = True,
     df_method: str = "satterthwaite",
+    family: str = "gaussian", link: str | None = None, n_agq: int = 1,
+    trials: str | None = None, offset: str | None = None,
 ) -> MixedResult:
     """Linear mixed model: an lme4-style ``formula``, or the repeated-measures keywords.
 
@@ -353,12 +396,17 @@ def mixed(
         :func:`mixed_lrt`).
     df_method : {"satterthwaite", "kenward-roger", "wald"}
         Satterthwaite df as in lmerTest (default); Kenward–Roger df with the bias-adjusted
-        fixed-effect covariance as in pbkrtest (dense: designs up to 4,000 rows); or Wald z
-        tests (df = inf).
+        fixed-effect covariance as in pbkrtest (any number of rows; up to 6,000 random
+        effects); or Wald z tests (df = inf).
+
+    family, link, n_agq, trials, offset
+        ``"binomial"`` (logit/probit link) or ``"poisson"`` (log): a generalized mixed model as
+        ``glmer`` (formula only; Laplace or ``n_agq``-node quadrature; 0/1, successes of
+        ``trials``, ``cbind(s, f)`` or counts; ``offset`` column): :mod:`.glmm`.
 
     Returns
     -------
-    MixedResult
+    MixedResult, or GLMMResult for a generalized family
 
     Notes
     -----
@@ -383,6 +431,8 @@ def mixed(
     >>> hs.mixed(df, formula="y ~ x + (1 | id)").formula
     'y ~ x + (1 | id)'
     """
+    if family != "gaussian":  # the generalized engine (hormonestats.models.glmm)
+        return from_mixed(data, formula, family, locals())
     if formula is not None:
         given = [a for a, v in (("y", y), ("x", x), ("subject", subject), ("m", m)) if v]
         if given or covariates:
@@ -499,9 +549,11 @@ def _result(
     m_stats=(np.nan, np.nan, (np.nan, np.nan)),
 ) -> MixedResult:
     g0 = spec.random[0].group
-    codes = pd.factorize(
-        d[g0[0]] if len(g0) == 1 else pd.MultiIndex.from_frame(d[list(g0)].astype(str))
-    )[0]
+    codes = lmm._codes0
+    if codes is None:
+        codes = pd.factorize(
+            d[g0[0]] if len(g0) == 1 else pd.MultiIndex.from_frame(d[list(g0)].astype(str))
+        )[0]
     icc = _null_icc(d[y].astype(float).to_numpy(), np.asarray(codes))[0]
     return MixedResult(
         table=lmm.tidy(conf_level),
@@ -541,4 +593,6 @@ def mixed_lrt(smaller: MixedResult, larger: MixedResult) -> pd.DataFrame:
     test of random-effect terms, conservative on the boundary: Self & Liang 1987). Returns
     ``model, n_params, deviance, chisq, df, p_value``.
     """
+    if isinstance(smaller, GLMMResult) or isinstance(larger, GLMMResult):
+        return glmm_lrt(smaller, larger)
     return likelihood_ratio(smaller, larger)

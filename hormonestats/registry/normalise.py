@@ -28,7 +28,7 @@ CODED_COLUMNS = {
     "genotypes": ("snp",),
     "responses": ("instrument",),
     "treatments": ("agent",),
-    "subjects": ("sex",),
+    "subjects": ("sex", "contraception"),
 }
 _METHODS = {"immunoassay": "immunoassay", "elisa": "immunoassay", "eia": "immunoassay",
             "ria": "immunoassay", "lc_ms_ms": "lc_ms_ms", "lc_ms/ms": "lc_ms_ms",
@@ -77,7 +77,34 @@ def canonical_code(column: str, value) -> str | None:
         return low if low in ("subject", "control") else None
     if column == "sex":
         return low if low in ("female", "male", "other") else None
+    if column == "contraception":
+        from ..errors import DataError
+        from .contraception import normalize_contraception
+
+        try:
+            return normalize_contraception(text)
+        except DataError:
+            return None
     return None
+
+
+def _item_ids(frame: pd.DataFrame, where: str) -> tuple[dict, list[str]]:
+    """Item ids written with their instrument's name (``IRI_1``, ``iri-01``) as the number."""
+    if not {"instrument", "item"} <= set(frame.columns):
+        return {}, []
+    pairs = frame[["instrument", "item"]].drop_duplicates().dropna()
+    mapping = {}
+    for instrument, item in pairs.itertuples(index=False):
+        m = re.fullmatch(rf"{re.escape(str(instrument))}[\s_.-]?0*(\d+)", str(item).strip(),
+                         re.IGNORECASE)
+        if m:
+            mapping[item] = m[1]
+    if not mapping:
+        return {}, []
+    pairs_text = ", ".join(f"{k!r} -> {v!r}" for k, v in list(mapping.items())[:4])
+    return {"item": frame["item"].replace(mapping)}, [
+        f"responses{where}: item ids written with the instrument's name read as the item "
+        f"number ({pairs_text}{', ...' if len(mapping) > 4 else ''})"]
 
 
 def normalise_codes(table: str, frame: pd.DataFrame, *, where: str = "") -> tuple[
@@ -102,4 +129,8 @@ def normalise_codes(table: str, frame: pd.DataFrame, *, where: str = "") -> tupl
             pairs = ", ".join(f"{k!r} -> {v!r}" for k, v in list(mapping.items())[:6])
             notes.append(f"{table}{where}: column {column!r} written as the registry spells it "
                          f"({pairs})")
+    if table == "responses":
+        items, more = _item_ids(frame.assign(**changed) if changed else frame, where)
+        changed.update(items)
+        notes += more
     return (frame.assign(**changed) if changed else frame), notes

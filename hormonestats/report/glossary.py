@@ -103,8 +103,9 @@ _COLUMNS = {
     "mean_inter_item_r": "Mean correlation between the scale's items.",
     # table 1
     "variable": "Participant characteristic.",
-    "level": "Category of a categorical characteristic.",
-    "kind": "numeric (mean and SD) or categorical (count and percent).",
+    "level": "Category of a categorical characteristic (for a date: its range).",
+    "kind": "numeric (mean and SD), date (range, earliest to latest) or categorical (count "
+            "and percent).",
     "group": "Group or arm the row describes (all participants when empty).",
     "count": "Participants in the category.",
     "percent": "Percent of the group's participants in the category.",
@@ -157,6 +158,11 @@ _COLUMNS = {
     "p_upper": "p of the one-sided test that the effect is below the upper bound.",
     "p_tost": "p of the equivalence test (two one-sided tests): the larger of the two.",
     "equivalent": "True when both one-sided tests reject, so the effect lies within the bounds.",
+    # study designs
+    "effect_size": "Which effect size the row gives: Cohen's d on the within-person SD of a "
+    "crossover (cohens_d_within) or d_av, the mean difference over the conditions' mean SD.",
+    "actor": "Actor effect: the person's own predictor on their own outcome (APIM).",
+    "partner": "Partner effect: the partner's predictor on the person's outcome (APIM).",
     # multiverse
     "spec_id": "Number of the specification (its position in the product of the decisions).",
     "is_default": "True for the specification that uses every default choice (the planned "
@@ -171,6 +177,31 @@ _COLUMNS = {
     "null_median": "Median of the statistic over the resamples under the null.",
     "n_null": "Resamples under the null.",
     "n_specifications": "Specifications entering the test.",
+    # reliability of repeated sampling
+    "value_scale": "Scale of the values analysed: log (natural log of the canonical unit) or "
+    "raw.",
+    "n_subjects": "Participants with at least one analysed value.",
+    "n_readings": "Analysed samples (replicate means) entering the random-intercept model.",
+    "samples_per_subject": "Mean number of analysed samples per participant.",
+    "icc": "Intraclass correlation of a random-intercept model fitted by REML to every sample: "
+    "the share of the variance that lies between persons.",
+    "icc1": "Shrout-Fleiss ICC1 (ICC(1)): reliability of one sample, from the one-way ANOVA of "
+    "the participants who gave every sample.",
+    "icc1_conf_low": "Lower bound of the F-based confidence interval of ICC1 (95% unless stated).",
+    "icc1_conf_high": "Upper bound of the F-based confidence interval of ICC1 (95% unless "
+    "stated).",
+    "icc2": "Shrout-Fleiss ICC1k (ICC(2)): reliability of the person mean of all occasions.",
+    "icc2_conf_low": "Lower bound of the F-based confidence interval of ICC1k (95% unless "
+    "stated).",
+    "icc2_conf_high": "Upper bound of the F-based confidence interval of ICC1k (95% unless "
+    "stated).",
+    "n_complete": "Participants who gave a sample on every occasion (the Shrout-Fleiss table).",
+    "n_occasions": "Occasions (sessions x sample numbers) of the Shrout-Fleiss table.",
+    "reliability_of_mean": "Spearman-Brown reliability of a participant's mean of "
+    "samples_per_subject samples, from icc.",
+    "target": "Reliability of the person mean planned for.",
+    "samples_needed": "Samples per participant whose mean reaches the target reliability "
+    "(Spearman-Brown from icc; round up; infinite when the between-person variance is zero).",
 }
 
 #: Column name -> what it means (read-only).

@@ -33,6 +33,7 @@ SECTIONS = {
     "genotype_qc": "qc",
     "genotype_qc_by_ancestry": "qc",
     "reliability": "qc",
+    "sampling_reliability": "qc",
     "qc_lod": "qc",
     "qc_cv": "qc",
     "equivalence": "results",
@@ -53,6 +54,10 @@ CAPTIONS = {
     "genotype_qc": "Genotype quality control, by SNP",
     "genotype_qc_by_ancestry": "Genotype quality control within ancestry groups",
     "reliability": "Internal consistency of the instruments",
+    "sampling_reliability": "Reliability of repeated hormone sampling: intraclass correlation of a "
+                            "random-intercept model, Shrout–Fleiss ICC1 and ICC1k with 95% F-based "
+                            "intervals, and the samples per person needed for a reliability of "
+                            "0.8 (Spearman–Brown)",
     "analysis_table": "The analysis table (one row per participant and session)",
     "equivalence": "Equivalence regions of the predicted effects that were not significant: the "
                    "smallest symmetric bounds the two one-sided tests would establish (Lakens, "

@@ -18,6 +18,7 @@ import numpy as np
 from scipy import stats
 
 from ..errors import HormoneStatsError
+from . import trial_power as _trial
 from .batched import PowerSpec, mediation_result, ols_key_test, ols_tests, result
 
 __all__ = [
@@ -214,3 +215,8 @@ _BUILDERS = {
     "mixed": spec_mixed,
     "crossover": spec_crossover,
 }
+
+# trial- and item-level designs fitted with a generalized mixed model (simulate/trial_power.py)
+FAMILIES.update(_trial.FAMILIES)
+FAMILY_OPTIONS.update(_trial.FAMILY_OPTIONS)
+_BUILDERS.update({f: partial(_trial.spec_trial_level, f) for f in _trial.FAMILIES})

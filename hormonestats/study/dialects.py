@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..errors import DataError
 
-__all__ = ["Dialect", "detect_dialect"]
+__all__ = ["Dialect", "detect_dialect", "not_utf8"]
 
 _HEAD_BYTES = 256 * 1024
 _SEPARATORS = (",", ";", "\t", "|")
@@ -56,10 +56,16 @@ def _encoding(path: Path, head: bytes, declared: str | None) -> tuple[str, list[
         return "utf-16", []
     else:
         encoding = "utf-8"
-    bad = _first_undecodable(path, encoding)
-    if bad is None:
-        return encoding, []
-    line, byte = bad
+    try:  # the head decides; a bad byte further on is caught when the file is read
+        head[:-4].decode(encoding)
+    except UnicodeDecodeError:
+        return not_utf8(path, encoding)
+    return encoding, []
+
+
+def not_utf8(path: Path, encoding: str = "utf-8") -> tuple[str, list[str]]:
+    """Windows-1252 for a file that is not UTF-8, with the note that says where it is not."""
+    line, byte = _first_undecodable(path, encoding) or (1, 0)
     return "cp1252", [f"{path.name}: not UTF-8 (byte 0x{byte:02x} on line {line}); read as "
                       "Windows-1252 (Latin-1); declare encoding: in the contract if it is "
                       "another"]

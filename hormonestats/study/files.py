@@ -156,14 +156,26 @@ def _read_csv(path: Path, table: str, source) -> tuple[pd.DataFrame, list[str]]:
     if not any(h.strip() for h in header):
         raise DataError(f"{path.name}: the first line (the header) is empty")
     _repeated_header(header, table, path.name)
+
+    def read(encoding):
+        return pd.read_csv(path, sep=d.separator, decimal=d.decimal, thousands=d.thousands,
+                           encoding=encoding, keep_default_na=True, na_values=["NA", "N/A", ""],
+                           dtype={c: "str" for c in text_columns(source, header, ID_COLUMNS)})
+
+    notes = list(d.notes)
     try:
-        frame = pd.read_csv(path, sep=d.separator, decimal=d.decimal, thousands=d.thousands,
-                            encoding=d.encoding, keep_default_na=True,
-                            na_values=["NA", "N/A", ""],
-                            dtype={c: "str" for c in text_columns(source, header, ID_COLUMNS)})
+        try:
+            frame = read(d.encoding)
+        except UnicodeDecodeError:
+            if source.encoding is not None or d.encoding != "utf-8":
+                raise
+            from .dialects import not_utf8  # a bad byte past the head: read as Windows-1252
+
+            encoding, more = not_utf8(path)
+            frame, notes = read(encoding), notes + more
     except pd.errors.ParserError as err:
         raise DataError(f"{path.name}: cannot be read with separator {d.separator!r}: "
                         f"{str(err).strip().removeprefix('Error tokenizing data. C error: ')}"
                         ) from None
     frame.columns = [str(c).lstrip("\ufeff") for c in frame.columns]
-    return frame, list(d.notes)
+    return frame, notes

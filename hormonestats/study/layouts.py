@@ -97,6 +97,22 @@ def _text_map(value, path, problems, *, targets: bool = False) -> None:
             problems.append(f"{path}: several file columns map to {', '.join(twice)}")
 
 
+def _near_misses(columns, where: str, table: str, problems: list[str]) -> None:
+    """A target that is not a standard column but close to one is a misspelling (a column of
+    the study's own keeps a name no standard column resembles)."""
+    from .table_columns import BASE_COLUMNS
+
+    if not isinstance(columns, Mapping):
+        return
+    base = [c.name for c in BASE_COLUMNS.get(table, ())]
+    for file_column, target in columns.items():
+        if isinstance(target, str) and target not in base:
+            hint = suggest(target, base)
+            if hint:
+                problems.append(f"{where}.{file_column}: {target!r} is not a column of "
+                                f"{table}{hint}")
+
+
 def _one_source(value, path: str, table: str, problems: list[str]) -> None:
     if isinstance(value, str):
         if not value.strip():
@@ -116,6 +132,7 @@ def _one_source(value, path: str, table: str, problems: list[str]) -> None:
                 problems.append(f"{where}: expected text, got {_got(opt)}")
         elif key == "columns":
             _text_map(opt, where, problems, targets=True)
+            _near_misses(opt, where, table, problems)
         elif key == "codes":
             if not isinstance(opt, Mapping):
                 problems.append(f"{where}: expected a mapping column -> {{code: value}}, got "

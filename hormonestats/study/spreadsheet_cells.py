@@ -54,7 +54,15 @@ def _apply(frame: pd.DataFrame, func) -> pd.DataFrame:
     changed = {}
     for i in range(frame.shape[1]):
         column = frame.iloc[:, i]
-        if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
+        if isinstance(column.dtype, pd.StringDtype):
+            # only a text starting with an apostrophe or a trigger can change: found at once
+            maybe = column.str.contains(r"^['=+\-@\t\r]", regex=True).fillna(False) \
+                .to_numpy(dtype=bool)
+            if maybe.any():
+                part = column[maybe]
+                if part.map(lambda v: func(v) is not v).any():
+                    changed[i] = column.mask(maybe, part.map(func))
+        elif column.dtype == object:
             if column.map(lambda v: func(v) is not v).any():
                 changed[i] = column.map(func)
     header = [func(c) if isinstance(c, str) else c for c in frame.columns]

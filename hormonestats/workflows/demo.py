@@ -52,7 +52,8 @@ def run_demo(*, out: Path = Path("results/demo"), console=None, progress: bool =
     _show(console, "Processing: row accounting of the samples table (wells)",
           qc["sample_accounting"])
     _show(console, "Readings below the limit of detection", qc["lod_summary"])
-    _show(console, "Intra-assay CV (%) by plate", qc["intra_assay_cv"].head(10))
+    if "intra_assay_cv" in qc:  # only where samples had more than one well
+        _show(console, "Intra-assay CV (%) by plate", qc["intra_assay_cv"].head(10))
     if "inter_assay_cv" in qc:
         _show(console, "Inter-assay CV (%) of plate controls", qc["inter_assay_cv"])
     n_excl = int((processed.log["action"] == "excluded").sum())

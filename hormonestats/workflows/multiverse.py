@@ -19,7 +19,10 @@ Decisions (:data:`DECISIONS`; the package's default choice of each is marked):
 * ``contraception``: **all** participants, or hormonal-contraception users left out;
 * ``cycle_coding``: **forward** count, backward count, LH-confirmed cycles only;
 * ``car_delay``: awakening samples delayed by at least 5, 10 or 15 min left out (**none**);
-* ``covariates``: the sets given in ``covariate_sets``; ``subset``: the filters in ``filters``.
+* ``covariates``: the sets given in ``covariate_sets``; ``subset``: the filters in ``filters``;
+* ``missing``: **complete cases**, or the table multiply imputed (m = 20; below-LOD readings of
+  the ``excluded`` LOD choice imputed within (0, LOD)) and the estimate pooled by Rubin's rules
+  (:mod:`hormonestats.workflows.imputation`).
 
 Combinations that cannot apply to the hypothesis or the data (a censored likelihood for a hormone
 that is a predictor, a genotype coding for a hypothesis without a genotype, a delay rule for a
@@ -78,6 +81,9 @@ DECISIONS: Mapping[str, Decision] = {
                  "awakening samples delayed by at least this many minutes left out"),
         Decision("covariates", (), "", "covariate set"),
         Decision("subset", (), "all", "user-given subsets"),
+        Decision("missing", ("complete_cases", "imputed"), "complete_cases",
+                 "missing values: complete cases, or multiple imputation pooled by Rubin's "
+                 "rules"),
     )
 }
 
@@ -126,6 +132,8 @@ class MultiverseResult:
     notes: tuple[str, ...] = field(default=())
     n_obs: int = 0
     excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
+    #: role -> column the hypothesis was tested with (the user's over the registered defaults)
+    mapping: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         tested = int((self.table["status"] == "tested").sum())
@@ -306,7 +314,7 @@ def _apply_table_decisions(table, spec, hyp, cols, filters) -> pd.DataFrame:
 
 def _gene_column(cols, coding, table_cols) -> tuple[str, str]:
     """(column, runner coding) for a genotype coding decision."""
-    gene = cols["gene"]
+    gene = cols["m"]
     stem = gene.split("_")[0]
     if coding == "grouping":
         grouped = [c for c in table_cols if c.startswith(f"{stem}_") and "_vs_" in c]
@@ -323,19 +331,31 @@ def _run_group(study, hyp, mapping, group_specs, process_options, opts, filters)
     processed = process_study(study, **process_options)
     table = processed.table
     rows, designs = [], []
+    imputed = None
     for spec_id, spec, covs in group_specs:
         row = {"spec_id": spec_id, **spec}
-        cols = {arg: mapping[role] for arg, role in hyp.roles.items()}
+        cols = {arg: mapping[role] for arg, role in hyp.roles.items() if role in mapping}
         h = hyp
         if "genotype_coding" in spec and hyp.family == "gxe":
             gene, coding = _gene_column(cols, spec["genotype_coding"], table.columns)
-            cols["gene"] = gene
+            cols["m"] = gene
             h = replace(hyp, options={**hyp.options, "coding": coding})
         try:
-            data = _apply_table_decisions(table, spec, hyp, cols, filters)
             own = set(cols.values())
-            result, key = RUNNERS[hyp.family](data, h, cols, [c for c in covs if c not in own],
-                                              opts)
+            model_covs = [c for c in covs if c not in own]
+            if spec.get("missing") == "imputed":
+                from . import imputation as mi
+
+                if imputed is None:  # once per set of processing choices
+                    imputed = mi.impute(study, processed=processed, m=mi.MULTIVERSE_M,
+                                        seed=opts["seed"] or 0, mapping=mapping)
+                datas = [_apply_table_decisions(t, spec, hyp, cols, filters) for t in imputed]
+                result, key = mi.run_pooled(datas, RUNNERS[hyp.family], h, cols, model_covs,
+                                            opts)
+                data = datas[0]
+            else:
+                data = _apply_table_decisions(table, spec, hyp, cols, filters)
+                result, key = RUNNERS[hyp.family](data, h, cols, model_covs, opts)
         except (HormoneStatsError, KeyError, ValueError, np.linalg.LinAlgError) as exc:
             row.update(status="failed", reason=f"{type(exc).__name__}: {exc}")
             rows.append(row)
@@ -374,7 +394,7 @@ def multiverse(
     *,
     hypothesis: str,
     decisions: Mapping[str, Sequence[str]] | None = None,
-    mapping: Mapping[str, str],
+    mapping: Mapping[str, str] | None = None,
     covariates: Sequence[str] = (),
     covariate_sets: Sequence[Sequence[str]] | None = None,
     filters: Mapping[str, Callable] | None = None,
@@ -397,8 +417,9 @@ def multiverse(
     decisions : mapping, optional
         Decision name -> choices to vary (see :data:`DECISIONS`); a decision left out keeps its
         default. Default: ``lod``, ``max_cv``, ``outliers`` and ``transform``, all choices.
-    mapping : role -> column of the analysis table, as for :func:`hormonestats.test_hypotheses`
-        (the example study's is :data:`hormonestats.workflows.pipeline.DEFAULT_MAPPING`).
+    mapping : role -> column of the analysis table, as for :func:`hormonestats.test_hypotheses`;
+        the roles left out (all of them with None) take the registered defaults
+        (:data:`hormonestats.DEFAULT_ROLES`, the first default column the table has).
     covariates : covariates of the planned analysis (the default specification).
     covariate_sets : sequence of covariate lists, optional
         Adds the ``covariates`` decision with these sets (include the planned one).
@@ -424,6 +445,7 @@ def multiverse(
     MultiverseResult
     """
     from ..derive.processing import process_study
+    from ..models.claims import default_mapping
     from ..models.hypotheses import hypotheses as registry
     from ..models.specification_inference import null_inference
     from ..parallel import map_tasks
@@ -434,7 +456,9 @@ def multiverse(
     if hypothesis not in registry:
         raise ModelError(f"unknown hypothesis {hypothesis!r}; registered: {', '.join(registry)}")
     hyp = registry[hypothesis]
-    missing = [r for r in hyp.role_names if r not in mapping]
+    table_cols = set(process_study(study).table.columns)
+    mapping = default_mapping(table_cols, mapping)
+    missing = [r for r in hyp.required_roles if r not in mapping]
     if missing:
         raise ModelError(f"multiverse: roles not mapped for {hypothesis}: {', '.join(missing)}")
     filters = dict(filters or {})
@@ -442,9 +466,8 @@ def multiverse(
     defaults = {name: _default_choice(name, hyp, covariates) for name in DECISIONS}
     cov_lookup = {" + ".join(s) if s else "none": tuple(s) for s in (covariate_sets or [])}
     names = list(chosen)
-    table_cols = set(process_study(study).table.columns)
     absent = [f"{role}={mapping[role]}" for role in hyp.role_names
-              if mapping[role] not in table_cols]
+              if role in mapping and mapping[role] not in table_cols]
     if absent:
         import difflib
 
@@ -496,7 +519,7 @@ def multiverse(
     return MultiverseResult(table=table, skipped=skipped_frame, decisions=chosen,
                             hypothesis=hypothesis, predicted_sign=hyp.predicted_sign,
                             alpha=alpha, inference=inference, notes=tuple(notes),
-                            n_obs=_default_n(table))
+                            n_obs=_default_n(table), mapping=dict(mapping))
 
 
 def _default_n(table: pd.DataFrame) -> int:

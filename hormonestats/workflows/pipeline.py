@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 
 from ..options import ExecutionOptions, ProcessingOptions
+from .design_outputs import design_outputs
 from .roles import DEFAULT_MAPPING, REPEATED_DESIGNS
 
 __all__ = ["DEFAULT_LABELS", "DEFAULT_MAPPING", "REPEATED_DESIGNS", "run_analysis"]
@@ -33,35 +35,17 @@ DEFAULT_LABELS = {
     "iri_pt": "IRI perspective taking",
     "iri_fs": "IRI fantasy",
     "iri_pd": "IRI personal distress",
+    "cortisol_auc_i": "cortisol AUCi",
+    "cortisol_peak_reactivity": "peak cortisol increase",
 }
 
 
 def reliability_table(study) -> pd.DataFrame | None:
-    """Alpha and omega of every scale of every item-level instrument of a study.
+    """Alpha and omega of every scale of every item-level instrument of a study (see
+    :func:`hormonestats.derive.reliability.study_reliability`)."""
+    from ..derive.reliability import study_reliability
 
-    Instruments given only as task totals (no item rows) and the trust game have no internal
-    consistency to estimate and are left out. None when nothing is left.
-    """
-    from ..derive.processing import instrument_keys
-    from ..derive.reliability import reliability
-
-    if "responses" not in study.tables:
-        return None
-    responses = study["responses"]
-    keys = instrument_keys(study)
-    parts = []
-    for name in study.contract.instruments:
-        inst = study.contract.instrument(name)
-        rows = responses[responses["instrument"].astype(str) == name]
-        items = rows["item"].astype(str).str.lstrip("0").isin(inst.items)
-        if inst.scoring == "trust_game" or not items.any():
-            continue
-        table = reliability(responses, instrument=inst, key=keys.get(name)).table
-        label = table["scale"].map(
-            lambda sc, n=name: sc if str(sc).startswith(n) else f"{n}_{sc}"
-        ) if "scale" in table.columns else name
-        parts.append(table.assign(instrument=label))
-    return pd.concat(parts, ignore_index=True) if parts else None
+    return study_reliability(study)
 
 
 def registry_claim(name: str) -> str:
@@ -145,6 +129,7 @@ def run_analysis(
     execution: ExecutionOptions | Mapping | None = None,
     seed: int | None = None,
     process_options: Mapping | None = None,
+    impute: int = 0,
 ) -> dict:
     """Run the canned analysis of a study into a results folder.
 
@@ -174,6 +159,12 @@ def run_analysis(
     process_options : mapping, optional
         Processing options in :func:`hormonestats.process_samples`' spelling (override
         ``options``).
+    impute : int
+        0 (default): complete cases. m >= 2: the analysis table is multiply imputed m times
+        (:func:`hormonestats.impute`; below-LOD readings imputed within (0, LOD) unless a LOD
+        policy is given) and every hypothesis is pooled by Rubin's rules
+        (:func:`hormonestats.test_hypotheses_imputed`); the methods text says what was imputed
+        and how, and the imputation model is written as ``imputation_model``.
 
     Returns
     -------
@@ -191,13 +182,24 @@ def run_analysis(
     mapping = dict(mapping or {})
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     given = dict(process_options or {})
+    impute = int(impute)
+    if impute == 1 or impute < 0:
+        from ..errors import HormoneStatsError
+
+        raise HormoneStatsError(
+            f"impute: m must be 0 (complete cases) or at least 2, got {impute}")
+    if impute and "lod_policy" not in given and not (
+            isinstance(options, ProcessingOptions)
+            or (isinstance(options, Mapping) and "lod_policy" in options)):
+        given["lod_policy"] = "flag"  # readings below the LOD imputed below it
     processing = ProcessingOptions.coerce(options, **given)
     seed = ExecutionOptions.coerce(execution, seed=seed).seed
     results: dict = {}
     with _Steps(console, total=6) as say:
         return _run(study, out=out, hypotheses=hypotheses, mapping=mapping,
                     covariates=covariates, seed=seed, n_boot=n_boot, title=title,
-                    processing=processing, process_options=given, say=say, results=results)
+                    processing=processing, process_options=given, say=say, results=results,
+                    impute=impute)
 
 
 class _Steps:
@@ -236,9 +238,8 @@ class _Steps:
 
 
 def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, processing,
-         process_options, say, results) -> dict:
+         process_options, say, results, impute=0) -> dict:
     from ..derive.processing import process_study
-    from ..models.hypotheses import test_hypotheses
     from ..report import manifest, methods_text, package_versions, write_report
     from ..report.output_guard import study_inputs
     from ..study.validation import validate
@@ -254,21 +255,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     table = processed.table
 
     say("[bold]3/6[/] assay and measurement quality", markup=True)
-    qc: dict[str, pd.DataFrame] = {}
-    if processed.samples is not None:
-        qc["lod_summary"] = processed.samples.lod_summary
-        if len(processed.samples.intra_cv):  # no table of CVs where no sample had two wells
-            qc["intra_assay_cv"] = processed.samples.intra_cv
-        if not processed.samples.inter_cv.empty:
-            qc["inter_assay_cv"] = processed.samples.inter_cv
-        qc["sample_accounting"] = processed.samples.accounting()
-    if processed.genotype_qc is not None:
-        qc["genotype_qc"] = processed.genotype_qc
-    if processed.genotype_qc_by_ancestry is not None:
-        qc["genotype_qc_by_ancestry"] = processed.genotype_qc_by_ancestry
-    rel = reliability_table(study)
-    if rel is not None:
-        qc["reliability"] = rel
+    qc = _qc_tables(study, processed)
     results["qc"] = qc
 
     say("[bold]4/6[/] testing the hypotheses (FDR across the family)", markup=True)
@@ -281,14 +268,19 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     applicable = plan.loc[plan["status"] == "applicable", "hypothesis"].tolist()
     not_applicable = plan.loc[plan["status"] != "applicable"].reset_index(drop=True)
     usable = merge_mapping(mapping, table.columns)
-    family = test_hypotheses(table, mapping=usable, hypotheses=applicable,
-                             covariates=tuple(covariates), seed=seed, n_boot=n_boot)
+    missing = _missingness(table, usable, covariates, qc)
+    family, imputed = _family(study, processed, impute, mapping=usable, hypotheses=applicable,
+                              covariates=tuple(covariates), seed=seed, n_boot=n_boot)
+    results["imputed"] = imputed
     results["hypotheses"] = family
     hyp_table = _with_covariates(family.table, usable, covariates)
     results["hypotheses_table"] = hyp_table
 
     say("[bold]5/6[/] figures", markup=True)
-    figures = _figures(family, qc)
+    design = design_outputs(
+        family, table, samples=processed.samples.samples if processed.samples is not None
+        else None, subjects=study["subjects"], labels=DEFAULT_LABELS)
+    figures = _figures(family, qc, design["figures"])
 
     say("[bold]6/6[/] report, methods text and manifest", markup=True)
     settings = processed.samples.settings if processed.samples is not None else {}
@@ -307,11 +299,14 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         log=processed.log,
         genotype_qc=qc.get("genotype_qc"),
         reliability=qc.get("reliability"),
-        models={name: r for name, r in family.results.items() if r is not None},
+        models={name: design["methods"].get(name) or (r.results[0] if r.family == "pooled"
+                                                      else r)
+                for name, r in family.results.items() if r is not None},
         hypotheses=family.table,
         versions=package_versions(),
         labels=DEFAULT_LABELS,
     )
+    methods += "\n\n" + _missing_paragraph(missing, imputed, family)
     results["methods"] = methods
     man = manifest(
         inputs=dict(study.sources) if study.sources else {},
@@ -322,7 +317,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
                     "covariates": list(covariates), "n_boot": n_boot,
                     "process_options": process_options,
                     "processing": processing.as_dict(),
-                    "execution": ExecutionOptions(seed=seed).as_dict()},
+                    "execution": ExecutionOptions(seed=seed).as_dict(),
+                    "impute": imputed.imputed.settings if imputed is not None else None},
         seed=seed,
     )
     from ..report import table1
@@ -344,6 +340,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
               "hypotheses": hyp_table, "analysis_table": table, **qc}
     if results["sensitivity"] is not None:
         tables["sensitivity"] = results["sensitivity"].table
+    if imputed is not None:
+        tables["imputation_model"] = imputed.model
     if len(not_applicable):
         tables["not_applicable"] = not_applicable
     # reviewers' asks: how small an effect the data rule out where a predicted effect is not
@@ -354,8 +352,9 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     tables["checklist"] = checklist(study)
     for name, res in family.results.items():
         tables[f"model_{name}"] = res.table
+    tables.update(design["tables"])
     n_input = {t: len(f) for t, f in study.tables.items()}
-    captions = _captions(family, figures, groups)
+    captions = {**_captions(family, figures, groups), **design["captions"]}
     folder = write_report(
         Path(out),
         title=title or f"hormonestats: {study.contract.name}",
@@ -379,7 +378,69 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     return results
 
 
-def _figures(family, qc: dict) -> dict:
+def _qc_tables(study, processed) -> dict[str, pd.DataFrame]:
+    """The assay, genotype and measurement-quality tables of a processed study."""
+    qc: dict[str, pd.DataFrame] = {}
+    if processed.samples is not None:
+        qc["lod_summary"] = processed.samples.lod_summary
+        if len(processed.samples.intra_cv):  # no table of CVs where no sample had two wells
+            qc["intra_assay_cv"] = processed.samples.intra_cv
+        if not processed.samples.inter_cv.empty:
+            qc["inter_assay_cv"] = processed.samples.inter_cv
+        qc["sample_accounting"] = processed.samples.accounting()
+    if processed.genotype_qc is not None:
+        qc["genotype_qc"] = processed.genotype_qc
+    if processed.genotype_qc_by_ancestry is not None:
+        qc["genotype_qc_by_ancestry"] = processed.genotype_qc_by_ancestry
+    rel = reliability_table(study)
+    if rel is not None:
+        qc["reliability"] = rel
+    from .sampling_qc import sampling_reliability_table
+
+    sampling = sampling_reliability_table(processed)
+    if sampling is not None:
+        qc["sampling_reliability"] = sampling
+    return qc
+
+
+def _family(study, processed, impute: int, **kwargs):
+    """The hypothesis family on the analysis table (complete cases), or on ``impute``
+    completed tables pooled by Rubin's rules; (family, ImputedStudy or None)."""
+    from ..models.hypotheses import test_hypotheses
+
+    if not impute:
+        return test_hypotheses(processed.table, **kwargs), None
+    from .imputation import impute as impute_study
+    from .imputation import test_hypotheses_imputed
+
+    imputed = impute_study(study, processed=processed, m=impute, seed=kwargs["seed"],
+                           mapping=kwargs["mapping"])
+    return test_hypotheses_imputed(imputed, **kwargs), imputed
+
+
+def _missingness(table, usable, covariates, qc):
+    """What is missing among the variables the hypotheses and covariates use (before any
+    imputation), added to the QC tables."""
+    from ..derive.missingness import missingness
+
+    used = [c for c in dict.fromkeys([*usable.values(), *covariates])
+            if c in table.columns and c != usable.get("subject")]
+    missing = missingness(table, columns=used)
+    qc.update(missing.tables())
+    return missing
+
+
+def _missing_paragraph(missing, imputed, family) -> str:
+    """Missing data in the methods: the summary, and how they were imputed and pooled."""
+    text = missing.sentence()
+    if imputed is not None:
+        from .imputation import pooled_sentence
+
+        text += " " + imputed.methods_text() + " " + pooled_sentence(family.table)
+    return text
+
+
+def _figures(family, qc: dict, design_figures: Mapping = MappingProxyType({})) -> dict:
     """The results folder's figures: the forest plot, each model's family figures
     (:data:`hormonestats.report.plots.FAMILY_FIGURES`) and the assay QC."""
     from ..report import plots
@@ -391,6 +452,7 @@ def _figures(family, qc: dict) -> dict:
     for name, res in family.results.items():
         for kind, draw in plots.FAMILY_FIGURES.get(res.family, {}).items():
             figures[f"{name}_{kind}"] = draw(res)
+    figures.update(design_figures)  # the designs' figures (design_outputs), before the QC
     if "lod_summary" in qc and len(qc["lod_summary"]):
         figures["qc_lod"] = plots.qc_lod(qc["lod_summary"])
     if "intra_assay_cv" in qc and len(qc["intra_assay_cv"]):

@@ -68,6 +68,7 @@ class LMMFit:
     design: FixedDesign | None = None
     optimiser: str = ""
     attempts: tuple = ()
+    _codes0: np.ndarray | None = field(default=None, repr=False)  # first term's levels
     _A: np.ndarray | None = field(default=None, repr=False)
     _dcov: np.ndarray | None = field(default=None, repr=False)
     _kr: tuple | None = field(default=None, repr=False)
@@ -218,6 +219,7 @@ def fit_lmm(
         design=design,
         optimiser=opt.describe("REML criterion" if reml else "deviance"),
         attempts=opt.attempts,
+        _codes0=blocks[0].codes,
         _A=A,
         _dcov=dcov,
         _kr=kr,

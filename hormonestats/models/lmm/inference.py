@@ -32,7 +32,7 @@ def tidy_rows(rows, conf_level, rename=None) -> pd.DataFrame:
     )
     lo, hi = est - q * se, est + q * se
     rename = rename or {}
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "term": [rename.get(t, t) for t in term],
             "estimate": est,
@@ -43,7 +43,8 @@ def tidy_rows(rows, conf_level, rename=None) -> pd.DataFrame:
             "conf_low": lo,
             "conf_high": hi,
         }
-    )[TIDY_COLUMNS]
+    )
+    return out if list(out.columns) == TIDY_COLUMNS else out[TIDY_COLUMNS]
 
 
 def emmeans_rows(lmm, frame: pd.DataFrame, factor: str):
@@ -73,17 +74,28 @@ def emmeans_rows(lmm, frame: pd.DataFrame, factor: str):
     return levels, Ls
 
 
-def emmeans_table(lmm, frame, factor, conf_level=0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(means, pairwise contrasts later minus earlier level), Satterthwaite df."""
+def emmeans_table(
+    lmm, frame, factor, conf_level=0.95, adjust: str = "none"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(means, pairwise contrasts later minus earlier level), with the fit's df (Satterthwaite
+    or Kenward-Roger); p values and intervals of the contrasts adjusted by ``adjust``
+    (:data:`~hormonestats.models.lmm.adjust.ADJUST_METHODS`)."""
+    from .adjust import adjust_pairs, check_adjust
+
+    check_adjust(adjust)
     levels, Ls = emmeans_rows(lmm, frame, factor)
     means = tidy_rows(
         [(str(lv), *lmm.contrast(L)) for lv, L in zip(levels, Ls)], conf_level
     ).rename(columns={"term": factor})
-    rows = []
+    rows, C = [], []
     for j in range(1, len(levels)):
         for i in range(j):
             rows.append((f"{levels[j]} - {levels[i]}", *lmm.contrast(Ls[j] - Ls[i])))
+            C.append(Ls[j] - Ls[i])
     pairs = tidy_rows(rows, conf_level).rename(columns={"term": "contrast"})
+    if adjust != "none" and len(rows):
+        C = np.array(C)
+        pairs = adjust_pairs(pairs, C @ lmm.cov @ C.T, len(levels), adjust, conf_level)
     return means, pairs
 
 

@@ -47,12 +47,12 @@ def satterthwaite_derivatives(eng, theta: np.ndarray, sigma: float):
     nu = eng.n - eng.p if eng.reml else eng.n
     h = 3e-3 * np.maximum(np.abs(theta), 0.05)
     pairs = [(i, j) for i in range(k) for j in range(i)]
-    signs = ((1, 1), (1, -1), (-1, 1), (-1, -1))
     pts = [theta]
     for hh in (h, h / 2):
         E = np.diag(hh)
         pts += [*(theta + E), *(theta - E)]
-        pts += [theta + si * E[i] + sj * E[j] for i, j in pairs for si, sj in signs]
+        # cross terms from the second difference along e_i + e_j (two points per pair)
+        pts += [theta + s * (E[i] + E[j]) for i, j in pairs for s in (1, -1)]
     pts = np.array(pts)
     states = None
     if supported(eng):
@@ -65,7 +65,7 @@ def satterthwaite_derivatives(eng, theta: np.ndarray, sigma: float):
         states = tuple(np.array([st[c] for st in one]) for c in range(3))
     A, R, U = states
     a0, r0, U0 = A[0], R[0], U[0]
-    per = 2 * k + 4 * len(pairs)
+    per = 2 * k + 2 * len(pairs)
 
     def derivs(hh, off):
         ap, am = A[off : off + k], A[off + k : off + 2 * k]
@@ -76,11 +76,11 @@ def satterthwaite_derivatives(eng, theta: np.ndarray, sigma: float):
         dU = (U[off : off + k] - U[off + k : off + 2 * k]) / (2 * hh)[:, None, None]
         base = off + 2 * k
         for n, (i, j) in enumerate(pairs):
-            va = A[base + 4 * n : base + 4 * n + 4]
-            vr = R[base + 4 * n : base + 4 * n + 4]
-            d = 4 * hh[i] * hh[j]
-            Ha[i, j] = Ha[j, i] = (va[0] - va[1] - va[2] + va[3]) / d
-            Hr[i, j] = Hr[j, i] = (vr[0] - vr[1] - vr[2] + vr[3]) / d
+            d = 2 * hh[i] * hh[j]
+            for H, V, v0 in ((Ha, A, a0), (Hr, R, r0)):
+                vp, vm = V[base + 2 * n], V[base + 2 * n + 1]
+                along = (vp - 2 * v0 + vm) / d
+                H[i, j] = H[j, i] = along - (hh[i] ** 2 * H[i, i] + hh[j] ** 2 * H[j, j]) / d
         return Ha, Hr, gr, dU
 
     d1, d2 = derivs(h, 1), derivs(h / 2, 1 + per)

@@ -14,9 +14,10 @@ The checks are cheap, on the few covariance parameters only:
   whatever the curvature.
 
 A candidate that fails a check, or lies on a bound, is re-optimised from (a) the lower point a
-probe found, (b) lme4's start with a derivative-free optimiser (bounded Nelder-Mead) and (c) a
-smaller start; the lowest deviance wins and is checked again. ``converged`` is reported only
-when the winner passes the checks.
+probe found, (b) lme4's start with another optimiser (SLSQP) and (c) a smaller start with
+L-BFGS-B; when the first run failed a check, or no run passes, also (d) from lme4's start with a
+derivative-free optimiser (bounded Nelder-Mead, the costliest). The lowest deviance wins and is
+checked again. ``converged`` is reported only when the winner passes the checks.
 """
 
 from __future__ import annotations
@@ -154,7 +155,8 @@ def _polish(f, x, fx, lower, iters: int = 6, fb=None):
         at_bound = (x - lower) <= 1e-10
         g, H = _grad_hess(f, x, h, fx, fb)
         # a coordinate on its bound stays there unless the deviance falls into the interior
-        free = ~at_bound | (g < 0)
+        # (below rounding the gradient says nothing: the probes of check_optimum decide there)
+        free = ~at_bound | (g < -1e-12 * max(1.0, abs(fx)) / h)
         if not free.any():
             break
         idx = np.flatnonzero(free)
@@ -166,7 +168,7 @@ def _polish(f, x, fx, lower, iters: int = 6, fb=None):
             break
         improved = False
         t = 1.0
-        for _ in range(20):
+        for _ in range(12):
             z = x.copy()
             z[idx] = np.maximum(x[idx] + t * step, lower[idx])
             fz = f(z)
@@ -230,7 +232,10 @@ def check_optimum(f, x, fx, lower, h_rel: float = 1e-4, fb=None) -> OptimumCheck
             decrement = np.inf
         else:
             pos = w > 1e-8 * scale
-            if min_curv < -1e-6:
+            # rounding in the deviance (about 1e-13 relative) enters the difference quotients
+            # divided by h^2: curvature below that is not told apart from zero
+            noise = 1e-13 * max(1.0, abs(fx)) / float(np.min(h)) ** 2
+            if w[0] < -max(1e-6 * scale, 10 * noise):
                 problems.append(
                     f"the Hessian has a negative eigenvalue ({min_curv:.2g} of the largest): a "
                     "saddle point, not a minimum"
@@ -267,6 +272,47 @@ def _nelder_mead(f, start, lower, fb=None):
     return _polish(f, x, float(f(x)), lower, fb=fb)
 
 
+def _slsqp(f, start, lower, fb=None):
+    """Sequential quadratic programming (another optimiser than L-BFGS-B), Newton polishing."""
+    bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower]
+    res = optimize.minimize(
+        f if fb is None else _forward_gradient(fb),
+        start,
+        method="SLSQP",
+        jac=None if fb is None else True,
+        bounds=bounds,
+        options={"maxiter": 500, "ftol": 1e-9},
+    )
+    x = np.maximum(np.asarray(res.x, float), lower)
+    return _polish(f, x, float(f(x)), lower, fb=fb)
+
+
+def _restart(f, start, lower, fb, check, runs) -> None:
+    """The restarts: from the lower point a probe found, another optimiser (SLSQP) and another
+    start (L-BFGS-B from Lambda = 0.1 I); when the first run failed a check, or no run passes,
+    also the derivative-free bounded Nelder-Mead (the costliest)."""
+    plans = []
+    if check.lower_point is not None:
+        plans.append(("L-BFGS-B from the lower point off the boundary", check.lower_point))
+    plans.append(("SLSQP from lme4's start", "slsqp"))
+    plans.append(("L-BFGS-B from Lambda = 0.1 I", np.where(lower == 0.0, 0.1, 0.0)))
+    nm = ("bounded Nelder-Mead from lme4's start", "nm")
+    if not check.passed:
+        plans.append(nm)
+    for label, how in plans:
+        if isinstance(how, str):
+            xr, fr = (_slsqp if how == "slsqp" else _nelder_mead)(f, start, lower, fb)
+            okr = bool(np.isfinite(fr))
+        else:
+            xr, fr, okr = _lbfgsb(f, how, lower, fb)
+        runs.append((label, xr, fr, okr, None))
+    if check.passed:
+        best = min(runs, key=lambda r: r[2])
+        if not check_optimum(f, best[1], best[2], lower, fb=fb).passed:
+            xr, fr = _nelder_mead(f, start, lower, fb)
+            runs.append((nm[0], xr, fr, bool(np.isfinite(fr)), None))
+
+
 def optimise(f, start, lower, *, restart: bool = True, fb=None) -> Optimum:
     """Minimise ``f`` over ``x >= lower`` from ``start`` (L-BFGS-B, then Newton polishing), check
     the result and, when a check fails or the result is on a bound, restart and keep the best.
@@ -276,30 +322,15 @@ def optimise(f, start, lower, *, restart: bool = True, fb=None) -> Optimum:
     lower = np.asarray(lower, float)
     x, fx, ok = _lbfgsb(f, start, lower, fb)
     check = check_optimum(f, x, fx, lower, fb=fb)
-    attempts = [(FIRST, fx)]
     runs = [(FIRST, x, fx, ok, check)]
     if restart and (not check.passed or check.boundary):
-        plans = []
-        if check.lower_point is not None:
-            plans.append(("L-BFGS-B from the lower point off the boundary", check.lower_point))
-        plans.append(("bounded Nelder-Mead from lme4's start", None))
-        plans.append(("L-BFGS-B from Lambda = 0.1 I", np.where(lower == 0.0, 0.1, 0.0)))
-        for label, z0 in plans:
-            if z0 is None:
-                xr, fr = _nelder_mead(f, start, lower, fb)
-                okr = np.isfinite(fr)
-            else:
-                xr, fr, okr = _lbfgsb(f, z0, lower, fb)
-            attempts.append((label, fr))
-            runs.append((label, xr, fr, okr, None))
+        _restart(f, start, lower, fb, check, runs)
         low = min(r[2] for r in runs)
         # the earliest run within rounding of the lowest deviance wins
-        best = next(i for i, r in enumerate(runs) if r[2] - low <= _tol(low))
-        label, x, fx, ok, check = runs[best]
+        label, x, fx, ok, check = next(r for r in runs if r[2] - low <= _tol(low))
         if check is None:
             check = check_optimum(f, x, fx, lower, fb=fb)
-        winner = label
-    else:
-        winner = FIRST
+    winner = label if len(runs) > 1 else FIRST
+    attempts = tuple((r[0], r[2]) for r in runs)
     converged = bool(ok and np.isfinite(fx) and check.passed)
-    return Optimum(x, float(fx), converged, winner, tuple(attempts), check)
+    return Optimum(x, float(fx), converged, winner, attempts, check)

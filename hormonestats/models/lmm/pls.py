@@ -153,7 +153,8 @@ class PLSDeviance:
         # evaluation costs a few operations per distinct C_g and one matrix product
         self._outer = None
         self._outer_ext = None
-        if self.q1 <= 2 and self.g * self.q1 * self.q1 * self.m * self.m <= MAX_OUTER:
+        scalar2 = all(blocks[i].q == 1 for i in self.b2)  # other factors: intercepts only
+        if scalar2 and self.q1 <= 2 and self.g * self.q1 * self.q1 * self.m * self.m <= MAX_OUTER:
             key = self.C1.reshape(self.g, -1)
             _, self._uniq_inv = np.unique(key, axis=0, return_inverse=True)
             self._uniq_inv = self._uniq_inv.ravel()
