@@ -1,10 +1,10 @@
 """Canned analysis: oxtr genotype (a thin layer over the public API).
 
-Usage: python analyses/oxtr_genotype.py --contract schemas/example_study.yaml \
-           --data hormonestats/datasets/example_study --out results/oxtr_genotype
+Usage: python analyses/oxtr_genotype.py schemas/example_study.yaml \
+           hormonestats/datasets/example_study --out results/oxtr_genotype
 Options as for ``hormonestats run``: --map ROLE=COLUMN (repeatable), --covariate COL
 (repeatable, e.g. --covariate sex), --seed, --n-boot; exit 3 when nothing could be tested.
-Same as: hormonestats run oxtr_genotype --contract ... --data ... --out ...
+Same as: hormonestats run oxtr_genotype CONTRACT DATA_DIR --out ...
 """
 
 import sys

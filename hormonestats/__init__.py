@@ -130,6 +130,8 @@ _API: dict[str, str] = {
     "hypotheses": "models.hypotheses",
     "HYPOTHESES": "models.hypotheses",
     "test_hypotheses": "models.hypotheses",
+    "DEFAULT_ROLES": "models.hypotheses",
+    "default_mapping": "models.hypotheses",
     "sensitivity": "workflows.sensitivity",
     "multiverse": "workflows.multiverse",
     "DECISIONS": "workflows.multiverse",

@@ -43,9 +43,13 @@ NOTEBOOKS = {
         ("code", "import hormonestats as hs\n\n"
                  "table = hs.process_study(hs.read_dataset('example_study')).table\n"
                  "list(hs.hypotheses)"),
-        ("code", "from hormonestats.workflows.pipeline import DEFAULT_MAPPING\n\n"
-                 "family = hs.test_hypotheses(table, mapping=DEFAULT_MAPPING, seed=1, "
-                 "n_boot=1000)\nfamily.table"),
+        ("code", "# the hypotheses of a between-subjects study; their roles take the registered\n"
+                 "# default columns (hs.DEFAULT_ROLES) when no mapping is given\n"
+                 "between = ['estradiol_oxytocin', 'testosterone_aromatization',\n"
+                 "           'progesterone_anxiety', 'progesterone_allopregnanolone_anxiety',\n"
+                 "           'cortisol_oxytocin', 'oxtr_genotype']\n"
+                 "family = hs.test_hypotheses(table, hypotheses=between, seed=1, n_boot=1000)\n"
+                 "family.table"),
         ("md", "## Estradiol x oxytocin in detail"),
         ("code", "fit = hs.moderation(table, y='rmet_total', x='oxytocin_arm', "
                  "m='log_estradiol')\nfit"),
@@ -112,10 +116,10 @@ NOTEBOOKS = {
     ],
     "05_paper_figures": [
         ("md", "# 5. The example study's figures\n\nEvery figure of the bundled example study, from the public API, as `hormonestats demo` writes them. The last cell writes them to `figures/` as PNG files: the same code and seed give the same images (the test suite compares them with reference images)."),
-        ("code", "import hormonestats as hs\nfrom hormonestats.workflows.pipeline import DEFAULT_MAPPING\n\nstudy = hs.read_dataset('example_study')\nprocessed = hs.process_study(study)\ntable = processed.table\nfamily = hs.test_hypotheses(table, mapping=DEFAULT_MAPPING,\n                            hypotheses=[h for h, s in hs.hypotheses.items() if s.family != 'mixed'],\n                            seed=1, n_boot=1000)\nfigures = {}  # name -> Axes, written to files at the end\nfigures['forest'] = hs.plots.forest(family.table)"),
+        ("code", "import hormonestats as hs\n\nstudy = hs.read_dataset('example_study')\nprocessed = hs.process_study(study)\ntable = processed.table\nbetween = ['estradiol_oxytocin', 'testosterone_aromatization', 'progesterone_anxiety',\n           'progesterone_allopregnanolone_anxiety', 'cortisol_oxytocin', 'oxtr_genotype']\nfamily = hs.test_hypotheses(table, hypotheses=between, seed=1, n_boot=1000)\nfigures = {}  # name -> Axes, written to files at the end\nfigures['forest'] = hs.plots.forest(family.table)"),
         ("code", "fit = family.results['estradiol_oxytocin']\nfigures['interaction'] = hs.plots.interaction(fit)  # the 0/1 arm is drawn as two categories"),
         ("code", "figures['johnson_neyman'] = hs.plots.johnson_neyman(fit)"),
-        ("code", "gxe = hs.gxe(table, y='rmet_total', gene='rs53576_GG_vs_Acarrier', env='oxytocin_arm',\n           coding='group')\nfigures['simple_slopes'] = hs.plots.simple_slopes(gxe)"),
+        ("code", "gxe = hs.gxe(table, y='rmet_total', x='oxytocin_arm', m='rs53576_GG_vs_Acarrier',\n           coding='group')\nfigures['simple_slopes'] = hs.plots.simple_slopes(gxe)"),
         ("code", "figures['mediation_paths'] = hs.plots.mediation_paths(family.results['testosterone_aromatization'])"),
         ("code", "tsst = hs.process_samples(hs.read_dataset('tsst_study'))\narms = hs.read_dataset('tsst_study')['subjects'][['subject_id', 'arm']]\ncurves = tsst.samples.merge(arms, on='subject_id')\nfigures['cortisol_curves'] = hs.plots.cortisol_curves(curves, group='arm')"),
         ("code", "figures['qc_lod'] = hs.plots.qc_lod(processed.samples.lod_summary)"),

@@ -101,7 +101,7 @@ def test_bca_and_refusals(data):
     with pytest.raises(ModelError, match="linear probability"):
         hs.mediation(d, x="x", mediator="m01", y="y01", n_boot=100)
     with pytest.raises(ModelError, match="0/1"):
-        hs.moderated_mediation(data, x="x", mediator="m", y="y01", w="c1", n_boot=100)
+        hs.moderated_mediation(data, x="x", mediator="m", y="y01", m="c1", n_boot=100)
     cont = data.assign(yc=data["m"] + data["x"])
     with pytest.raises(ModelError, match="0/1"):
         hs.mediation(cont, x="x", mediator="m", y="yc", n_boot=100, effect_scale="probability")

@@ -1,8 +1,8 @@
 """A researcher's own study from the command line: roles, covariates, power, CLI mistakes.
 
-The couples study stands in for a user's study whose roles need mapping: it has no RMET and
-no oxytocin arm, but IRI scores and measured oxytocin. Everything runs as a subprocess, as a
-user would run it.
+The couples study maps its roles by default (IRI empathic concern as the outcome, measured
+oxytocin); ``--map`` overrides a default. The BioPsyKit cortisol study (a stress test without
+oxytocin) stands in for a study nothing registered applies to.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from hormonestats.cli import main
 from hormonestats.datasets import dataset_path
 
 COUPLES = dataset_path("couples_study")
+BIOPSYKIT = dataset_path("biopsykit_cortisol")
 EXAMPLE = dataset_path("example_study")
 
 
@@ -62,40 +63,47 @@ def _run_couples(cli, out, *extra):
 
 def test_run_with_nothing_testable_exits_3_and_says_why(tmp_path):
     # as a user runs it: a subprocess
-    proc = _subprocess("run", "full_study", "--contract", COUPLES / "contract.yaml", "--data",
-                       COUPLES, "--out", tmp_path / "r", "--n-boot", "200")
+    import hormonestats as hs
+
+    n_hyp = len(hs.hypotheses)
+    proc = _subprocess("run", "full_study", "--contract", BIOPSYKIT / "contract.yaml", "--data",
+                       BIOPSYKIT, "--out", tmp_path / "r", "--n-boot", "200")
     assert proc.returncode == 3
-    assert "0 of 8 hypotheses tested" in proc.stdout
+    assert f"0 of {n_hyp} hypotheses tested" in proc.stdout
     assert "nothing could be tested" in proc.stderr
     assert "Not applicable to this study" in proc.stdout
-    assert "--map outcome=" in proc.stdout  # the fix is offered
+    # the study has no oxytocin at all: nothing is offered to stand in for it
+    assert "--map oxytocin=" not in proc.stdout
     # the folder is written all the same, with the reasons apart from the results
     na = pd.read_csv(tmp_path / "r" / "tables" / "not_applicable.csv")
-    assert len(na) == 8 and set(na["status"]) == {"not applicable"}
-    assert na["reason"].str.contains("needs repeated measures").sum() == 2
+    assert len(na) == n_hyp and set(na["status"]) == {"not applicable"}
+    n_mixed = sum(h.family == "mixed" for h in hs.hypotheses.values())
+    assert na["reason"].str.contains("needs repeated measures").sum() == n_mixed
+    assert na["reason"].str.contains("nothing in the study could stand for it").any()
 
 
 def test_run_with_mapped_roles_and_covariates(cli, tmp_path):
     out = tmp_path / "r"
-    proc = _run_couples(cli, out, "--map", "outcome=iri_ec", "--map", "oxytocin=log_oxytocin",
-                        "--covariate", "sex", "--covariate", "age")
+    import hormonestats as hs
+
+    proc = _run_couples(cli, out, "--map", "outcome=iri_pt", "--covariate", "age")
     assert proc.returncode == 0, proc.stderr
-    assert "2 of 8 hypotheses tested; adjusted for sex, age" in proc.stdout
+    assert f"2 of {len(hs.hypotheses)} hypotheses tested; adjusted for age" in proc.stdout
     hyp = pd.read_csv(out / "tables" / "hypotheses.csv")
-    assert set(hyp["hypothesis"]) == {"cortisol_oxytocin", "oxtr_genotype"}
+    assert set(hyp["hypothesis"]) == {"oxytocin_actor", "oxytocin_partner"}
     assert (hyp["status"] == "tested").all()
-    assert (hyp["covariates"] == "sex, age").all()
+    assert (hyp["covariates"] == "age").all()
     na = pd.read_csv(out / "tables" / "not_applicable.csv")
     assert not set(na["hypothesis"]) & set(hyp["hypothesis"])
-    methods = (out / "methods.md").read_text(encoding="utf-8")
-    assert "adjusted for sex and age" in methods
     params = json.loads((out / "manifest.json").read_text())["parameters"]
-    assert params["covariates"] == ["sex", "age"]
-    assert params["mapping_given"] == {"outcome": "iri_ec", "oxytocin": "log_oxytocin"}
+    assert params["covariates"] == ["age"]
+    assert params["mapping_given"] == {"outcome": "iri_pt"}
+    assert params["mapping"]["outcome"] == "iri_pt"  # --map overrides the default (iri_ec)
+    assert params["mapping"]["oxytocin"] == "log_oxytocin"  # the default
     assert params["not_applicable"] == na["hypothesis"].tolist()
-    # the covariates are in the model tables
-    model = pd.read_csv(out / "tables" / "model_cortisol_oxytocin.csv")
-    assert model["term"].str.contains("age").any() and model["term"].str.contains("sex").any()
+    # the covariate is in the model table (role-specific slopes of distinguishable dyads)
+    model = pd.read_csv(out / "tables" / "model_oxytocin_actor.csv")
+    assert model["term"].str.startswith("age[").sum() == 2
 
 
 def test_run_misspelt_columns_and_roles_exit_2_with_closest_names(cli, tmp_path):
@@ -126,14 +134,18 @@ def test_hypotheses_lists_the_registry_and_maps_a_study(cli):
     for name in ("estradiol_oxytocin", "oxtr_genotype", "estradiol_within_person"):
         assert name in proc.stdout
     assert "moderation" in proc.stdout and "Roles:" in proc.stdout
+    import hormonestats as hs
+
+    n_hyp = len(hs.hypotheses)
     proc = cli("hypotheses", "--contract", COUPLES / "contract.yaml", "--data", COUPLES)
     assert proc.returncode == 0, proc.stderr
-    assert "0 of 8 hypotheses apply as mapped" in proc.stdout
-    assert "cortisol=log_cortisol" in proc.stdout
-    assert "--map oxytocin=log_oxytocin" in proc.stdout
+    assert f"2 of {n_hyp} hypotheses apply as mapped" in proc.stdout
+    assert "oxytocin=log_oxytocin" in proc.stdout and "outcome=iri_ec" in proc.stdout
+    assert "--map" not in proc.stdout.split("apply as mapped")[1]  # nothing left to guess
     proc = cli("hypotheses", "--contract", COUPLES / "contract.yaml", "--data", COUPLES,
-               "--map", "outcome=iri_ec", "--map", "oxytocin=log_oxytocin")
-    assert "2 of 8 hypotheses apply as mapped" in proc.stdout
+               "--map", "outcome=iri_pt")
+    assert f"2 of {n_hyp} hypotheses apply as mapped" in proc.stdout
+    assert "outcome=iri_pt" in proc.stdout
 
 
 def test_power_takes_effect_and_alpha_and_states_the_scale(cli, tmp_path):
@@ -174,7 +186,15 @@ MISTAKES = [
         (["power", "estradiol_oxytocin", "--n", "50", "--alpha", "2"], "alpha"),
         (["power", "estradiol_oxytocin"], "--n"),
         (["sample-size", "two_group", "--power", "1.5"], "power"),
-        (["hypotheses", "--contract", "c.yaml"], "both --contract and --data"),
+        (["hypotheses", "--contract", "c.yaml"], "missing DATA_DIR"),
+        (["run", "full_study", "c.yaml", "--out", "o"], "missing DATA_DIR"),
+        (["run", "full_study", "c.yaml", ".", "--contract", "d.yaml", "--out", "o"],
+         "CONTRACT is given twice"),
+        (["run", "full_study", "c.yaml", ".", "--out", "o", "--lod-policy", "half"],
+         "lod_policy 'half' is unknown"),
+        (["checklist", "missing.yaml", "."], "missing.yaml"),
+        (["multiverse", "estradiol_oxytocin", "missing.yaml", ".", "--out", "o"],
+         "missing.yaml"),
         (["validate", "missing.yaml", "."], "missing.yaml"),
         (["init", "no_such_folder"], "not found"),
         (["frobnicate"], "No such command"),

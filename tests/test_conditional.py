@@ -42,11 +42,11 @@ def process_run(request):
         x=x,
         mediator=[m1, m2],
         y=y,
-        w=w,
+        m=w,
         model=model,
         n_boot=10_000,
         ci="bc",
-        cov_type="HC3",
+        robust="HC3",
         seed=model,
     )
     return model, ref, res
@@ -162,7 +162,7 @@ def test_pyprocessmacro_with_covariate(model):
         **mod_kw,
     )
     res = hs.moderated_mediation(
-        data, x=x, mediator=[m1, m2], y=y, w=w, model=model, covariates=["z"], n_boot=50, seed=1
+        data, x=x, mediator=[m1, m2], y=y, m=w, model=model, covariates=["z"], n_boot=50, seed=1
     )
     for outcome in (m1, m2, y):
         theirs = p.outcome_models[outcome].coeff_summary()
@@ -214,10 +214,10 @@ def test_coverage_and_bias(model, reps):
             x="x",
             mediator="m",
             y="y",
-            w="w",
+            m="w",
             model=model,
             covariates=["c"],
-            w_values=wv,
+            m_values=wv,
             n_boot=500,
             seed=rep,
         )
@@ -248,7 +248,7 @@ def small():
 
 def test_table_and_display(small):
     res = hs.moderated_mediation(
-        small, x="x", mediator="m1", y="y", w="w", model=58, n_boot=100, seed=1
+        small, x="x", mediator="m1", y="y", m="w", model=58, n_boot=100, seed=1
     )
     assert list(res.paths.columns) == [
         "equation",
@@ -294,7 +294,7 @@ def test_table_and_display(small):
     assert "PROCESS model 58" in res.summary() and "<table" in res._repr_html_()
     assert res.boot_conditional.shape == (100, 3)
     r7 = hs.moderated_mediation(
-        small, x="x", mediator="m1", y="y", w="w", model=7, n_boot=100, seed=1
+        small, x="x", mediator="m1", y="y", m="w", model=7, n_boot=100, seed=1
     )
     assert "index" in set(r7.table["section"])
     assert r7.table.query("section == 'index'")["term"].tolist() == ["index_of_moderated_mediation"]
@@ -302,12 +302,12 @@ def test_table_and_display(small):
 
 def test_w_values_given_and_dichotomous(small):
     res = hs.moderated_mediation(
-        small, x="x", mediator="m1", y="y", w="w", model=7, w_values=[0, 0.5], n_boot=50, seed=1
+        small, x="x", mediator="m1", y="y", m="w", model=7, m_values=[0, 0.5], n_boot=50, seed=1
     )
     assert res.conditional_indirect["w_value"].tolist() == [0.0, 0.5]
     assert res.conditional_indirect["w_label"].tolist() == ["0", "0.5"]
     d = small.assign(g=(small["w"] > small["w"].median()).astype(int))
-    res = hs.moderated_mediation(d, x="x", mediator="m1", y="y", w="g", model=7, n_boot=50, seed=1)
+    res = hs.moderated_mediation(d, x="x", mediator="m1", y="y", m="g", model=7, n_boot=50, seed=1)
     assert res.conditional_indirect["w_value"].tolist() == [0.0, 1.0]
     # model 7 conditional indirect effect = (a1 + a3 w) b, from the fitted coefficients
     pa = res.fits["mediator:m1"].params
@@ -325,10 +325,10 @@ def test_reproducible_no_mutation_missing(small):
     d.loc[d.index[[1, 5]], "w"] = np.nan
     before = d.copy(deep=True)
     r1 = hs.moderated_mediation(
-        d, x="x", mediator=["m1", "m2"], y="y", w="w", model=14, n_boot=200, seed=9, ci="bca"
+        d, x="x", mediator=["m1", "m2"], y="y", m="w", model=14, n_boot=200, seed=9, ci="bca"
     )
     r2 = hs.moderated_mediation(
-        d, x="x", mediator=["m1", "m2"], y="y", w="w", model=14, n_boot=200, seed=9, ci="bca"
+        d, x="x", mediator=["m1", "m2"], y="y", m="w", model=14, n_boot=200, seed=9, ci="bca"
     )
     pd.testing.assert_frame_equal(r1.table, r2.table)
     np.testing.assert_array_equal(r1.boot_conditional, r2.boot_conditional)
@@ -342,9 +342,9 @@ def test_reproducible_no_mutation_missing(small):
 def test_errors(small):
     with pytest.raises(ModelError) as err:
         hs.moderated_mediation(
-            small, x="x", mediator="m1", y="y", w="nope", model=8, w_values=["a"]
+            small, x="x", mediator="m1", y="y", m="nope", model=8, m_values=["a"]
         )
     msg = str(err.value)
-    assert "model must be one of 7, 14, 58" in msg and "'nope'" in msg and "w_values" in msg
-    with pytest.raises(ModelError, match="both as x and as w"):
-        hs.moderated_mediation(small, x="x", mediator="m1", y="y", w="x")
+    assert "model must be one of 7, 14, 58" in msg and "'nope'" in msg and "m_values" in msg
+    with pytest.raises(ModelError, match="both as x and as m"):
+        hs.moderated_mediation(small, x="x", mediator="m1", y="y", m="x")

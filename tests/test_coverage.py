@@ -57,7 +57,7 @@ def test_logistic_and_gxe_coverage():
     cv = hs.moderation(d, y="y01", x="x", m="m").coverage_check(n_sims=120, seed=1)
     assert (cv.table["coverage"] > 0.85).all()
     d["g"] = rng.binomial(2, 0.4, len(d))
-    gx = hs.gxe(d, y="y", gene="g", env="x").coverage_check(n_sims=100, seed=1)
+    gx = hs.gxe(d, y="y", x="x", m="g").coverage_check(n_sims=100, seed=1)
     assert (gx.table["coverage"] > 0.85).all()
 
 

@@ -38,7 +38,7 @@ def test_matches_r_lm(data, keller, model):
     ref = pd.read_csv(REF / "gxe_lm.csv")
     ref = ref[ref["model"] == model]
     before = data.copy()
-    res = hs.gxe(data, y="y", gene="gene", env="m", covariates=["c1"], keller=keller)
+    res = hs.gxe(data, y="y", m="gene", x="m", covariates=["c1"], keller=keller)
     pd.testing.assert_frame_equal(data, before)
     tab = res.table.set_index("term")
     assert len(tab) == len(ref)
@@ -53,7 +53,7 @@ def test_matches_r_lm(data, keller, model):
 
 def test_slopes_by_genotype_match_r(data):
     ref = pd.read_csv(REF / "gxe_slopes.csv")
-    res = hs.gxe(data, y="y", gene="gene", env="m", covariates=["c1"])
+    res = hs.gxe(data, y="y", m="gene", x="m", covariates=["c1"])
     ss = res.simple_slopes()
     assert ss["m_label"].tolist() == ["0 copies", "1 copy", "2 copies"]
     np.testing.assert_allclose(ss["estimate"], ref["estimate"], rtol=1e-7)
@@ -64,37 +64,37 @@ def test_slopes_by_genotype_match_r(data):
 
 
 def test_codings(data):
-    dom = hs.gxe(data, y="y", gene="gene", env="m", coding="dominant")
+    dom = hs.gxe(data, y="y", m="gene", x="m", coding="dominant")
     manual = data.assign(carrier=(data["gene"] >= 1).astype(int))
-    ref = hs.gxe(manual, y="y", gene="carrier", env="m")
+    ref = hs.gxe(manual, y="y", m="carrier", x="m")
     np.testing.assert_allclose(dom.table["estimate"], ref.table["estimate"], rtol=1e-12)
     assert [lab for _, lab in dom.gene_levels] == ["0 copies", "1-2 copies"]
-    rec = hs.gxe(data, y="y", gene="gene", env="m", coding="recessive")
-    ref = hs.gxe(data.assign(hom=(data["gene"] == 2).astype(int)), y="y", gene="hom", env="m")
+    rec = hs.gxe(data, y="y", m="gene", x="m", coding="recessive")
+    ref = hs.gxe(data.assign(hom=(data["gene"] == 2).astype(int)), y="y", m="hom", x="m")
     np.testing.assert_allclose(rec.table["estimate"], ref.table["estimate"], rtol=1e-12)
     # group coding of a string column, with the reference level chosen
     grp = data.assign(rs=np.where(data["gene"] >= 1, "A carrier", "GG"))
-    g1 = hs.gxe(grp, y="y", gene="rs", env="m", coding="group", reference="GG")
+    g1 = hs.gxe(grp, y="y", m="rs", x="m", coding="group", reference="GG")
     np.testing.assert_allclose(g1.table["estimate"], dom.table["estimate"], rtol=1e-12)
     assert g1.gene_levels == ((0.0, "GG"), (1.0, "A carrier"))
     assert g1.simple_slopes()["m_label"].tolist() == ["GG", "A carrier"]
-    g2 = hs.gxe(grp, y="y", gene="rs", env="m", coding="group")  # reference "A carrier"
+    g2 = hs.gxe(grp, y="y", m="rs", x="m", coding="group")  # reference "A carrier"
     assert g2.interaction["estimate"] == pytest.approx(-g1.interaction["estimate"], rel=1e-10)
 
 
 def test_gene_errors(data):
     with pytest.raises(ModelError, match=r"allele counts 0, 1 or 2.*row 0: \[3.0\]"):
         hs.gxe(
-            data.assign(gene=data["gene"].where(data.index != 0, 3)), y="y", gene="gene", env="m"
+            data.assign(gene=data["gene"].where(data.index != 0, 3)), y="y", m="gene", x="m"
         )
     with pytest.raises(ModelError, match="coding='group'"):
-        hs.gxe(data, y="y", gene="grp", env="m")
+        hs.gxe(data, y="y", m="grp", x="m")
     with pytest.raises(ModelError, match="exactly two levels"):
-        hs.gxe(data, y="y", gene="grp", env="m", coding="group")
+        hs.gxe(data, y="y", m="grp", x="m", coding="group")
     with pytest.raises(ModelError, match="coding must be one of"):
-        hs.gxe(data, y="y", gene="gene", env="m", coding="codominant")
+        hs.gxe(data, y="y", m="gene", x="m", coding="codominant")
     with pytest.raises(ModelError, match="no gene column"):
-        hs.gxe(data, y="y", gene="rs53576", env="m")
+        hs.gxe(data, y="y", m="rs53576", x="m")
 
 
 def test_keller_terms_remove_confounded_false_positives():
@@ -109,13 +109,13 @@ def test_keller_terms_remove_confounded_false_positives():
         y = 0.3 * e + 0.5 * c * e + rng.normal(size=n)  # no true G x E
         d = pd.DataFrame({"y": y, "g": g, "e": e, "c": c})
         rej_plain += (
-            hs.gxe(d, y="y", gene="g", env="e", covariates=["c"], keller=False).interaction[
+            hs.gxe(d, y="y", m="g", x="e", covariates=["c"], keller=False).interaction[
                 "p_value"
             ]
             < 0.05
         )
         rej_keller += (
-            hs.gxe(d, y="y", gene="g", env="e", covariates=["c"]).interaction["p_value"] < 0.05
+            hs.gxe(d, y="y", m="g", x="e", covariates=["c"]).interaction["p_value"] < 0.05
         )
     assert rej_plain / n_sim > 0.5  # badly inflated without the Keller terms
     assert rej_keller / n_sim <= 0.15  # nominal 5%; 60 runs, generous binomial upper bound

@@ -257,5 +257,5 @@ def test_genotype_label_says_the_coding_used():
     expected = (d["rs53576_add_A"] >= 1).astype(float).to_numpy()
     assert np.array_equal(coded, expected)
     # additive coding keeps the column's own (additive) name
-    add = hs.gxe(d, y="rmet_total", gene="rs53576_add_A", env="oxytocin_arm", coding="additive")
+    add = hs.gxe(d, y="rmet_total", m="rs53576_add_A", x="oxytocin_arm", coding="additive")
     assert add.interaction_term == "oxytocin_arm:rs53576_add_A"

@@ -164,7 +164,7 @@ def model4():
     data, (x, y, m1, m2) = read_process_data(4)
     ref = parse_process(REF / "process_model4_results_ols.txt")
     res = hs.mediation(
-        data, x=x, mediator=[m1, m2], y=y, n_boot=10_000, ci="bc", cov_type="HC3", seed=4
+        data, x=x, mediator=[m1, m2], y=y, n_boot=10_000, ci="bc", robust="HC3", seed=4
     )
     return data, ref, res
 

@@ -19,6 +19,8 @@ import pytest
 from matplotlib.testing.compare import compare_images
 from nbclient import NotebookClient
 
+import hormonestats as hs
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 REFERENCE = ROOT / "tests" / "reference" / "figures"
@@ -116,3 +118,19 @@ def test_every_figure_shows_in_inline_and_widget_backends(backend, tmp_path):
     kind = "image/png" if backend == "inline" else WIDGET_VIEW
     shown = [sum(kind in o.get("data", {}) for o in c.outputs) for c in nb.cells[1:]]
     assert shown == [1, 1, 1]
+
+
+def test_notebooks_use_only_public_names():
+    """A reader copies notebook cells into their own work: only ``hs.<public name>``."""
+    import json
+
+    private = re.compile(r"from hormonestats\.|import hormonestats\.|hormonestats\.[a-z_]+\.")
+    for path in NOTEBOOKS:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "code":
+                assert not private.search(source), (path.stem, source)
+                assert not re.search(r"\b(gene|env|cov_type|w|w_values)=", source), source
+                for name in re.findall(r"\bhs\.([A-Za-z_]\w*)", source):
+                    assert name in hs.__all__, (path.stem, name)

@@ -225,7 +225,7 @@ def test_plots_on_the_real_moderation_and_gxe_results():
     rng = np.random.default_rng(5)
     g = pd.DataFrame({"e2": rng.normal(size=150), "oxtr": rng.integers(0, 3, 150).astype(float)})
     g["rmet"] = 0.3 * g.e2 * g.oxtr + rng.normal(size=150)
-    gx = hs.gxe(g, y="rmet", gene="oxtr", env="e2", coding="dominant")
+    gx = hs.gxe(g, y="rmet", x="e2", m="oxtr", coding="dominant")
     ax = plots.interaction(gx)
     assert ax.get_xlabel() == "e2" and len(ax.lines) == len(gx.gene_levels)
     ax = plots.simple_slopes(gx)
@@ -512,9 +512,10 @@ def test_plots_namespace_exposes_every_function():
     expected = {"PALETTE", "cortisol_curves", "cycle", "forest", "interaction",
                 "johnson_neyman", "mediation_paths", "power_curve", "qc_cv", "qc_lod", "save",
                 "set_theme", "simple_slopes", "theme", "plate_heatmap", "standard_curve",
-                "specification_curve"}  # fmt: skip
+                "specification_curve", "crossover_profiles", "actor_partner", "within_person",
+                "FAMILY_FIGURES"}  # fmt: skip
     assert set(hs.plots.__all__) == expected
-    assert all(callable(getattr(hs.plots, n)) for n in expected - {"PALETTE"})
+    assert all(callable(getattr(hs.plots, n)) for n in expected - {"PALETTE", "FAMILY_FIGURES"})
 
 
 def test_no_report_submodule_shadows_a_public_name():

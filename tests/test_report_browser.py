@@ -150,3 +150,55 @@ def test_single_well_report_without_plates_in_a_real_browser(single_well_report,
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "report_single_wells_1280.png"), full_page=True)
     page.close()
+
+
+#: bundled study -> words its report must carry (its design's figure caption and methods)
+DESIGN_WORDS = {
+    "crossover_study": ("each period of the crossover", "carry-over was checked"),
+    "couples_study": ("Actor and partner effects", "actor-partner interdependence model"),
+    "tsst_study": ("Cortisol over the sample times", "area under the cortisol curve"),
+    "cycle_study": ("Within-person association", "deviation from the participant's own mean"),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(DESIGN_WORDS))
+def design_report(request, tmp_path_factory):
+    """``hormonestats run full_study CONTRACT DATA_DIR --out ...`` on a bundled study, no --map."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from hormonestats.cli import main
+    from hormonestats.datasets import dataset_path
+
+    name = request.param
+    out = tmp_path_factory.mktemp("design") / name
+    code = main(["run", "full_study", str(ROOT / "schemas" / f"{name}.yaml"),
+                 str(dataset_path(name)), "--out", str(out), "--n-boot", "100"])
+    assert code == 0, name
+    return name, out / "report.html"
+
+
+def test_each_design_report_reads_right(design_report, browser):
+    name, report = design_report
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(report.as_uri())
+    page.wait_for_load_state("load")
+    layout = page.evaluate(OVERFLOW)
+    assert layout["wide"] == [] and layout["boxes"] == 0, (name, layout)
+    widths = page.evaluate("() => [...document.images].map(i => [i.complete, i.naturalWidth])")
+    assert len(widths) >= 3 and all(done and w > 0 for done, w in widths), (name, widths)
+    assert not errors, (name, errors)
+    headings = page.evaluate("() => [...document.querySelectorAll('h2')].map(h => h.textContent)")
+    order = ["Hypotheses", "Figures", "Methods"]
+    assert [h for h in headings if h in order] == order, (name, headings)
+    text = " ".join(page.inner_text("body").split())
+    caption, method = DESIGN_WORDS[name]
+    assert caption in text and method in text, name
+    import re
+
+    tested = re.search(r"(\d+) of \d+ registered hypotheses could be tested", text)
+    assert tested and int(tested.group(1)) >= 1, name
+    page.close()

@@ -21,7 +21,16 @@ from .common import (
     console,
     err_console,
 )
-from .helptext import EXIT_NOTHING_TESTED, hypothesis_names
+from .helptext import EXIT_NOTHING_TESTED, analysis_names
+from .study_args import (
+    ContractArg,
+    ContractOpt,
+    DataArg,
+    DataOpt,
+    ProcessingArgs,
+    processing_options,
+    study_paths,
+)
 
 
 @app.command()
@@ -61,15 +70,18 @@ def _adjustment(table, covariates) -> str:
 
 @app.command()
 def run(
-    analysis: Annotated[str, typer.Argument(help="A registered hypothesis name, or full_study.")],
-    contract: Annotated[Path, typer.Option(help="The study contract (YAML).")],
-    data: Annotated[Path, typer.Option(help="Folder holding the study's table files.")],
-    out: Annotated[Path, typer.Option(help="Results folder to write.")],
+    analysis: Annotated[str, typer.Argument(
+        help="full_study, a design's analysis (crossover_trial, couples, stress_reactivity, "
+        "cycle) or a registered hypothesis name.")],
+    contract_path: ContractArg = None,
+    data_dir: DataArg = None,
+    out: Annotated[Path | None, typer.Option(help="Results folder to write.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = DEFAULT_SEED,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.", min=1)] = 5000,
     map_: Annotated[
         list[str] | None,
-        typer.Option("--map", help="role=column, e.g. outcome=iri_ec (repeatable; roles below)."),
+        typer.Option("--map", help="role=column, e.g. outcome=iri_ec (repeatable; roles below); "
+                     "overrides the role's default column."),
     ] = None,
     covariate: Annotated[
         list[str] | None,
@@ -80,23 +92,43 @@ def run(
         int, typer.Option(help="Multiply impute missing values m times (e.g. 20) and pool by "
                           "Rubin's rules; 0: complete cases.", min=0)
     ] = 0,
+    lod_policy: ProcessingArgs.LodPolicy = "lod/sqrt2",
+    max_cv: ProcessingArgs.MaxCv = 15.0,
+    exclude_imprecise: ProcessingArgs.ExcludeImprecise = False,
+    outliers: ProcessingArgs.Outliers = "none",
+    winsorize_k: ProcessingArgs.WinsorizeK = 3.0,
+    transform: ProcessingArgs.Transform = "log",
+    contract: ContractOpt = None,
+    data: DataOpt = None,
 ) -> None:
-    """Run a canned analysis: validate, process, test, figures, report.html, manifest."""
+    """Run a canned analysis: validate, process, test, figures, report.html, manifest.
+
+    Usage: hormonestats run ANALYSIS CONTRACT DATA_DIR --out FOLDER [options].
+    """
+    from ..models.claims import DESIGN_ANALYSES
     from ..study.reading import read_study
     from ..workflows.pipeline import run_analysis
     from .tables import results_table, role_table
 
-    names = hypothesis_names()
-    if analysis != "full_study" and analysis not in names:
-        _fail(f"unknown analysis {analysis!r}{_closest_text(analysis, ['full_study', *names])}"
-              f"; choose full_study or one of: {', '.join(names)}")
+    names = analysis_names()
+    if analysis not in names:
+        _fail(f"unknown analysis {analysis!r}{_closest_text(analysis, names)}"
+              f"; choose one of: {', '.join(names)}")
+    contract_path, data_dir = study_paths(contract_path, data_dir, contract, data)
+    if out is None:
+        _fail("missing option --out: the results folder to write")
+    options = processing_options(lod_policy=lod_policy, max_cv=max_cv,
+                                 exclude_imprecise=exclude_imprecise, outliers=outliers,
+                                 winsorize_k=winsorize_k, transform=transform)
     mapping = _parse_pairs(map_, "--map")
     covariates = list(dict.fromkeys(covariate or []))
+    chosen = (None if analysis == "full_study" else
+              list(DESIGN_ANALYSES.get(analysis, (analysis,))))
     try:
-        study = read_study(contract, data)
+        study = read_study(contract_path, data_dir)
         results = run_analysis(study, out=out, seed=seed, n_boot=n_boot, mapping=mapping,
-                               covariates=covariates, impute=impute,
-                               hypotheses=None if analysis == "full_study" else [analysis],
+                               covariates=covariates, hypotheses=chosen, impute=impute,
+                               options=options,
                                console=console, title=f"hormonestats: {analysis}")
     except HormoneStatsError as err:
         _fail(str(err))
@@ -119,29 +151,29 @@ def run(
     if n_tested == 0:
         err_console.print(
             "nothing could be tested: see the reasons above (`hormonestats hypotheses "
-            "--contract C --data D` shows the --map line that maps the missing roles)",
+            "CONTRACT DATA_DIR` shows the --map line that maps the missing roles)",
             markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_NOTHING_TESTED)
 
 
 @app.command("hypotheses")
 def hypotheses_cmd(
-    contract: Annotated[
-        Path | None, typer.Option(help="A study contract: show which roles it maps.")
-    ] = None,
-    data: Annotated[Path | None, typer.Option(help="The study's data folder.")] = None,
+    contract_path: ContractArg = None,
+    data_dir: DataArg = None,
     map_: Annotated[
         list[str] | None, typer.Option("--map", help="role=column to try (repeatable).")
     ] = None,
+    contract: ContractOpt = None,
+    data: DataOpt = None,
 ) -> None:
-    """Every registered hypothesis (family, roles, claim); with a study, which roles map to
-    which columns on their own, which do not and why, and the --map line that fixes it."""
+    """Every registered hypothesis (family, roles, claim); with a study (CONTRACT DATA_DIR),
+    which roles map to columns on their own, which do not and why, and the --map line that
+    fixes it."""
     from ..models.hypotheses import hypotheses
     from ..workflows.roles import ROLES, check_columns, role_plan
     from .tables import map_line, registry_table, role_table
 
-    if (contract is None) != (data is None):
-        _fail("give both --contract and --data (or neither, for the list of hypotheses)")
+    contract, data = study_paths(contract_path, data_dir, contract, data, required=False)
     console.print(registry_table(hypotheses, ROLES, width=console.width))
     if contract is None:
         console.print("Roles:", style="bold", markup=False)
@@ -171,7 +203,7 @@ def hypotheses_cmd(
     if fix:
         given = " ".join(f"--map {r}={c}" for r, c in mapping.items())
         console.print("To map the missing roles (best guesses: check them):", markup=False)
-        console.print(f"  hormonestats run full_study --contract {contract} --data {data} "
+        console.print(f"  hormonestats run full_study {contract} {data} "
                       f"--out results {' '.join(p for p in (given, fix) if p)}",
                       markup=False, soft_wrap=True)
 
@@ -179,9 +211,9 @@ def hypotheses_cmd(
 @app.command()
 def multiverse(
     hypothesis: Annotated[str, typer.Argument(help="A registered hypothesis name.")],
-    contract: Annotated[Path, typer.Option(help="The study contract (YAML).")],
-    data: Annotated[Path, typer.Option(help="Folder holding the study's table files.")],
-    out: Annotated[Path, typer.Option(help="Results folder to write.")],
+    contract_path: ContractArg = None,
+    data_dir: DataArg = None,
+    out: Annotated[Path | None, typer.Option(help="Results folder to write.")] = None,
     decision: Annotated[
         list[str] | None,
         typer.Option("--decision", help="name=choice,choice (repeatable), e.g. "
@@ -201,8 +233,12 @@ def multiverse(
     n_jobs: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
+    contract: ContractOpt = None,
+    data: DataOpt = None,
 ) -> None:
     """Multiverse analysis: the hypothesis under every combination of the decisions.
+
+    Usage: hormonestats multiverse HYPOTHESIS CONTRACT DATA_DIR --out FOLDER [options].
 
     Writes the specifications, the combinations that cannot apply (with reasons), the decisions
     that matter, the tests under the null and the specification curve; the same seed gives the
@@ -213,17 +249,19 @@ def multiverse(
     from ..models.hypotheses import hypotheses
     from ..study.reading import read_study
     from ..workflows.multiverse_report import write_multiverse
-    from ..workflows.pipeline import DEFAULT_MAPPING
 
     if hypothesis not in hypotheses:
         _fail(f"unknown hypothesis {hypothesis!r}; choose one of: {', '.join(hypotheses)}")
+    contract, data = study_paths(contract_path, data_dir, contract, data)
+    if out is None:
+        _fail("missing option --out: the results folder to write")
     decisions = {}
     for item in decision or []:
         if "=" not in item:
             _fail(f"--decision expects name=choice,choice, got {item!r}")
         name, choices = item.split("=", 1)
         decisions[name.strip()] = [c.strip() for c in choices.split(",") if c.strip()]
-    mapping = dict(DEFAULT_MAPPING)
+    mapping = {}
     for item in map_ or []:
         if "=" not in item:
             _fail(f"--map expects role=column, got {item!r}")
@@ -235,7 +273,7 @@ def multiverse(
             where = _execution_target(stack, scheduler, workers)
             result, folder = write_multiverse(
                 study, out=out, hypothesis=hypothesis, decisions=decisions or None,
-                mapping=mapping, covariates=tuple(covariate or ()), n_null=n_null, seed=seed,
+                mapping=mapping or None, covariates=tuple(covariate or ()), n_null=n_null, seed=seed,
                 n_jobs=n_jobs, scheduler=where, inputs={"contract": contract, "data": data},
             )
     except (HormoneStatsError, OSError) as err:

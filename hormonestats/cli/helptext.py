@@ -4,7 +4,8 @@ need the registries are built only when help is shown (starting the command stay
 
 from __future__ import annotations
 
-__all__ = ["EFFECT_HELP", "EXIT_BAD_INPUT", "EXIT_NOTHING_TESTED", "effect_scale",
+__all__ = ["EFFECT_HELP", "EXIT_BAD_INPUT", "EXIT_NOTHING_TESTED", "analysis_names",
+           "effect_scale",
            "hypothesis_names", "power_epilog", "roles_help", "run_epilog"]
 
 #: Exit code of every mistake (bad input, unknown name or column).
@@ -14,9 +15,10 @@ EXIT_NOTHING_TESTED = 3
 
 
 def roles_help() -> str:
-    from ..workflows.roles import DEFAULT_MAPPING, ROLES
+    from ..workflows.roles import DEFAULT_ROLES, ROLES
 
-    lines = [f"{role}: {text} (default column: {DEFAULT_MAPPING.get(role, 'none')})"
+    lines = [f"{role}: {text} (default column: "
+             f"{' or else '.join(DEFAULT_ROLES.get(role, ())) or 'none'})"
              for role, text in ROLES.items()]
     return "\n\n".join(lines)
 
@@ -27,12 +29,26 @@ def hypothesis_names() -> list[str]:
     return list(hypotheses)
 
 
+def analysis_names() -> list[str]:
+    """What ``run`` accepts: full_study, the designs' analyses, the hypotheses."""
+    from ..models.claims import DESIGN_ANALYSES
+
+    return ["full_study", *DESIGN_ANALYSES, *hypothesis_names()]
+
+
 def run_epilog() -> str:
+    from ..models.claims import DESIGN_ANALYSES
+
+    designs = "; ".join(f"{d} ({', '.join(h)})" for d, h in DESIGN_ANALYSES.items())
     return (
-        "Analyses: full_study (every hypothesis that can apply to the study) or one of: "
+        "Analyses: full_study (every hypothesis that can apply to the study); a design's "
+        f"analysis: {designs}; or one hypothesis: "
         + ", ".join(hypothesis_names()) + ".\n\n"
-        "Roles (--map role=column; `hormonestats hypotheses --contract C --data D` shows which "
-        "roles a study maps on its own and the --map line that fixes the others):\n\n"
+        "Processing (--lod-policy, --max-cv, --exclude-imprecise, --outliers, --winsorize-k, "
+        "--transform): the choices the multiverse varies, recorded in the manifest.\n\n"
+        "Roles (--map role=column overrides the role's default column; `hormonestats "
+        "hypotheses CONTRACT DATA_DIR` shows which roles a study maps on its own and the --map "
+        "line that fixes the others):\n\n"
         + roles_help() + "\n\n"
         "Covariates (--covariate COL, repeatable): columns of the analysis table every model is "
         "adjusted for (main effects); they are named in the hypotheses table, the methods text "
@@ -49,7 +65,10 @@ EFFECT_HELP = (
     "the simulator's effects (e.g. estradiol_x_oxytocin, oxytocin, rs53576_gg), in residual-SD "
     "units of the outcome per natural-log unit of the hormone; for the within-person ones "
     "effect (outcome-SD units per log unit), x_sd, n_obs, icc; for "
-    "progesterone_allopregnanolone_anxiety a, b, direct (standardised); for a model family "
+    "progesterone_allopregnanolone_anxiety a, b, direct (standardised); for the designs' "
+    "hypotheses their design's (oxytocin_crossover effect, period, icc; oxytocin_actor and "
+    "oxytocin_partner actor, partner, x_sd, x_r, rho; the cortisol reactivity ones d); with "
+    "--pilot the one effect (effect=VALUE, see --effect-scale); for a model family "
     "(two_group, correlation, moderation, mediation, mixed, crossover) its effects in SD units "
     "(d, r, x:m, a, b, x, treatment, ...). An unknown term lists the allowed ones."
 )
@@ -65,6 +84,10 @@ def effect_scale(name: str) -> str:
                 "person; estimates and true_value in outcome units")
     if name == "progesterone_allopregnanolone_anxiety":
         return "a, b and direct in SD units (standardised)"
+    from ..simulate.design_power import DESIGN_HYPOTHESES
+
+    if name in DESIGN_HYPOTHESES:
+        return DESIGN_HYPOTHESES[name][4] + "; effects in outcome-SD units (the design's)"
     return ("simulator effects in residual-SD units of the outcome per natural-log unit of the "
             "hormone; estimates and true_value in score points of the outcome")
 

@@ -59,6 +59,18 @@ def power(
     resume: Annotated[
         bool, typer.Option(help="Continue an interrupted run from the chunks kept in --out.")
     ] = False,
+    pilot: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option("--pilot", metavar="CONTRACT DATA_DIR",
+                     help="Plan from a pilot study: its hormone distributions (measured "
+                     "scale), LOD fractions, outcome SD and correlations set the simulation; "
+                     "give the effect as --effect effect=VALUE."),
+    ] = None,
+    effect_scale_opt: Annotated[
+        str, typer.Option("--effect-scale", help="With --pilot: raw (outcome units per "
+                          "natural-log unit of the hormone) or standardised (residual SDs of "
+                          "the outcome per SD of the log hormone).")
+    ] = "raw",
 ) -> None:
     """Simulation-based power over sample sizes; writes a table and a power curve.
 
@@ -81,20 +93,36 @@ def power(
             check_results_folder(out)
         except HormoneStatsError as err:
             _fail(str(err))
+    params = None
     try:
+        if pilot is not None:
+            from ..simulate.pilot import pilot_parameters
+            from ..study.reading import read_study
+
+            params = pilot_parameters(read_study(*pilot))
         with ExitStack() as stack:
             where = _execution_target(stack, scheduler, workers)
             table = run_power(target, n=n, n_sims=sims, seed=seed, n_jobs=n_jobs,
                               effects=effects, alpha=alpha, scheduler=where, progress=True,
                               checkpoint=None if out is None else out / "chunks",
-                              resume=resume)
+                              resume=resume, pilot=params, effect_scale=effect_scale_opt)
     except (HormoneStatsError, OSError) as err:
         _fail(_os_message(out, err) if isinstance(err, OSError) else str(err))
         return
-    console.print(table.to_string(index=False), markup=False, soft_wrap=True)
-    console.print(f"Effect scale: {effect_scale(hypothesis)}."
-                  + (f" Effects set: {effects}." if effects else " Built-in effects."),
-                  markup=False, soft_wrap=True)
+    if params is not None:
+        console.print(params.summary(), markup=False, soft_wrap=True)
+        shown = table.drop(columns=["effect_units"])
+        console.print(shown.to_string(index=False), markup=False, soft_wrap=True)
+        row = table.iloc[0]
+        console.print(
+            f"Effect from the pilot: {row['effect_raw']:.4g} raw = "
+            f"{row['effect_standardised']:.4g} standardised ({row['effect_units']}).",
+            markup=False, soft_wrap=True)
+    else:
+        console.print(table.to_string(index=False), markup=False, soft_wrap=True)
+        console.print(f"Effect scale: {effect_scale(hypothesis)}."
+                      + (f" Effects set: {effects}." if effects else " Built-in effects."),
+                      markup=False, soft_wrap=True)
     if out is not None:
         from ..report import plots, write_report
 

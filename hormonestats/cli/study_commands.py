@@ -18,6 +18,7 @@ from .common import (
     console,
 )
 from .helptext import EXIT_BAD_INPUT
+from .study_args import ContractArg, ContractOpt, DataArg, DataOpt, study_paths
 
 ScanOption = Annotated[
     bool, typer.Option("--scan", help="Leave the samples table on disk (parquet: samples.parquet "
@@ -54,20 +55,26 @@ def _open_study(stack, contract: Path, data_dir: Path, scan: bool, scheduler, wo
 
 @app.command()
 def validate(
-    contract: Annotated[Path, typer.Argument(help="The study contract (YAML).")],
-    data_dir: Annotated[Path, typer.Argument(help="Folder holding the study's table files.")],
+    contract: ContractArg = None,
+    data_dir: DataArg = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the failures as JSON to this file.")
     ] = None,
     scan: ScanOption = False,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
+    contract_opt: ContractOpt = None,
+    data_opt: DataOpt = None,
 ) -> None:
-    """Check a study's tables against its contract; exit 0 if valid, 2 if not."""
+    """Check a study's tables against its contract; exit 0 if valid, 2 if not.
+
+    Usage: hormonestats validate CONTRACT DATA_DIR [options].
+    """
     from contextlib import ExitStack
 
     from ..study.validation import validate as run_validate
 
+    contract, data_dir = study_paths(contract, data_dir, contract_opt, data_opt)
     if json_out is not None:  # refused before any work when plainly an input
         _guarded(json_out, contract, data_dir, None, "--json")
     with ExitStack() as stack:
@@ -94,16 +101,22 @@ def validate(
 
 @app.command()
 def qc(
-    contract: Annotated[Path, typer.Argument(help="The study contract (YAML).")],
-    data_dir: Annotated[Path, typer.Argument(help="Folder holding the study's table files.")],
+    contract: ContractArg = None,
+    data_dir: DataArg = None,
     scan: ScanOption = False,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
+    contract_opt: ContractOpt = None,
+    data_opt: DataOpt = None,
 ) -> None:
     """Assay, genotype and instrument quality: % below LOD, CVs, HWE/MAF/call rate, alpha/omega,
-    ICCs of repeated sampling."""
+    ICCs of repeated sampling.
+
+    Usage: hormonestats qc CONTRACT DATA_DIR [options].
+    """
     from contextlib import ExitStack
 
+    contract, data_dir = study_paths(contract, data_dir, contract_opt, data_opt)
     with ExitStack() as stack:
         try:
             study = _open_study(stack, contract, data_dir, scan, scheduler, workers)
@@ -168,17 +181,23 @@ def _qc(study) -> None:
 
 @app.command()
 def checklist(
-    contract: Annotated[Path, typer.Option("--contract", help="The study contract (YAML).")],
-    data: Annotated[Path, typer.Option("--data", help="Folder holding the study's table files.")],
+    contract_path: ContractArg = None,
+    data_dir: DataArg = None,
     html_out: Annotated[
         Path | None, typer.Option("--html", help="Also write the checklist as an HTML section.")
     ] = None,
+    contract: ContractOpt = None,
+    data: DataOpt = None,
 ) -> None:
-    """Reporting checklists (CAR, intranasal oxytocin, cycle, assays): met / not met / not recorded."""
+    """Reporting checklists (CAR, intranasal oxytocin, cycle, assays): met / not met / not recorded.
+
+    Usage: hormonestats checklist CONTRACT DATA_DIR [--html FILE].
+    """
     from ..report.checklists import checklist as fill_checklist
     from ..report.checklists import checklist_section_html
     from ..study.reading import read_study
 
+    contract, data = study_paths(contract_path, data_dir, contract, data)
     if html_out is not None:
         _guarded(html_out, contract, data, None, "--html")
     try:

@@ -33,7 +33,8 @@ from ..errors import ContractError, DataError
 from ..registry.instruments import Instrument, _item_id, _rows_of, get_instrument
 from .scoring import normalise_key as _normalise_key
 
-__all__ = ["ReliabilityResult", "cronbach_alpha", "omega_total", "reliability"]
+__all__ = ["ReliabilityResult", "cronbach_alpha", "omega_total", "reliability",
+           "study_reliability"]
 
 TABLE_COLUMNS = [
     "scale",
@@ -369,3 +370,30 @@ def reliability(
     if problems and table["alpha"].isna().all():
         raise DataError("cannot compute reliability: " + "; ".join(problems))
     return ReliabilityResult(table=table, item_table=item_table, conf_level=conf_level)
+
+
+def study_reliability(study) -> pd.DataFrame | None:
+    """Alpha and omega of every scale of every item-level instrument of a study.
+
+    Instruments given only as task totals (no item rows) and the trust game have no internal
+    consistency to estimate and are left out. None when nothing is left.
+    """
+    from .processing import instrument_keys
+
+    if "responses" not in study.tables:
+        return None
+    responses = study["responses"]
+    keys = instrument_keys(study)
+    parts = []
+    for name in study.contract.instruments:
+        inst = study.contract.instrument(name)
+        rows = responses[responses["instrument"].astype(str) == name]
+        items = rows["item"].astype(str).str.lstrip("0").isin(inst.items)
+        if inst.scoring == "trust_game" or not items.any():
+            continue
+        table = reliability(responses, instrument=inst, key=keys.get(name)).table
+        label = table["scale"].map(
+            lambda sc, n=name: sc if str(sc).startswith(n) else f"{n}_{sc}"
+        ) if "scale" in table.columns else name
+        parts.append(table.assign(instrument=label))
+    return pd.concat(parts, ignore_index=True) if parts else None

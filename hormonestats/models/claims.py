@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-__all__ = ["HYPOTHESES", "SEED_TEXT", "Hypothesis", "hypotheses"]
+__all__ = ["DEFAULT_ROLES", "DESIGN_ANALYSES", "HYPOTHESES", "SEED_TEXT", "Hypothesis", "default_mapping",
+           "hypotheses"]
 
 SEED_TEXT = "seed 001 (clinical-wellness article, 'Academic' section and its table)"
 
@@ -45,6 +46,10 @@ class Hypothesis:
         Where the claim comes from (the seed) and the literature behind it (author, year).
     options : Mapping
         Extra keyword arguments for the model (e.g. the genotype coding).
+    optional : tuple of str
+        Role names the model uses when they are mapped and does without otherwise (e.g. the
+        sequence of a crossover, built from the conditions when absent; the role that makes
+        dyad members distinguishable).
     """
 
     name: str
@@ -55,6 +60,7 @@ class Hypothesis:
     predicted_sign: int
     source: str
     options: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    optional: tuple[str, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "roles", MappingProxyType(dict(self.roles)))
@@ -66,6 +72,11 @@ class Hypothesis:
     def role_names(self) -> tuple[str, ...]:
         """The role names this hypothesis needs mapped to columns."""
         return tuple(self.roles.values())
+
+    @property
+    def required_roles(self) -> tuple[str, ...]:
+        """The role names that must be mapped for the hypothesis to be tested."""
+        return tuple(r for r in self.roles.values() if r not in self.optional)
 
 
 _ENTRIES = [
@@ -154,7 +165,7 @@ _ENTRIES = [
             "(oxytocin x genotype interaction; direction not predicted: exploratory)."
         ),
         family="gxe",
-        roles={"y": "outcome", "env": "oxytocin", "gene": "rs53576"},
+        roles={"y": "outcome", "x": "oxytocin", "m": "rs53576"},
         key_term="interaction",
         predicted_sign=0,
         source=(
@@ -199,7 +210,167 @@ _ENTRIES = [
             "effects; tested within person across the cycle (Curran & Bauer 2011)."
         ),
     ),
+    Hypothesis(
+        name="progesterone_within_person",
+        claim=(
+            "When a person's progesterone is higher than her own average, her social-cognition "
+            "outcome differs (within-person progesterone slope, person-mean centred; direction "
+            "not predicted: exploratory)."
+        ),
+        family="mixed",
+        roles={"y": "outcome", "x": "progesterone", "subject": "subject"},
+        key_term="within",
+        predicted_sign=0,
+        source=(
+            f"{SEED_TEXT}: progesterone's neurosteroid actions. Findings on emotion recognition "
+            "across the cycle point both ways (Derntl et al. 2008; Conway et al. 2007), so no "
+            "direction is predicted; within person as Curran & Bauer (2011) ask."
+        ),
+    ),
+    Hypothesis(
+        name="oxytocin_crossover",
+        claim=(
+            "Within the same person, the social-cognition outcome is higher after intranasal "
+            "oxytocin than after placebo (drug effect of the crossover, adjusted for period; "
+            "carry-over checked through the sequence effect)."
+        ),
+        family="crossover",
+        roles={"y": "outcome", "drug": "oxytocin", "period": "period", "subject": "subject",
+               "sequence": "sequence"},
+        key_term="drug",
+        predicted_sign=+1,
+        source=(
+            f"{SEED_TEXT}: oxytocin signalling shapes social cognition. A within-subject trial "
+            "found better RMET performance after 24 IU (Domes et al. 2007, Biol Psychiatry); "
+            "meta-analyses of emotion recognition find small or null effects (Leppanen et al. "
+            "2017). Analysis of the 2x2 crossover as Senn (2002)."
+        ),
+        optional=("sequence",),
+    ),
+    Hypothesis(
+        name="oxytocin_actor",
+        claim=(
+            "A partner's own oxytocin goes with his or her own relationship outcome (positive "
+            "actor effect in the actor-partner interdependence model)."
+        ),
+        family="apim",
+        roles={"y": "outcome", "x": "oxytocin", "dyad": "dyad", "role": "dyad_role"},
+        key_term="actor",
+        predicted_sign=+1,
+        source=(
+            f"{SEED_TEXT}: oxytocin and bonding. Intranasal oxytocin increased positive "
+            "communication in couple conflict (Ditzen et al. 2009, Biol Psychiatry); plasma "
+            "oxytocin tracks couples' interactive reciprocity (Schneiderman et al. 2012). APIM: "
+            "Kenny, Kashy & Cook (2006); distinguishable when the dyad_role is mapped."
+        ),
+        optional=("dyad_role",),
+    ),
+    Hypothesis(
+        name="oxytocin_partner",
+        claim=(
+            "A partner's oxytocin goes with the other partner's relationship outcome (positive "
+            "partner effect in the actor-partner interdependence model)."
+        ),
+        family="apim",
+        roles={"y": "outcome", "x": "oxytocin", "dyad": "dyad", "role": "dyad_role"},
+        key_term="partner",
+        predicted_sign=+1,
+        source=(
+            f"{SEED_TEXT}: oxytocin and bonding, here across partners. Evidence for partner "
+            "effects is thin (Schneiderman et al. 2012 report couple-level associations); APIM: "
+            "Kenny, Kashy & Cook (2006)."
+        ),
+        optional=("dyad_role",),
+    ),
+    Hypothesis(
+        name="oxytocin_cortisol_reactivity",
+        claim=(
+            "Oxytocin dampens the cortisol response to a psychosocial stressor: the cortisol "
+            "area under the curve with respect to increase (AUCi, over each participant's "
+            "sample times) is lower in the oxytocin arm."
+        ),
+        family="regression",
+        roles={"y": "cortisol_reactivity", "x": "oxytocin"},
+        key_term="slope",
+        predicted_sign=-1,
+        source=(
+            f"{SEED_TEXT}: oxytocin buffers stress. Intranasal oxytocin with social support "
+            "lowered cortisol during the Trier Social Stress Test (Heinrichs et al. 2003, Biol "
+            "Psychiatry); AUCi as Pruessner et al. (2003)."
+        ),
+    ),
+    Hypothesis(
+        name="oxytocin_cortisol_peak",
+        claim=(
+            "Oxytocin lowers the peak cortisol increase after a psychosocial stressor (largest "
+            "measured value after baseline minus baseline), lower in the oxytocin arm."
+        ),
+        family="regression",
+        roles={"y": "cortisol_peak_increase", "x": "oxytocin"},
+        key_term="slope",
+        predicted_sign=-1,
+        source=(
+            f"{SEED_TEXT}: oxytocin buffers stress (Heinrichs et al. 2003); the peak increase "
+            "is the second reactivity index Miller et al. (2013) recommend reporting."
+        ),
+    ),
 ]
+
+#: Role -> the analysis-table columns that stand for it by default, in order of preference: the
+#: first one a study's table has is used (``hs.test_hypotheses(mapping=None)``, ``hormonestats
+#: run`` without ``--map``). Together they map every bundled study: hormones on the natural-log
+#: scale (the concentration when the study was processed without the log), the oxytocin arm (1/0) or else the measured oxytocin level, the RMET total or else
+#: IRI empathic concern as the social outcome, the session as the period of a crossover, the
+#: couple and the partner's role, the cortisol reactivity indices of a stress test.
+DEFAULT_ROLES: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "outcome": ("rmet_total", "iri_ec"),
+    "oxytocin": ("oxytocin_arm", "log_oxytocin"),
+    "estradiol": ("log_estradiol", "estradiol"),
+    "testosterone": ("log_testosterone", "testosterone"),
+    "progesterone": ("log_progesterone", "progesterone"),
+    "cortisol": ("log_cortisol", "cortisol"),
+    "allopregnanolone": ("log_allopregnanolone", "allopregnanolone"),
+    "anxiety": ("pss10_total",),
+    "rs53576": ("rs53576_add_A",),
+    "subject": ("subject_id",),
+    "period": ("session",),
+    "sequence": ("sequence",),
+    "dyad": ("dyad_id",),
+    "dyad_role": ("role",),
+    "cortisol_reactivity": ("cortisol_auc_i",),
+    "cortisol_peak_increase": ("cortisol_peak_reactivity",),
+})
+
+
+#: The canned analysis of each study design: design analysis -> the hypotheses it tests
+#: (``hormonestats run crossover_trial CONTRACT DATA_DIR``; a script each in ``analyses/``).
+DESIGN_ANALYSES: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "crossover_trial": ("oxytocin_crossover",),
+    "couples": ("oxytocin_actor", "oxytocin_partner"),
+    "stress_reactivity": ("oxytocin_cortisol_reactivity", "oxytocin_cortisol_peak"),
+    "cycle": ("estradiol_within_person", "progesterone_within_person",
+              "progesterone_anxiety_within_person"),
+})
+
+
+def default_mapping(columns, mapping: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Role -> column: the first default of :data:`DEFAULT_ROLES` the table has, under ``mapping``.
+
+    The roles of ``mapping`` win; a role whose defaults are all absent is left out.
+
+    >>> default_mapping(["iri_ec", "log_oxytocin", "dyad_id"])
+    {'outcome': 'iri_ec', 'oxytocin': 'log_oxytocin', 'dyad': 'dyad_id'}
+    >>> default_mapping(["rmet_total", "iri_ec"], {"outcome": "iri_ec"})
+    {'outcome': 'iri_ec'}
+    """
+    present = {str(c) for c in columns}
+    out = {}
+    for role, candidates in DEFAULT_ROLES.items():
+        found = next((c for c in candidates if c in present), None)
+        if found is not None:
+            out[role] = found
+    out.update(mapping or {})
+    return out
 
 #: The registry: hypothesis name -> :class:`Hypothesis` (read-only).
 hypotheses: Mapping[str, Hypothesis] = MappingProxyType({h.name: h for h in _ENTRIES})

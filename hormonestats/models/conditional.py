@@ -170,15 +170,18 @@ def moderated_mediation(
     x: str,
     mediator: str | Sequence[str],
     y: str,
-    w: str,
+    m: str | None = None,
     model: int = 7,
     covariates: Sequence[str] = (),
-    w_values: Sequence[float] | None = None,
+    m_values: Sequence[float] | None = None,
     n_boot: int = 5000,
     ci: str = "percentile",
     conf_level: float = 0.95,
     seed: int | None = None,
-    cov_type: str = "nonrobust",
+    robust: str | None = None,
+    w: str | None = None,
+    w_values: Sequence[float] | None = None,
+    cov_type: str | None = None,
 ) -> ConditionalProcessResult:
     """Moderated mediation: conditional indirect effects and the index of moderated mediation.
 
@@ -190,19 +193,20 @@ def moderated_mediation(
     data : DataFrame
         One row per unit; used columns must be numeric. Rows with missing values are excluded
         and logged in ``result.excluded``.
-    x, y, w : str
-        Exposure, outcome and moderator columns.
+    x, y, m : str
+        Exposure, outcome and moderator columns (``W`` in Hayes' notation; ``w=`` is the
+        deprecated old name of ``m``).
     mediator : str or list of str
         One mediator or several parallel mediators.
     model : {7, 14, 58}
         PROCESS model number.
     covariates : list of str
         Entered in every equation; non-numeric ones as treatment-coded dummies.
-    w_values : list of float, optional
+    m_values : list of float, optional
         Moderator values for the conditional effects. Default as PROCESS: the two values of a
         dichotomous ``w``, otherwise mean - 1 SD, mean and mean + 1 SD of the analysed rows.
-    n_boot, ci, conf_level, seed, cov_type
-        As in :func:`hormonestats.mediation` (``ci="bc"`` and ``cov_type="HC3"`` reproduce the
+    n_boot, ci, conf_level, seed, robust
+        As in :func:`hormonestats.mediation` (``ci="bc"`` and ``robust="HC3"`` reproduce the
         PROCESS 2.16 defaults used in our reference output).
 
     Returns
@@ -223,7 +227,7 @@ def moderated_mediation(
     >>> d["trust"] = (0.3 + 0.3 * d["empathy"]) * d["oxytocin"] + rng.normal(size=300)
     >>> d["sent"] = 0.5 * d["trust"] + rng.normal(size=300)
     >>> res = hs.moderated_mediation(d, x="oxytocin", mediator="trust", y="sent",
-    ...                              w="empathy", model=7, n_boot=300, seed=1)
+    ...                              m="empathy", model=7, n_boot=300, seed=1)
     >>> res.conditional_indirect["w_label"].tolist()
     ['mean - 1 SD', 'mean', 'mean + 1 SD']
     >>> bool(res.index["conf_low"].iloc[0] > 0)
@@ -231,6 +235,14 @@ def moderated_mediation(
     """
     mediators = proc._as_list(mediator, "mediator")
     data, covs = proc.categorical_covariates(data, proc._as_list(covariates, "covariates"))
+    from ._aliases import renamed
+
+    w = renamed("hs.moderated_mediation", "m", m, "w", w)
+    w_values = renamed("hs.moderated_mediation", "m_values", m_values, "w_values", w_values)
+    robust = renamed("hs.moderated_mediation", "robust", robust, "cov_type", cov_type)
+    cov_type = robust or "nonrobust"
+    if w is None:
+        raise ModelError("hs.moderated_mediation needs m= (the moderator)")
     problems = proc._check_options(n_boot, ci, conf_level, cov_type)
     if model not in MODELS:
         problems.append(f"model must be one of {', '.join(map(str, MODELS))}, got {model!r}")
@@ -242,14 +254,14 @@ def moderated_mediation(
             if wv.ndim != 1 or not wv.size or not np.isfinite(wv).all():
                 raise ValueError
         except (TypeError, ValueError):
-            problems.append(f"w_values must be a list of finite numbers, got {w_values!r}")
+            problems.append(f"m_values must be a list of finite numbers, got {w_values!r}")
     k = len(mediators)
     mod_a = model in (7, 58)
     mod_b = model in (14, 58)
     n_params = 1 + k + 1 + (1 + k if mod_b else 0) + len(covs)
     frame, excluded = proc._prepare(
         data,
-        {"x": [x], "mediator": mediators, "y": [y], "w": [w], "covariate": covs},
+        {"x": [x], "mediator": mediators, "y": [y], "m": [w], "covariate": covs},
         step=f"moderated mediation (model {model})",
         n_params=n_params,
         problems=problems,

@@ -230,7 +230,8 @@ def mediation_coverage(
             sim, x=x, mediator=list(result.mediators), y=result.y,
             covariates=list(result.covariates), n_boot=n_boot, ci=result.ci,
             conf_level=result.conf_level, seed=int(rng.integers(2**31)),
-            cov_type=result.cov_type, family=result.outcome_family,
+            robust=None if result.cov_type == "nonrobust" else result.cov_type,
+            family=result.outcome_family,
         )  # fmt: skip
         tab = res.table
         picks = []

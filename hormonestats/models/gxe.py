@@ -203,20 +203,23 @@ def gxe(
     data: pd.DataFrame,
     *,
     y: str,
-    gene: str,
-    env: str,
+    x: str | None = None,
+    m: str | None = None,
     covariates: Sequence[str] = (),
     coding: str = "additive",
     conf_level: float = 0.95,
     keller: bool = True,
     reference=None,
     robust: str | None = None,
+    gene: str | None = None,
+    env: str | None = None,
 ) -> GxEResult:
     """Gene x environment interaction, with every covariate's interaction with G and E.
 
-    Fits ``y ~ env + gene + env:gene + covariates (+ covariates:gene + covariates:env)`` by OLS:
-    ``env`` is mean-centred, the coded gene is not (its 0 is a genotype group), covariates enter
-    uncentred as main effects and centred in their Keller (2014) products.
+    Fits ``y ~ x + m + x:m + covariates (+ covariates:m + covariates:x)`` by OLS, with the
+    environment as ``x`` and the gene as the moderator ``m`` (house vocabulary): ``x`` is
+    mean-centred, the coded gene is not (its 0 is a genotype group), covariates enter uncentred
+    as main effects and centred in their Keller (2014) products.
 
     Parameters
     ----------
@@ -224,10 +227,11 @@ def gxe(
         One row per participant; not modified.
     y : str
         Outcome column.
-    gene : str
-        Effect-allele count (0/1/2) column, or a two-level column with ``coding="group"``.
-    env : str
+    x : str
         Environment or hormone column (numeric; e.g. log estradiol, oxytocin arm 0/1).
+    m : str
+        The gene: effect-allele count (0/1/2) column, or a two-level column with
+        ``coding="group"``.
     covariates : sequence of str
         Covariates (e.g. ancestry principal components, age, sex).
     coding : {"additive", "dominant", "recessive", "group"}
@@ -240,6 +244,8 @@ def gxe(
         Reference (coded 0) level for ``coding="group"``; default the first sorted level.
     robust : {None, "HC0", "HC1", "HC2", "HC3"}
         Heteroskedasticity-consistent standard errors.
+    gene, env : str, optional
+        Deprecated names of ``m`` and ``x`` (a DeprecationWarning says so).
 
     Returns
     -------
@@ -255,12 +261,18 @@ def gxe(
     >>> d = pd.DataFrame({"rs53576_a": rng.binomial(2, 0.4, 400), "e2": rng.normal(size=400),
     ...                   "age": rng.normal(30, 5, 400)})
     >>> d["trust"] = 0.3 * d.e2 + 0.3 * d.e2 * d.rs53576_a + rng.normal(size=400)
-    >>> res = hs.gxe(d, y="trust", gene="rs53576_a", env="e2", covariates=["age"])
+    >>> res = hs.gxe(d, y="trust", x="e2", m="rs53576_a", covariates=["age"])
     >>> res.interaction_term, res.keller_terms
     ('e2:rs53576_a', ('age:e2', 'age:rs53576_a'))
     >>> res.simple_slopes()["m_label"].tolist()
     ['0 copies', '1 copy', '2 copies']
     """
+    from ._aliases import renamed
+
+    gene = renamed("hs.gxe", "m", m, "gene", gene)
+    env = renamed("hs.gxe", "x", x, "env", env)
+    if gene is None or env is None:
+        raise ModelError("hs.gxe needs x= (the environment) and m= (the gene)")
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     if coding not in CODINGS:

@@ -19,10 +19,11 @@ import pandas as pd
 
 from ..errors import HormoneStatsError, ModelError
 from ..results import conforms, empty_excluded, short_repr
-from .claims import HYPOTHESES, Hypothesis, hypotheses
+from .claims import DEFAULT_ROLES, HYPOTHESES, Hypothesis, default_mapping, hypotheses
 from .runners import FAMILIES, RUNNERS, RegressionResult, bootstrap_p
 
 __all__ = [
+    "DEFAULT_ROLES",
     "FAMILIES",
     "HYPOTHESES",
     "RUNNERS",
@@ -30,6 +31,7 @@ __all__ = [
     "HypothesisFamilyResult",
     "RegressionResult",
     "bootstrap_p",
+    "default_mapping",
     "hypotheses",
     "test_hypotheses",
 ]
@@ -110,7 +112,7 @@ class HypothesisFamilyResult:
 def test_hypotheses(
     data: pd.DataFrame,
     *,
-    mapping: Mapping[str, str],
+    mapping: Mapping[str, str] | None = None,
     hypotheses: Sequence[str] | None = None,
     covariates: Sequence[str] = (),
     alpha: float = 0.05,
@@ -126,9 +128,11 @@ def test_hypotheses(
     data : DataFrame
         The analysis table (one row per participant, or per participant and session for
         families that model repeated measures); not modified.
-    mapping : Mapping[str, str]
+    mapping : Mapping[str, str], optional
         Role name -> column, e.g. ``{"outcome": "rmet_total", "oxytocin": "oxytocin_arm",
         "estradiol": "log_estradiol"}``. Roles left out make their hypotheses "not tested".
+        None (the default): the registered defaults, :data:`DEFAULT_ROLES` (for each role the
+        first of its default columns that ``data`` has), as ``hormonestats run`` uses them.
     hypotheses : sequence of str, optional
         Names from :data:`hypotheses` (default: all).
     covariates : sequence of str
@@ -175,6 +179,8 @@ def test_hypotheses(
     unknown = [h for h in names if h not in registry]
     if unknown:
         raise ModelError(f"unknown hypotheses {unknown}; registered: {list(registry)}")
+    if mapping is None:
+        mapping = default_mapping(data.columns)
     if not isinstance(mapping, Mapping):
         raise ModelError("mapping must map role names to column names")
     absent = sorted({c for c in mapping.values() if c not in data.columns})
@@ -198,12 +204,12 @@ def test_hypotheses(
             n=0,
             reason="",
         )
-        missing = [r for r in hyp.role_names if r not in mapping]
+        missing = [r for r in hyp.required_roles if r not in mapping]
         if missing:
             row.update(status="not tested", reason=f"roles not mapped: {', '.join(missing)}")
             rows.append(row)
             continue
-        cols = {arg: mapping[role] for arg, role in hyp.roles.items()}
+        cols = {arg: mapping[role] for arg, role in hyp.roles.items() if role in mapping}
         own = set(cols.values())
         covs = [c for c in covariates if c not in own]
         dropped = [c for c in covariates if c in own]

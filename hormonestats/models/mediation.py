@@ -192,9 +192,10 @@ def mediation(
     ci: str = "percentile",
     conf_level: float = 0.95,
     seed: int | None = None,
-    cov_type: str = "nonrobust",
+    robust: str | None = None,
     family: str | None = None,
     effect_scale: str = "log_odds",
+    cov_type: str | None = None,
 ) -> MediationResult:
     """Simple or parallel mediation with bootstrap intervals for the indirect effects.
 
@@ -223,9 +224,10 @@ def mediation(
         Confidence level of every interval.
     seed : int, optional
         Seed of :func:`numpy.random.default_rng`; the same seed gives the same numbers.
-    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3"}
-        Covariance of the regression-path coefficients (``"HC3"`` matches PROCESS with
-        ``hc3=1``). Does not affect the bootstrap.
+    robust : {None, "HC0", "HC1", "HC2", "HC3"}
+        Heteroskedasticity-consistent covariance of the regression-path coefficients (the one
+        name every family uses; ``"HC3"`` matches PROCESS with ``hc3=1``); None: the usual
+        covariance. Does not affect the bootstrap. ``cov_type=`` is its deprecated old name.
     family : {None, "gaussian", "binomial"}
         Outcome model. ``None`` (default): logistic regression for a 0/1 outcome, as PROCESS
         does, OLS otherwise. With a logistic outcome ``b``, ``direct`` and ``total`` are
@@ -263,6 +265,10 @@ def mediation(
     >>> bool(res.table.set_index("term").loc["indirect", "conf_low"] > 0)
     True
     """
+    from ._aliases import renamed
+
+    robust = renamed("hs.mediation", "robust", robust, "cov_type", cov_type)
+    cov_type = robust or "nonrobust"
     mediators = _as_list(mediator, "mediator")
     data, covs = categorical_covariates(data, _as_list(covariates, "covariates"))
     problems = _check_options(n_boot, ci, conf_level, cov_type)

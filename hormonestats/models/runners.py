@@ -152,10 +152,10 @@ def _run_gxe(data, hyp, cols, covariates, opts):
     from .gxe import gxe
 
     options = dict(hyp.options)
-    if not _is_numeric(data[cols["gene"]]):
+    if not _is_numeric(data[cols["m"]]):
         options["coding"] = "group"
     res = gxe(
-        data, y=cols["y"], gene=cols["gene"], env=cols["env"], covariates=covariates,
+        data, y=cols["y"], x=cols["x"], m=cols["m"], covariates=covariates,
         conf_level=opts["conf_level"], **options,
     )  # fmt: skip
     return res, _key_from_table(res.table, res.interaction_term, res.n)
@@ -190,6 +190,56 @@ def _run_mixed(data, hyp, cols, covariates, opts):
     return res, _key_from_table(res.table, f"{cols['x']}_within", res.n_obs)
 
 
+def _run_crossover(data, hyp, cols, covariates, opts):
+    from .crossover import crossover
+
+    res = crossover(
+        data, y=cols["y"], drug=cols["drug"], period=cols["period"], subject=cols["subject"],
+        sequence=cols.get("sequence"), covariates=covariates, conf_level=opts["conf_level"],
+        **hyp.options,
+    )  # fmt: skip
+    if len(res.drug_effect) != 1:
+        raise ModelError(
+            f"the drug column {cols['drug']!r} has {len(res.drug_effect) + 1} conditions, so no "
+            "single drug effect decides the claim; map a two-condition column (oxytocin/placebo)"
+        )
+    row = res.drug_effect.iloc[0]
+    return res, _key(row, str(row["term"]), res.n_obs)
+
+
+def _mean_of_terms(fit, terms, conf_level) -> dict:
+    """The mean of coefficients ``terms`` of an OLS fit, with its t test on the fit's df."""
+    from scipy import stats
+
+    c = pd.Series(1.0 / len(terms), index=list(terms))
+    params = fit.params[c.index]
+    cov = fit.cov_params().loc[c.index, c.index]
+    est = float(c @ params)
+    se = float(np.sqrt(c @ cov @ c))
+    df = float(fit.df_resid)
+    t = est / se
+    q = stats.t.ppf(0.5 + conf_level / 2, df)
+    return {"estimate": est, "std_error": se, "conf_low": est - q * se,
+            "conf_high": est + q * se, "p_value": float(2 * stats.t.sf(abs(t), df))}
+
+
+def _run_apim(data, hyp, cols, covariates, opts):
+    from .dyadic import apim
+
+    res = apim(
+        data, y=cols["y"], x=cols["x"], dyad=cols["dyad"], role=cols.get("role"),
+        covariates=covariates, conf_level=opts["conf_level"], **hyp.options,
+    )  # fmt: skip
+    term = cols["x"] if hyp.key_term == "actor" else f"{cols['x']}_partner"
+    if not res.distinguishable:
+        return res, _key_from_table(res.table, term, res.n_obs)
+    # distinguishable dyads: the claim is about both members, so the deciding estimate is the
+    # mean of the two role-specific effects (each role's own is in the model table)
+    terms = [f"{term}[{lv}]" for lv in res.role_levels]
+    key = _mean_of_terms(res.fit, terms, opts["conf_level"])
+    return res, {"term": f"{term} (mean of roles)", **key, "n": int(res.n_obs)}
+
+
 #: family -> runner ``(data, hypothesis, columns, covariates, options) -> (result, key)``.
 RUNNERS: Mapping[str, Callable] = MappingProxyType(
     {
@@ -198,6 +248,8 @@ RUNNERS: Mapping[str, Callable] = MappingProxyType(
         "gxe": _run_gxe,
         "regression": _run_regression,
         "mixed": _run_mixed,
+        "crossover": _run_crossover,
+        "apim": _run_apim,
     }
 )
 FAMILIES = tuple(RUNNERS)

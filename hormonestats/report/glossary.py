@@ -158,6 +158,11 @@ _COLUMNS = {
     "p_upper": "p of the one-sided test that the effect is below the upper bound.",
     "p_tost": "p of the equivalence test (two one-sided tests): the larger of the two.",
     "equivalent": "True when both one-sided tests reject, so the effect lies within the bounds.",
+    # study designs
+    "effect_size": "Which effect size the row gives: Cohen's d on the within-person SD of a "
+    "crossover (cohens_d_within) or d_av, the mean difference over the conditions' mean SD.",
+    "actor": "Actor effect: the person's own predictor on their own outcome (APIM).",
+    "partner": "Partner effect: the partner's predictor on the person's outcome (APIM).",
     # multiverse
     "spec_id": "Number of the specification (its position in the product of the decisions).",
     "is_default": "True for the specification that uses every default choice (the planned "
@@ -197,6 +202,7 @@ _COLUMNS = {
     "target": "Reliability of the person mean planned for.",
     "samples_needed": "Samples per participant whose mean reaches the target reliability "
     "(Spearman-Brown from icc; round up; infinite when the between-person variance is zero).",
+    "note": "Why a value could not be estimated (empty when it was).",
 }
 
 #: Column name -> what it means (read-only).

@@ -8,6 +8,8 @@
   :func:`mediation_paths`;
 * :mod:`.family_figures` — :func:`forest` (a hypothesis family), :func:`power_curve`;
 * :mod:`.data_figures` — :func:`cortisol_curves`, :func:`cycle`, :func:`qc_cv`, :func:`qc_lod`;
+* :mod:`.design_figures` — :func:`crossover_profiles`, :func:`actor_partner`,
+  :func:`within_person` (the study designs);
 * :mod:`.plate_figures` — :func:`standard_curve`, :func:`plate_heatmap` (plate-reader QC);
 * :mod:`.multiverse_figure` — :func:`specification_curve` (returns the Figure of its two panels).
 
@@ -23,6 +25,7 @@ matplotlib and seaborn are imported inside the functions, so ``import hormonesta
 from __future__ import annotations
 
 from .data_figures import cortisol_curves, cycle, qc_cv, qc_lod
+from .design_figures import actor_partner, crossover_profiles, within_person
 from .family_figures import forest, power_curve
 from .figure_theme import PALETTE, save, set_theme, theme
 from .model_figures import interaction, johnson_neyman, mediation_paths, simple_slopes
@@ -31,7 +34,9 @@ from .plate_figures import plate_heatmap, standard_curve
 
 __all__ = [
     "PALETTE",
+    "actor_partner",
     "cortisol_curves",
+    "crossover_profiles",
     "cycle",
     "forest",
     "interaction",
@@ -47,6 +52,7 @@ __all__ = [
     "specification_curve",
     "standard_curve",
     "theme",
+    "within_person",
 ]
 
 #: result family (:data:`hormonestats.results.FAMILIES`) -> the standard figures of one of its

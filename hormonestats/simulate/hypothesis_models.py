@@ -18,6 +18,7 @@ from functools import partial
 import numpy as np
 
 from .batched import PowerSpec, mediation_result, ols_key_test, ols_tests, scaled
+from .design_power import DESIGN_HYPOTHESES, design_spec
 from .families import check_effects, spec_mediation, spec_mixed
 from .latent import latent_between, resolve_effects, truth_between
 
@@ -87,6 +88,14 @@ HYPOTHESES = {
         -1,
         "within-person progesterone slope on anxiety across the cycle (SD units)",
     ),
+    "progesterone_within_person": (
+        "mixed",
+        "rmet_total",
+        "log_progesterone_within",
+        0,
+        "within-person progesterone slope on RMET across the cycle",
+    ),
+    **DESIGN_HYPOTHESES,
 }
 
 #: Within-person hypotheses: effect per log unit (outcome SD units), the within-person SD of
@@ -95,6 +104,9 @@ HYPOTHESES = {
 #: the outcome scale (RMET SD 3.6 points; anxiety in SD units).
 WITHIN_DEFAULTS = {
     "estradiol_within_person": {"effect": 0.15, "x_sd": 0.40, "n_obs": 8, "icc": 0.5, "scale": 3.6},
+    "progesterone_within_person": {
+        "effect": -0.10, "x_sd": 0.83, "n_obs": 8, "icc": 0.5, "scale": 3.6,
+    },
     "progesterone_anxiety_within_person": {
         "effect": -0.15,
         "x_sd": 0.83,
@@ -148,6 +160,8 @@ def _draw_aromatization(rng, n, size, alpha, *, eff, true_value):
 
 def hypothesis_spec(name: str, effects: Mapping | None) -> PowerSpec:
     """The :class:`~hormonestats.simulate.batched.PowerSpec` of a registered hypothesis."""
+    if name in DESIGN_HYPOTHESES:
+        return design_spec(name, effects)
     if name in WITHIN_DEFAULTS:
         cfg = dict(WITHIN_DEFAULTS[name])
         check_effects(cfg, effects, repr(name), allowed=("effect", "x_sd", "n_obs", "icc"))

@@ -185,6 +185,8 @@ def power(
     progress: bool = True,
     checkpoint=None,
     resume: bool = False,
+    pilot=None,
+    effect_scale: str = "raw",
 ) -> pd.DataFrame:
     """Power of a hypothesis test by simulation, at one or several sample sizes.
 
@@ -218,13 +220,25 @@ def power(
     checkpoint : str or Path, optional
         Folder that keeps the finished chunks; with ``resume=True`` an interrupted run
         continues from it (same arguments required; another run's folder is refused).
+    pilot : Study, ProcessedStudy or PilotParameters, optional
+        Plan from a pilot: the simulator's parameters (the hormone's distribution on its
+        measured scale, its LOD fraction, the outcome's SD and its association with the
+        hormone) are estimated from the pilot (:mod:`hormonestats.simulate.pilot`) instead of
+        taken from the package's assumptions. ``effects`` is then ``{"effect": value}``: the
+        effect of interest, in the outcome's own units per natural-log unit of the hormone
+        (``effect_scale="raw"``) or in residual-SD units of the outcome per SD of the log
+        hormone (``"standardised"``). For ``estradiol_oxytocin``, ``cortisol_oxytocin`` and
+        ``progesterone_anxiety``.
+    effect_scale : {"raw", "standardised"}
+        The scale of the pilot-based effect.
 
     Returns
     -------
     DataFrame
         One row per ``n``: ``hypothesis, term, n, n_sims, power, mc_se, mean_estimate,
         true_value, coverage, alpha``. ``coverage`` is that of the 1 - alpha confidence
-        interval of the key term.
+        interval of the key term. With a pilot also ``effect_raw``, ``effect_standardised``
+        and ``effect_units``: the effect stated both ways.
 
     Examples
     --------
@@ -236,7 +250,20 @@ def power(
     0   64   0.50   0.02
     1  128   0.84   0.02
     """
-    spec = _resolve(hypothesis_or_spec, effects)
+    stated = None
+    if pilot is not None:
+        from .pilot import pilot_spec
+
+        name = getattr(hypothesis_or_spec, "name", hypothesis_or_spec)
+        if not effects or set(effects) != {"effect"}:
+            raise HormoneStatsError(
+                "with a pilot, give the effect of interest as effects={'effect': value} (raw "
+                "units of the outcome per log unit of the hormone, or standardised with "
+                "effect_scale='standardised')")
+        spec, stated = pilot_spec(str(name), pilot, effects["effect"], effect_scale)
+        effects = {**effects, **stated}
+    else:
+        spec = _resolve(hypothesis_or_spec, effects)
     ns = _check_ns(n)
     if int(n_sims) < 1:
         raise HormoneStatsError(f"n_sims must be a positive whole number, got {n_sims!r}")
@@ -247,10 +274,11 @@ def power(
     if checkpoint is not None:
         fingerprint = _fingerprint(hypothesis_or_spec, effects, ns, int(n_sims), float(alpha),
                                    seed_seq)
-    return _simulate(
+    table = _simulate(
         spec, ns, int(n_sims), float(alpha), seed_seq, n_jobs=n_jobs, scheduler=scheduler,
         progress=bool(progress), checkpoint=checkpoint, resume=resume, fingerprint=fingerprint,
     )
+    return table.assign(**stated) if stated is not None else table
 
 
 def sample_size_for(

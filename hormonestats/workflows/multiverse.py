@@ -132,6 +132,8 @@ class MultiverseResult:
     notes: tuple[str, ...] = field(default=())
     n_obs: int = 0
     excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
+    #: role -> column the hypothesis was tested with (the user's over the registered defaults)
+    mapping: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         tested = int((self.table["status"] == "tested").sum())
@@ -312,7 +314,7 @@ def _apply_table_decisions(table, spec, hyp, cols, filters) -> pd.DataFrame:
 
 def _gene_column(cols, coding, table_cols) -> tuple[str, str]:
     """(column, runner coding) for a genotype coding decision."""
-    gene = cols["gene"]
+    gene = cols["m"]
     stem = gene.split("_")[0]
     if coding == "grouping":
         grouped = [c for c in table_cols if c.startswith(f"{stem}_") and "_vs_" in c]
@@ -332,11 +334,11 @@ def _run_group(study, hyp, mapping, group_specs, process_options, opts, filters)
     imputed = None
     for spec_id, spec, covs in group_specs:
         row = {"spec_id": spec_id, **spec}
-        cols = {arg: mapping[role] for arg, role in hyp.roles.items()}
+        cols = {arg: mapping[role] for arg, role in hyp.roles.items() if role in mapping}
         h = hyp
         if "genotype_coding" in spec and hyp.family == "gxe":
             gene, coding = _gene_column(cols, spec["genotype_coding"], table.columns)
-            cols["gene"] = gene
+            cols["m"] = gene
             h = replace(hyp, options={**hyp.options, "coding": coding})
         try:
             own = set(cols.values())
@@ -392,7 +394,7 @@ def multiverse(
     *,
     hypothesis: str,
     decisions: Mapping[str, Sequence[str]] | None = None,
-    mapping: Mapping[str, str],
+    mapping: Mapping[str, str] | None = None,
     covariates: Sequence[str] = (),
     covariate_sets: Sequence[Sequence[str]] | None = None,
     filters: Mapping[str, Callable] | None = None,
@@ -415,8 +417,9 @@ def multiverse(
     decisions : mapping, optional
         Decision name -> choices to vary (see :data:`DECISIONS`); a decision left out keeps its
         default. Default: ``lod``, ``max_cv``, ``outliers`` and ``transform``, all choices.
-    mapping : role -> column of the analysis table, as for :func:`hormonestats.test_hypotheses`
-        (the example study's is :data:`hormonestats.workflows.pipeline.DEFAULT_MAPPING`).
+    mapping : role -> column of the analysis table, as for :func:`hormonestats.test_hypotheses`;
+        the roles left out (all of them with None) take the registered defaults
+        (:data:`hormonestats.DEFAULT_ROLES`, the first default column the table has).
     covariates : covariates of the planned analysis (the default specification).
     covariate_sets : sequence of covariate lists, optional
         Adds the ``covariates`` decision with these sets (include the planned one).
@@ -442,6 +445,7 @@ def multiverse(
     MultiverseResult
     """
     from ..derive.processing import process_study
+    from ..models.claims import default_mapping
     from ..models.hypotheses import hypotheses as registry
     from ..models.specification_inference import null_inference
     from ..parallel import map_tasks
@@ -452,7 +456,9 @@ def multiverse(
     if hypothesis not in registry:
         raise ModelError(f"unknown hypothesis {hypothesis!r}; registered: {', '.join(registry)}")
     hyp = registry[hypothesis]
-    missing = [r for r in hyp.role_names if r not in mapping]
+    table_cols = set(process_study(study).table.columns)
+    mapping = default_mapping(table_cols, mapping)
+    missing = [r for r in hyp.required_roles if r not in mapping]
     if missing:
         raise ModelError(f"multiverse: roles not mapped for {hypothesis}: {', '.join(missing)}")
     filters = dict(filters or {})
@@ -460,9 +466,8 @@ def multiverse(
     defaults = {name: _default_choice(name, hyp, covariates) for name in DECISIONS}
     cov_lookup = {" + ".join(s) if s else "none": tuple(s) for s in (covariate_sets or [])}
     names = list(chosen)
-    table_cols = set(process_study(study).table.columns)
     absent = [f"{role}={mapping[role]}" for role in hyp.role_names
-              if mapping[role] not in table_cols]
+              if role in mapping and mapping[role] not in table_cols]
     if absent:
         import difflib
 
@@ -514,7 +519,7 @@ def multiverse(
     return MultiverseResult(table=table, skipped=skipped_frame, decisions=chosen,
                             hypothesis=hypothesis, predicted_sign=hyp.predicted_sign,
                             alpha=alpha, inference=inference, notes=tuple(notes),
-                            n_obs=_default_n(table))
+                            n_obs=_default_n(table), mapping=dict(mapping))
 
 
 def _default_n(table: pd.DataFrame) -> int:

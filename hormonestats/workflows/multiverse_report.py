@@ -76,7 +76,8 @@ def write_multiverse(
         contract=study.contract,
         parameters={"analysis": "multiverse", "hypothesis": hypothesis,
                     "decisions": {k: list(v) for k, v in result.decisions.items()},
-                    "mapping": dict(mapping), "covariates": list(covariates),
+                    "mapping": dict(result.mapping), "mapping_given": dict(mapping or {}),
+                    "covariates": list(covariates),
                     "n_null": n_null, "execution": ex.as_dict()},
         seed=ex.seed,
     )

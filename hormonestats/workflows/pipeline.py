@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 
 from ..options import ExecutionOptions, ProcessingOptions
+from .design_outputs import design_outputs
 from .roles import DEFAULT_MAPPING, REPEATED_DESIGNS
 
 __all__ = ["DEFAULT_LABELS", "DEFAULT_MAPPING", "REPEATED_DESIGNS", "run_analysis"]
@@ -33,35 +35,17 @@ DEFAULT_LABELS = {
     "iri_pt": "IRI perspective taking",
     "iri_fs": "IRI fantasy",
     "iri_pd": "IRI personal distress",
+    "cortisol_auc_i": "cortisol AUCi",
+    "cortisol_peak_reactivity": "peak cortisol increase",
 }
 
 
 def reliability_table(study) -> pd.DataFrame | None:
-    """Alpha and omega of every scale of every item-level instrument of a study.
+    """Alpha and omega of every scale of every item-level instrument of a study (see
+    :func:`hormonestats.derive.reliability.study_reliability`)."""
+    from ..derive.reliability import study_reliability
 
-    Instruments given only as task totals (no item rows) and the trust game have no internal
-    consistency to estimate and are left out. None when nothing is left.
-    """
-    from ..derive.processing import instrument_keys
-    from ..derive.reliability import reliability
-
-    if "responses" not in study.tables:
-        return None
-    responses = study["responses"]
-    keys = instrument_keys(study)
-    parts = []
-    for name in study.contract.instruments:
-        inst = study.contract.instrument(name)
-        rows = responses[responses["instrument"].astype(str) == name]
-        items = rows["item"].astype(str).str.lstrip("0").isin(inst.items)
-        if inst.scoring == "trust_game" or not items.any():
-            continue
-        table = reliability(responses, instrument=inst, key=keys.get(name)).table
-        label = table["scale"].map(
-            lambda sc, n=name: sc if str(sc).startswith(n) else f"{n}_{sc}"
-        ) if "scale" in table.columns else name
-        parts.append(table.assign(instrument=label))
-    return pd.concat(parts, ignore_index=True) if parts else None
+    return study_reliability(study)
 
 
 def registry_claim(name: str) -> str:
@@ -256,7 +240,7 @@ class _Steps:
 def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, processing,
          process_options, say, results, impute=0) -> dict:
     from ..derive.processing import process_study
-    from ..report import manifest, write_report
+    from ..report import manifest, methods_text, package_versions, write_report
     from ..report.output_guard import study_inputs
     from ..study.validation import validate
 
@@ -271,26 +255,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     table = processed.table
 
     say("[bold]3/6[/] assay and measurement quality", markup=True)
-    qc: dict[str, pd.DataFrame] = {}
-    if processed.samples is not None:
-        qc["lod_summary"] = processed.samples.lod_summary
-        if len(processed.samples.intra_cv):  # no table of CVs where no sample had two wells
-            qc["intra_assay_cv"] = processed.samples.intra_cv
-        if not processed.samples.inter_cv.empty:
-            qc["inter_assay_cv"] = processed.samples.inter_cv
-        qc["sample_accounting"] = processed.samples.accounting()
-    if processed.genotype_qc is not None:
-        qc["genotype_qc"] = processed.genotype_qc
-    if processed.genotype_qc_by_ancestry is not None:
-        qc["genotype_qc_by_ancestry"] = processed.genotype_qc_by_ancestry
-    rel = reliability_table(study)
-    if rel is not None:
-        qc["reliability"] = rel
-    from .sampling_qc import sampling_reliability_table
-
-    sampling = sampling_reliability_table(processed)
-    if sampling is not None:
-        qc["sampling_reliability"] = sampling
+    qc = _qc_tables(study, processed)
     results["qc"] = qc
 
     say("[bold]4/6[/] testing the hypotheses (FDR across the family)", markup=True)
@@ -312,12 +277,35 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     results["hypotheses_table"] = hyp_table
 
     say("[bold]5/6[/] figures", markup=True)
-    figures = _figures(family, qc)
+    design = design_outputs(
+        family, table, samples=processed.samples.samples if processed.samples is not None
+        else None, subjects=study["subjects"], labels=DEFAULT_LABELS)
+    figures = _figures(family, qc, design["figures"])
 
     say("[bold]6/6[/] report, methods text and manifest", markup=True)
+    settings = processed.samples.settings if processed.samples is not None else {}
     subjects, group = subjects_by_group(study)
     groups = [group] if group else []
-    methods = _methods(processed, qc, family, subjects, group)
+    methods = methods_text(
+        subjects=subjects,
+        group=group,
+        samples_summary=processed.samples.samples if processed.samples is not None else None,
+        lod_table=qc.get("lod_summary"),
+        lod_policy=settings.get("lod_policy"),
+        cv_table=qc.get("intra_assay_cv"),
+        inter_cv_table=qc.get("inter_assay_cv"),
+        max_cv=settings.get("max_cv"),
+        transform=settings.get("transform"),
+        log=processed.log,
+        genotype_qc=qc.get("genotype_qc"),
+        reliability=qc.get("reliability"),
+        models={name: design["methods"].get(name) or (r.results[0] if r.family == "pooled"
+                                                      else r)
+                for name, r in family.results.items() if r is not None},
+        hypotheses=family.table,
+        versions=package_versions(),
+        labels=DEFAULT_LABELS,
+    )
     methods += "\n\n" + _missing_paragraph(missing, imputed, family)
     results["methods"] = methods
     man = manifest(
@@ -364,8 +352,9 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     tables["checklist"] = checklist(study)
     for name, res in family.results.items():
         tables[f"model_{name}"] = res.table
+    tables.update(design["tables"])
     n_input = {t: len(f) for t, f in study.tables.items()}
-    captions = _captions(family, figures, groups)
+    captions = {**_captions(family, figures, groups), **design["captions"]}
     folder = write_report(
         Path(out),
         title=title or f"hormonestats: {study.contract.name}",
@@ -387,6 +376,31 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         plt.close(getattr(fig, "figure", fig))
     results["folder"] = folder
     return results
+
+
+def _qc_tables(study, processed) -> dict[str, pd.DataFrame]:
+    """The assay, genotype and measurement-quality tables of a processed study."""
+    qc: dict[str, pd.DataFrame] = {}
+    if processed.samples is not None:
+        qc["lod_summary"] = processed.samples.lod_summary
+        if len(processed.samples.intra_cv):  # no table of CVs where no sample had two wells
+            qc["intra_assay_cv"] = processed.samples.intra_cv
+        if not processed.samples.inter_cv.empty:
+            qc["inter_assay_cv"] = processed.samples.inter_cv
+        qc["sample_accounting"] = processed.samples.accounting()
+    if processed.genotype_qc is not None:
+        qc["genotype_qc"] = processed.genotype_qc
+    if processed.genotype_qc_by_ancestry is not None:
+        qc["genotype_qc_by_ancestry"] = processed.genotype_qc_by_ancestry
+    rel = reliability_table(study)
+    if rel is not None:
+        qc["reliability"] = rel
+    from .sampling_qc import sampling_reliability_table
+
+    sampling = sampling_reliability_table(processed)
+    if sampling is not None:
+        qc["sampling_reliability"] = sampling
+    return qc
 
 
 def _family(study, processed, impute: int, **kwargs):
@@ -426,33 +440,7 @@ def _missing_paragraph(missing, imputed, family) -> str:
     return text
 
 
-def _methods(processed, qc: dict, family, subjects: pd.DataFrame, group) -> str:
-    """The methods text of a run, from what its processing, QC and models did."""
-    from ..report import methods_text, package_versions
-
-    settings = processed.samples.settings if processed.samples is not None else {}
-    return methods_text(
-        subjects=subjects,
-        group=group,
-        samples_summary=processed.samples.samples if processed.samples is not None else None,
-        lod_table=qc.get("lod_summary"),
-        lod_policy=settings.get("lod_policy"),
-        cv_table=qc.get("intra_assay_cv"),
-        inter_cv_table=qc.get("inter_assay_cv"),
-        max_cv=settings.get("max_cv"),
-        transform=settings.get("transform"),
-        log=processed.log,
-        genotype_qc=qc.get("genotype_qc"),
-        reliability=qc.get("reliability"),
-        models={name: r.results[0] if r.family == "pooled" else r
-                for name, r in family.results.items() if r is not None},
-        hypotheses=family.table,
-        versions=package_versions(),
-        labels=DEFAULT_LABELS,
-    )
-
-
-def _figures(family, qc: dict) -> dict:
+def _figures(family, qc: dict, design_figures: Mapping = MappingProxyType({})) -> dict:
     """The results folder's figures: the forest plot, each model's family figures
     (:data:`hormonestats.report.plots.FAMILY_FIGURES`) and the assay QC."""
     from ..report import plots
@@ -464,6 +452,7 @@ def _figures(family, qc: dict) -> dict:
     for name, res in family.results.items():
         for kind, draw in plots.FAMILY_FIGURES.get(res.family, {}).items():
             figures[f"{name}_{kind}"] = draw(res)
+    figures.update(design_figures)  # the designs' figures (design_outputs), before the QC
     if "lod_summary" in qc and len(qc["lod_summary"]):
         figures["qc_lod"] = plots.qc_lod(qc["lod_summary"])
     if "intra_assay_cv" in qc and len(qc["intra_assay_cv"]):

@@ -27,13 +27,18 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 
 from ..errors import ModelError
+from ..models.claims import DEFAULT_ROLES, default_mapping
 
 __all__ = [
     "DEFAULT_MAPPING",
+    "DEFAULT_ROLES",
+    "FAMILY_DESIGNS",
     "REPEATED_DESIGNS",
     "ROLES",
+    "ROLE_KINDS",
     "check_columns",
     "closest",
+    "column_kind",
     "merge_mapping",
     "role_plan",
 ]
@@ -67,6 +72,54 @@ ROLES = {
     "anxiety": "the anxiety or stress score, e.g. pss10_total or stai_total",
     "rs53576": "the OXTR rs53576 genotype column (allele count or a two-level grouping)",
     "subject": "the participant identifier (subject_id), for within-person models",
+    "period": "the period of a crossover (session: p1, p2)",
+    "sequence": "the order of the conditions in a crossover (sequence: AB, BA); optional",
+    "dyad": "the couple or dyad identifier (dyad_id)",
+    "dyad_role": "the role that tells the two members of a dyad apart (role: female_partner / "
+    "male_partner); optional: without it the dyads are indistinguishable",
+    "cortisol_reactivity": "cortisol reactivity to a stressor: the area under the curve with "
+    "respect to increase over each participant's sample times (cortisol_auc_i)",
+    "cortisol_peak_increase": "the peak cortisol increase after baseline "
+    "(cortisol_peak_reactivity)",
+}
+
+#: Study designs each model family suits: between-person families need one row per person;
+#: the mixed family repeated measures; a crossover a crossover; the APIM dyads.
+FAMILY_DESIGNS = {
+    "moderation": ("between",),
+    "mediation": ("between",),
+    "gxe": ("between",),
+    "regression": ("between",),
+    "mixed": ("within", "crossover"),
+    "crossover": ("crossover",),
+    "apim": ("dyadic",),
+}
+
+#: What each instrument score measures (the construct), for the roles' kinds below.
+SCORE_CONSTRUCTS = {
+    "rmet_total": "social_cognition",
+    "iri_pt": "empathy",
+    "iri_ec": "empathy",
+    "iri_fs": "empathy",
+    "iri_pd": "empathic_distress",
+    "pss10_total": "stress",
+    "stai_total": "anxiety",
+    "ecr_r_anxiety": "attachment",
+    "ecr_r_avoidance": "attachment",
+}
+
+#: Role -> the kinds of column (:func:`column_kind`) that can stand for it: a suggestion is
+#: only ever a column of the same kind (never another construct standing in).
+ROLE_KINDS = {
+    "outcome": ("score:social_cognition", "score:empathy", "score:trust"),
+    "anxiety": ("score:anxiety", "score:stress"),
+    "oxytocin": ("treatment:oxytocin", "hormone:oxytocin"),
+    "cortisol": ("hormone:cortisol", "cortisol_feature"),
+    "cortisol_reactivity": ("cortisol_feature",),
+    "cortisol_peak_increase": ("cortisol_feature",),
+    "rs53576": ("genotype:rs53576",),
+    "subject": ("id:subject",),
+    "dyad": ("id:dyad",),
 }
 
 #: Study designs with repeated measures per person: their models are the mixed-model family.
@@ -132,30 +185,60 @@ def _absent(column: str, columns: Sequence[str]) -> str:
 
 
 def merge_mapping(mapping: Mapping[str, str] | None, columns: Sequence[str]) -> dict[str, str]:
-    """The user's roles over the defaults whose column the table has (the user's win)."""
-    merged = {r: c for r, c in DEFAULT_MAPPING.items() if c in set(columns)}
-    merged.update(mapping or {})
-    return merged
+    """The user's roles over the registered defaults the table has (:data:`DEFAULT_ROLES`;
+    the user's win)."""
+    return default_mapping(columns, mapping)
 
 
-def _candidates(role: str, table: pd.DataFrame, instruments: Sequence[str]) -> list[str]:
-    """Columns of ``table`` that could stand for ``role`` (best first)."""
+def column_kind(column: str) -> str | None:
+    """What a column of the analysis table holds, as a kind roles can ask for.
+
+    ``hormone:<analyte>`` (the analyte or its log), ``cortisol_feature`` (AUCs, peak
+    increase), ``treatment:<agent>`` (``<agent>_arm``), ``genotype:<rsid>``, ``score:<construct>``
+    (an instrument score whose construct :data:`SCORE_CONSTRUCTS` knows), ``id:subject`` /
+    ``id:dyad``; None when the column's kind is not known.
+
+    >>> column_kind("log_progesterone"), column_kind("iri_pt"), column_kind("oxytocin_arm")
+    ('hormone:progesterone', 'score:empathy', 'treatment:oxytocin')
+    """
+    from ..registry.analytes import ANALYTES
+
+    name = str(column)
+    if name == "subject_id":
+        return "id:subject"
+    if name == "dyad_id":
+        return "id:dyad"
+    if name in SCORE_CONSTRUCTS:
+        return f"score:{SCORE_CONSTRUCTS[name]}"
+    if name.startswith("trust_"):
+        return "score:trust"
+    if name.startswith("cortisol_") and any(k in name for k in ("auc", "peak_reactivity")):
+        return "cortisol_feature"
+    base = name.removeprefix("log_")
+    if base in ANALYTES:
+        return f"hormone:{base}"
+    if name.endswith("_arm"):
+        return f"treatment:{name.removesuffix('_arm')}"
+    if name.startswith("rs") and "_" in name:
+        return f"genotype:{name.split('_')[0]}"
+    return None
+
+
+def _candidates(role: str, table: pd.DataFrame, instruments: Sequence[str] = ()) -> list[str]:
+    """Columns of ``table`` that could stand for ``role`` (best first): only columns of a kind
+    the role accepts (a hormone role: that hormone), never another construct."""
     cols = [str(c) for c in table.columns]
-    numeric = [c for c in cols if pd.api.types.is_numeric_dtype(table[c]) and c not in _ID_LIKE]
-    if role == "subject":
-        return [c for c in ("subject_id",) if c in cols]
-    if role == "rs53576":
-        return [c for c in cols if c.startswith("rs53576")]
-    if role in ("outcome", "anxiety"):
-        scores = [c for c in numeric if c.endswith("_total")
-                  or any(c.startswith(f"{i}_") for i in instruments)]
-        if role == "anxiety":
-            scores.sort(key=lambda c: not any(k in c for k in ("pss", "stai", "anx", "gad")))
-        return scores
-    found = [c for c in (f"log_{role}", f"{role}_arm") if c in cols]
-    if role == "oxytocin":
-        found = [c for c in ("oxytocin_arm", "log_oxytocin") if c in cols]
-    found += [c for c in numeric if c.startswith(f"{role}_") and c not in found]
+    kinds = ROLE_KINDS.get(role)
+    if kinds is None and role in ("estradiol", "testosterone", "progesterone",
+                                  "allopregnanolone"):
+        kinds = (f"hormone:{role}",)
+    if kinds is None:  # a structural role (period, sequence, dyad_role): its defaults only
+        return [c for c in DEFAULT_ROLES.get(role, ()) if c in cols]
+    found = [c for c in DEFAULT_ROLES.get(role, ()) if c in cols]
+    found += [c for c in cols if c not in found and c not in _ID_LIKE
+              and column_kind(c) in kinds and pd.api.types.is_numeric_dtype(table[c])]
+    if "id:subject" in kinds or "id:dyad" in kinds:
+        found += [c for c in cols if column_kind(c) in kinds and c not in found]
     return found
 
 
@@ -195,22 +278,17 @@ def role_plan(
 
     names = list(registry) if hypotheses is None else list(hypotheses)
     merged = merge_mapping(mapping, table.columns)
-    repeated = design in REPEATED_DESIGNS
     rows = []
     for name in names:
         hyp = registry[name]
         found = {r: merged[r] for r in hyp.role_names if r in merged}
-        missing = [r for r in hyp.role_names if r not in merged]
+        missing = [r for r in hyp.required_roles if r not in merged]
         reasons, fixes = [], []
-        design_ok = (hyp.family == "mixed") == repeated
+        design_ok = design in FAMILY_DESIGNS.get(hyp.family, (design,))
         if not design_ok:
-            reasons.append(
-                f"a within-person model needs repeated measures (design: {design})"
-                if hyp.family == "mixed" else
-                f"a between-person model needs one row per person (design: {design})"
-            )
+            reasons.append(_design_reason(hyp.family, design))
         for role in missing if design_ok else ():
-            default = DEFAULT_MAPPING.get(role)
+            default = " or ".join(DEFAULT_ROLES.get(role, ())) or None
             cand = _candidates(role, table, instruments)
             why = (f"{role}: no column {default!r}" if default else f"{role}: no default column")
             if cand:
@@ -229,3 +307,12 @@ def role_plan(
         })
     return pd.DataFrame(rows, columns=["hypothesis", "family", "status", "columns", "reason",
                                        "fix"])
+
+
+def _design_reason(family: str, design: str) -> str:
+    need = {
+        "mixed": "a within-person model needs repeated measures",
+        "crossover": "a crossover model needs a crossover design",
+        "apim": "an actor-partner model needs dyads",
+    }.get(family, "a between-person model needs one row per person")
+    return f"{need} (design: {design})"
