@@ -251,3 +251,15 @@ def test_cli_init_then_validate_on_the_lab_layout(tmp_path, capsys):
     out.write_text(settle(out.read_text(encoding="utf-8")), encoding="utf-8")
     assert main(["validate", str(out), str(LAB)]) == 0
     assert "'S002 '" in capsys.readouterr().out  # the note says where an ID was trimmed
+
+
+def test_a_relative_root_is_relative_to_the_contract(tmp_path):
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "p.csv").write_text("subject_id,age\nA1,30\n", encoding="utf-8")
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "c.yaml").write_text(
+        "name: x\nroots: {shared: ../shared}\ntables: {subjects: {file: 'shared:p.csv'}}\n",
+        encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    study = hs.read_study(tmp_path / "contracts" / "c.yaml", tmp_path / "data")
+    assert study["subjects"]["subject_id"].tolist() == ["A1"]

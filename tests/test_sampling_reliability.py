@@ -251,3 +251,13 @@ def test_no_table_for_a_study_sampled_once():
     from hormonestats.workflows.sampling_qc import sampling_reliability_table
 
     assert sampling_reliability_table(process_study(hs.read_dataset("couples_study"))) is None
+
+
+def test_readings_without_variation_are_refused_in_words_and_noted_in_qc():
+    from hormonestats.errors import DataError
+    from hormonestats.models.sampling_reliability import shrout_fleiss_icc
+
+    with pytest.raises(DataError, match="do not vary between persons"):
+        shrout_fleiss_icc([[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]])
+    with pytest.raises(DataError, match="do not vary within persons"):
+        shrout_fleiss_icc([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])

@@ -28,6 +28,8 @@ from scipy import optimize
 from ..errors import DataError, ModelError
 from ..results import conforms
 from ._slopes import JohnsonNeyman, johnson_neyman_from_cov, slopes_from_cov
+from .glmm.api import from_mixed
+from .glmm.result import GLMMResult, glmm_lrt
 from .lmm.design import (
     drop_missing,
     numeric_problems,
@@ -343,11 +345,8 @@ def mixed(
     conf_level: float = 0.95,
     reml: bool = True,
     df_method: str = "satterthwaite",
-    family: str = "gaussian",
-    link: str | None = None,
-    n_agq: int = 1,
-    trials: str | None = None,
-    offset: str | None = None,
+    family: str = "gaussian", link: str | None = None, n_agq: int = 1,
+    trials: str | None = None, offset: str | None = None,
 ) -> MixedResult:
     """Linear mixed model: an lme4-style ``formula``, or the repeated-measures keywords.
 
@@ -400,22 +399,10 @@ def mixed(
         fixed-effect covariance as in pbkrtest (any number of rows; up to 6,000 random
         effects); or Wald z tests (df = inf).
 
-    family : {"gaussian", "binomial", "poisson"}
-        ``"gaussian"`` (default): the linear mixed model. ``"binomial"`` or ``"poisson"``: a
-        generalized linear mixed model fitted by maximum likelihood as lme4's ``glmer`` (formula
-        only; see :mod:`hormonestats.models.glmm`); the response is 0/1, successes with
-        ``trials``, ``cbind(successes, failures)``, or counts. ``reml`` and ``df_method`` do not
-        apply (Wald z tests).
-    link : str, optional
-        ``"logit"`` (default) or ``"probit"`` for binomial; ``"log"`` for Poisson.
-    n_agq : int
-        1: Laplace approximation; more: adaptive Gauss–Hermite quadrature with that many nodes
-        (one scalar random effect only, as lme4's ``nAGQ``).
-    trials : str, optional
-        Column with the number of trials when the binomial response counts successes.
-    offset : str, optional
-        Column added to the linear predictor as is (or write ``offset(log(time))`` in the
-        formula).
+    family, link, n_agq, trials, offset
+        ``"binomial"`` (logit/probit link) or ``"poisson"`` (log): a generalized mixed model as
+        ``glmer`` (formula only; Laplace or ``n_agq``-node quadrature; 0/1, successes of
+        ``trials``, ``cbind(s, f)`` or counts; ``offset`` column): :mod:`.glmm`.
 
     Returns
     -------
@@ -443,18 +430,8 @@ def mixed(
     True
     >>> hs.mixed(df, formula="y ~ x + (1 | id)").formula
     'y ~ x + (1 | id)'
-
-    Trial-level binary choices with crossed random effects (a generalized mixed model):
-
-    >>> trials, _ = hs.simulate_trust_trials(n_subjects=20, seed=3)
-    >>> fit = hs.mixed(trials, family="binomial",
-    ...                formula="choice ~ oxytocin + face_trust + (1 | subject) + (1 | face)")
-    >>> fit.converged, fit.table["term"].tolist()
-    (True, ['Intercept', 'oxytocin', 'face_trust'])
     """
     if family != "gaussian":  # the generalized engine (hormonestats.models.glmm)
-        from .glmm.api import from_mixed
-
         return from_mixed(data, formula, family, locals())
     if formula is not None:
         given = [a for a, v in (("y", y), ("x", x), ("subject", subject), ("m", m)) if v]
@@ -616,8 +593,6 @@ def mixed_lrt(smaller: MixedResult, larger: MixedResult) -> pd.DataFrame:
     test of random-effect terms, conservative on the boundary: Self & Liang 1987). Returns
     ``model, n_params, deviance, chisq, df, p_value``.
     """
-    from .glmm.result import GLMMResult, glmm_lrt
-
     if isinstance(smaller, GLMMResult) or isinstance(larger, GLMMResult):
         return glmm_lrt(smaller, larger)
     return likelihood_ratio(smaller, larger)

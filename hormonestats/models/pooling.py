@@ -247,6 +247,8 @@ class PooledResult:
             "pooled_family": self.source_family,
             "m": self.m,
             "n": self.n_obs,
+            "n_obs": self.n_obs,
+            "n_excluded": len(self.excluded),
             "pooling": "Rubin's rules with Barnard-Rubin degrees of freedom",
             "fmi_min": float(np.nanmin(fmi)) if len(fmi) else float("nan"),
             "fmi_max": float(np.nanmax(fmi)) if len(fmi) else float("nan"),

@@ -160,6 +160,11 @@ def shrout_fleiss_icc(ratings, conf_level: float = 0.95) -> pd.DataFrame:
     if not 0 < conf_level < 1:
         raise ModelError(f"conf_level must lie strictly between 0 and 1, got {conf_level}.")
     msb, msw, msj, mse = _mean_squares(x)
+    if not (msb > 0 and msw > 0 and mse > 0):
+        where = "between persons" if not msb > 0 else "within persons"
+        raise DataError(
+            f"ICC: the readings do not vary {where}, so the Shrout-Fleiss forms, their F tests "
+            "and intervals are undefined.")
     a = 1 - conf_level
     icc1 = (msb - msw) / (msb + (k - 1) * msw)
     icc2 = (msb - mse) / (msb + (k - 1) * mse + k * (msj - mse) / n)

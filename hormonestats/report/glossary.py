@@ -202,6 +202,7 @@ _COLUMNS = {
     "target": "Reliability of the person mean planned for.",
     "samples_needed": "Samples per participant whose mean reaches the target reliability "
     "(Spearman-Brown from icc; round up; infinite when the between-person variance is zero).",
+    "note": "Why a value could not be estimated (empty when it was).",
 }
 
 #: Column name -> what it means (read-only).

@@ -202,6 +202,9 @@ def load_contract(source) -> Contract:
     snps = _parse_snps(raw.get("snps") or {}, problems)
     roots = {str(k): str(v) for k, v in (raw.get("roots") or {}).items()} \
         if isinstance(raw.get("roots"), Mapping) else {}
+    if path is not None:  # a root written relative to the contract is relative to its folder
+        roots = {k: str(path.parent / v) if not Path(v).is_absolute() else v
+                 for k, v in roots.items()}
     instruments = _parse_instruments(raw.get("instruments") or {}, problems, path, roots)
     agents = _parse_agents(raw.get("agents") or [], problems)
     columns = _parse_columns(raw.get("columns") or {}, problems)

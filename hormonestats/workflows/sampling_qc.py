@@ -17,7 +17,7 @@ __all__ = ["SAMPLING_COLUMNS", "sampling_reliability_table"]
 SAMPLING_COLUMNS = [
     "analyte", "matrix", "value_scale", "n_subjects", "n_readings", "samples_per_subject",
     "icc", "icc1", "icc1_conf_low", "icc1_conf_high", "icc2", "n_complete", "n_occasions",
-    "reliability_of_mean", "samples_needed",
+    "reliability_of_mean", "samples_needed", "note",
 ]
 
 
@@ -34,12 +34,14 @@ def _occasions(samples: pd.DataFrame) -> pd.Series:
 def sampling_reliability_table(processed, *, target: float = 0.8) -> pd.DataFrame | None:
     """One row per repeatedly sampled analyte x matrix (None when nothing was sampled twice).
 
-    Columns :data:`SAMPLING_COLUMNS` (16 at most, so the report shows the table inline): the
+    Columns :data:`SAMPLING_COLUMNS` (16, so the report shows the table inline): the
     random-intercept ICC on every sample, Shrout–Fleiss ICC1 with its 95% F-based interval and
     ICC1k (the reliability of the person mean of the ``n_occasions`` occasions) on the
     ``n_complete`` persons who gave every sample, the Spearman–Brown reliability of the mean
-    of ``samples_per_subject`` samples and the samples needed for reliability ``target``.
+    of ``samples_per_subject`` samples and the samples needed for reliability ``target``; a
+    ``note`` says why an analyte's reliability could not be estimated (e.g. no variation).
     """
+    from ..errors import DataError
     from ..models.sampling_reliability import sampling_reliability
 
     samples = getattr(getattr(processed, "samples", None), "samples", None)
@@ -62,9 +64,14 @@ def sampling_reliability_table(processed, *, target: float = 0.8) -> pd.DataFram
         frame = pd.DataFrame({"subject_id": part["subject_id"].astype(str).to_numpy(),
                               "occasion": part["_occasion"].to_numpy(),
                               "y": values.to_numpy()})
-        res = sampling_reliability(frame, y="y", subject="subject_id", occasion="occasion",
-                                   target=target)
-        row = res.table.iloc[0].to_dict()
+        try:
+            res = sampling_reliability(frame, y="y", subject="subject_id", occasion="occasion",
+                                       target=target)
+        except DataError as err:  # e.g. readings without variation: said, not estimated
+            row = {"n_subjects": frame["subject_id"].nunique(), "n_obs": len(frame),
+                   "note": f"not estimated: {err}"}
+        else:
+            row = res.table.iloc[0].to_dict()
         row.update(dict(zip(keys, key)), value_scale=scale, n_readings=row["n_obs"])
         rows.append(row)
     if not rows:

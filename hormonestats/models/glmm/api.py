@@ -256,7 +256,17 @@ def _level_labels(frame: pd.DataFrame, spec: ModelSpec) -> tuple:
 
 def fit_generalized(data, formula, family, *, link=None, n_agq=1, trials=None, offset=None,
                     reference=None, conf_level=0.95) -> GLMMResult:
-    """Fit a generalized linear mixed model; see :func:`hormonestats.mixed`."""
+    """Fit a generalized linear mixed model; see :func:`hormonestats.mixed`.
+
+    Trial-level binary choices with crossed random effects:
+
+    >>> import hormonestats as hs
+    >>> trials, _ = hs.simulate_trust_trials(n_subjects=20, seed=3)
+    >>> fit = hs.mixed(trials, family="binomial",
+    ...                formula="choice ~ oxytocin + face_trust + (1 | subject) + (1 | face)")
+    >>> fit.converged, fit.table["term"].tolist()
+    (True, ['Intercept', 'oxytocin', 'face_trust'])
+    """
     from .quadrature import check_agq
 
     system, d, dropped, extra = prepare(data, formula, family, link, trials, offset, reference)
