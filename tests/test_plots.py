@@ -512,10 +512,10 @@ def test_plots_namespace_exposes_every_function():
     expected = {"PALETTE", "cortisol_curves", "cycle", "forest", "interaction",
                 "johnson_neyman", "mediation_paths", "power_curve", "qc_cv", "qc_lod", "save",
                 "set_theme", "simple_slopes", "theme", "plate_heatmap", "standard_curve",
-                "specification_curve", "crossover_profiles", "actor_partner", "within_person",
-                "FAMILY_FIGURES"}  # fmt: skip
+                "specification_curve", "crossover_profiles", "actor_partner",
+                "within_person"}  # fmt: skip
     assert set(hs.plots.__all__) == expected
-    assert all(callable(getattr(hs.plots, n)) for n in expected - {"PALETTE", "FAMILY_FIGURES"})
+    assert all(callable(getattr(hs.plots, n)) for n in expected - {"PALETTE"})
 
 
 def test_no_report_submodule_shadows_a_public_name():
