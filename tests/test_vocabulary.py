@@ -1,4 +1,4 @@
-"""One argument vocabulary (house rule 1): the old names still work, with a DeprecationWarning."""
+"""One argument vocabulary (docs/architecture.md, rule 1): the old names still work, with a DeprecationWarning."""
 
 from __future__ import annotations
 
