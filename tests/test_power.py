@@ -338,3 +338,22 @@ def test_sizes_beyond_one_batch_are_refused_before_any_work(capsys):
     assert "ask for n <= 1,000,000" in " ".join(capsys.readouterr().err.split())
     with pytest.raises(HormoneStatsError, match="above 50,000 subjects"):
         hs.simulate_study("between", n=100_000_000, seed=1)
+
+
+def test_power_and_sample_size_take_execution_options():
+    from hormonestats.options import ExecutionOptions
+
+    spec = {"family": "two_group", "effects": {"d": 0.5}}
+    by_keyword = hs.power(spec, n=[40], n_sims=60, seed=5, progress=False)
+    by_object = hs.power(spec, n=[40], n_sims=60, execution=ExecutionOptions(seed=5))
+    pd.testing.assert_frame_equal(by_keyword, by_object)
+    # a keyword overrides the object
+    other = hs.power(spec, n=[40], n_sims=60, seed=6, execution={"seed": 5}, progress=False)
+    assert other["mean_estimate"].iloc[0] != by_object["mean_estimate"].iloc[0]
+    size = hs.sample_size_for({"family": "two_group", "effects": {"d": 0.8}}, n_range=(10, 200),
+                              n_sims=100, execution=ExecutionOptions(seed=3))
+    again = hs.sample_size_for({"family": "two_group", "effects": {"d": 0.8}},
+                               n_range=(10, 200), n_sims=100, seed=3)
+    pd.testing.assert_frame_equal(size, again)
+    with pytest.raises(hs.HormoneStatsError, match="unknown 'workers'"):
+        hs.power(spec, n=[40], n_sims=10, execution={"workers": 2})

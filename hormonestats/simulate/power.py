@@ -172,6 +172,21 @@ def _simulate(spec, ns, n_sims, alpha, seed_seq, *, n_jobs=1, scheduler=None, pr
     return pd.DataFrame(rows)
 
 
+def _execution(execution, seed, n_jobs, scheduler, progress, *, defaults):
+    """Seed, workers, scheduler and progress: keywords given, else ``execution``'s, else the
+    function's defaults ``(n_jobs, progress)`` (the seed stays None when neither gives one)."""
+    if execution is not None:
+        from ..options import ExecutionOptions
+
+        ex = ExecutionOptions.coerce(execution)
+        seed = ex.seed if seed is None else seed
+        n_jobs = ex.n_jobs if n_jobs is None else n_jobs
+        scheduler = ex.scheduler if scheduler is None else scheduler
+        progress = ex.progress if progress is None else progress
+    return (seed, defaults[0] if n_jobs is None else n_jobs, scheduler,
+            defaults[1] if progress is None else progress)
+
+
 def power(
     hypothesis_or_spec,
     *,
@@ -180,13 +195,14 @@ def power(
     n_sims: int = 1000,
     alpha: float = 0.05,
     seed=None,
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
     scheduler=None,
-    progress: bool = True,
+    progress: bool | None = None,
     checkpoint=None,
     resume: bool = False,
     pilot=None,
     effect_scale: str = "raw",
+    execution=None,
 ) -> pd.DataFrame:
     """Power of a hypothesis test by simulation, at one or several sample sizes.
 
@@ -231,6 +247,10 @@ def power(
         ``progesterone_anxiety``.
     effect_scale : {"raw", "standardised"}
         The scale of the pilot-based effect.
+    execution : :class:`~hormonestats.options.ExecutionOptions` or dict, optional
+        Seed, workers, scheduler and progress as one object (docs/architecture.md, "Options
+        that travel"); ``seed``, ``n_jobs``, ``scheduler`` and ``progress`` given as keywords
+        override it.
 
     Returns
     -------
@@ -264,6 +284,8 @@ def power(
         effects = {**effects, **stated}
     else:
         spec = _resolve(hypothesis_or_spec, effects)
+    seed, n_jobs, scheduler, progress = _execution(
+        execution, seed, n_jobs, scheduler, progress, defaults=(1, True))
     ns = _check_ns(n)
     if int(n_sims) < 1:
         raise HormoneStatsError(f"n_sims must be a positive whole number, got {n_sims!r}")
@@ -290,11 +312,12 @@ def sample_size_for(
     n_sims: int = 1000,
     alpha: float = 0.05,
     seed=None,
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
     scheduler=None,
-    progress: bool = False,
+    progress: bool | None = None,
     checkpoint=None,
     resume: bool = False,
+    execution=None,
 ) -> pd.DataFrame:
     """The smallest sample size whose simulated power reaches ``power``.
 
@@ -305,7 +328,8 @@ def sample_size_for(
     neighbouring n can be equally good; raise ``n_sims`` to narrow it. ``n_jobs`` and
     ``scheduler`` as for :func:`power` (the workers are kept for all evaluations); with
     ``checkpoint`` each evaluated n keeps its chunks in a subfolder ``n<value>``, and
-    ``resume=True`` reuses them after an interruption.
+    ``resume=True`` reuses them after an interruption. ``execution`` as for :func:`power`
+    (keywords override it).
 
     Returns
     -------
@@ -325,6 +349,8 @@ def sample_size_for(
     >>> 40 <= int(res["n"].iloc[0]) <= 64  # closed form: 52 in total
     True
     """
+    seed, n_jobs, scheduler, progress = _execution(
+        execution, seed, n_jobs, scheduler, progress, defaults=(1, False))
     lo, hi = (int(v) for v in n_range)
     if not 8 <= lo < hi:
         raise HormoneStatsError(f"n_range must be (low, high) with 8 <= low < high, got {n_range}")
