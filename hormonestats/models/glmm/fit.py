@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..lmm.optimum import fd_grad_hess
 from .pirls import PenalisedSystem
 from .quadrature import agq_deviance
 
@@ -108,31 +109,6 @@ def glm_start(system: PenalisedSystem, iters: int = 50):
     return beta, w
 
 
-def fd_derivatives(f, x, h, f0=None, central_cross: bool = True):
-    """Central-difference gradient and Hessian (cross terms central or one-sided)."""
-    k = len(x)
-    f0 = f(x) if f0 is None else f0
-    fp, fm = np.empty(k), np.empty(k)
-    for i in range(k):
-        e = np.zeros(k)
-        e[i] = h[i]
-        fp[i], fm[i] = f(x + e), f(x - e)
-    g = (fp - fm) / (2 * h)
-    H = np.diag((fp - 2 * f0 + fm) / h**2)
-    for i in range(k):
-        for j in range(i):
-            e = np.zeros(k)
-            e[i], e[j] = h[i], h[j]
-            if central_cross:
-                d = np.zeros(k)
-                d[i], d[j] = h[i], -h[j]
-                v = (f(x + e) - f(x + d) - f(x - d) + f(x - e)) / (4 * h[i] * h[j])
-            else:
-                v = (f(x + e) - fp[i] - fp[j] + f0) / (h[i] * h[j])
-            H[i, j] = H[j, i] = v
-    return g, H
-
-
 def steps(obj: Objective, x) -> np.ndarray:
     h = np.full(len(x), 2e-3)
     h[: obj.k] = 2e-3 * np.maximum(np.abs(x[: obj.k]), 0.1)
@@ -167,7 +143,7 @@ def newton(obj, x, lower, iters: int = 30, f=None, polish: bool = True):
     central = False
     for _ in range(iters):
         h = steps(obj, x)
-        g, H = fd_derivatives(f, x, h, fx, central_cross=central)
+        g, H = fd_grad_hess(f, x, h, fx, central_cross=central)
         at_bound = (x - lower) <= 1e-10
         g = bound_slopes(f, x, at_bound, h, fx, g)
         free = ~at_bound | (g < 0)
@@ -224,7 +200,7 @@ def check_solution(obj: Objective, sol: dict) -> dict:
         g, H = sol["derivs"]
     else:
         obj.accept(x)
-        g, H = fd_derivatives(obj, x, steps(obj, x))
+        g, H = fd_grad_hess(obj, x, steps(obj, x), central_cross=True)
     g = bound_slopes(obj, x, boundary, steps(obj, x), obj(x), g)
     free = np.flatnonzero(~boundary)
     Hf = H[np.ix_(free, free)]

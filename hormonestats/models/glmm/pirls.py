@@ -21,7 +21,7 @@ import numpy as np
 from scipy import linalg, sparse
 
 from ...errors import ModelError
-from ..lmm.pls import ReBlock, _tril_colmajor
+from ..lmm.pls import ReBlock, _tril_colmajor, block_lambdas
 from .families import Family
 
 MAX_REMAINDER = 5000  # random effects outside block 1, factored densely
@@ -80,12 +80,7 @@ class PenalisedSystem:
 
     # ---- Lambda and Z Lambda -------------------------------------------------------------
     def lambdas(self, theta) -> list[np.ndarray]:
-        out = []
-        for b, (r, c), sl in zip(self.blocks, self.tri, self.theta_slices):
-            lam = np.zeros((b.q, b.q))
-            lam[r, c] = theta[sl]
-            out.append(lam)
-        return out
+        return block_lambdas(self.blocks, self.tri, self.theta_slices, theta)
 
     def lambdas_at(self, theta) -> None:
         """Set the rows of ``Z Lambda`` (block 1: n x q1, remainder: n x m2) for ``theta``."""

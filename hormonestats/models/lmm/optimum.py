@@ -118,12 +118,17 @@ def _lbfgsb(f, start: np.ndarray, lower: np.ndarray, fb=None) -> tuple[np.ndarra
     return x, fx, ok and np.isfinite(fx)
 
 
-def _grad_hess(f, x, h, f0, fb=None):
-    """Central gradient and a cheap Hessian (central diagonal, one-sided cross terms) from
-    1 + 2k + k(k-1)/2 evaluations: enough for Newton steps near the optimum. With ``fb`` (the
-    function at the rows of a matrix) all points, ``x`` included, are evaluated at once."""
+def fd_grad_hess(f, x, h, f0=None, fb=None, *, central_cross: bool = False):
+    """Central-difference gradient and Hessian of ``f`` at ``x`` with steps ``h``.
+
+    The diagonal is central. Cross terms are one-sided by default (1 + 2k + k(k-1)/2
+    evaluations: enough for Newton steps near the optimum) or central with
+    ``central_cross=True`` (two more evaluations per pair, for a Hessian that is itself
+    reported). With ``fb`` (the function at the rows of a matrix) the one-sided points,
+    ``x`` included, are evaluated at once. The GLMM engine uses the same function.
+    """
     k = len(x)
-    if fb is not None:
+    if fb is not None and not central_cross:
         pairs = [(i, j) for i in range(k) for j in range(i)]
         E = np.diag(h)
         pts = [x, *(x + E), *(x - E)] + [x + E[i] + E[j] for i, j in pairs]
@@ -133,6 +138,7 @@ def _grad_hess(f, x, h, f0, fb=None):
         for (i, j), fij in zip(pairs, v[2 * k + 1 :]):
             H[i, j] = H[j, i] = (fij - fp[i] - fp[j] + f0) / (h[i] * h[j])
         return (fp - fm) / (2 * h), H
+    f0 = f(x) if f0 is None else f0
     fp, fm = np.empty(k), np.empty(k)
     for i in range(k):
         e = np.zeros(k)
@@ -144,7 +150,13 @@ def _grad_hess(f, x, h, f0, fb=None):
         for j in range(i):
             e = np.zeros(k)
             e[i], e[j] = h[i], h[j]
-            H[i, j] = H[j, i] = (f(x + e) - fp[i] - fp[j] + f0) / (h[i] * h[j])
+            if central_cross:
+                d = np.zeros(k)
+                d[i], d[j] = h[i], -h[j]
+                v = (f(x + e) - f(x + d) - f(x - d) + f(x - e)) / (4 * h[i] * h[j])
+            else:
+                v = (f(x + e) - fp[i] - fp[j] + f0) / (h[i] * h[j])
+            H[i, j] = H[j, i] = v
     return g, H
 
 
@@ -153,7 +165,7 @@ def _polish(f, x, fx, lower, iters: int = 6, fb=None):
     for _ in range(iters):
         h = 1e-4 * np.maximum(np.abs(x), 0.05)
         at_bound = (x - lower) <= 1e-10
-        g, H = _grad_hess(f, x, h, fx, fb)
+        g, H = fd_grad_hess(f, x, h, fx, fb)
         # a coordinate on its bound stays there unless the deviance falls into the interior
         # (below rounding the gradient says nothing: the probes of check_optimum decide there)
         free = ~at_bound | (g < -1e-12 * max(1.0, abs(fx)) / h)
@@ -223,7 +235,7 @@ def check_optimum(f, x, fx, lower, h_rel: float = 1e-4, fb=None) -> OptimumCheck
             W[:, free] = Z
             return fb(W)
 
-        g, H = _grad_hess(fsub, xf, h, fx, None if fb is None else fbsub)
+        g, H = fd_grad_hess(fsub, xf, h, fx, None if fb is None else fbsub)
         w = np.linalg.eigvalsh((H + H.T) / 2)
         scale = max(float(np.max(np.abs(w))), 1e-12)
         min_curv = float(w[0] / scale)

@@ -63,6 +63,17 @@ def _tril_colmajor(q: int):
     return np.array(rows, int), np.array(cols, int)
 
 
+def block_lambdas(blocks, tri, theta_slices, theta) -> list[np.ndarray]:
+    """Each block's relative covariance factor Lambda (lower triangle filled from ``theta``,
+    column-major as lme4's); shared by the Gaussian and the generalized engine."""
+    out = []
+    for b, (r, c), sl in zip(blocks, tri, theta_slices):
+        lam = np.zeros((b.q, b.q))
+        lam[r, c] = theta[sl]
+        out.append(lam)
+    return out
+
+
 def _block_diag_ld(mats):
     q = sum(m.shape[0] for m in mats)
     out = np.zeros((q, q), dtype=mats[0].dtype)
@@ -220,12 +231,7 @@ class PLSDeviance:
 
     # ---- Lambda ------------------------------------------------------------------------------
     def lambdas(self, theta) -> list[np.ndarray]:
-        out = []
-        for b, (r, c), sl in zip(self.blocks, self.tri, self.theta_slices):
-            lam = np.zeros((b.q, b.q))
-            lam[r, c] = theta[sl]
-            out.append(lam)
-        return out
+        return block_lambdas(self.blocks, self.tri, self.theta_slices, theta)
 
     def _lam1(self, lams) -> np.ndarray:
         if len(self.b1) == 1:
