@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._files import inside as _inside
 from ..errors import DataError
 
 #: file written last into a results folder; its presence means the run finished
@@ -37,13 +38,6 @@ def _resolve(path) -> Path:
     return Path(path).expanduser().resolve()
 
 
-def _inside(a: Path, b: Path) -> bool:
-    """Whether ``a`` is ``b`` or lies inside it."""
-    try:
-        a.relative_to(b)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)

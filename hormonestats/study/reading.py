@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._files import inside
 from ..errors import DataError
 from .conform import clock_times_to_minutes, column_kinds, conform_table
 from .contracts import Contract, load_contract
@@ -228,7 +229,7 @@ def _read_all(contract: Contract, data_dir: Path, *, lazy: tuple[str, ...] = ())
             )
             continue
         try:
-            if file is not None and not _inside(path, data_dir):
+            if file is not None and not inside(path, data_dir):
                 raise DataError(f"{table}: {file!r} lies outside the data folder (a link?)")
             if table in lazy:
                 found.tables[table] = path
@@ -243,9 +244,3 @@ def _read_all(contract: Contract, data_dir: Path, *, lazy: tuple[str, ...] = ())
         lines = "\n".join(f"  - {p}" for p in problems)
         raise DataError(f"study {contract.name!r}: {len(problems)} {word} could not be read:\n{lines}")
     return found
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    from .._files import inside
-
-    return inside(path, folder)
