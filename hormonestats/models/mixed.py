@@ -286,13 +286,19 @@ class MixedResult:
 
         return anova_table(self._lmm, self._frame)
 
-    def confint_profile(self, conf_level: float | None = None) -> pd.DataFrame:
-        """Profile-likelihood intervals of the random-intercept SDs and sigma as lme4's
-        ``confint(method = "profile")`` (:mod:`hormonestats.models.lmm.profile`)."""
+    def confint_profile(self, conf_level: float | None = None,
+                        which: str = "all") -> pd.DataFrame:
+        """Profile-likelihood intervals as lme4's ``confint(method = "profile")``
+        (:mod:`hormonestats.models.lmm.profile`): ``parameter, estimate, conf_low,
+        conf_high`` of the random-effect SDs and correlations (``sd_<column>|<group>``,
+        ``cor_<column>.<column>|<group>``) and ``sigma``, then the fixed effects (the table's
+        term names). Estimates are the maximum-likelihood ones the profile is taken around
+        (also for a REML fit, as in lme4). ``which``: ``"all"``, ``"variance"`` or
+        ``"fixed"``."""
         from .lmm.profile import profile_table
 
         level = self.conf_level if conf_level is None else conf_level
-        return profile_table(self._lmm, self._frame, self.formula, level)
+        return profile_table(self._lmm, self._frame, self.formula, level, which)
 
     # ---- display ---------------------------------------------------------------------------
     def _notes(self) -> list[str]:
