@@ -347,3 +347,47 @@ def profile_table(lmm, frame: pd.DataFrame, formula: str, conf_level: float = 0.
     y = frame[spec.response].astype(float).to_numpy()
     return profile_intervals(y, X, blocks, list(lmm.design.names), conf_level, which=which,
                              theta_start=np.asarray(lmm.theta, float))
+
+
+def icc_interval(lmm, frame: pd.DataFrame, formula: str, conf_level: float = 0.95):
+    """Profile-likelihood interval of a random-intercept model's adjusted ICC.
+
+    ``tau00 / (tau00 + sigma^2) = theta^2 / (1 + theta^2)`` with ``theta = tau / sigma``, so
+    the interval is the transformed profile interval of ``theta`` under the restricted
+    likelihood the model was fitted with (REML criterion with sigma and the fixed effects
+    profiled out, as the engine computes it): the ``theta`` where the criterion exceeds its
+    minimum by ``z_{1 - alpha/2}^2``, 0 when the profile does not reach that before zero.
+    Returns ``(icc, conf_low, conf_high)``.
+    """
+    from .design import random_blocks
+    from .formula import parse_formula
+
+    spec = parse_formula(formula)
+    blocks = random_blocks(frame, spec, lmm.design.levels)
+    eng = PLSDeviance(frame[spec.response].astype(float).to_numpy(),
+                      lmm.design.matrix(frame), blocks, reml=lmm.reml)
+
+    def crit(t):
+        return eng.profiled(np.array([max(t, 0.0)]))
+
+    t0 = float(np.asarray(lmm.theta, float)[0])
+    best = optimize.minimize_scalar(crit, bounds=(0.0, 4 * t0 + 1.0), method="bounded",
+                                    options={"xatol": 1e-12})
+    t_hat, c_min = (best.x, best.fun) if best.fun <= crit(t0) else (t0, crit(t0))
+    if crit(0.0) <= c_min:
+        t_hat, c_min = 0.0, crit(0.0)
+    z2 = float(stats.norm.ppf(1 - (1 - conf_level) / 2)) ** 2
+
+    def g(t):
+        return crit(t) - c_min - z2
+
+    low = 0.0 if g(0.0) < 0 else optimize.brentq(g, 0.0, t_hat, xtol=1e-13, rtol=1e-13)
+    b = 2 * t_hat + 1.0
+    while g(b) < 0:
+        b *= 2
+    high = optimize.brentq(g, t_hat, b, xtol=1e-13, rtol=1e-13)
+
+    def icc(t):
+        return t * t / (1 + t * t)
+
+    return icc(t_hat), icc(low), icc(high)
