@@ -286,15 +286,10 @@ class MixedResult:
 
         return anova_table(self._lmm, self._frame)
 
-    def confint_profile(self, conf_level: float | None = None,
-                        which: str = "all") -> pd.DataFrame:
-        """Profile-likelihood intervals as lme4's ``confint(method = "profile")``
-        (:mod:`hormonestats.models.lmm.profile`): ``parameter, estimate, conf_low,
-        conf_high`` of the random-effect SDs and correlations (``sd_<column>|<group>``,
-        ``cor_<column>.<column>|<group>``) and ``sigma``, then the fixed effects (the table's
-        term names). Estimates are the maximum-likelihood ones the profile is taken around
-        (also for a REML fit, as in lme4). ``which``: ``"all"``, ``"variance"`` or
-        ``"fixed"``."""
+    def confint_profile(self, conf_level: float | None = None, which: str = "all"):
+        """lme4's ``confint(method = "profile")`` (:mod:`~hormonestats.models.lmm.profile`):
+        random-effect SDs, correlations, sigma, then fixed effects (``which``: ``"all"``,
+        ``"variance"``, ``"fixed"``) around the ML estimates, also for a REML fit."""
         from .lmm.profile import profile_table
 
         level = self.conf_level if conf_level is None else conf_level
