@@ -84,7 +84,7 @@ def maximise(system: CensoredSystem, start=None, *, gtol: float = 1e-6) -> Censo
     theta, f0 = res.x, res.fun
     # Newton polishing: the finite-difference Hessian gives the last digits (and the SEs)
     for _ in range(6):
-        g, H = fd_grad_hess(negll, theta, _steps(theta), f0=f0, central_cross=True)
+        g, H = fd_grad_hess(negll, theta, _steps(theta), f0=f0)
         try:
             step = np.linalg.solve(H, g)
         except np.linalg.LinAlgError:

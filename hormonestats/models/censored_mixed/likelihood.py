@@ -178,7 +178,10 @@ class CensoredSystem:
             u = np.zeros((self.g, self.q))
         h_old, grad, H = self._h(u, P, True)
         for _ in range(max_iter):
-            step = np.linalg.solve(H, grad[:, :, None])[:, :, 0]
+            if self.q == 1:
+                step = grad / H[:, :, 0]
+            else:
+                step = np.linalg.solve(H, grad[:, :, None])[:, :, 0]
             if np.max(np.abs(step)) < tol:
                 break
             t = np.ones(self.g)
@@ -202,16 +205,38 @@ class CensoredSystem:
             return -np.inf
         P = self._parts(self.X @ beta, self.Z @ L, s)
         u, H, h0 = self.modes(P)
-        C = np.linalg.cholesky(H)
-        logdet = np.log(np.diagonal(C, axis1=1, axis2=2)).sum(axis=1)
+        if self.q == 1:
+            C = np.sqrt(H)
+            Cinv_T = 1.0 / C
+            logdet = np.log(C[:, 0, 0])
+        else:
+            C = np.linalg.cholesky(H)
+            logdet = np.log(np.diagonal(C, axis1=1, axis2=2)).sum(axis=1)
+            Cinv_T = np.transpose(np.linalg.inv(C), (0, 2, 1))  # C^{-T}
         if self.n_agq == 1:
             return float(np.sum(-logdet - h0))
-        Cinv_T = np.transpose(np.linalg.inv(C), (0, 2, 1))  # C^{-T}
-        terms = np.empty((len(self.nodes), self.g))
-        for k, (z, lw) in enumerate(zip(self.nodes, self.log_w)):
-            terms[k] = lw + 0.5 * z @ z - self._h(u + Cinv_T @ z, P)
+        U = u[None] + np.einsum("gqr,kr->kgq", Cinv_T, self.nodes)  # (K, g, q) nodes
+        terms = (self.log_w + 0.5 * (self.nodes ** 2).sum(axis=1))[:, None] - self._h_nodes(U, P)
         m = terms.max(axis=0)
         return float(np.sum(-logdet + m + np.log(np.exp(terms - m).sum(axis=0))))
+
+    def _h_nodes(self, U, P):
+        """``h_i`` at every node of every group at once: ``U`` is (K, g, q), result (K, g)."""
+        K, g, s = U.shape[0], self.g, P["s"]
+        s2u = np.einsum("gkm,Kgm->Kgk", P["s2"], U)
+        quad = (P["s0"][None] - 2 * (P["s1"][None] * U).sum(axis=2)
+                + (U * s2u).sum(axis=2)) / (2 * s * s)
+        h = P["const"][None] + quad + 0.5 * (U * U).sum(axis=2)
+        cc, cA = P["cen_codes"], P["cen_A"]
+        nc = len(cc)
+        if nc:
+            mu = P["cen_fixed"][None] + np.einsum("nq,Knq->Kn", cA, U[:, cc, :])
+            kinds = tuple(np.tile(k, K) for k in P["kinds"])
+            logp = row_terms(mu.ravel(), np.tile(P["lo"], K), np.tile(P["hi"], K), s, kinds,
+                             derivatives=False)[0]
+            idx = (cc[None] + g * np.arange(K)[:, None]).ravel()
+            h = h - np.bincount(idx, logp, minlength=K * g).reshape(K, g)
+        return h
 
     def random_effects(self, theta):
         """Conditional modes of the random effects ``b_i = L u_i`` (groups x q)."""
