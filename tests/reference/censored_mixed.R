@@ -6,8 +6,8 @@
 # a limit, or between two limits), given the group's random effects b = L u, u ~ N(0, I).
 # The integral over u is computed by adaptive Gauss-Hermite quadrature: nodes and weights from
 # the Golub-Welsch eigenvalue method (eigen() of the Jacobi matrix of the probabilists' Hermite
-# polynomials), centred at each group's mode (found by optimize()/optim(), then Newton steps on
-# finite differences) and scaled by the Cholesky factor of the numerical Hessian there.
+# polynomials), centred at each group's mode (found by optimize()/optim(), then Newton's method
+# on the analytic derivatives) and scaled by the Cholesky factor of the Hessian there.
 # The parameters (beta, log sigma, log diag L, off-diagonal L) are maximised by nlminb with
 # tight tolerances, then polished by Newton steps on a central-difference Hessian; standard
 # errors come from the inverse of that Hessian.
@@ -60,6 +60,33 @@ row_logp <- function(mu, lo, hi, s) {
   out
 }
 
+# first and second derivatives of row_logp in the mean mu
+row_deriv <- function(mu, lo, hi, s) {
+  d1 <- numeric(length(mu)); d2 <- numeric(length(mu))
+  obs <- is.finite(lo) & is.finite(hi) & lo == hi
+  left <- !is.finite(lo) & !obs
+  right <- !is.finite(hi) & !obs
+  inter <- !(obs | left | right)
+  d1[obs] <- (lo[obs] - mu[obs]) / s^2
+  d2[obs] <- -1 / s^2
+  z <- (hi[left] - mu[left]) / s
+  r <- exp(dnorm(z, log = TRUE) - pnorm(z, log.p = TRUE))
+  d1[left] <- -r / s
+  d2[left] <- -(z * r + r^2) / s^2
+  z <- (lo[right] - mu[right]) / s
+  r <- exp(dnorm(z, log = TRUE) - pnorm(z, lower.tail = FALSE, log.p = TRUE))
+  d1[right] <- r / s
+  d2[right] <- (z * r - r^2) / s^2
+  if (any(inter)) {
+    a <- (lo[inter] - mu[inter]) / s; b <- (hi[inter] - mu[inter]) / s
+    P <- ifelse(a > 0, pnorm(-a) - pnorm(-b), pnorm(b) - pnorm(a))
+    ra <- dnorm(a) / P; rb <- dnorm(b) / P
+    d1[inter] <- (ra - rb) / s
+    d2[inter] <- (a * ra - b * rb - (ra - rb)^2) / s^2
+  }
+  list(d1 = d1, d2 = d2)
+}
+
 make_L <- function(par, q) {
   L <- matrix(0, q, q)
   diag(L) <- exp(par[1:q])
@@ -87,7 +114,7 @@ num_grad <- function(f, x, h = 1e-5) {
 }
 
 # one group's log marginal likelihood by AGQ with n nodes per dimension (n = 1: Laplace);
-# the mode is found by Newton's method on finite differences (step halving), started from the
+# the mode is found by Newton's method (analytic derivatives, step halving), started from the
 # group's previous mode (first call: optimize() for one dimension, optim() for two)
 mode_cache <- new.env()
 group_loglik <- function(key, Xb, ZL, lo, hi, s, rule, q) {
@@ -97,20 +124,25 @@ group_loglik <- function(key, Xb, ZL, lo, hi, s, rule, q) {
     u <- if (q == 1) optimize(function(v) hfun(v), c(-15, 15), tol = 1e-12)$minimum else
       optim(rep(0, q), hfun, method = "BFGS", control = list(reltol = 1e-15))$par
   }
+  derivs <- function(u) {
+    dd <- row_deriv(as.vector(Xb + ZL %*% u), lo, hi, s)
+    list(g = -as.vector(crossprod(ZL, dd$d1)) + u,
+         H = -crossprod(ZL, dd$d2 * ZL) + diag(q))
+  }
   hu <- hfun(u)
-  for (it in 1:50) {
-    g <- num_grad(hfun, u, 1e-5); H <- num_hess(hfun, u, 1e-4)
-    step <- solve(H, g); t <- 1
+  for (it in 1:100) {  # Newton's method on the analytic gradient and Hessian of h
+    dv <- derivs(u)
+    step <- solve(dv$H, dv$g); t <- 1
     repeat {
       new <- u - t * step; hn <- hfun(new)
-      if (hn <= hu + 1e-13 || t < 1e-6) break
+      if (hn <= hu + 1e-13 * abs(hu) || t < 1e-8) break
       t <- t / 2
     }
     u <- new; hu <- hn
-    if (max(abs(t * step)) < 1e-8) break
+    if (max(abs(t * step)) < 1e-12) break
   }
   mode_cache[[key]] <- u
-  H <- num_hess(hfun, u, 1e-4)
+  H <- derivs(u)$H
   C <- t(chol(H))                       # H = C C'
   CinvT <- t(solve(C))                  # C^{-T}
   Zg <- as.matrix(rule$Z)               # K x q nodes

@@ -170,12 +170,15 @@ def variance_rows(group, re_names, theta, cov, p, conf_level):
     L = chol_from_params(par, q)
     Sigma = L @ L.T
     sd = np.sqrt(np.diag(Sigma))
-    J = np.empty((q, len(par)))
-    for k in range(len(par)):
+    sub = cov[p + 1:, p + 1:]
+    est = np.flatnonzero(np.isfinite(par) & np.isfinite(np.diag(sub)))  # off the boundary
+    J = np.zeros((q, len(est)))
+    for j, k in enumerate(est):
         e = np.zeros(len(par))
         e[k] = 1e-6
-        J[:, k] = (log_sds(par + e) - log_sds(par - e)) / 2e-6
-    var_log = np.einsum("ik,kl,il->i", J, cov[p + 1:, p + 1:], J)
+        J[:, j] = (log_sds(par + e) - log_sds(par - e)) / 2e-6
+    var_log = np.einsum("ik,kl,il->i", J, sub[np.ix_(est, est)], J)
+    var_log[sd <= 0] = np.nan
     zq = stats.norm.ppf(0.5 + conf_level / 2)
     rows = []
     for i, n in enumerate(re_names):
