@@ -190,8 +190,10 @@ def censored_mixed(formula: str, data: pd.DataFrame, *, censored: str = "censore
         messages.append("WARNING: the optimiser did not converge (gradient not ~0 or the "
                         "Hessian not positive definite); do not trust these numbers.")
     if fit.boundary:
-        messages.append("Singular fit: a random-effect variance is estimated at (or next to) "
-                        "zero; its SE is not given. Consider a simpler random-effect structure.")
+        messages.append("Singular fit: a random-effect variance, or the part of it that a "
+                        "correlation does not explain, is estimated at zero (an SD of 0 or a "
+                        "correlation of +-1); that parameter has no SE. Consider a simpler "
+                        "random-effect structure.")
     for m in messages:
         warnings.warn(m, MixedModelWarning, stacklevel=2)
     left = np.isneginf(lo) & ~observed
