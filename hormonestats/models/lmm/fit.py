@@ -346,4 +346,6 @@ def variance_components(lmm: LMMFit, group: str | None = None, rename=None) -> p
                 r = cv[i, j] / (sd[i] * sd[j]) if sd[i] > 0 and sd[j] > 0 else np.nan
                 rows.append((label, f"{nm[j]}~{nm[i]}", float(cv[i, j]), np.nan, float(r)))
     rows.append(("residual", "residual", lmm.sigma2, float(np.sqrt(lmm.sigma2)), np.nan))
+    if lmm.serial is not None:  # phi: the correlation of residuals one time unit apart
+        rows.append(("residual", lmm.serial.label, np.nan, np.nan, lmm.serial.phi))
     return pd.DataFrame(rows, columns=["group", "term", "variance", "sd", "correlation"])

@@ -331,3 +331,32 @@ def finish_serial(sd: SerialDeviance, theta, s2: float, sfit: SerialFit):
     var_z = A[-1, -1]
     se = float(np.sqrt(var_z)) if var_z > 0 else np.nan
     return H, dcov, replace(sfit, se_z=se)
+
+
+def serial_table(lmm, conf_level: float = 0.95) -> pd.DataFrame:
+    """``structure, time, group, phi, conf_low, conf_high, interval`` of a fit (empty without a
+    correlation structure)."""
+    cols = ["structure", "time", "group", "phi", "conf_low", "conf_high", "interval"]
+    sf = getattr(lmm, "serial", None)
+    if sf is None:
+        return pd.DataFrame(columns=cols)
+    lo, hi = sf.interval(conf_level)
+    how = (
+        "Wald interval on nlme's unconstrained scale of phi ("
+        + ("log((1 + phi) / (1 - phi))" if sf.corr.kind == "ar1" else "log(phi / (1 - phi))")
+        + "), as intervals() of nlme::lme"
+    )
+    row = [KINDS[sf.corr.kind], sf.corr.time, sf.group, sf.phi, lo, hi, how]
+    return pd.DataFrame([row], columns=cols)
+
+
+def serial_notes(lmm, conf_level: float = 0.95) -> list[str]:
+    """One line for a result's notes: the structure and phi with its interval."""
+    sf = getattr(lmm, "serial", None)
+    if sf is None:
+        return []
+    lo, hi = sf.interval(conf_level)
+    return [
+        f"Residuals: {sf.describe()}; phi = {sf.phi:.3f} "
+        f"({100 * conf_level:g}% CI {lo:.3f} to {hi:.3f})."
+    ]
