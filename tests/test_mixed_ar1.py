@@ -182,3 +182,39 @@ def test_known_phi_recovered():
         assert abs(sf.phi - 0.6) < 0.1
         slope = res.table.set_index("term").loc["occ"]
         assert abs(slope["estimate"] - 0.3) < 4 * slope["std_error"]
+
+
+def test_simulator_serial_phi_recovered():
+    """The power simulator's within-person data with AR(1) residuals (phi = 0.5): hs.mixed with
+    an AR(1) structure recovers phi, and the slope."""
+    from hormonestats.simulate.families import mixed_data
+
+    rng = np.random.default_rng(7)
+    n, k = 200, 8
+    x, y = mixed_data(rng, n, 1, beta=0.3, k=k, icc=0.5, slope_sd=0.0, x_sd=1.0,
+                      phi=0.5, x_phi=0.3)
+    d = pd.DataFrame({"id": np.repeat(np.arange(n), k), "occ": np.tile(np.arange(k), n),
+                      "x": x.ravel(), "y": y.ravel()})
+    res = hs.mixed(d, formula="y ~ x + (1 | id)", correlation=hs.ar1("occ"))
+    lo, hi = res.fit.serial.interval()
+    assert lo < 0.5 < hi and abs(res.fit.serial.phi - 0.5) < 0.08
+    slope = res.table.set_index("term").loc["x"]
+    assert abs(slope["estimate"] - 0.3) < 4 * slope["std_error"]
+
+
+def test_power_with_serial_correlation():
+    """hs.power's ``mixed`` family with AR(1) residuals (phi = 0.7) and a serially correlated
+    predictor (x_phi = 0.9): the two-stage Knapp-Hartung test, which takes its variance from
+    the spread of the per-subject slopes, about keeps its level (measured 5.8% over 4,000
+    simulations, Monte-Carlo SE 0.35 points) and its interval about its coverage; the slope
+    is unbiased."""
+    spec = {"family": "mixed", "n_obs": 8, "slope_sd": 0.0, "x_phi": 0.9, "phi": 0.7}
+    null = hs.power({**spec, "effects": {"x": 0.0}}, n=[30], n_sims=4000, seed=4,
+                    progress=False)
+    assert abs(null["power"].iloc[0] - 0.05) < 0.015
+    alt = hs.power({**spec, "effects": {"x": 0.1}}, n=[30], n_sims=2000, seed=3,
+                   progress=False)
+    assert abs(alt["coverage"].iloc[0] - 0.95) < 0.02
+    assert abs(alt["mean_estimate"].iloc[0] - 0.1) < 0.01
+    with pytest.raises(hs.errors.HormoneStatsError, match="phi must lie"):
+        hs.power({**spec, "phi": 1.0}, n=[30], n_sims=10, seed=1, progress=False)
