@@ -218,3 +218,36 @@ def test_power_with_serial_correlation():
     assert abs(alt["mean_estimate"].iloc[0] - 0.1) < 0.01
     with pytest.raises(hs.errors.HormoneStatsError, match="phi must lie"):
         hs.power({**spec, "phi": 1.0}, n=[30], n_sims=10, seed=1, progress=False)
+
+
+def _coverage_study(rng, n_sub=40, n_occ=8, phi=0.6, slope=-0.1):
+    """A diurnal-like series: 8 equally spaced samples per person, a linear decline, random
+    intercept, AR(1) residuals."""
+    e = rng.standard_normal((n_sub, n_occ))
+    for k in range(1, n_occ):
+        e[:, k] = phi * e[:, k - 1] + np.sqrt(1 - phi**2) * e[:, k]
+    occ = np.arange(n_occ, dtype=float)
+    y = 2.0 + slope * occ + rng.normal(0, 0.5, (n_sub, 1)) + 0.4 * e
+    return pd.DataFrame({"id": np.repeat(np.arange(n_sub), n_occ),
+                         "occ": np.tile(occ, n_sub), "y": y.ravel()})
+
+
+@pytest.mark.slow
+def test_ignoring_ar1_makes_slope_intervals_too_narrow():
+    """400 simulated studies (40 persons x 8 samples, phi = 0.6): the 95% interval of the time
+    slope from the random-intercept model without the AR(1) covers the truth clearly less than
+    95% of the time; with the AR(1) structure (Satterthwaite df with phi) it covers 93-97%
+    (Monte-Carlo SE 1.1 points), and phi is recovered on average."""
+    rng = np.random.default_rng(2026)
+    hits_plain, hits_ar1, phis = [], [], []
+    for _ in range(400):
+        d = _coverage_study(rng)
+        for corr, hits in ((None, hits_plain), (hs.ar1("occ"), hits_ar1)):
+            res = hs.mixed(d, formula="y ~ occ + (1 | id)", correlation=corr)
+            row = res.table.set_index("term").loc["occ"]
+            hits.append(row["conf_low"] < -0.1 < row["conf_high"])
+            if corr is not None:
+                phis.append(res.fit.serial.phi)
+    assert np.mean(hits_plain) < 0.88
+    assert 0.93 <= np.mean(hits_ar1) <= 0.97
+    assert abs(np.mean(phis) - 0.6) < 0.03
