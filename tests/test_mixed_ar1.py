@@ -251,3 +251,32 @@ def test_ignoring_ar1_makes_slope_intervals_too_narrow():
     assert np.mean(hits_plain) < 0.88
     assert 0.93 <= np.mean(hits_ar1) <= 0.97
     assert abs(np.mean(phis) - 0.6) < 0.03
+
+
+def _tsst_series(phi: float) -> pd.DataFrame:
+    from hormonestats.simulate.designs import _gamma_curve
+
+    st = hs.simulate_study("tsst", n=200, seed=5, serial_phi=phi)
+    s = st.tables["samples"]
+    s = s[s["sample_type"] == "subject"].assign(value=pd.to_numeric(s["value"]))
+    m = s.groupby(["subject_id", "sample_time"], as_index=False)["value"].mean()
+    return m.assign(ly=np.log(m["value"]), t=m["sample_time"].astype(str),
+                    g=_gamma_curve(m["sample_time"].to_numpy()))
+
+
+def test_tsst_simulator_serial_correlation():
+    """The stress-test simulator with CAR(1) noise over the sample times (serial_phi = 0.6 per
+    10 minutes): hs.mixed with car1 over the sample time (minutes), the per-person response
+    amplitude as a random slope of the known curve, finds the correlation at 10 minutes
+    somewhat below 0.6 (the simulated assay's independent well and plate errors add a nugget
+    that attenuates it) and none (phi on its boundary 0) without serial_phi."""
+    f = "ly ~ t + (1 + g | subject_id)"
+    res = hs.mixed(_tsst_series(0.6), formula=f, correlation=hs.car1("sample_time"))
+    r10 = res.fit.serial.phi ** 10
+    assert 0.4 < r10 < 0.6
+    st = hs.simulate_study("tsst", n=20, seed=5, serial_phi=0.6)
+    assert st.truth["serial_phi_per_minute"] == pytest.approx(0.6**0.1)
+    res0 = hs.mixed(_tsst_series(0.0), formula=f, correlation=hs.car1("sample_time"))
+    assert res0.fit.serial.phi ** 10 < 0.1 and res0.converged
+    with pytest.raises(hs.errors.HormoneStatsError, match="serial_phi"):
+        hs.simulate_study("tsst", n=20, seed=5, serial_phi=1.0)

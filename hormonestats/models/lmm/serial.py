@@ -35,6 +35,7 @@ from .pls import PLSDeviance, ReBlock
 
 KINDS = {"ar1": "AR(1)", "car1": "continuous-time AR(1)"}
 _PHI_EDGE = 1 - 1e-10
+BOUNDARY_PHI = 1e-6  # a CAR(1) phi below this is on its boundary (independent residuals)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class Serial:
         self.gap[nxt] = (t[1:] - t[:-1])[same]
         self.has[nxt] = True
         self.n = n
+        self.unit = float(np.median(self.gap[self.has])) if self.has.any() else 1.0
 
     def to_phi(self, z: float) -> float:
         return to_phi(self.corr.kind, z)
@@ -186,20 +188,36 @@ def build_serial(frame: pd.DataFrame, corr: Correlation, blocks: list[ReBlock], 
     return ser
 
 
+def opt_to_phi(kind: str, w: float, unit: float = 1.0) -> float:
+    """phi from the optimiser's coordinate: AR(1) ``2 atanh(phi)`` (free); CAR(1)
+    ``-log(1 - r)`` with ``r = phi^unit`` the correlation at the median gap ``unit`` (bounded
+    below by 0 at phi = 0, so that independence is a boundary the optimum's checks probe, not a
+    point at minus infinity, and equally steep whatever the time unit)."""
+    if kind == "ar1":
+        return float(np.tanh(w / 2))
+    return float(max(-np.expm1(-w), 0.0) ** (1 / unit))
+
+
+def phi_to_opt(kind: str, phi: float, unit: float = 1.0) -> float:
+    if kind == "ar1":
+        return float(np.log((1 + phi) / (1 - phi)))
+    return float(-np.log1p(-(phi**unit)))
+
+
 class SerialDeviance:
-    """Deviance over ``x = (theta, z)``, one whitened engine per ``z`` (the last few cached)."""
+    """Deviance over ``x = (theta, w)`` (``w``: :func:`opt_to_phi`), one whitened engine per
+    phi (the last few cached)."""
 
     def __init__(self, y, X, blocks, ser: Serial, reml: bool):
         self.y, self.X, self.blocks, self.ser, self.reml = y, X, blocks, ser, reml
         self._cache: OrderedDict = OrderedDict()
 
-    def engine(self, z: float):
-        z = float(z)
-        if z in self._cache:
-            self._cache.move_to_end(z)
-            return self._cache[z]
-        phi = self.ser.to_phi(z)
-        if not abs(phi) < _PHI_EDGE:
+    def engine(self, phi: float, cache: bool = True):
+        phi = float(phi)
+        if phi in self._cache:
+            self._cache.move_to_end(phi)
+            return self._cache[phi]
+        if not (abs(phi) < _PHI_EDGE and (phi >= 0 or self.ser.corr.kind == "ar1")):
             return None, np.inf
         w = self.ser.whiten
         blocks = [
@@ -208,14 +226,18 @@ class SerialDeviance:
         ]
         eng = PLSDeviance(w(self.y, phi), w(self.X, phi), blocks, reml=self.reml)
         out = (eng, self.ser.logdet(phi))
-        self._cache[z] = out
-        if len(self._cache) > 12:
-            self._cache.popitem(last=False)
+        if cache:
+            self._cache[phi] = out
+            if len(self._cache) > 12:
+                self._cache.popitem(last=False)
         return out
+
+    def _phi(self, w: float) -> float:
+        return opt_to_phi(self.ser.corr.kind, w, self.ser.unit)
 
     def __call__(self, x) -> float:
         x = np.asarray(x, float)
-        eng, ld = self.engine(x[-1])
+        eng, ld = self.engine(self._phi(x[-1]))
         if eng is None:
             return np.inf
         return eng.profiled(x[:-1]) + ld
@@ -225,9 +247,9 @@ class SerialDeviance:
 
         xs = np.atleast_2d(np.asarray(xs, float))
         out = np.empty(len(xs))
-        for z in np.unique(xs[:, -1]):
-            rows = np.flatnonzero(xs[:, -1] == z)
-            eng, ld = self.engine(z)
+        for w in np.unique(xs[:, -1]):
+            rows = np.flatnonzero(xs[:, -1] == w)
+            eng, ld = self.engine(self._phi(w))
             if eng is None:
                 out[rows] = np.inf
             elif supported(eng):
@@ -237,8 +259,9 @@ class SerialDeviance:
         return out
 
     def deviance_vp(self, v) -> float:
-        """Deviance at (theta, sigma, z), nothing profiled (for the Satterthwaite df)."""
-        eng, ld = self.engine(v[-1])
+        """Deviance at (theta, sigma, z) with z on nlme's scale (:func:`to_phi`), nothing
+        profiled (for the Satterthwaite df and phi's interval)."""
+        eng, ld = self.engine(to_phi(self.ser.corr.kind, v[-1]))
         if eng is None:
             return np.inf
         return eng.deviance_vp(v[:-1]) + ld
@@ -272,59 +295,95 @@ class SerialFit:
         return self.corr.describe(self.group)
 
 
-def serial_derivatives(sd: SerialDeviance, theta, sigma: float, z: float):
+def serial_derivatives(sd: SerialDeviance, theta, sigma: float, z: float | None,
+                       phi: float = 0.0):
     """Hessian of the deviance in (theta, sigma, z) and the Jacobian of the fixed-effect
     covariance ``sigma^2 U(theta, z)``: central differences with one Richardson step (as for the
-    model without correlation, :func:`.optimise.satterthwaite_derivatives`)."""
+    model without correlation, :func:`.optimise.satterthwaite_derivatives`). ``z=None``: phi on
+    its boundary (CAR(1) at 0), held at ``phi``; derivatives in (theta, sigma) only."""
     from .optimum import fd_grad_hess
 
-    v0 = np.r_[theta, sigma, z]
+    kind = sd.ser.corr.kind
+    if z is None:
+        eng0, ld0 = sd.engine(phi)
+        v0 = np.r_[theta, sigma]
+
+        def dev(v):
+            return eng0.deviance_vp(v) + ld0
+
+        def ucov(v):
+            return v[-1] ** 2 * eng0.unscaled_cov(v[:-1])
+    else:
+        v0 = np.r_[theta, sigma, z]
+        dev = sd.deviance_vp
+
+        def ucov(v):
+            return v[-2] ** 2 * sd.engine(to_phi(kind, v[-1]))[0].unscaled_cov(v[:-2])
+
     k = len(v0)
     h = 2e-3 * np.maximum(np.abs(v0), 0.05)
-
-    def ucov(v):
-        eng, _ = sd.engine(v[-1])
-        return v[-2] ** 2 * eng.unscaled_cov(v[:-2])
-
     Hs, Js = [], []
     for hh in (h, h / 2):
-        Hs.append(fd_grad_hess(sd.deviance_vp, v0, hh, central_cross=True)[1])
+        Hs.append(fd_grad_hess(dev, v0, hh, central_cross=True)[1])
         J = []
         for i in range(k):
             e = np.zeros(k)
             e[i] = hh[i]
             J.append((ucov(v0 + e) - ucov(v0 - e)) / (2 * hh[i]))
         Js.append(np.array(J))
-    H = (4 * Hs[1] - Hs[0]) / 3
-    dcov = (4 * Js[1] - Js[0]) / 3
-    return H, dcov
+    return (4 * Hs[1] - Hs[0]) / 3, (4 * Js[1] - Js[0]) / 3
+
+
+def start_w(sd: SerialDeviance, ser: Serial) -> float:
+    """The starting phi (optimiser scale): the best of a few on a grid of the correlation at the
+    median time gap (at lme4's start for theta). A fixed start such as nlme's 0.2 lies where the
+    deviance is flat when the gaps are many time units (0.2 per minute is 1e-7 at 10 minutes)."""
+    kind = ser.corr.kind
+    gaps = ser.gap[ser.has]
+    if not len(gaps):
+        raise ModelError("A residual correlation needs at least two rows in some group.")
+    med = float(np.median(gaps))
+    if kind == "ar1":
+        phis = [-0.5, 0.0, 0.25, 0.5, 0.75, 0.9]
+    else:
+        phis = [r ** (1 / med) for r in (0.01, 0.25, 0.5, 0.75, 0.9)]
+    ws = [phi_to_opt(kind, p, ser.unit) for p in phis]
+    eng = sd.engine(phis[0])[0]
+    theta0 = np.where(eng.lower == 0.0, 1.0, 0.0)
+    vals = [sd(np.r_[theta0, w]) for w in ws]
+    return ws[int(np.argmin(vals))]
 
 
 def optimise_serial(y, X, blocks, ser: Serial, reml: bool):
-    """Joint minimisation over (theta, z) with the engine's checks and restarts. Returns the
+    """Joint minimisation over (theta, w) with the engine's checks and restarts. Returns the
     :class:`.optimum.Optimum`, the :class:`SerialDeviance`, a fresh whitened engine at the
     optimum and a :class:`SerialFit` (interval still to come: :func:`finish_serial`)."""
     from .optimum import optimise
 
     sd = SerialDeviance(y, X, blocks, ser, reml)
-    z0 = 0.0 if ser.corr.kind == "ar1" else float(np.log(0.2 / 0.8))  # nlme's starts
-    eng0 = sd.engine(z0)[0]
-    lower = np.r_[eng0.lower, -np.inf]
-    start = np.r_[np.where(eng0.lower == 0.0, 1.0, 0.0), z0]
+    kind = ser.corr.kind
+    w0 = start_w(sd, ser)
+    eng0 = sd.engine(opt_to_phi(kind, w0, ser.unit))[0]
+    lower = np.r_[eng0.lower, -np.inf if kind == "ar1" else 0.0]
+    start = np.r_[np.where(eng0.lower == 0.0, 1.0, 0.0), w0]
     opt = optimise(sd, start, lower, fb=sd.many)
-    z = float(opt.x[-1])
-    sd._cache.pop(z, None)
-    eng, ld = sd.engine(z)
-    sd._cache.pop(z, None)  # the final engine turns precise; derivatives use their own
-    phi = ser.to_phi(z)
+    phi = opt_to_phi(kind, float(opt.x[-1]), ser.unit)
+    eng, ld = sd.engine(phi, cache=False)  # turns precise; the derivatives use their own
+    z = float(np.log((1 + phi) / (1 - phi))) if kind == "ar1" else (
+        float(np.log(phi / (1 - phi))) if phi > BOUNDARY_PHI else -np.inf)
     return opt, sd, eng, SerialFit(ser.corr, ser.group, phi, z, np.nan, ld)
 
 
 def finish_serial(sd: SerialDeviance, theta, s2: float, sfit: SerialFit):
-    """(H, dcov, sfit with the standard error of z) at the optimum."""
+    """(H, dcov, sfit with the standard error of z) at the optimum; a CAR(1) phi on its
+    boundary (0) is held fixed there (no interval)."""
     from dataclasses import replace
 
-    H, dcov = serial_derivatives(sd, theta, float(np.sqrt(s2)), sfit.z)
+    on_bound = not np.isfinite(sfit.z)
+    H, dcov = serial_derivatives(sd, theta, float(np.sqrt(s2)), None if on_bound else sfit.z,
+                                 phi=sfit.phi)
+    if on_bound:
+        return H, dcov, sfit
     w, v = np.linalg.eigh((H + H.T) / 2)
     pos = w > 1e-8
     A = 2 * (v[:, pos] / w[pos]) @ v[:, pos].T
