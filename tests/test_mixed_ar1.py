@@ -280,3 +280,24 @@ def test_tsst_simulator_serial_correlation():
     assert res0.fit.serial.phi ** 10 < 0.1 and res0.converged
     with pytest.raises(hs.errors.HormoneStatsError, match="serial_phi"):
         hs.simulate_study("tsst", n=20, seed=5, serial_phi=1.0)
+
+
+def test_hypothesis_runner_passes_the_correlation():
+    """A within-person hypothesis whose options name a correlation structure is fitted with it
+    by the ``mixed`` runner (the default hypotheses keep independent residuals: their visits
+    are days to weeks apart)."""
+    from hormonestats.models.claims import Hypothesis
+    from hormonestats.models.runners import RUNNERS
+
+    rng = np.random.default_rng(11)
+    d = _simulate_ar1(rng, n_sub=60, sd_int=1.0).assign(x=lambda f: rng.normal(size=len(f)))
+    hyp = Hypothesis(name="serial", claim="x predicts y within person", family="mixed",
+                     roles={"y": "y", "x": "x", "subject": "id"}, key_term="within",
+                     predicted_sign=1, source="test",
+                     options={"correlation": "ar1(occ)", "random_slopes": False})
+    res, key = RUNNERS["mixed"](d, hyp, {"y": "y", "x": "x", "subject": "id"}, ["occ"],
+                                {"conf_level": 0.95})
+    assert res.fit.serial is not None and 0.3 < res.fit.serial.phi < 0.9
+    assert key["term"] == "x_within"
+    with pytest.raises(ModelError, match="Profile intervals"):
+        res.confint_profile()

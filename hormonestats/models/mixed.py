@@ -260,7 +260,9 @@ class MixedResult:
         """The estimated residual correlation (``structure, time, group, phi, conf_low,
         conf_high, interval``; empty without one): the Wald interval on nlme's unconstrained
         scale of phi, as ``intervals(lme)``; test phi by :func:`mixed_lrt` against the fit
-        without ``correlation``."""
+        without ``correlation`` (for CAR(1), phi = 0 lies on the boundary, so that chi-square
+        p value is conservative: Self & Liang 1987). A CAR(1) phi estimated at 0 has no
+        interval (NaN)."""
         return serial_table(self._lmm, self.conf_level if conf_level is None else conf_level)
 
     # ---- display ---------------------------------------------------------------------------
