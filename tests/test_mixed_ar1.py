@@ -101,6 +101,10 @@ def test_result_protocol_and_facts():
     facts = res.methods_facts()
     assert "AR(1)" in facts["correlation"] and facts["phi"] == res.fit.serial.phi
     assert "phi = 0.607" in str(res.summary())
+    from hormonestats.report.methods_sentences import describe_model
+
+    assert describe_model(res).endswith(
+        "with AR(1) residual correlation over occ within mare (phi = .61)")
     assert "phi among the variance parameters" in res.df_method
     assert res.fit.n_params == _fit("ovary", "REML", correlation=False).fit.n_params + 1
     assert _fit("ovary", "REML", correlation=False).residual_correlation().empty

@@ -58,7 +58,7 @@ class Correlation:
 
     def describe(self, group: str | None = None) -> str:
         g = group or self.group or "group"
-        return f"{KINDS[self.kind]} residual correlation over {self.time!r} within {g!r}"
+        return f"{KINDS[self.kind]} residual correlation over {self.time} within {g}"
 
 
 def ar1(occasion: str, group: str | None = None) -> Correlation:
