@@ -1,7 +1,9 @@
 """AR(1) and continuous-time AR(1) residual correlation in ``hs.mixed`` against ``nlme::lme``
 with ``corAR1`` / ``corCAR1``, fitted with tight control by ``tests/reference/mixed_ar1.R``.
 
-Data: Ovary (Pinheiro & Bates 2000; nlme, AR(1) over the within-mare occasion), BodyWeight
+Data: Ovary (Pinheiro & Bates 2000; nlme, AR(1) over the within-mare occasion; also with every
+fourth occasion missing, where nlme's corAR1 becomes ARMA(1, 0) over the occasion values and
+residuals k occasions apart correlate phi^k), BodyWeight
 (Crowder & Hand 1990; nlme, CAR(1) over days) and a diurnal cortisol study simulated by the R
 script (CAR(1) over individual, irregular sample times in hours).
 
@@ -28,6 +30,7 @@ REF = Path(__file__).parent / "reference"
 
 CASES = {
     "ovary": ("follicles ~ s + c + (1 | mare)", hs.ar1("occ")),
+    "ovary_gaps": ("follicles ~ s + c + (1 | mare)", hs.ar1("occ")),
     "bodyweight": ("weight ~ time * diet + (time | rat)", hs.car1("time")),
     "diurnal": ("log_cortisol ~ hours + group + (hours | id)", hs.car1("hours")),
 }
@@ -121,6 +124,16 @@ def test_text_and_keyword_forms_agree():
     k = hs.mixed(data, y="follicles", x="s", subject="mare", random_slopes=False,
                  correlation=hs.ar1("occ"))
     assert 0.4 < k.fit.serial.phi < 0.8
+
+
+def test_row_order_does_not_matter():
+    data = pd.read_csv(REF / "mixed_ar1_ovary.csv")
+    shuffled = data.sample(frac=1.0, random_state=3)
+    res = hs.mixed(shuffled, formula="follicles ~ s + c + (1 | mare)",
+                   correlation=hs.ar1("occ"))
+    ref = _fit("ovary", "REML")
+    assert res.deviance == pytest.approx(ref.deviance, rel=1e-10)
+    assert res.fit.serial.phi == pytest.approx(ref.fit.serial.phi, abs=1e-7)
 
 
 def test_rows_missing_time_are_logged():

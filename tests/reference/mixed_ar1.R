@@ -30,6 +30,10 @@ ov$s <- sin(2 * pi * ov$Time)
 ov$c <- cos(2 * pi * ov$Time)
 ov <- ov[, c("mare", "occ", "Time", "s", "c", "follicles")]
 write.csv(ov, "mixed_ar1_ovary.csv", row.names = FALSE)
+# missing occasions: every 4th row dropped (nlme then treats corAR1 as ARMA(1, 0) over the
+# occasion values, so residuals k occasions apart correlate phi^k)
+ovg <- ov[seq_len(nrow(ov)) %% 4 != 2, ]
+write.csv(ovg, "mixed_ar1_ovary_gaps.csv", row.names = FALSE)
 
 bw <- as.data.frame(BodyWeight)
 bw$rat <- as.integer(as.character(bw$Rat))
@@ -77,6 +81,8 @@ polish <- function(fit) {
 models <- list(
   ovary = list(data = ov, fixed = follicles ~ s + c, random = ~ 1 | mare,
                cor = corAR1(form = ~ occ | mare)),
+  ovary_gaps = list(data = ovg, fixed = follicles ~ s + c, random = ~ 1 | mare,
+                    cor = corAR1(form = ~ occ | mare)),
   bodyweight = list(data = bw, fixed = weight ~ time * diet, random = ~ time | rat,
                     cor = corCAR1(form = ~ time | rat)),
   diurnal = list(data = dc, fixed = log_cortisol ~ hours + group, random = ~ hours | id,
@@ -99,6 +105,7 @@ for (nm in names(models)) {
       add(nm, method, "std_error", names(fe)[j], se[[j]])
     }
     phi <- coef(fit$modelStruct$corStruct, unconstrained = FALSE)[[1]]
+    add(nm, method, "cor_class", class(fit$modelStruct$corStruct)[1], NA)
     add(nm, method, "phi", "", phi)
     add(nm, method, "sigma", "", fit$sigma)
     vc <- VarCorr(fit)
