@@ -288,6 +288,17 @@ def _shares(table, mapping) -> dict:
     return facts
 
 
+def _within_arm(table, mapping, column) -> pd.DataFrame:
+    """``subject_id`` and ``column``; with an oxytocin arm that varies within persons (a
+    crossover), the column less its arm's mean, so the drug effect is not read as
+    within-person variance."""
+    arm = mapping.get("oxytocin")
+    out = table[["subject_id", column]].copy()
+    if arm in table.columns and table.groupby("subject_id")[arm].nunique().max() > 1:
+        out[column] = table[column] - table.groupby(arm)[column].transform("mean")
+    return out
+
+
 def pilot_parameters(pilot) -> PilotParameters:
     """Estimate the power simulator's parameters from a pilot study.
 
@@ -331,7 +342,8 @@ def pilot_parameters(pilot) -> PilotParameters:
     cols = [c for c in [*hormones["column"], *outcomes["column"]] if c in table.columns]
     correlations = table[cols].astype(float).corr() if cols else pd.DataFrame()
     repeated = "subject_id" in table.columns and table["subject_id"].duplicated().any()
-    icc = pd.DataFrame([dict(zip(_ICC_COLUMNS, (c, *icc1(table, c, "subject_id"))))
+    icc = pd.DataFrame([dict(zip(_ICC_COLUMNS, (c, *icc1(_within_arm(table, mapping, c),
+                                                        c, "subject_id"))))
                         for c in cols], columns=_ICC_COLUMNS) if repeated else _empty(_ICC_COLUMNS)
     dyad_icc, facts = _couples(table, mapping, cols)
     design = study.contract.design if study is not None else "unknown"
