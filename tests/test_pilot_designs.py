@@ -1,0 +1,133 @@
+"""Power from pilots of the repeated-measures and dyadic designs, and which hypotheses take one.
+
+* Crossover: a pilot drawn by ``hs.simulate_study("crossover", icc=0.5)`` (RMET SD 3.6 points)
+  recovers the ICC and SD, and (slow: a pilot of 2,000) the power curve of
+  ``oxytocin_crossover`` from the pilot agrees with the curve from the true parameters within
+  Monte-Carlo error.
+* Every hypothesis of ``PILOT_HYPOTHESES`` runs from the bundled study of its design, and a
+  pilot of another design is refused with the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hormonestats as hs
+from hormonestats.simulate.pilot import PilotParameters, pilot_parameters
+from hormonestats.simulate.pilot_power import PILOT_HYPOTHESES
+
+ICC, RMET_SD = 0.5, 3.6
+BUNDLED = {"between": "example_study", "crossover": "crossover_study",
+           "dyadic": "couples_study", "within": "cycle_study", "tsst": "tsst_study"}
+#: The bundled study each hypothesis is planned from.
+DESIGN_OF = {
+    "estradiol_oxytocin": "between", "cortisol_oxytocin": "between",
+    "progesterone_anxiety": "between", "oxtr_genotype": "between",
+    "testosterone_aromatization": "between", "estradiol_within_person": "within",
+    "progesterone_within_person": "within", "oxytocin_crossover": "crossover",
+    "oxytocin_actor": "dyadic", "oxytocin_partner": "dyadic",
+    "oxytocin_cortisol_reactivity": "tsst", "oxytocin_cortisol_peak": "tsst",
+}
+#: Hypotheses no bundled study can parameterise, and the refusal's words.
+NOT_MEASURED = {"progesterone_allopregnanolone_anxiety": "allopregnanolone",
+                "progesterone_anxiety_within_person": "anxiety"}
+
+
+@pytest.fixture(scope="module")
+def crossover_pilot():
+    return pilot_parameters(hs.simulate_study("crossover", n=200, seed=4, icc=ICC))
+
+
+def _crossover_truth() -> PilotParameters:
+    sd = float(np.sqrt(RMET_SD**2 + 1 / 12))  # + rounding to whole points
+    return PilotParameters(
+        hormones=pd.DataFrame(columns=["analyte", "column"]),
+        outcomes=pd.DataFrame([{"column": "rmet_total", "n": 600, "mean": 26.0, "sd": sd,
+                                "sd_within_arm": sd, "reliability": np.nan}]),
+        correlations=pd.DataFrame(),
+        icc=pd.DataFrame([{"column": "rmet_total", "icc": ICC * RMET_SD**2 / sd**2,
+                           "sd_within": sd * np.sqrt(1 - ICC), "n_per_subject": 2.0}]),
+        mapping={"outcome": "rmet_total", "sequence": "sequence"}, n_subjects=300,
+        design="crossover")
+
+
+def test_crossover_pilot_recovers_icc_and_sd(crossover_pilot):
+    row = crossover_pilot.within("rmet_total")
+    # ICC(1) of 200 pairs: SE about (1 - ICC^2) / sqrt(n) = 0.053; the period effect
+    # (0.1 SD) left in the within-person variance lowers it by < 0.01
+    assert row["icc"] == pytest.approx(ICC, abs=0.15)
+    assert crossover_pilot.outcome("outcome")["sd"] == pytest.approx(
+        RMET_SD, abs=4 * RMET_SD / np.sqrt(2 * 400))
+    assert row["n_per_subject"] == pytest.approx(2.0)
+
+
+@pytest.mark.slow
+def test_crossover_power_from_the_pilot_agrees_with_the_truth():
+    """A pilot of 2,000 people: its estimation error (the within-person variance has an SE
+    of about 3 %) is then below the Monte-Carlo error of 1,000 simulations."""
+    crossover_pilot = pilot_parameters(hs.simulate_study("crossover", n=2000, seed=4, icc=ICC))
+    kw = dict(n=[24, 48, 96], effects={"effect": 1.0}, n_sims=1000, progress=False)
+    from_pilot = hs.power("oxytocin_crossover", pilot=crossover_pilot, seed=1, **kw)
+    from_truth = hs.power("oxytocin_crossover", pilot=_crossover_truth(), seed=2, **kw)
+    diff = from_pilot["power"] - from_truth["power"]
+    mc = np.sqrt(from_pilot["mc_se"] ** 2 + from_truth["mc_se"] ** 2)
+    assert (diff.abs() <= 3.5 * mc).all(), pd.DataFrame({"diff": diff, "mc": mc})
+    assert from_truth["power"].is_monotonic_increasing
+    assert from_truth["mean_estimate"].iloc[-1] == pytest.approx(1.0, rel=0.1)
+    assert (from_pilot["effect_standardised"] - 1.0 / RMET_SD).abs().max() < 0.05
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    import hormonestats.datasets as datasets
+
+    root = Path(datasets.__file__).parent
+    out = {}
+    for design, name in BUNDLED.items():
+        folder = root / name
+        out[design] = pilot_parameters(hs.read_study(folder / "contract.yaml", folder))
+    return out
+
+
+def test_every_pilot_hypothesis_is_placed():
+    assert set(DESIGN_OF) | set(NOT_MEASURED) == set(PILOT_HYPOTHESES)
+    from hormonestats.simulate.power import HYPOTHESES
+
+    assert set(PILOT_HYPOTHESES) <= set(HYPOTHESES)
+
+
+@pytest.mark.slow  # reads and processes the five bundled studies (about 10 s)
+@pytest.mark.parametrize("name", sorted(DESIGN_OF))
+def test_hypothesis_runs_from_its_designs_pilot(bundled, name):
+    tab = hs.power(name, pilot=bundled[DESIGN_OF[name]], n=[40, 160],
+                   effects={"effect": 0.5}, effect_scale="standardised", n_sims=100, seed=1,
+                   progress=False)
+    assert (tab["effect_standardised"] == 0.5).all()
+    assert np.isfinite(tab["effect_raw"]).all() and (tab["effect_raw"] != 0).all()
+    assert tab["power"].iloc[1] >= tab["power"].iloc[0]
+    assert "raw:" in tab["effect_units"].iloc[0] and "standardised:" in tab["effect_units"].iloc[0]
+    others = [d for d in BUNDLED if d != DESIGN_OF[name]]
+    for design in others:  # a pilot of another design is refused, saying why
+        with pytest.raises(hs.HormoneStatsError):
+            hs.power(name, pilot=bundled[design], n=[40], effects={"effect": 0.5},
+                     n_sims=10, progress=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(NOT_MEASURED))
+def test_hypothesis_without_its_measures_is_refused(bundled, name):
+    for pilot in bundled.values():
+        with pytest.raises(hs.HormoneStatsError, match=f"{NOT_MEASURED[name]}|no .* measured"
+                                                        "|design"):
+            hs.power(name, pilot=pilot, n=[40], effects={"effect": 0.5}, n_sims=10,
+                     progress=False)
+
+
+def test_a_family_spec_takes_no_pilot():
+    with pytest.raises(hs.HormoneStatsError, match="family"):
+        hs.power({"family": "two_group"}, pilot=_crossover_truth(), n=[40],
+                 effects={"effect": 0.5}, n_sims=10, progress=False)
