@@ -131,3 +131,10 @@ def test_a_family_spec_takes_no_pilot():
     with pytest.raises(hs.HormoneStatsError, match="family"):
         hs.power({"family": "two_group"}, pilot=_crossover_truth(), n=[40],
                  effects={"effect": 0.5}, n_sims=10, progress=False)
+
+
+def test_the_planning_page_lists_every_pilot_hypothesis():
+    page = (Path(__file__).resolve().parent.parent / "docs" / "own-study.md").read_text(
+        encoding="utf-8")
+    section = page[page.index("### Plan from your pilot"):]
+    assert all(f"`{name}`" in section for name in PILOT_HYPOTHESES)
