@@ -184,8 +184,8 @@ def icc1(table: pd.DataFrame, column: str, group: str) -> tuple[float, float, fl
     From the ANOVA mean squares (unbalanced groups: Shrout & Fleiss's ``n0``).
 
     >>> t = pd.DataFrame({"g": [1, 1, 2, 2, 3, 3], "y": [1.0, 1.2, 2.0, 2.2, 3.0, 3.2]})
-    >>> round(icc1(t, "y", "g")[0], 3)
-    0.985
+    >>> round(icc1(t, "y", "g")[0], 3)  # MSB = 2, MSW = 0.02: (2 - 0.02) / (2 + 0.02)
+    0.98
     """
     d = table[[group, column]].dropna()
     groups = d.groupby(group)[column]
