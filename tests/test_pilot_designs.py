@@ -4,6 +4,11 @@
   recovers the ICC and SD, and (slow: a pilot of 2,000) the power curve of
   ``oxytocin_crossover`` from the pilot agrees with the curve from the true parameters within
   Monte-Carlo error.
+* Within person: a pilot written as files (400 people, 6 visits, log estradiol = person mean
+  + N(0, 0.4) within, duplicate wells with assay error 0.2 on the log scale, RMET with ICC 0.5
+  and a within-person slope of 1 point per log unit) recovers the ICCs, within-person SDs
+  and the assay's reliability, and the power curve of ``estradiol_within_person`` agrees with
+  the curve from the true parameters.
 * Every hypothesis of ``PILOT_HYPOTHESES`` runs from the bundled study of its design, and a
   pilot of another design is refused with the reason.
 """
@@ -35,6 +40,114 @@ DESIGN_OF = {
 #: Hypotheses no bundled study can parameterise, and the refusal's words.
 NOT_MEASURED = {"progesterone_allopregnanolone_anxiety": "allopregnanolone",
                 "progesterone_anxiety_within_person": "anxiety"}
+
+
+W_MU, W_B, W_W, W_ASSAY, W_VISITS = 1.0, 0.3, 0.4, 0.2, 6
+W_ICC_Y, W_SLOPE = 0.5, 1.0  # RMET: person share of the residual variance; points per log unit
+W_SD_Y = 3.6
+W_CONTRACT = """name: within_pilot
+design: within
+tables:
+  subjects: subjects.csv
+  samples: samples.csv
+  responses: responses.csv
+analytes:
+  estradiol: {unit: pg/mL, matrix: saliva, method: immunoassay}
+instruments:
+  rmet: {}
+"""
+
+
+def _write_within_pilot(folder, n=400, seed=7):
+    rng = np.random.default_rng(seed)
+    ids = [f"W{i:03d}" for i in range(n)]
+    b = rng.normal(0, W_B, n)
+    w = rng.normal(0, W_W, (n, W_VISITS))
+    u = rng.normal(0, W_SD_Y * np.sqrt(W_ICC_Y), n)
+    e = rng.normal(0, W_SD_Y * np.sqrt(1 - W_ICC_Y), (n, W_VISITS))
+    rmet = np.clip(np.round(26 + u[:, None] + W_SLOPE * w + e), 0, 36).astype(int)
+    wells = np.exp(W_MU + b[:, None, None] + w[:, :, None]
+                   + rng.normal(0, W_ASSAY, (n, W_VISITS, 2)))
+    (folder / "contract.yaml").write_text(W_CONTRACT, encoding="utf-8")
+    pd.DataFrame({"subject_id": ids, "sex": "female", "age": 25.0}).to_csv(
+        folder / "subjects.csv", index=False)
+    rows, resp = [], []
+    for i, sid in enumerate(ids):
+        for v in range(W_VISITS):
+            for rep in (0, 1):
+                rows.append({"subject_id": sid, "session": f"v{v + 1}",
+                             "sample_id": f"{sid}-v{v + 1}", "sample_number": 1,
+                             "analyte": "estradiol", "matrix": "saliva",
+                             "value": f"{wells[i, v, rep]:.5g}", "unit": "pg/mL", "lod": 0.01,
+                             "replicate": rep + 1, "plate_id": f"E{1 + i // 20:02d}",
+                             "sample_type": "subject", "method": "immunoassay"})
+            resp.append({"subject_id": sid, "session": f"v{v + 1}", "instrument": "rmet",
+                         "item": "total", "response": int(rmet[i, v])})
+    pd.DataFrame(rows).to_csv(folder / "samples.csv", index=False)
+    pd.DataFrame(resp).to_csv(folder / "responses.csv", index=False)
+    return hs.read_study(folder / "contract.yaml", folder)
+
+
+def _within_truth() -> PilotParameters:
+    """What the within pilot estimates, at its population values: the table's log estradiol
+    is the log of the mean of two wells (assay error variance ASSAY^2 / 2), the RMET variance
+    includes the estradiol slope's share and the rounding to whole points."""
+    err = W_ASSAY**2 / 2
+    sd_w = float(np.sqrt(W_W**2 + err))
+    var_y = W_SD_Y**2 + W_SLOPE**2 * W_W**2 + 1 / 12
+    hormones = pd.DataFrame([{
+        "analyte": "estradiol", "column": "log_estradiol", "unit": "pg/mL", "n": 1,
+        "mean_log": W_MU, "sd_log": float(np.sqrt(W_B**2 + sd_w**2)), "lod_fraction": 0.0,
+        "log_lod": -10.0, "method": "true", "assay_cv": float(np.sqrt(np.expm1(W_ASSAY**2))),
+        "reliability": 1 - err / (W_B**2 + sd_w**2)}])
+    outcomes = pd.DataFrame([{"column": "rmet_total", "n": 1, "mean": 26.0,
+                              "sd": float(np.sqrt(var_y)), "sd_within_arm": np.nan,
+                              "reliability": np.nan}])
+    icc = pd.DataFrame([
+        {"column": "log_estradiol", "icc": W_B**2 / (W_B**2 + sd_w**2), "sd_within": sd_w,
+         "n_per_subject": float(W_VISITS)},
+        {"column": "rmet_total", "icc": W_SD_Y**2 * W_ICC_Y / var_y,
+         "sd_within": float(np.sqrt(var_y - W_SD_Y**2 * W_ICC_Y)),
+         "n_per_subject": float(W_VISITS)}])
+    return PilotParameters(hormones=hormones, outcomes=outcomes, correlations=pd.DataFrame(),
+                           icc=icc, mapping={"estradiol": "log_estradiol",
+                                             "outcome": "rmet_total"},
+                           n_subjects=400, design="within")
+
+
+@pytest.fixture(scope="module")
+def within_pilot(tmp_path_factory):
+    return pilot_parameters(_write_within_pilot(tmp_path_factory.mktemp("within")))
+
+
+def test_within_pilot_recovers_icc_sd_and_reliability(within_pilot):
+    truth = _within_truth()
+    for column in ("log_estradiol", "rmet_total"):
+        got, want = within_pilot.within(column), truth.within(column)
+        # ICC(1) of 400 people x 6 visits: SE about 0.03
+        assert got["icc"] == pytest.approx(want["icc"], abs=0.12), column
+        # within-person SD on 2,000 df: SE about 1.6 %
+        assert got["sd_within"] == pytest.approx(want["sd_within"], rel=0.07), column
+        assert got["n_per_subject"] == W_VISITS
+    h, th = within_pilot.hormone("estradiol"), truth.hormone("estradiol")
+    assert h["assay_cv"] == pytest.approx(th["assay_cv"], rel=0.1)
+    assert h["reliability"] == pytest.approx(th["reliability"], abs=0.03)
+    shift = np.log(hs.convert(1.0, "estradiol", "pg/mL", h["unit"]))
+    assert h["mean_log"] - shift == pytest.approx(W_MU, abs=4 * th["sd_log"] / np.sqrt(400))
+
+
+def test_within_power_from_the_pilot_agrees_with_the_truth(within_pilot):
+    kw = dict(n=[20, 40, 80], effects={"effect": W_SLOPE}, n_sims=1000, progress=False)
+    from_pilot = hs.power("estradiol_within_person", pilot=within_pilot, seed=1, **kw)
+    from_truth = hs.power("estradiol_within_person", pilot=_within_truth(), seed=2, **kw)
+    diff = from_pilot["power"] - from_truth["power"]
+    mc = np.sqrt(from_pilot["mc_se"] ** 2 + from_truth["mc_se"] ** 2)
+    assert (diff.abs() <= 3.5 * mc).all(), pd.DataFrame({"diff": diff, "mc": mc})
+    # the measured slope is attenuated by the within-person reliability (assay error)
+    lam = W_W**2 / (W_W**2 + W_ASSAY**2 / 2)
+    assert from_truth["true_value"].iloc[0] == pytest.approx(W_SLOPE * lam)
+    assert from_truth["mean_estimate"].iloc[-1] == pytest.approx(W_SLOPE * lam, rel=0.05)
+    assert from_truth["coverage"].min() > 0.92
 
 
 @pytest.fixture(scope="module")
