@@ -70,7 +70,7 @@ def _couples_truth() -> PilotParameters:
     hormones = pd.DataFrame([{"analyte": "oxytocin", "column": "log_oxytocin", "unit": "pg/mL",
                               "n": 1, "mean_log": X_MU, "sd_log": np.sqrt(vx_t + err),
                               "lod_fraction": 0.0, "log_lod": -10.0, "method": "true",
-                              "assay_cv": np.sqrt(np.expm1(C_ASSAY**2)),
+                              "assay_cv": np.sqrt(np.expm1(C_ASSAY**2)), "error_var": err,
                               "reliability": vx_t / (vx_t + err)}])
     outcomes = pd.DataFrame([{"column": "rmet_total", "n": 1, "mean": 26.0,
                               "sd": np.sqrt(var_y + 1 / 12), "sd_within_arm": np.nan,

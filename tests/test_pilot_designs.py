@@ -99,6 +99,7 @@ def _within_truth() -> PilotParameters:
         "analyte": "estradiol", "column": "log_estradiol", "unit": "pg/mL", "n": 1,
         "mean_log": W_MU, "sd_log": float(np.sqrt(W_B**2 + sd_w**2)), "lod_fraction": 0.0,
         "log_lod": -10.0, "method": "true", "assay_cv": float(np.sqrt(np.expm1(W_ASSAY**2))),
+        "error_var": err,
         "reliability": 1 - err / (W_B**2 + sd_w**2)}])
     outcomes = pd.DataFrame([{"column": "rmet_total", "n": 1, "mean": 26.0,
                               "sd": float(np.sqrt(var_y)), "sd_within_arm": np.nan,
@@ -131,6 +132,7 @@ def test_within_pilot_recovers_icc_sd_and_reliability(within_pilot):
         assert got["n_per_subject"] == W_VISITS
     h, th = within_pilot.hormone("estradiol"), truth.hormone("estradiol")
     assert h["assay_cv"] == pytest.approx(th["assay_cv"], rel=0.1)
+    assert h["error_var"] == pytest.approx(th["error_var"], rel=0.2)
     assert h["reliability"] == pytest.approx(th["reliability"], abs=0.03)
     shift = np.log(hs.convert(1.0, "estradiol", "pg/mL", h["unit"]))
     assert h["mean_log"] - shift == pytest.approx(W_MU, abs=4 * th["sd_log"] / np.sqrt(400))

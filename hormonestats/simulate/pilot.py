@@ -85,10 +85,12 @@ class PilotParameters:
     ----------
     hormones : DataFrame
         ``analyte, column, unit, n, mean_log, sd_log, lod_fraction, log_lod, method, assay_cv,
-        reliability``: the natural log of the concentration in ``unit`` (the analysis table's
-        canonical unit, the scale of its ``log_<analyte>`` column); ``assay_cv`` the pooled
-        replicate CV (fraction), ``reliability`` the share of ``sd_log**2`` that is not assay
-        error (NaN without replicate wells: then taken as 1).
+        error_var, reliability``: the natural log of the concentration in ``unit`` (the
+        analysis table's canonical unit, the scale of its ``log_<analyte>`` column);
+        ``assay_cv`` the pooled replicate CV (fraction); ``error_var`` the assay error variance
+        of the analysed value on the log scale (``log(1 + CV^2) / k`` for the mean of ``k``
+        wells); ``reliability`` the share of ``sd_log**2`` that is not assay error (NaN
+        without replicate wells: then taken as 1).
     outcomes : DataFrame
         ``column, n, mean, sd, sd_within_arm, reliability`` (Cronbach's alpha from the item
         responses; NaN for task totals and indices: then taken as 1).
@@ -215,7 +217,7 @@ def _hormone_rows(samples: pd.DataFrame) -> pd.DataFrame:
         log_lod = np.log(part["lod_canonical"].to_numpy(float))
         mu, sd = censored_normal(np.log(part["value"].to_numpy(float)), log_lod, below)
         unit = str(part["unit"].iloc[0]) if "unit" in part.columns else ""
-        cv, rel = np.nan, np.nan
+        cv, err, rel = np.nan, np.nan, np.nan
         if {"cv", "n_replicates"} <= set(part.columns):
             reps = part.loc[(part["n_replicates"] > 1) & part["cv"].notna() & ~below]
             if len(reps) >= 3:
@@ -225,10 +227,11 @@ def _hormone_rows(samples: pd.DataFrame) -> pd.DataFrame:
         rows.append({"analyte": analyte, "column": f"log_{analyte}", "unit": unit,
                      "n": len(part), "mean_log": mu, "sd_log": sd,
                      "lod_fraction": float(below.mean()), "log_lod": float(np.median(log_lod)),
-                     "method": "censored-normal ML", "assay_cv": cv, "reliability": rel})
+                     "method": "censored-normal ML", "assay_cv": cv, "error_var": err,
+                     "reliability": rel})
     return pd.DataFrame(rows, columns=["analyte", "column", "unit", "n", "mean_log", "sd_log",
                                        "lod_fraction", "log_lod", "method", "assay_cv",
-                                       "reliability"])
+                                       "error_var", "reliability"])
 
 
 def _outcome_rows(processed, table, mapping, alphas) -> pd.DataFrame:

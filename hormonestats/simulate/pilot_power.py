@@ -214,8 +214,8 @@ def _within(name, params, roles, outcome_role, effect, scale):
     hw, yw = params.within(h["column"]), params.within(out["column"])
     sd_y, icc = float(out["sd"]), float(np.clip(yw["icc"], 0.0, 0.95))
     x_sd = float(hw["sd_within"])
-    cv = float(h.get("assay_cv", np.nan))
-    err = math.log1p(cv**2) / 2 if np.isfinite(cv) else 0.0  # duplicate wells
+    err = float(h.get("error_var", np.nan))
+    err = err if np.isfinite(err) else 0.0  # no replicate wells: no assay error known
     lam = float(np.clip(1 - err / x_sd**2, 0.05, 1.0))  # within-person reliability
     sd_t = x_sd * math.sqrt(lam)
     resid_w = sd_y * math.sqrt(1 - icc)
