@@ -114,8 +114,14 @@ def test_couples_power_from_the_pilot_agrees_with_the_truth(couples):
     mc = np.sqrt(from_pilot["mc_se"] ** 2 + from_truth["mc_se"] ** 2)
     # 4 SE: the pilot's own estimates (actor/partner, ICCs) add some error at 300 couples
     assert (diff.abs() <= 4 * mc).all(), pd.DataFrame({"diff": diff, "mc": mc})
-    rel = _couples_truth().reliability(_couples_truth().hormone("oxytocin"))
-    assert from_truth["mean_estimate"].iloc[-1] == pytest.approx(ACTOR * rel, rel=0.1)
+    # the measured actor effect: the sum's and the difference's slopes attenuated apart
+    err = C_ASSAY**2  # two partners' assay errors of variance ASSAY^2 / 2 each
+    lam_sum = 2 * X_SD**2 * (1 + X_R) / (2 * X_SD**2 * (1 + X_R) + err)
+    lam_diff = 2 * X_SD**2 * (1 - X_R) / (2 * X_SD**2 * (1 - X_R) + err)
+    measured = ((ACTOR + PARTNER) * lam_sum + (ACTOR - PARTNER) * lam_diff) / 2
+    assert from_truth["true_value"].iloc[0] == pytest.approx(measured, rel=1e-6)
+    assert from_truth["mean_estimate"].iloc[-1] == pytest.approx(measured, rel=0.05)
+    assert from_truth["coverage"].min() > 0.92
 
 
 def _write_tsst(folder, effect=-10.0, seed=8):

@@ -29,9 +29,12 @@ the outcome is drawn as a true score plus measurement error of variance ``(1 - a
 (its Cronbach's alpha). Repeated samples share a person effect with the pilot's ICC (cycle,
 crossover) and couples share a couple effect with the pilot's within-couple ICC. Readings
 below the pilot's LOD are replaced by LOD/sqrt(2), as the default processing does. The
-effect the measured hormone carries (``raw x R_h``, or the within-person reliability for
-within-person slopes) is the ``true_value`` of the power table: what the test's estimate
-targets, so ``coverage`` says whether its interval covers that value.
+effect the measured hormone carries (``raw x R_h``; the within-person reliability for
+within-person slopes; for couples the sum's and difference's attenuations combined) is the
+``true_value`` of the power table: what the test's estimate targets, so ``coverage`` says
+whether its interval covers that value. For the mediations ``true_value`` is the indirect
+effect ``a x b`` of the error-free hormones, so ``coverage`` there shows the bias that
+measurement error leaves in the estimate.
 """
 
 from __future__ import annotations
@@ -259,6 +262,15 @@ def _draw_apim(rng, n, size, alpha, *, actor, partner, sd_t, err_sd, x_r, rho, r
     return result(est, pval, lo, hi, truth, alpha)
 
 
+def _apim_measured(eff, which, sd_t, err_sd, x_r) -> float:
+    """What the sum/difference APIM estimates from measured hormones: the sum's slope is
+    attenuated by var(x1 + x2) / (that + 2 err), the difference's by its own ratio."""
+    v_sum, v_diff, err = 2 * sd_t**2 * (1 + x_r), 2 * sd_t**2 * (1 - x_r), 2 * err_sd**2
+    b_sum = (eff["actor"] + eff["partner"]) * v_sum / (v_sum + err)
+    b_diff = (eff["actor"] - eff["partner"]) * v_diff / (v_diff + err)
+    return (b_sum + b_diff) / 2 if which == "actor" else (b_sum - b_diff) / 2
+
+
 def _apim(name, params, roles, outcome_role, effect, scale):
     from .design_power import DESIGN_HYPOTHESES
 
@@ -280,8 +292,8 @@ def _apim(name, params, roles, outcome_role, effect, scale):
     whose = "own" if which == "actor" else "partner's"
     draw = partial(_draw_apim, actor=eff["actor"], partner=eff["partner"], sd_t=sd_t,
                    err_sd=err_sd, x_r=x_r, rho=rho, resid_sd=resid_sd, which=which,
-                   truth=raw * rel)
-    return PowerSpec(name, which, raw * rel, draw), _stated(
+                   truth=_apim_measured(eff, which, sd_t, err_sd, x_r))
+    return PowerSpec(name, which, _apim_measured(eff, which, sd_t, err_sd, x_r), draw), _stated(
         raw, raw * sd_t / resid_sd,
         f"{out['column']} points per natural-log unit of the {whose} {h['analyte']} "
         f"({other} effect {b_other:.3g} from the pilot)",
