@@ -333,8 +333,8 @@ def test_sizes_beyond_one_batch_are_refused_before_any_work(capsys):
     from hormonestats.simulate.power import MAX_N
 
     with pytest.raises(HormoneStatsError, match="above 1,000,000"):
-        hs.power("estradiol_oxytocin", n=[MAX_N + 1], n_sims=10, seed=1)
-    assert main(["power", "estradiol_oxytocin", "--n", "100000000", "--sims", "10"]) == 2
+        hs.power("estradiol_within_person", n=[MAX_N + 1], n_sims=10, seed=1)
+    assert main(["power", "estradiol_within_person", "--n", "100000000", "--sims", "10"]) == 2
     assert "ask for n <= 1,000,000" in " ".join(capsys.readouterr().err.split())
     with pytest.raises(HormoneStatsError, match="above 50,000 subjects"):
         hs.simulate_study("between", n=100_000_000, seed=1)

@@ -51,6 +51,9 @@ class PowerSpec:
     true_value: float
     draw: Callable  # (rng, n, size, alpha) -> dict of arrays: est, reject, cover, valid
     options: Mapping = field(default_factory=dict)
+    #: How a data set above :data:`MAX_N` is drawn in row chunks
+    #: (:class:`~hormonestats.simulate.chunked.ChunkedFit`); None: not possible.
+    chunked: object = None
 
 
 def run_chunk(spec: PowerSpec, alpha: float, task: tuple[int, int], seed_seq) -> dict:
@@ -58,6 +61,10 @@ def run_chunk(spec: PowerSpec, alpha: float, task: tuple[int, int], seed_seq) ->
     (the unit :func:`hormonestats.parallel.map_tasks` sends to a worker; it lives here so a
     worker imports only numpy and scipy, not the driver's pandas)."""
     n, size = task
+    if n > MAX_N:
+        from .chunked import run_chunked
+
+        return run_chunked(spec.chunked, n, size, alpha, seed_seq)
     rng = np.random.default_rng(seed_seq)
     per = max(1, ROWS_PER_BATCH // max(int(n), 1))
     if per >= size:
@@ -151,4 +158,4 @@ class _Scaled:
 def scaled(spec: PowerSpec, term: str, scale: float) -> PowerSpec:
     """The same simulation with estimates (and truth) in ``scale`` units of the outcome."""
     return PowerSpec(spec.name, term, spec.true_value * scale, _Scaled(spec.draw, scale),
-                     spec.options)
+                     spec.options)  # not chunked: its draw is scaled, its moments are not

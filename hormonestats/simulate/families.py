@@ -18,6 +18,7 @@ import numpy as np
 from scipy import stats
 
 from ..errors import HormoneStatsError
+from . import chunked as _ch
 from . import trial_power as _trial
 from .batched import PowerSpec, mediation_result, ols_key_test, ols_tests, result
 
@@ -98,7 +99,9 @@ def _draw_two_group(rng, n, size, alpha, *, d):
 
 
 def spec_two_group(name, eff, opts) -> PowerSpec:
-    return PowerSpec(name, "group", eff["d"], partial(_draw_two_group, d=eff["d"]), opts)
+    fit = _ch.ChunkedFit(partial(_ch.rows_two_group, d=eff["d"]), "ols", [([0, 1], 2, 1)],
+                         eff["d"])
+    return PowerSpec(name, "group", eff["d"], partial(_draw_two_group, d=eff["d"]), opts, fit)
 
 
 # -------------------------------------------------------------------------- correlation
@@ -118,7 +121,8 @@ def spec_correlation(name, eff, opts) -> PowerSpec:
     r = eff["r"]
     if not -1 < r < 1:
         raise HormoneStatsError(f"correlation r must be in (-1, 1), got {r}")
-    return PowerSpec(name, "r", r, partial(_draw_correlation, r=r), opts)
+    fit = _ch.ChunkedFit(partial(_ch.rows_correlation, r=r), "correlation", (), r)
+    return PowerSpec(name, "r", r, partial(_draw_correlation, r=r), opts, fit)
 
 
 # --------------------------------------------------------------------------- moderation
@@ -136,9 +140,11 @@ def _draw_moderation(rng, n, size, alpha, *, bx, bm, bxm, r_xm, binary):
 
 
 def spec_moderation(name, eff, opts) -> PowerSpec:
-    draw = partial(_draw_moderation, bx=eff["x"], bm=eff["m"], bxm=eff["x:m"],
-                   r_xm=float(opts["r_xm"]), binary=bool(opts["x_binary"]))
-    return PowerSpec(name, "x:m", eff["x:m"], draw, opts)
+    kw = dict(bx=eff["x"], bm=eff["m"], bxm=eff["x:m"], r_xm=float(opts["r_xm"]),
+              binary=bool(opts["x_binary"]))
+    fit = _ch.ChunkedFit(partial(_ch.rows_moderation, **kw), "ols", [([0, 1, 2, 3], 4, 3)],
+                         eff["x:m"])
+    return PowerSpec(name, "x:m", eff["x:m"], partial(_draw_moderation, **kw), opts, fit)
 
 
 # ---------------------------------------------------------------------------- mediation
@@ -153,8 +159,11 @@ def _draw_mediation(rng, n, size, alpha, *, a_, b_, c_):
 
 
 def spec_mediation(name, eff, opts) -> PowerSpec:
-    draw = partial(_draw_mediation, a_=eff["a"], b_=eff["b"], c_=eff["direct"])
-    return PowerSpec(name, "indirect", eff["a"] * eff["b"], draw, opts)
+    kw = dict(a_=eff["a"], b_=eff["b"], c_=eff["direct"])
+    fit = _ch.ChunkedFit(partial(_ch.rows_mediation, **kw), "mediation",
+                         [([0, 1], 2, 1), ([0, 1, 2], 3, 2)], eff["a"] * eff["b"])
+    return PowerSpec(name, "indirect", eff["a"] * eff["b"], partial(_draw_mediation, **kw), opts,
+                     fit)
 
 
 # -------------------------------------------------------------------------------- mixed
@@ -236,9 +245,12 @@ def _draw_crossover(rng, n, size, alpha, *, tau, period, carry, icc):
 
 
 def spec_crossover(name, eff, opts) -> PowerSpec:
-    draw = partial(_draw_crossover, tau=eff["treatment"], period=eff["period"],
-                   carry=eff["carryover"], icc=float(opts["icc"]))
-    return PowerSpec(name, "treatment", eff["treatment"], draw, opts)
+    kw = dict(tau=eff["treatment"], period=eff["period"], carry=eff["carryover"],
+              icc=float(opts["icc"]))
+    fit = _ch.ChunkedFit(partial(_ch.rows_crossover, **kw), "ols", [([0, 1], 2, 1)],
+                         eff["treatment"])
+    return PowerSpec(name, "treatment", eff["treatment"], partial(_draw_crossover, **kw), opts,
+                     fit)
 
 
 _BUILDERS = {

@@ -17,6 +17,7 @@ from functools import partial
 
 import numpy as np
 
+from . import chunked as _ch
 from .batched import PowerSpec, mediation_result, ols_key_test, ols_tests, scaled
 from .design_power import DESIGN_HYPOTHESES, design_spec
 from .families import check_effects, spec_mediation, spec_mixed
@@ -149,6 +150,10 @@ def _draw_between_ols(rng, n, size, alpha, *, eff, outcome, columns, key, true_v
     return ols_key_test(columns(lat), lat[outcome], key, true_value, alpha)
 
 
+def _aromatization_columns(lat):
+    return [lat["female"], lat["log_testosterone"], lat["log_estradiol"]]
+
+
 def _draw_aromatization(rng, n, size, alpha, *, eff, true_value):
     lat = latent_between(rng, n, eff, size=size, outcomes=("iri_ec",))
     female, log_t, log_e2 = lat["female"], lat["log_testosterone"], lat["log_estradiol"]
@@ -187,7 +192,14 @@ def hypothesis_spec(name: str, effects: Mapping | None) -> PowerSpec:
         true_value = float(truth["models"][outcome]["coef"][term])
         draw = partial(_draw_between_ols, eff=eff, outcome=latent, columns=columns, key=key,
                        true_value=true_value)
+        fit = _ch.ChunkedFit(  # regressors: all columns but the last (the outcome)
+            partial(_ch.rows_between, eff=eff, outcomes=(latent,), columns=columns), "ols",
+            [(None, None, key)], true_value)
     else:  # testosterone_aromatization
         true_value = float(truth["mediation"]["indirect"])
         draw = partial(_draw_aromatization, eff=eff, true_value=true_value)
-    return PowerSpec(name=name, term=term, true_value=true_value, draw=draw)
+        fit = _ch.ChunkedFit(
+            partial(_ch.rows_between, eff=eff, outcomes=("iri_ec",),
+                    columns=_aromatization_columns),
+            "mediation", [([0, 1, 2], 3, 2), ([0, 1, 2, 3], 4, 3)], true_value)
+    return PowerSpec(name=name, term=term, true_value=true_value, draw=draw, chunked=fit)

@@ -66,6 +66,7 @@ import pandas as pd
 from ..errors import HormoneStatsError
 from ..parallel import backend, map_tasks, seed_sequence
 from .batched import MAX_N, PowerSpec, run_chunk
+from .chunked import STREAM_ROWS
 from .families import FAMILIES, family_spec
 from .hypothesis_models import ALLO_DEFAULTS, HYPOTHESES, WITHIN_DEFAULTS, hypothesis_spec
 
@@ -120,7 +121,8 @@ def _spec_for(hypothesis_or_spec, effects, pilot, effect_scale):
     return spec, {**effects, **stated, "pilot": str(params.summary())}, stated
 
 
-def _check_ns(n) -> list[int]:
+def _check_ns(n, spec: PowerSpec | None = None) -> list[int]:
+    """Whole sample sizes >= 8; above ``MAX_N`` only for a spec drawn in row chunks."""
     ns = [n] if np.isscalar(n) else list(n)
     if not ns:
         raise HormoneStatsError("n must list at least one sample size")
@@ -128,8 +130,13 @@ def _check_ns(n) -> list[int]:
     for v in ns:
         if not float(v).is_integer() or int(v) < 8:
             raise HormoneStatsError(f"sample sizes must be whole numbers >= 8, got {v!r}")
-        if int(v) > MAX_N:
+        if int(v) > MAX_N and (spec is None or spec.chunked is None):
+            what = (f"{spec.name!r} cannot be drawn in row chunks (only the least-squares "
+                    "families two_group, correlation, moderation, mediation and crossover and "
+                    "the OLS-tested registered hypotheses can, without a pilot)"
+                    if spec is not None else "sample_size_for")
             raise HormoneStatsError(
+                f"{what}: "
                 f"sample size {int(v)} is above {MAX_N:,}, the largest a simulated data set is "
                 "drawn at (one data set of that size would not fit in memory); at such sizes "
                 f"power is 1 for any effect a model can detect; ask for n <= {MAX_N:,}")
@@ -149,6 +156,7 @@ def _fingerprint(hypothesis_or_spec, effects, ns, n_sims, alpha, seed_seq) -> st
             "alpha": alpha,
             "seed": [str(seed_seq.entropy), list(seed_seq.spawn_key)],
             "chunk": CHUNK,
+            **({"stream_rows": STREAM_ROWS} if max(ns) > MAX_N else {}),
         },
         sort_keys=True,
         default=str,
@@ -304,7 +312,7 @@ def power(
     spec, effects, stated = _spec_for(hypothesis_or_spec, effects, pilot, effect_scale)
     seed, n_jobs, scheduler, progress = _execution(
         execution, seed, n_jobs, scheduler, progress, defaults=(1, True))
-    ns = _check_ns(n)
+    ns = _check_ns(n, spec)
     if int(n_sims) < 1:
         raise HormoneStatsError(f"n_sims must be a positive whole number, got {n_sims!r}")
     if not 0 < alpha < 1:
