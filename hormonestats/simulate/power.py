@@ -249,7 +249,12 @@ def power(
         "moderation", "effects": {"x:m": 0.2}, "x_binary": True}`` (families and their effects
         in :data:`FAMILIES`; effects in SD units of the outcome).
     n : int or sequence of int
-        Total sample sizes (subjects; for ``crossover`` both sequences together).
+        Total sample sizes (subjects; for ``crossover`` both sequences together). Above
+        :data:`MAX_N` (1,000,000) a data set is drawn in row chunks and fitted from its
+        cross-products (:mod:`hormonestats.simulate.chunked`; memory stays near 220 MB at
+        any n): possible for the least-squares families (``two_group``, ``correlation``,
+        ``moderation``, ``mediation``, ``crossover``) and the OLS-tested registered
+        hypotheses without a pilot; the others are refused there, naming the limit.
     effects : dict, optional
         Overrides of the effects: names of ``hs.simulate.DEFAULT_EFFECTS["between"]`` for the
         between-person hypotheses, of :data:`WITHIN_DEFAULTS` (``effect``, ``x_sd``,
