@@ -146,7 +146,7 @@ _API: dict[str, str] = {
     "pool": "models.pooling",
     "PooledResult": "models.pooling",
     # simulation and power
-    "simulate_study": "simulate.simulator",
+    "simulate_study": "workflows.simulated_folder",
     "simulate_trust_trials": "simulate.trials",
     "simulate_rmet_items": "simulate.trials",
     "power": "simulate.power",

@@ -24,6 +24,7 @@ def simulate_between(rng, n: int, effects: dict, options: dict):
     female_fraction = float(options.pop("female_fraction", 0.5))
     issues = bool(options.pop("issues", True))
     name = str(options.pop("name", "simulated_between"))
+    given_key = options.pop("rmet_key", None)
     tb.no_options(options)
     lat = latent_between(rng, n, effects, female_fraction=female_fraction)
     ids = tb.subject_ids(n)
@@ -63,7 +64,7 @@ def simulate_between(rng, n: int, effects: dict, options: dict):
         {"rs53576": lat["rs53576_a"], "rs2254298": lat["rs2254298_a"]},
         no_call_rate=0.01 if issues else 0.0,
     )
-    key = tb.rmet_key(rng)
+    key = tb.rmet_key(rng) if given_key is None else np.asarray(given_key, dtype=int)
     rmet = tb.score_round(lat["rmet"], "rmet")
     ec = tb.score_round(lat["iri_ec"], "iri_ec")
     pss = tb.score_round(lat["pss"], "pss")
