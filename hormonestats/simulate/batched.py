@@ -61,10 +61,8 @@ def run_chunk(spec: PowerSpec, alpha: float, task: tuple[int, int], seed_seq) ->
     (the unit :func:`hormonestats.parallel.map_tasks` sends to a worker; it lives here so a
     worker imports only numpy and scipy, not the driver's pandas)."""
     n, size = task
-    if n > MAX_N:
-        from .chunked import run_chunked
-
-        return run_chunked(spec.chunked, n, size, alpha, seed_seq)
+    if n > MAX_N:  # one data set in row chunks (simulate/chunked.py)
+        return spec.chunked.run(n, size, alpha, seed_seq)
     rng = np.random.default_rng(seed_seq)
     per = max(1, ROWS_PER_BATCH // max(int(n), 1))
     if per >= size:

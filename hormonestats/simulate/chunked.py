@@ -53,6 +53,10 @@ class ChunkedFit:
     fits: Sequence = ()
     true_value: float = 0.0
 
+    def run(self, n: int, size: int, alpha: float, seed_seq, **kw) -> dict:
+        """``size`` simulations of ``n`` rows each (:func:`run_chunked`)."""
+        return run_chunked(self, n, size, alpha, seed_seq, **kw)
+
 
 def _stream(seed_seq, s: int, b: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(
