@@ -118,3 +118,15 @@ def test_estimate_equals_the_truth_at_five_million(what, tol):
     assert res["n_sims"] == 2
     assert res["mean_estimate"] == pytest.approx(spec.true_value, abs=tol)
     assert res["coverage"] == 1.0
+
+
+@pytest.mark.parametrize("what", SPECS, ids=str)
+def test_chunked_specs_pickle_for_worker_processes(what):
+    import pickle
+
+    fit = _spec(what).chunked
+    seq = np.random.SeedSequence(4)
+    a = fit.run(2_000, 2, 0.05, seq, chunk_rows=500, stream_rows=250)
+    b = pickle.loads(pickle.dumps(fit)).run(2_000, 2, 0.05, seq, chunk_rows=500,
+                                            stream_rows=250)
+    np.testing.assert_array_equal(a["est"], b["est"])
