@@ -344,7 +344,7 @@ def mixed(
     reference: dict | None = None,
     conf_level: float = 0.95,
     reml: bool = True,
-    df_method: str = "satterthwaite",
+    df_method: str | None = None,
     family: str = "gaussian", link: str | None = None, n_agq: int = 1,
     trials: str | None = None, offset: str | None = None,
 ) -> MixedResult:
@@ -394,11 +394,11 @@ def mixed(
     reml : bool
         REML (default) or maximum likelihood (use ML to compare fixed effects with
         :func:`mixed_lrt`).
-    df_method : {"satterthwaite", "kenward-roger", "wald"}
+    df_method : {"satterthwaite", "kenward-roger", "wald"}, optional
         Satterthwaite df as in lmerTest (default); Kenward–Roger df with the bias-adjusted
         fixed-effect covariance as in pbkrtest (any number of rows; up to 6,000 random
-        effects); or Wald z tests (df = inf).
-
+        effects); or Wald z tests (df = inf). A generalized family: ``"between-within"``
+        (default; t tests, :mod:`.glmm.ddf`) or ``"wald"``.
     family, link, n_agq, trials, offset
         ``"binomial"`` (logit/probit link) or ``"poisson"`` (log): a generalized mixed model as
         ``glmer`` (formula only; Laplace or ``n_agq``-node quadrature; 0/1, successes of
@@ -440,7 +440,8 @@ def mixed(
                 f"Give either formula=... or the keywords, not both (also given: "
                 f"{', '.join(given + (['covariates'] if covariates else []))})."
             )
-        return _mixed_formula(data, formula, reference, conf_level, reml, df_method)
+        return _mixed_formula(data, formula, reference, conf_level, reml,
+                              df_method or "satterthwaite")
     missing_args = [a for a, v in (("y", y), ("x", x), ("subject", subject)) if v is None]
     if missing_args:
         raise ModelError(
@@ -506,7 +507,7 @@ def mixed(
         spec,
         reference=reference,
         reml=reml,
-        df_method=df_method,
+        df_method=df_method or "satterthwaite",
         what="hs.mixed",
         subject=subject,
         checked=True,

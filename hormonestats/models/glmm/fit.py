@@ -88,10 +88,10 @@ class Objective:
             self.u = st["u"]
 
 
-def glm_start(system: PenalisedSystem, iters: int = 50):
+def glm_start(system: PenalisedSystem, iters: int = 50, family=None):
     """Fixed effects of the GLM without random effects (IRLS from R's ``mustart``) and the IRLS
-    weights there: the starting values of the fit."""
-    fam, y, tr, X = system.family, system.y, system.trials, system.X
+    weights there: the starting values of the fit (``family``: another than the system's)."""
+    fam, y, tr, X = family or system.family, system.y, system.trials, system.X
     mu = (tr * y + 0.5) / (tr + 1) if fam.name == "binomial" else y + 0.1
     eta = fam.linkfun(mu)
     beta = np.zeros(system.p)
@@ -258,12 +258,24 @@ def _starts(k_lower: np.ndarray) -> list[tuple[str, np.ndarray]]:
     return out
 
 
+def nb_log_theta_start(system: PenalisedSystem) -> float:
+    """log of a moment estimate of the negative binomial's shape from the Poisson GLM's means:
+    ``sum mu^2 / sum((y - mu)^2 - mu)`` (10 without overdispersion), clipped to [0.05, 1e4]."""
+    beta, _ = glm_start(system, family=type(system.family)("poisson", "log"))
+    mu = np.exp(system.offset + system.X @ beta)
+    extra = float(np.sum((system.y - mu) ** 2 - mu))
+    th = float(np.sum(mu * mu) / extra) if extra > 0 else 10.0
+    return float(np.log(np.clip(th, 0.05, 1e4)))
+
+
 def fit_glmm(system: PenalisedSystem, names, n_agq: int = 1, design=None, labels=None,
              restart: bool = True) -> GLMMFit:
     """Fit the model held by ``system``; ``labels`` gives the level labels of each term."""
     obj = Objective(system, n_agq)
     tried, best = [], None
     for i, (label, theta0) in enumerate(_starts(system.lower)):
+        if system.n_extra:
+            theta0 = np.concatenate([theta0[: -system.n_extra], [nb_log_theta_start(system)]])
         if i > 0 and not restart:
             break
         sol = optimise(obj, theta0)

@@ -39,12 +39,16 @@ class GLMMResult:
     Attributes
     ----------
     table : DataFrame
-        Fixed effects on the link scale with Wald z tests (``df`` is infinite) and, for the logit
-        and log links, ``odds_ratio`` / ``rate_ratio`` with its interval.
+        Fixed effects on the link scale with t tests and intervals on between-within df
+        (:mod:`.ddf`; ``df_method="wald"``: Wald z, ``df`` infinite) and, for the logit and log
+        links, ``odds_ratio`` / ``rate_ratio`` with its interval.
     variance_components : DataFrame
         ``group, term, variance, sd, correlation`` of the random effects (link scale).
     distribution, link : str
-        ``"binomial"`` (``"logit"``/``"probit"``) or ``"poisson"`` (``"log"``).
+        ``"binomial"`` (``"logit"``/``"probit"``), ``"poisson"`` or ``"negative_binomial"``
+        (``"log"``).
+    nb_theta : float or None
+        The negative binomial's estimated shape (variance ``mu + mu^2 / theta``).
     deviance : float
         ``-2 log L`` by the Laplace approximation (``n_agq = 1``) or adaptive Gauss–Hermite
         quadrature; lme4's ``-2 * logLik``. ``aic``, ``bic`` from it.
@@ -75,6 +79,8 @@ class GLMMResult:
     formula: str
     y: str
     conf_level: float = 0.95
+    df_method: str = "between-within"
+    nb_theta: float | None = None
     _system: object = field(default=None, repr=False)
     _frame: pd.DataFrame | None = field(default=None, repr=False)
     _labels: tuple = field(default=(), repr=False)
@@ -162,8 +168,11 @@ class GLMMResult:
             self.formula,
             f"{self.distribution} distribution, {self.link} link; maximum likelihood by the "
             f"{how}. n = {self.n_obs} observations ({groups}); -2 log L {self.deviance:.2f}, "
-            f"AIC {self.aic:.2f}.",
-            "Wald z tests.",
+            f"AIC {self.aic:.2f}." + ("" if self.nb_theta is None else
+                                      f" Negative binomial shape theta {self.nb_theta:.4g} "
+                                      "(variance mu + mu^2/theta)."),
+            "Wald z tests." if self.df_method == "wald" else
+            "Wald t tests and intervals on between-within df (Schluchter & Elashoff 1990).",
         ]
         if len(self.excluded):
             notes.append(f"{len(self.excluded)} row(s) dropped for missing values (see "
@@ -178,13 +187,16 @@ class GLMMResult:
                 "link": self.link, "estimation": "maximum likelihood",
                 "approximation": "Laplace" if self.n_agq == 1 else
                 f"adaptive Gauss-Hermite quadrature ({self.n_agq} nodes)",
-                "df_method": "Wald z", "n_groups": dict(self.n_groups),
+                "df_method": "Wald z" if self.df_method == "wald" else "between-within", "n_groups": dict(self.n_groups),
                 "conf_level": self.conf_level, "converged": self.converged,
                 "singular": self.singular}
 
 
-def result_table(fit, link: str, conf_level: float) -> pd.DataFrame:
-    rows = [(n, b, s, np.inf) for n, b, s in zip(fit.names, fit.beta, fit.se)]
+def result_table(fit, link: str, conf_level: float, df=None) -> pd.DataFrame:
+    """The fixed-effect table: t tests and intervals on ``df`` (Wald z where ``df`` is None or
+    infinite), with odds or rate ratios for the logit and log links."""
+    df = np.full(len(fit.beta), np.inf) if df is None else np.asarray(df, float)
+    rows = [(n, b, s, d) for n, b, s, d in zip(fit.names, fit.beta, fit.se, df)]
     table = tidy_rows(rows, conf_level)
     ratio = RATIO_NAME.get(link)
     if ratio:
