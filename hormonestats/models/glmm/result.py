@@ -159,6 +159,13 @@ class GLMMResult:
             rows.append((t, self.fit.beta[j], lo, hi))
         return pd.DataFrame(rows, columns=["term", "estimate", "conf_low", "conf_high"])
 
+    def figure(self):
+        """The fixed effects on the response scale (odds or rate ratios) with their intervals:
+        :func:`hormonestats.models.glmm.figure.fixed_effects_figure`."""
+        from .figure import fixed_effects_figure
+
+        return fixed_effects_figure(self)
+
     # ---- display ---------------------------------------------------------------------------
     def _display(self):
         groups = "; ".join(f"{g}: {k} levels" for g, k in self.n_groups.items())
