@@ -9,6 +9,7 @@ of the small-sample t intervals (:mod:`hormonestats.models.glmm.ddf`) side by si
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -22,14 +23,14 @@ FORMULA = "choice ~ oxytocin + face_trust + (1 | subject) + (1 | face)"
 TERMS = ("Intercept", "oxytocin", "face_trust")
 
 
-def _one_game(design: dict, seed) -> list[tuple]:
+def _one_game(design: dict, seed, reml: bool = True) -> list[tuple]:
     from ..models.glmm.api import fit_generalized
     from ..models.lmm.fit import MixedModelWarning
 
     data, truth = simulate_trust_trials(**design, seed=np.random.default_rng(seed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MixedModelWarning)
-        res = fit_generalized(data, FORMULA, "binomial")
+        res = fit_generalized(data, FORMULA, "binomial", reml=reml)
     t = res.table.set_index("term")
     return [(term, truth["intercept" if term == "Intercept" else term],
              float(t.loc[term, "estimate"]), float(t.loc[term, "std_error"]),
@@ -37,13 +38,14 @@ def _one_game(design: dict, seed) -> list[tuple]:
 
 
 def trust_game_estimates(n_sim: int = 2000, n_subjects: int = 30, n_trials: int = 40,
-                         n_faces: int = 20, execution=None) -> pd.DataFrame:
-    """Fit ``n_sim`` simulated trust games; one row per game and fixed effect:
-    ``sim, term, truth, estimate, std_error, df, converged``. Reproducible from
+                         n_faces: int = 20, reml: bool = True, execution=None) -> pd.DataFrame:
+    """Fit ``n_sim`` simulated trust games (``reml``: the restricted likelihood, the default of
+    :func:`hormonestats.mixed`; False: maximum likelihood as glmer); one row per game and fixed
+    effect: ``sim, term, truth, estimate, std_error, df, converged``. Reproducible from
     ``execution.seed`` whatever ``execution.n_jobs``."""
     ex = ExecutionOptions.coerce(execution)
     design = {"n_subjects": n_subjects, "n_trials": n_trials, "n_faces": n_faces}
-    out = map_tasks(_one_game, [design] * int(n_sim), seed=ex.seed, n_jobs=ex.n_jobs,
+    out = map_tasks(partial(_one_game, reml=bool(reml)), [design] * int(n_sim), seed=ex.seed, n_jobs=ex.n_jobs,
                     scheduler=ex.scheduler, progress=ex.progress, label="trust games")
     rows = [(i, *r) for i, game in enumerate(out) for r in game]
     return pd.DataFrame(rows, columns=["sim", "term", "truth", "estimate", "std_error", "df",

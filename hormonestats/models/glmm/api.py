@@ -197,10 +197,10 @@ def prepare(data, formula, family, link=None, trials=None, offset=None, referenc
                                 "trials": trials}
 
 
-def fit_frame(system, design, n_agq: int = 1):
+def fit_frame(system, design, n_agq: int = 1, reml: bool = False):
     """Fit with one BLAS thread (the systems are small; threads only contend)."""
     with threadpool_limits(1):
-        return fit_glmm(system, design.names, n_agq, design=design)
+        return fit_glmm(system, design.names, n_agq, design=design, reml=reml)
 
 
 def separation_messages(system, names, fit) -> list[str]:
@@ -256,7 +256,8 @@ def _level_labels(frame: pd.DataFrame, spec: ModelSpec) -> tuple:
 
 
 def fit_generalized(data, formula, family, *, link=None, n_agq=1, trials=None, offset=None,
-                    reference=None, conf_level=0.95, df_method=None) -> GLMMResult:
+                    reference=None, conf_level=0.95, df_method=None,
+                    reml: bool = False) -> GLMMResult:
     """Fit a generalized linear mixed model; see :func:`hormonestats.mixed`.
 
     Trial-level binary choices with crossed random effects:
@@ -277,8 +278,11 @@ def fit_generalized(data, formula, family, *, link=None, n_agq=1, trials=None, o
                          f"use one of {', '.join(map(repr, DF_METHODS))}.")
     system, d, dropped, extra = prepare(data, formula, family, link, trials, offset, reference)
     check_agq(system, n_agq)
+    if reml and n_agq > 1:
+        raise ModelError("The restricted likelihood (reml=True) is a Laplace approximation; "
+                         "give reml=False for adaptive quadrature (n_agq > 1).")
     design = extra["design"]
-    fit = fit_frame(system, design, n_agq)
+    fit = fit_frame(system, design, n_agq, reml)
     messages = list(fit.messages) + separation_messages(system, design.names, fit)
     for m in messages:
         warnings.warn(m, MixedModelWarning, stacklevel=3)
@@ -338,9 +342,6 @@ def from_mixed(data, formula, family, args):
     if given:
         raise ModelError(f"Give either formula=... or the keywords, not both (also given: "
                          f"{', '.join(given)}).")
-    if args["reml"] is not True:
-        raise ModelError("reml applies to the linear mixed model only; a generalized mixed "
-                         "model is fitted by maximum likelihood.")
     if args["df_method"] not in (None, "between-within", "wald"):
         raise ModelError(f"df_method={args['df_method']!r} is for the linear mixed model; a "
                          "generalized mixed model offers 'between-within' (default: t tests "
@@ -348,4 +349,4 @@ def from_mixed(data, formula, family, args):
     return fit_generalized(data, formula, family, link=args["link"], n_agq=args["n_agq"],
                            trials=args["trials"], offset=args["offset"],
                            reference=args["reference"], conf_level=args["conf_level"],
-                           df_method=args["df_method"])
+                           df_method=args["df_method"], reml=bool(args["reml"]))

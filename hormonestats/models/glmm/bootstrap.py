@@ -57,7 +57,7 @@ def _parameters(fit) -> np.ndarray:
     return np.concatenate([fit.beta, *sds, extra])
 
 
-def _replicate(_task, seed, *, system, beta, theta, names, n_agq):
+def _replicate(_task, seed, *, system, beta, theta, names, n_agq, reml):
     """Refit to one simulated response: the parameters and whether the fit converged (NaN
     parameters where the refit failed)."""
     rng = np.random.default_rng(seed)
@@ -67,7 +67,7 @@ def _replicate(_task, seed, *, system, beta, theta, names, n_agq):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = fit_glmm(sim, names, n_agq)
+            fit = fit_glmm(sim, names, n_agq, reml=reml)
     except (ModelError, np.linalg.LinAlgError, FloatingPointError):
         return None, False
     return _parameters(fit), bool(fit.converged)
@@ -81,7 +81,7 @@ def bootstrap_draws(result, n: int = 1000, execution=None) -> pd.DataFrame:
     ex = ExecutionOptions.coerce(execution)
     fit, system = result.fit, result._system
     func = partial(_replicate, system=system, beta=fit.beta, theta=fit.theta,
-                   names=list(fit.names), n_agq=fit.n_agq)
+                   names=list(fit.names), n_agq=fit.n_agq, reml=fit.reml)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):

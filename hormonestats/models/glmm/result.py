@@ -152,6 +152,9 @@ class GLMMResult:
         if unknown:
             raise ModelError(f"Unknown term(s) {unknown}; terms: {', '.join(names)}")
         level = self.conf_level if conf_level is None else conf_level
+        if self.fit.reml:
+            raise ModelError("Profile-likelihood intervals need a maximum-likelihood fit; refit "
+                             "with reml=False.")
         rows = []
         for t in terms:
             j = names.index(t)
@@ -193,10 +196,12 @@ class GLMMResult:
         groups = "; ".join(f"{g}: {k} levels" for g, k in self.n_groups.items())
         how = ("Laplace approximation" if self.n_agq == 1 else
                f"adaptive Gauss-Hermite quadrature, {self.n_agq} nodes")
+        est = "restricted maximum likelihood" if self.fit.reml else "maximum likelihood"
+        crit = "REML criterion" if self.fit.reml else "-2 log L"
         notes = [
             self.formula,
-            f"{self.distribution} distribution, {self.link} link; maximum likelihood by the "
-            f"{how}. n = {self.n_obs} observations ({groups}); -2 log L {self.deviance:.2f}, "
+            f"{self.distribution} distribution, {self.link} link; {est} by the "
+            f"{how}. n = {self.n_obs} observations ({groups}); {crit} {self.deviance:.2f}, "
             f"AIC {self.aic:.2f}." + ("" if self.nb_theta is None else
                                       f" Negative binomial shape theta {self.nb_theta:.4g} "
                                       "(variance mu + mu^2/theta)."),
@@ -213,7 +218,8 @@ class GLMMResult:
 
     def _facts(self):
         return {"y": self.y, "formula": self.formula, "distribution": self.distribution,
-                "link": self.link, "estimation": "maximum likelihood",
+                "link": self.link, "estimation": "restricted maximum likelihood"
+                if self.fit.reml else "maximum likelihood",
                 "approximation": "Laplace" if self.n_agq == 1 else
                 f"adaptive Gauss-Hermite quadrature ({self.n_agq} nodes)",
                 "df_method": "Wald z" if self.df_method == "wald" else "between-within", "n_groups": dict(self.n_groups),
