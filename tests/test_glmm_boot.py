@@ -27,7 +27,7 @@ def _cbpp():
     d["herd"], d["period"] = d["herd"].astype(str), d["period"].astype(str)
     d["failures"] = d["size"] - d["incidence"]
     return hs.mixed(d, formula="cbind(incidence, failures) ~ period + (1 | herd)",
-                    family="binomial")
+                    family="binomial", reml=False)
 
 
 def test_bootstrap_is_the_same_with_one_or_two_workers():

@@ -400,10 +400,10 @@ def mixed(
         effects); or Wald z tests (df = inf). A generalized family: ``"between-within"``
         (default; t tests, :mod:`.glmm.ddf`) or ``"wald"``.
     family, link, n_agq, trials, offset
-        ``"binomial"`` (logit/probit link) or ``"poisson"`` (log): a generalized mixed model as
-        ``glmer`` (formula only; Laplace or ``n_agq``-node quadrature; 0/1, successes of
-        ``trials``, ``cbind(s, f)`` or counts; ``offset`` column): :mod:`.glmm`.
-
+        ``"binomial"`` (logit/probit), ``"poisson"`` or ``"negative_binomial"`` (log): a
+        generalized mixed model (formula only; 0/1, successes of ``trials``, ``cbind(s, f)`` or
+        counts; ``offset`` column): :mod:`.glmm`. ``reml=True`` (default): Laplace restricted
+        likelihood (glmmTMB's REML); ``reml=False``: ML as ``glmer`` (or ``n_agq`` quadrature).
     Returns
     -------
     MixedResult, or GLMMResult for a generalized family
