@@ -63,8 +63,8 @@ def test_reml_matches_polished_glmmtmb(name):
     assert "restricted maximum likelihood" in res.summary()
 
 
-def test_between_within_df_and_the_wald_alternative():
-    res = _fit("trust")
+def test_between_within_df_and_the_wald_default():
+    res = _fit("trust", df_method="between-within")
     t = res.table.set_index("term")
     # 20 faces less the 2 face-level columns (intercept, face_trust); 30 persons less the 2
     # person-level columns (intercept, oxytocin); the intercept takes the smaller; the
@@ -76,7 +76,7 @@ def test_between_within_df_and_the_wald_alternative():
     np.testing.assert_allclose(t["conf_high"], t["estimate"] + q * t["std_error"], rtol=1e-12)
     np.testing.assert_allclose(t["p_value"],
                                2 * stats.t.sf(np.abs(t["estimate"] / t["std_error"]), t["df"]))
-    z = _fit("trust", df_method="wald").table
+    z = _fit("trust").table
     assert np.isinf(z["df"]).all() and (z["conf_high"] < t["conf_high"].to_numpy()).all()
     with pytest.raises(ModelError, match="df_method='kenward-roger' is for the linear"):
         _fit("trust", df_method="kenward-roger")

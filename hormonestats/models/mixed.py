@@ -397,8 +397,8 @@ def mixed(
     df_method : {"satterthwaite", "kenward-roger", "wald"}, optional
         Satterthwaite df as in lmerTest (default); Kenward–Roger df with the bias-adjusted
         fixed-effect covariance as in pbkrtest (any number of rows; up to 6,000 random
-        effects); or Wald z tests (df = inf). A generalized family: ``"between-within"``
-        (default; t tests, :mod:`.glmm.ddf`) or ``"wald"``.
+        effects); or Wald z tests (df = inf). A generalized family: ``"wald"`` (default) or
+        ``"between-within"`` (t tests, :mod:`.glmm.ddf`).
     family, link, n_agq, trials, offset
         ``"binomial"`` (logit/probit), ``"poisson"`` or ``"negative_binomial"`` (log): a
         generalized mixed model (formula only; 0/1, successes of ``trials``, ``cbind(s, f)`` or

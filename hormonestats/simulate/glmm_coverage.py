@@ -30,7 +30,7 @@ def _one_game(design: dict, seed, reml: bool = True) -> list[tuple]:
     data, truth = simulate_trust_trials(**design, seed=np.random.default_rng(seed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MixedModelWarning)
-        res = fit_generalized(data, FORMULA, "binomial", reml=reml)
+        res = fit_generalized(data, FORMULA, "binomial", reml=reml, df_method="between-within")
     t = res.table.set_index("term")
     return [(term, truth["intercept" if term == "Intercept" else term],
              float(t.loc[term, "estimate"]), float(t.loc[term, "std_error"]),

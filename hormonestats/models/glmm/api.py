@@ -272,7 +272,7 @@ def fit_generalized(data, formula, family, *, link=None, n_agq=1, trials=None, o
     from .ddf import DF_METHODS, between_within_df
     from .quadrature import check_agq
 
-    df_method = "between-within" if df_method is None else str(df_method).lower()
+    df_method = "wald" if df_method is None else str(df_method).lower()
     if df_method not in DF_METHODS:
         raise ModelError(f"df_method={df_method!r} is not offered for a generalized mixed model; "
                          f"use one of {', '.join(map(repr, DF_METHODS))}.")
@@ -344,8 +344,8 @@ def from_mixed(data, formula, family, args):
                          f"{', '.join(given)}).")
     if args["df_method"] not in (None, "between-within", "wald"):
         raise ModelError(f"df_method={args['df_method']!r} is for the linear mixed model; a "
-                         "generalized mixed model offers 'between-within' (default: t tests "
-                         "on between-within df) or 'wald' (z tests).")
+                         "generalized mixed model offers 'wald' (default: z tests) or "
+                         "'between-within' (t tests on between-within df).")
     return fit_generalized(data, formula, family, link=args["link"], n_agq=args["n_agq"],
                            trials=args["trials"], offset=args["offset"],
                            reference=args["reference"], conf_level=args["conf_level"],

@@ -39,9 +39,9 @@ class GLMMResult:
     Attributes
     ----------
     table : DataFrame
-        Fixed effects on the link scale with t tests and intervals on between-within df
-        (:mod:`.ddf`; ``df_method="wald"``: Wald z, ``df`` infinite) and, for the logit and log
-        links, ``odds_ratio`` / ``rate_ratio`` with its interval.
+        Fixed effects on the link scale with Wald z tests and intervals (``df`` infinite; with
+        ``df_method="between-within"``, t on between-within df, :mod:`.ddf`) and, for the logit
+        and log links, ``odds_ratio`` / ``rate_ratio`` with its interval.
     variance_components : DataFrame
         ``group, term, variance, sd, correlation`` of the random effects (link scale).
     distribution, link : str
@@ -79,7 +79,7 @@ class GLMMResult:
     formula: str
     y: str
     conf_level: float = 0.95
-    df_method: str = "between-within"
+    df_method: str = "wald"
     nb_theta: float | None = None
     _system: object = field(default=None, repr=False)
     _frame: pd.DataFrame | None = field(default=None, repr=False)
@@ -222,7 +222,8 @@ class GLMMResult:
                 if self.fit.reml else "maximum likelihood",
                 "approximation": "Laplace" if self.n_agq == 1 else
                 f"adaptive Gauss-Hermite quadrature ({self.n_agq} nodes)",
-                "df_method": "Wald z" if self.df_method == "wald" else "between-within", "n_groups": dict(self.n_groups),
+                "df_method": "Wald z" if self.df_method == "wald" else "between-within",
+                "n_groups": dict(self.n_groups),
                 "conf_level": self.conf_level, "converged": self.converged,
                 "singular": self.singular}
 
