@@ -32,14 +32,14 @@ def _cbpp():
 
 def test_bootstrap_is_the_same_with_one_or_two_workers():
     res = _cbpp()
-    one = res.bootstrap(n=6, seed=11)
-    two = res.bootstrap(n=6, execution={"seed": 11, "n_jobs": 2})
+    one = res.bootstrap(n=4, seed=11)
+    two = res.bootstrap(n=4, execution={"seed": 11, "n_jobs": 2})
     pd.testing.assert_frame_equal(one.attrs["draws"], two.attrs["draws"])
     pd.testing.assert_frame_equal(one, two)
     assert one["term"].tolist() == ["Intercept", "period[2]", "period[3]", "period[4]",
                                     "sd(herd: Intercept)"]
-    assert (one["n_boot"] == 6).all() and one.attrs["seed"] == 11
-    other = res.bootstrap(n=6, seed=12)
+    assert (one["n_boot"] == 4).all() and one.attrs["seed"] == 11
+    other = res.bootstrap(n=4, seed=12)
     assert not np.allclose(other.attrs["draws"]["Intercept"], one.attrs["draws"]["Intercept"])
     assert (one["conf_low"] <= one["conf_high"]).all()
 

@@ -47,7 +47,7 @@ def fitted(name: str):
         with warnings.catch_warnings():
             warnings.simplefilter("error", MixedModelWarning)
             _FITS[name] = hs.mixed(d, formula=formula, family="negative_binomial",
-                                   reference=ref or None)
+                                   reference=ref or None, reml=False)
     return _FITS[name]
 
 

@@ -257,7 +257,7 @@ def _level_labels(frame: pd.DataFrame, spec: ModelSpec) -> tuple:
 
 def fit_generalized(data, formula, family, *, link=None, n_agq=1, trials=None, offset=None,
                     reference=None, conf_level=0.95, df_method=None,
-                    reml: bool = False) -> GLMMResult:
+                    reml: bool = True) -> GLMMResult:
     """Fit a generalized linear mixed model; see :func:`hormonestats.mixed`.
 
     Trial-level binary choices with crossed random effects:
