@@ -1,7 +1,7 @@
 """Coverage of the 95% intervals of the generalized mixed model's fixed effects over 2,000
 simulated trust games (30 subjects x 40 trials, crossed with 20 partners' faces; logistic,
 crossed random intercepts; :func:`hormonestats.simulate.glmm_coverage.trust_game_estimates`,
-two worker processes). Slow: run with ``-m slow``.
+two worker processes; about 7 minutes). Slow: run with ``-m slow``.
 
 Issue 29 asks for 94-96% for every fixed effect. The default fit (``hs.mixed(...,
 family="binomial")``: the Laplace restricted likelihood with Wald z intervals) is held to that.
