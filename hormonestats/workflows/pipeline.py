@@ -451,7 +451,8 @@ def _figures(family, qc: dict, design_figures: Mapping = MappingProxyType({})) -
         figures["forest"] = plots.forest(family.table)
     for name, res in family.results.items():
         for kind, draw in plots.FAMILY_FIGURES.get(res.family, {}).items():
-            figures[f"{name}_{kind}"] = draw(res)
+            if (drawn := draw(res)) is not None:
+                figures[f"{name}_{kind}"] = drawn
     figures.update(design_figures)  # the designs' figures (design_outputs), before the QC
     if "lod_summary" in qc and len(qc["lod_summary"]):
         figures["qc_lod"] = plots.qc_lod(qc["lod_summary"])
