@@ -130,6 +130,10 @@ def run_analysis(
     seed: int | None = None,
     process_options: Mapping | None = None,
     impute: int = 0,
+    alpha: float = 0.05,
+    fdr_method: str = "fdr_bh",
+    exclude_subjects: Mapping[str, str] | Sequence[str] | None = None,
+    prereg=None,
 ) -> dict:
     """Run the canned analysis of a study into a results folder.
 
@@ -165,6 +169,17 @@ def run_analysis(
         policy is given) and every hypothesis is pooled by Rubin's rules
         (:func:`hormonestats.test_hypotheses_imputed`); the methods text says what was imputed
         and how, and the imputation model is written as ``imputation_model``.
+    alpha, fdr_method : float, str
+        The level and the multiplicity correction of the hypothesis family
+        (:func:`hormonestats.test_hypotheses`).
+    exclude_subjects : sequence of subject IDs, or mapping ID -> reason, optional
+        Participants excluded by hand: every row of theirs is taken out before processing and
+        logged (step "excluded by hand"); with a plan each is a deviation.
+    prereg : Plan or path of a ``plan.json``, optional
+        The pre-registered plan (:func:`hormonestats.preregister`): the run is compared with it
+        and the deviations (:func:`hormonestats.workflows.deviations.deviations`) are written
+        as the ``deviations`` table, shown in report.html and said in the methods text with
+        the plan's hash and date; a plan edited after it was frozen is said to be so.
 
     Returns
     -------
@@ -174,11 +189,14 @@ def run_analysis(
     written folder. Hypotheses that cannot apply to the study are written to
     ``not_applicable.csv``, apart from the results.
     """
-    from ..report.output_guard import check_results_folder, study_inputs
+    from ..report.output_guard import check_results_folder, run_inputs, study_inputs
+    from .deviations import as_plan
 
+    plan = as_plan(prereg)
     # refuse a results folder that would destroy or alter what hormonestats did not write,
     # before any work is done
-    check_results_folder(out, study_inputs(study))
+    check_results_folder(out, study_inputs(study) + run_inputs(
+        [plan.path] if plan is not None and plan.path else []))
     mapping = dict(mapping or {})
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     given = dict(process_options or {})
@@ -199,7 +217,8 @@ def run_analysis(
         return _run(study, out=out, hypotheses=hypotheses, mapping=mapping,
                     covariates=covariates, seed=seed, n_boot=n_boot, title=title,
                     processing=processing, process_options=given, say=say, results=results,
-                    impute=impute)
+                    impute=impute, inference={"alpha": alpha, "fdr_method": fdr_method},
+                    exclude_subjects=exclude_subjects, prereg=plan)
 
 
 class _Steps:
@@ -238,7 +257,8 @@ class _Steps:
 
 
 def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, processing,
-         process_options, say, results, impute=0) -> dict:
+         process_options, say, results, impute=0, inference=None, exclude_subjects=None,
+         prereg=None) -> dict:
     from ..derive.processing import process_study
     from ..report import manifest, methods_text, package_versions, write_report
     from ..report.output_guard import study_inputs
@@ -248,9 +268,13 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     report = validate(study)
     results["validation"] = report
     report.raise_for_errors()
+    from .deviations import exclude_by_hand, with_log
+
+    original = study  # the sample as read; participants excluded by hand are logged
+    study, by_hand = exclude_by_hand(study, exclude_subjects)
 
     say("[bold]2/6[/] processing assays, genotypes and instruments", markup=True)
-    processed = process_study(study, options=processing)
+    processed = with_log(process_study(study, options=processing), by_hand)
     results["processed"] = processed
     table = processed.table
 
@@ -270,7 +294,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     usable = merge_mapping(mapping, table.columns)
     missing = _missingness(table, usable, covariates, qc)
     family, imputed = _family(study, processed, impute, mapping=usable, hypotheses=applicable,
-                              covariates=tuple(covariates), seed=seed, n_boot=n_boot)
+                              covariates=tuple(covariates), seed=seed, n_boot=n_boot,
+                              **(inference or {}))
     results["imputed"] = imputed
     results["hypotheses"] = family
     hyp_table = _with_covariates(family.table, usable, covariates)
@@ -307,6 +332,13 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         labels=DEFAULT_LABELS,
     )
     methods += "\n\n" + _missing_paragraph(missing, imputed, family)
+    if prereg is not None:
+        from .deviations import compare_run
+
+        results["deviations"], paragraph = compare_run(
+            prereg, original, family=family, mapping=usable, covariates=covariates,
+            processing=processing, n_boot=n_boot, by_hand=by_hand)
+        methods += "\n\n" + paragraph
     results["methods"] = methods
     man = manifest(
         inputs=dict(study.sources) if study.sources else {},
@@ -318,7 +350,12 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
                     "process_options": process_options,
                     "processing": processing.as_dict(),
                     "execution": ExecutionOptions(seed=seed).as_dict(),
-                    "impute": imputed.imputed.settings if imputed is not None else None},
+                    "impute": imputed.imputed.settings if imputed is not None else None,
+                    "inference": dict(inference or {}),
+                    "exclude_subjects": sorted(set(by_hand["subject_id"].astype(str))),
+                    "prereg": None if prereg is None else {
+                        "hash": prereg.stored_hash, "matches": prereg.matches,
+                        "created": prereg.content.get("created")}},
         seed=seed,
     )
     from ..report import table1
@@ -353,8 +390,13 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     for name, res in family.results.items():
         tables[f"model_{name}"] = res.table
     tables.update(design["tables"])
-    n_input = {t: len(f) for t, f in study.tables.items()}
+    n_input = {t: len(f) for t, f in original.tables.items()}
     captions = {**_captions(family, figures, groups), **design["captions"]}
+    if prereg is not None:
+        from .deviations import deviations_caption
+
+        tables["deviations"] = results["deviations"]
+        captions["deviations"] = deviations_caption(prereg, results["deviations"])
     folder = write_report(
         Path(out),
         title=title or f"hormonestats: {study.contract.name}",
