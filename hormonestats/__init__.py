@@ -148,6 +148,9 @@ _API: dict[str, str] = {
     "simulate_rmet_items": "simulate.trials",
     "power": "simulate.power",
     "sample_size_for": "simulate.power",
+    # pre-registration
+    "preregister": "workflows.prereg",
+    "load_plan": "workflows.prereg",
     # output
     "plots": "report.plots",
     "report": "report",

@@ -44,8 +44,9 @@ def _console_main() -> None:  # pragma: no cover - exercised through the install
 from . import study_commands  # noqa: E402
 from . import analysis_commands  # noqa: E402
 from . import planning_commands  # noqa: E402
+from . import prereg_commands  # noqa: E402
 from . import plate_commands  # noqa: E402
 # isort: on
 
 __all__ = ["analysis_commands", "app", "console", "err_console", "main", "planning_commands",
-           "plate_commands", "study_commands"]
+           "plate_commands", "prereg_commands", "study_commands"]

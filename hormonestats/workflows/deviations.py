@@ -26,7 +26,7 @@ __all__ = ["DEVIATION_COLUMNS", "RunRecord", "deviations", "deviations_paragraph
            "exclude_by_hand", "run_record"]
 
 #: the columns of the deviations table
-DEVIATION_COLUMNS = ["kind", "item", "planned", "actual", "size", "reason"]
+DEVIATION_COLUMNS = ["deviation", "concerns", "planned", "actual", "size", "reason"]
 
 BY_HAND_STEP = "excluded by hand"
 
@@ -90,7 +90,7 @@ def _row(kind, item, planned, actual, size) -> dict:
     def show(value) -> str:
         return "(none)" if value is None or value == "" else str(value)
 
-    return {"kind": kind, "item": str(item), "planned": show(planned), "actual": show(actual),
+    return {"deviation": kind, "concerns": str(item), "planned": show(planned), "actual": show(actual),
             "size": size, "reason": ""}
 
 
@@ -229,8 +229,8 @@ def _inference_rows(plan: Mapping, record: RunRecord) -> list[dict]:
 def deviations(plan: Plan | Mapping, record: RunRecord) -> pd.DataFrame:
     """One row per way the run differs from the plan (empty: the run followed the plan).
 
-    Columns :data:`DEVIATION_COLUMNS`: ``kind`` (e.g. ``"covariate added"``, ``"sample size
-    short of plan"``), ``item`` (what it concerns), ``planned``, ``actual``, ``size`` (the
+    Columns :data:`DEVIATION_COLUMNS`: ``deviation`` (its kind, e.g. ``"covariate added"``,
+    ``"sample size short of plan"``), ``concerns`` (the hypothesis, role, option or subject), ``planned``, ``actual``, ``size`` (the
     difference in words, e.g. ``"n = 171, planned 200"``) and ``reason`` (empty: for the
     researcher to fill in).
     """
@@ -255,7 +255,7 @@ def deviations_paragraph(plan: Plan, table: pd.DataFrame) -> str:
                  "edited file.")
     if len(table) == 0:
         return text + " The analysis followed the plan: no deviations."
-    kinds = table["kind"].value_counts()
+    kinds = table["deviation"].value_counts()
     listed = "; ".join(f"{k} ({v})" if v > 1 else k for k, v in kinds.items())
     return (text + f" It deviated from the plan in {len(table)} "
             f"way{'s' if len(table) > 1 else ''}: {listed}; each is listed with its size in "

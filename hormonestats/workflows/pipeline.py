@@ -193,6 +193,7 @@ def run_analysis(
     from .deviations import as_plan
 
     plan = as_plan(prereg)
+    _check_inference(alpha, fdr_method)
     # refuse a results folder that would destroy or alter what hormonestats did not write,
     # before any work is done
     check_results_folder(out, study_inputs(study) + run_inputs(
@@ -219,6 +220,18 @@ def run_analysis(
                     processing=processing, process_options=given, say=say, results=results,
                     impute=impute, inference={"alpha": alpha, "fdr_method": fdr_method},
                     exclude_subjects=exclude_subjects, prereg=plan)
+
+
+def _check_inference(alpha, fdr_method) -> None:
+    """Refuse an alpha outside (0, 1) or an unknown correction before any work is done."""
+    from ..errors import HormoneStatsError
+    from ..models.effects import FDR_METHODS
+
+    if fdr_method not in FDR_METHODS:
+        raise HormoneStatsError(f"fdr_method {fdr_method!r} is unknown; allowed: "
+                                f"{', '.join(FDR_METHODS)}")
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
+        raise HormoneStatsError(f"alpha must be between 0 and 1, got {alpha!r}")
 
 
 class _Steps:
@@ -335,6 +348,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     if prereg is not None:
         from .deviations import compare_run
 
+        results["prereg"] = prereg
         results["deviations"], paragraph = compare_run(
             prereg, original, family=family, mapping=usable, covariates=covariates,
             processing=processing, n_boot=n_boot, by_hand=by_hand)
