@@ -339,3 +339,27 @@ def deviations_caption(plan: Plan, table: pd.DataFrame) -> str:
     if not len(table):
         return head + ": no deviations; the analysis followed the plan"
     return head + (f": {len(table)}; fill in the reason column for each")
+
+
+def deviation_outputs(results: dict, prereg: Plan | None, study, **kwargs
+                      ) -> tuple[dict, dict, str]:
+    """A run's pre-registration outputs: (tables, captions, methods paragraph), all empty
+    without a plan. Sets ``results["prereg"]`` and ``results["deviations"]``; ``kwargs`` as
+    for :func:`compare_run`."""
+    if prereg is None:
+        return {}, {}, ""
+    table, paragraph = compare_run(prereg, study, **kwargs)
+    results["prereg"], results["deviations"] = prereg, table
+    return ({"deviations": table}, {"deviations": deviations_caption(prereg, table)},
+            "\n\n" + paragraph)
+
+
+def prereg_facts(prereg: Plan | None, inference: Mapping | None,
+                 by_hand: pd.DataFrame) -> dict:
+    """The manifest's parameters of the inference criteria, the exclusions by hand and the
+    plan (its hash, whether it still matches, when it was frozen)."""
+    return {"inference": dict(inference or {}),
+            "exclude_subjects": sorted(set(by_hand["subject_id"].astype(str))),
+            "prereg": None if prereg is None else {
+                "hash": prereg.stored_hash, "matches": prereg.matches,
+                "created": prereg.content.get("created")}}

@@ -276,13 +276,12 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     from ..report import manifest, methods_text, package_versions, write_report
     from ..report.output_guard import study_inputs
     from ..study.validation import validate
+    from .deviations import deviation_outputs, exclude_by_hand, prereg_facts, with_log
 
     say("[bold]1/6[/] validating the study against its contract", markup=True)
     report = validate(study)
     results["validation"] = report
     report.raise_for_errors()
-    from .deviations import exclude_by_hand, with_log
-
     original = study  # the sample as read; participants excluded by hand are logged
     study, by_hand = exclude_by_hand(study, exclude_subjects)
 
@@ -345,14 +344,10 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         labels=DEFAULT_LABELS,
     )
     methods += "\n\n" + _missing_paragraph(missing, imputed, family)
-    if prereg is not None:
-        from .deviations import compare_run
-
-        results["prereg"] = prereg
-        results["deviations"], paragraph = compare_run(
-            prereg, original, family=family, mapping=usable, covariates=covariates,
-            processing=processing, n_boot=n_boot, by_hand=by_hand)
-        methods += "\n\n" + paragraph
+    prereg_tables, prereg_captions, prereg_text = deviation_outputs(
+        results, prereg, original, family=family, mapping=usable, covariates=covariates,
+        processing=processing, n_boot=n_boot, by_hand=by_hand)
+    methods += prereg_text
     results["methods"] = methods
     man = manifest(
         inputs=dict(study.sources) if study.sources else {},
@@ -365,11 +360,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
                     "processing": processing.as_dict(),
                     "execution": ExecutionOptions(seed=seed).as_dict(),
                     "impute": imputed.imputed.settings if imputed is not None else None,
-                    "inference": dict(inference or {}),
-                    "exclude_subjects": sorted(set(by_hand["subject_id"].astype(str))),
-                    "prereg": None if prereg is None else {
-                        "hash": prereg.stored_hash, "matches": prereg.matches,
-                        "created": prereg.content.get("created")}},
+                    **prereg_facts(prereg, inference, by_hand)},
         seed=seed,
     )
     from ..report import table1
@@ -405,12 +396,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         tables[f"model_{name}"] = res.table
     tables.update(design["tables"])
     n_input = {t: len(f) for t, f in original.tables.items()}
-    captions = {**_captions(family, figures, groups), **design["captions"]}
-    if prereg is not None:
-        from .deviations import deviations_caption
-
-        tables["deviations"] = results["deviations"]
-        captions["deviations"] = deviations_caption(prereg, results["deviations"])
+    tables.update(prereg_tables)
+    captions = {**_captions(family, figures, groups), **design["captions"], **prereg_captions}
     folder = write_report(
         Path(out),
         title=title or f"hormonestats: {study.contract.name}",
