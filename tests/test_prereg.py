@@ -310,3 +310,76 @@ def test_cli_prereg_writes_the_plan_and_run_refuses_a_bad_plan(tmp_path, capsys)
     assert code == 2 and "needs a planned sample size" in text
     code, text = _cli(capsys, "prereg", CONTRACT, DATA, "--n", 200, "--out", f"{DATA}/prereg")
     assert code == 2 and "holds the study's data" in text
+
+
+def test_an_edited_plan_is_said_in_the_methods_console_and_report(plan, capsys):
+    from hormonestats.cli.prereg_commands import print_deviations
+    from hormonestats.workflows.deviations import deviations_caption, deviations_paragraph
+    from hormonestats.workflows.prereg import Plan, plan_hash
+
+    content = dict(plan.content, covariates=["age"])
+    edited = Plan(content=content, path="prereg/plan.json", computed_hash=plan_hash(content))
+    empty = pd.DataFrame(columns=["deviation", "concerns", "planned", "actual", "size",
+                                  "reason"])
+    assert "no longer matches its hash" in deviations_paragraph(edited, empty)
+    assert "WARNING" in deviations_caption(edited, empty)
+    print_deviations({"deviations": empty, "prereg": edited})
+    out = capsys.readouterr()
+    assert "no longer matches its hash" in out.err and "No deviations" in out.out
+    text = deviations_paragraph(plan, empty)
+    assert text == (f"The analysis was pre-registered (plan {plan.short_hash}, frozen "
+                    "2026-03-02; SHA-256 of its canonical JSON). The analysis followed the "
+                    "plan: no deviations.")
+
+
+def test_the_docs_page_is_in_the_site_navigation():
+    """The strict site build (test_docs_site) then renders it."""
+    text = open("mkdocs.yml", encoding="utf-8").read()
+    assert "- Pre-registration: preregistration.md" in text.split("nav:")[1]
+
+
+# ------------------------------------------------------------------- whole runs (slow)
+@pytest.mark.slow
+def test_run_with_the_plan_from_the_contract_says_no_deviations(tmp_path, capsys):
+    code, text = _cli(capsys, "prereg", CONTRACT, "--n", 200, "--n-boot", 200,
+                      "--out", tmp_path / "prereg")
+    assert code == 0, text
+    plan = load_plan(tmp_path / "prereg" / "plan.json")
+    code, text = _cli(capsys, "run", "full_study", CONTRACT, DATA, "--out", tmp_path / "res",
+                      "--n-boot", 200, "--prereg", tmp_path / "prereg" / "plan.json")
+    assert code == 0, text
+    assert f"No deviations from the pre-registered plan {plan.short_hash}" in text
+    res = tmp_path / "res"
+    assert pd.read_csv(res / "tables" / "deviations.csv").empty
+    assert f"plan {plan.short_hash} ({plan.date}): no deviations" in (
+        res / "report.html").read_text()
+    methods = (res / "methods.md").read_text()
+    assert f"pre-registered (plan {plan.short_hash}, frozen {plan.date}" in methods
+    assert "no deviations" in methods
+    manifest = json.loads((res / "manifest.json").read_text())
+    assert manifest["parameters"]["prereg"]["hash"] == plan.stored_hash
+
+
+@pytest.mark.slow
+def test_ten_seeded_deviations_through_the_run(plan, study, tmp_path):
+    from hormonestats.workflows.pipeline import run_analysis
+
+    planned = _family_changed(freeze(dict(plan.content, inference=dict(
+        plan.content["inference"], n_boot=200))))
+    results = run_analysis(
+        _smaller(study, 171), out=tmp_path / "res", n_boot=200, prereg=planned,
+        hypotheses=PLANNED[:-1], covariates=["age"], mapping={"outcome": "iri_ec"},
+        options={"lod_policy": "lod/2", "exclude_imprecise": True}, alpha=0.01,
+        fdr_method="holm", exclude_subjects={"S017": "withdrew consent"})
+    table = results["deviations"]
+    assert sorted(table["deviation"]) == sorted(SEEDED)
+    for kind, (_, concerns, size) in SEEDED.items():
+        row = table[table["deviation"] == kind].iloc[0]
+        assert (row["concerns"], row["size"]) == (concerns, size.replace("1 of 200",
+                                                                         "1 of 171"))
+    written = pd.read_csv(tmp_path / "res" / "tables" / "deviations.csv", dtype=str,
+                          keep_default_na=False)
+    assert written.values.tolist() == table.values.tolist()
+    assert "deviated from the plan in 10 ways" in results["methods"]
+    log = pd.read_csv(tmp_path / "res" / "exclusion_log.csv")
+    assert set(log.loc[log["step"] == "excluded by hand", "subject_id"]) == {"S017"}
