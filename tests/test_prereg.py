@@ -4,6 +4,7 @@ as a reader sees them, and the deviations table (each seeded deviation once, not
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from html.parser import HTMLParser
 
@@ -383,3 +384,54 @@ def test_ten_seeded_deviations_through_the_run(plan, study, tmp_path):
     assert "deviated from the plan in 10 ways" in results["methods"]
     log = pd.read_csv(tmp_path / "res" / "exclusion_log.csv")
     assert set(log.loc[log["step"] == "excluded by hand", "subject_id"]) == {"S017"}
+
+
+def test_plan_values_of_the_wrong_kind_are_refused(plan, tmp_path):
+    content = json.loads(json.dumps(plan.content))
+    content["inference"]["alpha"] = 5
+    content["inference"]["n_boot"] = 2.5
+    content["hypotheses"][1]["family"] = "anova"
+    content["hypotheses"][1]["predicted_sign"] = 2
+    content["roles"] = ["outcome"]
+    content["processing"]["lod_policy"] = "half"
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(content))
+    with pytest.raises(PlanError) as err:
+        load_plan(path)
+    text = str(err.value)
+    for part in ("inference.alpha: expected a number between 0 and 1, got 5",
+                 "inference.n_boot: expected a whole number >= 1, got 2.5",
+                 "hypotheses[1].family: 'anova' is not a model family",
+                 "hypotheses[1].predicted_sign: expected -1, 0 or 1, got 2",
+                 "roles: expected a mapping role -> column name",
+                 "processing: processing option lod_policy 'half' is unknown"):
+        assert part in text
+    assert "has 6 problems" in text
+
+
+def test_a_frozen_plan_is_not_replaced_by_accident(tmp_path):
+    first = preregister(CONTRACT, n=200, created=CREATED, out=tmp_path / "prereg")
+    # the same plan again is harmless; another one is refused unless asked for
+    preregister(CONTRACT, n=200, created=CREATED, out=tmp_path / "prereg")
+    with pytest.raises(PlanError, match=re.escape(f"already holds plan {first.short_hash} "
+                                                  f"frozen {CREATED}; a pre-registration is "
+                                                  "not replaced")):
+        preregister(CONTRACT, n=150, created=CREATED, out=tmp_path / "prereg")
+    assert load_plan(tmp_path / "prereg" / "plan.json").stored_hash == first.stored_hash
+    second = preregister(CONTRACT, n=150, created=CREATED, out=tmp_path / "prereg",
+                         replace=True)
+    assert load_plan(tmp_path / "prereg" / "plan.json").stored_hash == second.stored_hash
+
+
+def test_a_planned_hypothesis_the_run_could_not_apply_is_not_tested_with_its_reason(
+        plan, study, columns):
+    ran = pd.DataFrame({"hypothesis": PLANNED + ["oxytocin_crossover"],
+                        "family": ["moderation", "mediation", "regression", "moderation",
+                                   "gxe", "crossover"],
+                        "status": ["tested"] * 4 + ["not applicable"] * 2,
+                        "reason": [""] * 4 + ["rs53576: no column 'rs53576_add_A'",
+                                              "a crossover model needs a crossover design"]})
+    table = deviations(plan, _record(study, columns, hypotheses=ran))
+    assert table[["deviation", "concerns", "size"]].values.tolist() == [
+        ["hypothesis not tested", "oxtr_genotype",
+         "oxtr_genotype: rs53576: no column 'rs53576_add_A'"]]

@@ -52,6 +52,8 @@ def prereg(
     transform: ProcessingArgs.Transform = "log",
     out: Annotated[Path, typer.Option(help="Folder for plan.json, preregistration.md and "
                                       ".docx.")] = Path("prereg"),
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Replace another plan already in --out (refused otherwise).")] = False,
 ) -> None:
     """Write the pre-registration before the data: plan.json (hashed), markdown and Word.
 
@@ -71,7 +73,7 @@ def prereg(
                            covariates=list(dict.fromkeys(covariate or [])), options=options,
                            alpha=alpha, fdr_method=fdr_method, n_boot=n_boot,
                            power_for=power_for, target_power=target_power, n_sims=sims,
-                           seed=seed)
+                           seed=seed, replace=replace)
     except HormoneStatsError as err:
         _fail(str(err))
         return

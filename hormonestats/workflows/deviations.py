@@ -110,7 +110,8 @@ def _hypothesis_rows(plan: Mapping, record: RunRecord) -> list[dict]:
             rows.append(_row("model family changed", name, hyp["family"], ran["family"],
                              f"{name}: {ran['family']} model, planned {hyp['family']}"))
     for name, ran in record.hypotheses.items():
-        if name not in planned:
+        # one asked for that could not apply to the study was not run: nothing was added
+        if name not in planned and ran["status"] != "not applicable":
             rows.append(_row("hypothesis added", name, "not planned", ran["status"],
                              f"{name} was run and not planned"))
     return rows
@@ -317,13 +318,21 @@ def with_log(processed, extra: pd.DataFrame):
 
 
 def compare_run(plan: Plan, study, *, family, mapping, covariates, processing, n_boot,
-                by_hand: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """The deviations of a finished run from its plan, and the methods text's paragraph."""
+                by_hand: pd.DataFrame, not_applicable: pd.DataFrame | None = None
+                ) -> tuple[pd.DataFrame, str]:
+    """The deviations of a finished run from its plan, and the methods text's paragraph.
+
+    ``not_applicable``: the role plan's rows of the hypotheses asked for that could not apply
+    (a planned one among them is "not tested", with the reason, not "dropped")."""
     reasons = {}
     if by_hand is not None and len(by_hand):
         for subject, reason in zip(by_hand["subject_id"].astype(str), by_hand["reason"]):
             reasons.setdefault(subject, str(reason).removeprefix(BY_HAND_STEP).lstrip(": "))
-    record = run_record(study, hypotheses=family.table, mapping=mapping, covariates=covariates,
+    ran = family.table[["hypothesis", "family", "status", "reason"]]
+    if not_applicable is not None and len(not_applicable):
+        ran = pd.concat([ran, not_applicable[["hypothesis", "family", "status", "reason"]]],
+                        ignore_index=True)
+    record = run_record(study, hypotheses=ran, mapping=mapping, covariates=covariates,
                         processing=processing, alpha=family.alpha, fdr_method=family.fdr_method,
                         conf_level=family.conf_level, n_boot=n_boot, by_hand=reasons)
     table = deviations(plan, record)

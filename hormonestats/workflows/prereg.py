@@ -327,7 +327,7 @@ def preregister(
     alpha: float = 0.05, fdr_method: str = "fdr_bh", conf_level: float = 0.95,
     n_boot: int = 5000, power_for: str | None = None, target_power: float = 0.8,
     effects: Mapping | None = None, n_sims: int = 1000, seed: int | None = None,
-    created: str | None = None,
+    created: str | None = None, replace: bool = False,
 ) -> Plan:
     """Write the analysis plan before the data: a frozen, hashed pre-registration.
 
@@ -358,6 +358,8 @@ def preregister(
         Of the power analysis.
     created : str, optional
         The ISO time the plan is frozen at (default: now, UTC).
+    replace : bool
+        Replace another plan already in ``out`` (refused by default).
 
     Returns
     -------
@@ -382,6 +384,10 @@ def preregister(
         from ..study.reading import read_study
 
         study = read_study(contract, data)
+    if out is not None:  # refuse a folder the plan may not go to before any work is done
+        from ..report.output_guard import check_results_folder
+
+        check_results_folder(out, _inputs(contract, study))
     columns = None
     if study is not None:
         from ..derive.processing import process_study
@@ -396,7 +402,7 @@ def preregister(
                          n_sims=n_sims, seed=seed, created=created)
     plan = freeze(content)
     if out is not None:
-        plan = write_plan(plan, out, protect=_inputs(contract, study))
+        plan = write_plan(plan, out, protect=_inputs(contract, study), replace=replace)
     return plan
 
 
@@ -407,11 +413,26 @@ def _inputs(contract, study):
     return inputs + study_inputs(study) if study is not None else inputs
 
 
-def write_plan(plan: Plan, out, *, protect=None) -> Plan:
-    """Write ``plan.json``, ``preregistration.md`` and ``preregistration.docx`` into ``out``."""
+def write_plan(plan: Plan, out, *, protect=None, replace: bool = False) -> Plan:
+    """Write ``plan.json``, ``preregistration.md`` and ``preregistration.docx`` into ``out``.
+
+    A folder that already holds another frozen plan is refused unless ``replace`` (a
+    registered plan is not overwritten by accident)."""
     from ..report.prereg_document import plan_docx, plan_markdown
     from ..report.provenance import results_folder
 
+    earlier = Path(out) / "plan.json"
+    if earlier.is_file() and not replace:
+        try:
+            old = json.loads(earlier.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = {}
+        if not isinstance(old, Mapping) or old.get("hash") != plan.stored_hash:
+            who = (f"plan {str(old.get('hash', '')).removeprefix('sha256:')[:12]} frozen "
+                   f"{old.get('created', '?')}" if isinstance(old, Mapping) else "a plan")
+            raise PlanError(f"{str(earlier)!r} already holds {who}; a pre-registration is not "
+                            "replaced: write the new plan to another folder, or pass "
+                            "replace=True (--replace) to replace it")
     with results_folder(out, protect=protect) as folder:
         (folder / "plan.json").write_text(
             json.dumps(plan.content, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
@@ -483,6 +504,7 @@ def plan_problems(content) -> list[str]:
     if isinstance(inference, Mapping) and inference.get("fdr_method") not in (None, *FDR_METHODS):
         problems.append(f"inference.fdr_method: {inference['fdr_method']!r} is unknown"
                         f"{suggest(inference['fdr_method'], FDR_METHODS)}")
+    problems += _value_problems(content, hyps)
     processing = content.get("processing")
     if isinstance(processing, Mapping) and set(processing) <= set(PLAN_KEYS["processing"]):
         try:
@@ -493,6 +515,45 @@ def plan_problems(content) -> list[str]:
         content.get("sample_size"), Mapping) else None
     if "sample_size" in content and (isinstance(n, bool) or not isinstance(n, int) or n < 2):
         problems.append(f"sample_size.n: expected a whole number >= 2, got {n!r}")
+    return problems
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _value_problems(content: Mapping, hyps: list) -> list[str]:
+    """Values of the wrong kind: levels outside (0, 1), counts that are not whole numbers,
+    unknown model families or directions, roles and covariates that are not names."""
+    from ..models.runners import RUNNERS
+
+    problems = []
+    inference = content.get("inference")
+    if isinstance(inference, Mapping):
+        for key in ("alpha", "conf_level"):
+            if key in inference and not (_number(inference[key]) and 0 < inference[key] < 1):
+                problems.append(f"inference.{key}: expected a number between 0 and 1, got "
+                                f"{inference[key]!r}")
+        boot = inference.get("n_boot", 1)
+        if not (isinstance(boot, int) and not isinstance(boot, bool) and boot >= 1):
+            problems.append(f"inference.n_boot: expected a whole number >= 1, got {boot!r}")
+    role_maps = [("roles", content.get("roles", {}))]
+    for i, hyp in enumerate(hyps):
+        if not isinstance(hyp, Mapping):
+            continue
+        role_maps.append((f"hypotheses[{i}].roles", hyp.get("roles", {})))
+        if "family" in hyp and hyp["family"] not in RUNNERS:
+            problems.append(f"hypotheses[{i}].family: {hyp['family']!r} is not a model family "
+                            f"(allowed: {', '.join(RUNNERS)})")
+        if "predicted_sign" in hyp and hyp["predicted_sign"] not in (-1, 0, 1):
+            problems.append(f"hypotheses[{i}].predicted_sign: expected -1, 0 or 1, got "
+                            f"{hyp['predicted_sign']!r}")
+    for key, value in role_maps:
+        if not (isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values())):
+            problems.append(f"{key}: expected a mapping role -> column name")
+    covs = content.get("covariates", [])
+    if not (isinstance(covs, list) and all(isinstance(c, str) for c in covs)):
+        problems.append("covariates: expected a list of column names")
     return problems
 
 
