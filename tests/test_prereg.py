@@ -435,3 +435,27 @@ def test_a_planned_hypothesis_the_run_could_not_apply_is_not_tested_with_its_rea
     assert table[["deviation", "concerns", "size"]].values.tolist() == [
         ["hypothesis not tested", "oxtr_genotype",
          "oxtr_genotype: rs53576: no column 'rs53576_add_A'"]]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["crossover_study", "couples_study", "cycle_study",
+                                  "lab_study"])
+def test_every_bundled_design_gets_the_same_plan_from_its_contract_as_from_its_data(name):
+    study = hs.read_dataset(name)
+    alone = preregister(study.contract, n=100, created=CREATED).content
+    with_data = preregister(study, n=100, created=CREATED).content
+    assert alone["hypotheses"] == with_data["hypotheses"] and alone["hypotheses"]
+    assert alone["roles"] == with_data["roles"]
+
+
+@pytest.mark.slow
+def test_a_stress_study_needs_its_cortisol_features_named_without_data():
+    with pytest.raises(PlanError, match="features such as cortisol_auc_i need the data"):
+        preregister("schemas/tsst_study.yaml", n=60)
+    alone = preregister("schemas/tsst_study.yaml", n=60, created=CREATED,
+                        hypotheses=["oxytocin_cortisol_reactivity"],
+                        mapping={"cortisol_reactivity": "cortisol_auc_i"}).content
+    with_data = preregister(hs.read_dataset("tsst_study"), n=60, created=CREATED,
+                            hypotheses=["oxytocin_cortisol_reactivity"]).content
+    assert alone["roles"] == with_data["roles"] == {"cortisol_reactivity": "cortisol_auc_i",
+                                                    "oxytocin": "oxytocin_arm"}

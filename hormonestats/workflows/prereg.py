@@ -178,7 +178,8 @@ def expected_columns(contract, options: ProcessingOptions | None = None) -> list
 
     Subject identifier and declared subject columns; each analyte (and its log when the
     transform is ``log``); each instrument's score columns; the default genotype codings of
-    the contract's SNPs; ``<agent>_arm`` of an active agent; the design's structural columns.
+    the contract's SNPs; ``oxytocin_arm`` when intranasal oxytocin is given; the design's
+    structural columns.
     Cortisol features (AUCs, reactivity) need the samples' times and are not assumed.
 
     >>> from hormonestats.study.contracts import load_contract
@@ -202,9 +203,8 @@ def expected_columns(contract, options: ProcessingOptions | None = None) -> list
             cols.append(f"{name}_total")
     defaults = {c for cs in DEFAULT_ROLES.values() for c in cs}
     cols += sorted(c for c in defaults if c.split("_")[0] in contract.snps)
-    for agent in contract.agents:
-        if agent != "placebo":
-            cols.append(f"{agent.split('_')[-1]}_arm")
+    if "intranasal_oxytocin" in contract.agents:  # the arm processing derives (1 / 0 placebo)
+        cols.append("oxytocin_arm")
     structural = {"within": ("session",), "crossover": ("session", "sequence"),
                   "dyadic": ("dyad_id", "role")}
     cols += list(structural.get(contract.design, ()))
@@ -235,8 +235,11 @@ def _hypotheses(contract, columns, names, mapping) -> tuple[list[dict], dict]:
                                       f"{r.reason}" for r in blocked.itertuples()))
     chosen = plan.loc[plan["status"] == "applicable", "hypothesis"].tolist()
     if not chosen:
-        raise PlanError("no registered hypothesis applies to this study as its contract stands; "
-                        "name them with hypotheses= (--hypotheses) and map their roles")
+        raise PlanError(
+            "no registered hypothesis applies to this study as its contract stands (its roles "
+            "were looked for among the columns the contract will produce; features such as "
+            "cortisol_auc_i need the data): give the data folder, or name the hypotheses "
+            "(--hypotheses) and map their roles (--map role=column)")
     merged = merge_mapping(mapping, table.columns)
     rows, roles = [], {}
     for name in chosen:
