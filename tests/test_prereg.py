@@ -51,7 +51,7 @@ def test_plan_from_the_contract_alone_is_the_plan_the_data_give(plan, study):
     assert plan.content["roles"]["outcome"] == "rmet_total"
     assert plan.content["exclusion_rules"]["instruments"]["iri"] == {"max_missing": 1}
     assert plan.content["inference"] == {"alpha": 0.05, "fdr_method": "fdr_bh",
-                                         "conf_level": 0.95, "n_boot": 5000}
+                                         "conf_level": 0.95, "n_boot": 5000, "impute": 0}
 
 
 def test_hash_identifies_the_content_and_an_edit_is_detected(plan, tmp_path):
@@ -459,3 +459,18 @@ def test_a_stress_study_needs_its_cortisol_features_named_without_data():
                             hypotheses=["oxytocin_cortisol_reactivity"]).content
     assert alone["roles"] == with_data["roles"] == {"cortisol_reactivity": "cortisol_auc_i",
                                                     "oxytocin": "oxytocin_arm"}
+
+
+def test_imputation_and_an_added_hypothesis_are_deviations(plan, study, columns):
+    ran = pd.DataFrame({"hypothesis": PLANNED + ["progesterone_allopregnanolone_anxiety"],
+                        "family": ["moderation", "mediation", "regression", "moderation", "gxe",
+                                   "mediation"],
+                        "status": ["tested"] * 5 + ["failed"], "reason": [""] * 5 + ["x"]})
+    table = deviations(plan, _record(study, columns, hypotheses=ran, impute=20))
+    assert table[["deviation", "size"]].values.tolist() == [
+        ["hypothesis added", "progesterone_allopregnanolone_anxiety was run and not planned"],
+        ["missing-data handling changed",
+         "multiple imputation (m = 20), planned complete cases"]]
+    planned_imputation = preregister(CONTRACT, n=200, impute=20, created=CREATED)
+    assert "multiply imputed 20 times" in plan_markdown(planned_imputation.content)
+    assert deviations(planned_imputation, _record(study, columns, impute=20)).empty

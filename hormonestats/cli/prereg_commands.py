@@ -44,6 +44,9 @@ def prereg(
         "hommel.")] = "fdr_bh",
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples of indirect effects.",
                                         min=1)] = 5000,
+    impute: Annotated[int, typer.Option(
+        help="Missing data: 0 complete cases, m >= 2 multiple imputation (as run --impute).",
+        min=0)] = 0,
     lod_policy: ProcessingArgs.LodPolicy = "lod/sqrt2",
     max_cv: ProcessingArgs.MaxCv = 15.0,
     exclude_imprecise: ProcessingArgs.ExcludeImprecise = False,
@@ -71,7 +74,7 @@ def prereg(
         plan = preregister(contract, data_dir, out=out, hypotheses=_names(hypotheses), n=n,
                            mapping=_parse_pairs(map_, "--map"),
                            covariates=list(dict.fromkeys(covariate or [])), options=options,
-                           alpha=alpha, fdr_method=fdr_method, n_boot=n_boot,
+                           alpha=alpha, fdr_method=fdr_method, n_boot=n_boot, impute=impute,
                            power_for=power_for, target_power=target_power, n_sims=sims,
                            seed=seed, replace=replace)
     except HormoneStatsError as err:

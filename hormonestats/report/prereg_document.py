@@ -139,8 +139,12 @@ def _analysis(plan) -> list:
              + (f"; adjusted for {', '.join(covs)}" if covs else "; no covariates")
              for h in plan["hypotheses"]]
     inf = plan["inference"]
+    missing = (f"multiply imputed {inf['impute']} times (below-LOD readings within (0, LOD) "
+               "unless a LOD policy is given), each hypothesis pooled by Rubin's rules"
+               if inf.get("impute") else "complete cases within each model (each model's n "
+               "reported)")
     return [items, f"Indirect effects: percentile bootstrap with {inf['n_boot']} resamples. "
-            "Missing values: complete cases within each model (each model's n reported)."]
+            f"Missing values: {missing}."]
 
 
 def _inference(plan) -> list:

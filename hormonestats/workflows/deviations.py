@@ -50,7 +50,7 @@ class RunRecord:
 def run_record(study, *, hypotheses, mapping: Mapping[str, str], covariates: Sequence[str] = (),
                processing: ProcessingOptions | Mapping | None = None, alpha: float = 0.05,
                fdr_method: str = "fdr_bh", conf_level: float = 0.95, n_boot: int = 5000,
-               by_hand: Mapping[str, str] | None = None) -> RunRecord:
+               impute: int = 0, by_hand: Mapping[str, str] | None = None) -> RunRecord:
     """What a run did.
 
     ``study`` is the study as read (before any exclusion by hand: its participants are the
@@ -81,7 +81,8 @@ def run_record(study, *, hypotheses, mapping: Mapping[str, str], covariates: Seq
         measures=contract_measures(contract),
         n=n,
         inference={"alpha": float(alpha), "fdr_method": fdr_method,
-                   "conf_level": float(conf_level), "n_boot": int(n_boot)},
+                   "conf_level": float(conf_level), "n_boot": int(n_boot),
+                   "impute": int(impute)},
         by_hand=dict(by_hand or {}),
     )
 
@@ -214,6 +215,10 @@ def _sample_rows(plan: Mapping, record: RunRecord) -> list[dict]:
     return rows
 
 
+def _missing_words(m: int) -> str:
+    return f"multiple imputation (m = {m})" if m else "complete cases"
+
+
 def _inference_rows(plan: Mapping, record: RunRecord) -> list[dict]:
     words = {"alpha": ("alpha changed", "alpha"), "fdr_method": ("FDR method changed",
                                                                  "correction"),
@@ -224,6 +229,10 @@ def _inference_rows(plan: Mapping, record: RunRecord) -> list[dict]:
         before, after = plan["inference"].get(key), record.inference.get(key)
         if before != after:
             rows.append(_row(kind, key, before, after, f"{name} {after}, planned {before}"))
+    before, after = plan["inference"].get("impute", 0), record.inference.get("impute", 0)
+    if before != after:
+        rows.append(_row("missing-data handling changed", "impute", before, after,
+                         f"{_missing_words(after)}, planned {_missing_words(before)}"))
     return rows
 
 
@@ -318,8 +327,8 @@ def with_log(processed, extra: pd.DataFrame):
 
 
 def compare_run(plan: Plan, study, *, family, mapping, covariates, processing, n_boot,
-                by_hand: pd.DataFrame, not_applicable: pd.DataFrame | None = None
-                ) -> tuple[pd.DataFrame, str]:
+                by_hand: pd.DataFrame, not_applicable: pd.DataFrame | None = None,
+                impute: int = 0) -> tuple[pd.DataFrame, str]:
     """The deviations of a finished run from its plan, and the methods text's paragraph.
 
     ``not_applicable``: the role plan's rows of the hypotheses asked for that could not apply
@@ -334,7 +343,8 @@ def compare_run(plan: Plan, study, *, family, mapping, covariates, processing, n
                         ignore_index=True)
     record = run_record(study, hypotheses=ran, mapping=mapping, covariates=covariates,
                         processing=processing, alpha=family.alpha, fdr_method=family.fdr_method,
-                        conf_level=family.conf_level, n_boot=n_boot, by_hand=reasons)
+                        conf_level=family.conf_level, n_boot=n_boot, impute=impute,
+                        by_hand=reasons)
     table = deviations(plan, record)
     return table, deviations_paragraph(plan, table)
 

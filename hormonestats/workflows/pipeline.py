@@ -346,7 +346,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     methods += "\n\n" + _missing_paragraph(missing, imputed, family)
     prereg_tables, prereg_captions, prereg_text = deviation_outputs(
         results, prereg, original, family=family, mapping=usable, covariates=covariates,
-        processing=processing, n_boot=n_boot, by_hand=by_hand, not_applicable=not_applicable)
+        processing=processing, n_boot=n_boot, by_hand=by_hand, not_applicable=not_applicable,
+        impute=impute)
     methods += prereg_text
     results["methods"] = methods
     man = manifest(

@@ -57,7 +57,7 @@ PLAN_KEYS: dict[str, tuple[str, ...]] = {
     "sample_size": ("n", "basis", "power"),
     "sample_size.power": ("hypothesis", "term", "target_power", "power", "mc_se", "n_sims",
                           "alpha", "seed", "effects"),
-    "inference": ("alpha", "fdr_method", "conf_level", "n_boot"),
+    "inference": ("alpha", "fdr_method", "conf_level", "n_boot", "impute"),
 }
 
 
@@ -284,9 +284,9 @@ def build_plan(
     n: int | None = None, mapping: Mapping[str, str] | None = None,
     covariates: Sequence[str] = (), options: ProcessingOptions | Mapping | None = None,
     alpha: float = 0.05, fdr_method: str = "fdr_bh", conf_level: float = 0.95,
-    n_boot: int = 5000, power_for: str | None = None, target_power: float = 0.8,
-    effects: Mapping | None = None, n_sims: int = 1000, seed: int | None = None,
-    created: str | None = None,
+    n_boot: int = 5000, impute: int = 0, power_for: str | None = None,
+    target_power: float = 0.8, effects: Mapping | None = None, n_sims: int = 1000,
+    seed: int | None = None, created: str | None = None,
 ) -> dict:
     """The plan's content (not yet frozen); see :func:`preregister` for the parameters."""
     from .. import __version__
@@ -295,6 +295,8 @@ def build_plan(
     processing = ProcessingOptions.coerce(options)
     if fdr_method not in FDR_METHODS:
         raise PlanError(f"fdr_method {fdr_method!r} is unknown; allowed: {', '.join(FDR_METHODS)}")
+    if isinstance(impute, bool) or not isinstance(impute, int) or impute == 1 or impute < 0:
+        raise PlanError(f"impute must be 0 (complete cases) or m >= 2, got {impute!r}")
     for name, value in (("alpha", alpha), ("conf_level", conf_level)):
         if not (isinstance(value, int | float) and 0 < value < 1):
             raise PlanError(f"{name} must be between 0 and 1, got {value!r}")
@@ -319,7 +321,8 @@ def build_plan(
         "sample_size": _sample_size(n, power_for, target_power=target_power, effects=effects,
                                     n_sims=n_sims, alpha=alpha, seed=seed),
         "inference": {"alpha": float(alpha), "fdr_method": fdr_method,
-                      "conf_level": float(conf_level), "n_boot": int(n_boot)},
+                      "conf_level": float(conf_level), "n_boot": int(n_boot),
+                      "impute": int(impute)},
     }
 
 
@@ -328,9 +331,9 @@ def preregister(
     n: int | None = None, mapping: Mapping[str, str] | None = None,
     covariates: Sequence[str] = (), options: ProcessingOptions | Mapping | None = None,
     alpha: float = 0.05, fdr_method: str = "fdr_bh", conf_level: float = 0.95,
-    n_boot: int = 5000, power_for: str | None = None, target_power: float = 0.8,
-    effects: Mapping | None = None, n_sims: int = 1000, seed: int | None = None,
-    created: str | None = None, replace: bool = False,
+    n_boot: int = 5000, impute: int = 0, power_for: str | None = None,
+    target_power: float = 0.8, effects: Mapping | None = None, n_sims: int = 1000,
+    seed: int | None = None, created: str | None = None, replace: bool = False,
 ) -> Plan:
     """Write the analysis plan before the data: a frozen, hashed pre-registration.
 
@@ -353,6 +356,9 @@ def preregister(
     alpha, fdr_method, conf_level, n_boot
         Inference criteria: the level, the multiplicity correction across the family
         (:func:`hormonestats.fdr` methods), the confidence level, the bootstrap resamples.
+    impute : int
+        Missing data: 0 complete cases (default), m >= 2 multiple imputation pooled by Rubin's
+        rules (as ``run_analysis(impute=m)``).
     power_for : str, optional
         A hypothesis whose simulated power is the basis of n: with ``n`` the power at n
         (:func:`hormonestats.power`), without it the smallest n reaching ``target_power``
@@ -401,6 +407,7 @@ def preregister(
     content = build_plan(contract, columns=columns, hypotheses=hypotheses, n=n, mapping=mapping,
                          covariates=covariates, options=options, alpha=alpha,
                          fdr_method=fdr_method, conf_level=conf_level, n_boot=n_boot,
+                         impute=impute,
                          power_for=power_for, target_power=target_power, effects=effects,
                          n_sims=n_sims, seed=seed, created=created)
     plan = freeze(content)
@@ -540,6 +547,9 @@ def _value_problems(content: Mapping, hyps: list) -> list[str]:
         boot = inference.get("n_boot", 1)
         if not (isinstance(boot, int) and not isinstance(boot, bool) and boot >= 1):
             problems.append(f"inference.n_boot: expected a whole number >= 1, got {boot!r}")
+        m = inference.get("impute", 0)
+        if not (isinstance(m, int) and not isinstance(m, bool) and (m == 0 or m >= 2)):
+            problems.append(f"inference.impute: expected 0 (complete cases) or m >= 2, got {m!r}")
     role_maps = [("roles", content.get("roles", {}))]
     for i, hyp in enumerate(hyps):
         if not isinstance(hyp, Mapping):
