@@ -343,12 +343,11 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         versions=package_versions(),
         labels=DEFAULT_LABELS,
     )
-    methods += "\n\n" + _missing_paragraph(missing, imputed, family)
     prereg_tables, prereg_captions, prereg_text = deviation_outputs(
         results, prereg, original, family=family, mapping=usable, covariates=covariates,
-        processing=processing, n_boot=n_boot, by_hand=by_hand, not_applicable=not_applicable,
-        impute=impute)
-    methods += prereg_text
+        processing=processing, n_boot=n_boot, by_hand=by_hand, impute=impute,
+        not_applicable=not_applicable)
+    methods += "\n\n" + _missing_paragraph(missing, imputed, family) + prereg_text
     results["methods"] = methods
     man = manifest(
         inputs=dict(study.sources) if study.sources else {},
