@@ -474,3 +474,15 @@ def test_imputation_and_an_added_hypothesis_are_deviations(plan, study, columns)
     planned_imputation = preregister(CONTRACT, n=200, impute=20, created=CREATED)
     assert "multiply imputed 20 times" in plan_markdown(planned_imputation.content)
     assert deviations(planned_imputation, _record(study, columns, impute=20)).empty
+
+
+def test_without_python_docx_the_plan_is_written_without_the_word_file(tmp_path, capsys,
+                                                                        monkeypatch):
+    from hormonestats.report import folder
+
+    monkeypatch.setattr(folder, "_has_docx", lambda: False)
+    code, text = _cli(capsys, "prereg", CONTRACT, "--n", 200, "--out", tmp_path / "p")
+    assert code == 0, text
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == [
+        "COMPLETE", "plan.json", "preregistration.md"]
+    assert "preregistration.docx not written: python-docx is not installed" in text

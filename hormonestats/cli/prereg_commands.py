@@ -88,8 +88,11 @@ def prereg(
                   f"({', '.join(plan.hypotheses())}); n = {size['n']} ({size['basis']}).",
                   markup=False, soft_wrap=True)
     console.print(f"Plan {plan.stored_hash} frozen {plan.content['created']}", markup=False)
-    console.print(f"Written: {out / 'plan.json'}, {out / 'preregistration.md'}, "
-                  f"{out / 'preregistration.docx'}", markup=False, soft_wrap=True)
+    written = [p.name for p in sorted(out.iterdir()) if p.name != "COMPLETE"]
+    console.print(f"Written to {out}: {', '.join(written)}", markup=False, soft_wrap=True)
+    if "preregistration.docx" not in written:
+        console.print("preregistration.docx not written: python-docx is not installed "
+                      "(pip install hormonestats[docx])", markup=False, soft_wrap=True)
 
 
 def print_deviations(results) -> None:

@@ -398,10 +398,12 @@ def _inputs(contract, study):
 
 
 def write_plan(plan: Plan, out, *, protect=None, replace: bool = False) -> Plan:
-    """Write ``plan.json``, ``preregistration.md`` and ``preregistration.docx`` into ``out``.
+    """Write ``plan.json``, ``preregistration.md`` and ``preregistration.docx`` (when
+    python-docx is installed: ``pip install hormonestats[docx]``) into ``out``.
 
     A folder that already holds another frozen plan is refused unless ``replace`` (a
     registered plan is not overwritten by accident)."""
+    from ..report.folder import _has_docx
     from ..report.prereg_document import plan_docx, plan_markdown
     from ..report.provenance import results_folder
 
@@ -423,7 +425,8 @@ def write_plan(plan: Plan, out, *, protect=None, replace: bool = False) -> Plan:
             encoding="utf-8")
         (folder / "preregistration.md").write_text(plan_markdown(plan.content),
                                                    encoding="utf-8")
-        plan_docx(plan.content, folder / "preregistration.docx")
+        if _has_docx():  # python-docx is optional (hormonestats[docx])
+            plan_docx(plan.content, folder / "preregistration.docx")
     return Plan(content=plan.content, path=str(Path(out) / "plan.json"),
                 computed_hash=plan.computed_hash)
 
