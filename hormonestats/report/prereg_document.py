@@ -86,7 +86,10 @@ def _sampling(plan) -> list:
             f"{power['hypothesis']} (term {power['term']}), {how}: power "
             f"{power['power']:.3f} (Monte-Carlo SE {power['mc_se']:.3f}, {power['n_sims']} "
             f"simulations, alpha {power['alpha']}, seed {power['seed']}"
-            + (f", effects {power['effects']}" if power.get("effects") else "") + ").")
+            + (f", effects {power['effects']}" if power.get("effects") else
+               ", the package's default effects") + ")." + (
+                " The power is that of this one test at the unadjusted alpha; the family's "
+                "multiplicity correction lowers it." if len(plan["hypotheses"]) > 1 else ""))
     else:
         out.append("Basis: the sample size was set by the researchers (no power analysis is "
                    "recorded in the plan).")
@@ -139,12 +142,13 @@ def _analysis(plan) -> list:
              + (f"; adjusted for {', '.join(covs)}" if covs else "; no covariates")
              for h in plan["hypotheses"]]
     inf = plan["inference"]
+    boot = (f"Indirect effects: percentile bootstrap with {inf['n_boot']} resamples. "
+            if any(h["family"] == "mediation" for h in plan["hypotheses"]) else "")
     missing = (f"multiply imputed {inf['impute']} times (below-LOD readings within (0, LOD) "
                "unless a LOD policy is given), each hypothesis pooled by Rubin's rules"
                if inf.get("impute") else "complete cases within each model (each model's n "
                "reported)")
-    return [items, f"Indirect effects: percentile bootstrap with {inf['n_boot']} resamples. "
-            f"Missing values: {missing}."]
+    return [items, f"{boot}Missing values: {missing}."]
 
 
 def _inference(plan) -> list:
@@ -160,15 +164,17 @@ def _support(plan) -> list:
     items = []
     for h in plan["hypotheses"]:
         sign = h["predicted_sign"]
+        term = _TERM.get(h["key_term"], h["key_term"])
         if sign:
             items.append(f"{h['name']}: supported when the adjusted p < {alpha} and the "
-                         f"estimate of {_TERM.get(h['key_term'], h['key_term'])} is "
-                         f"{_SIGN[sign]} with its interval excluding 0; an interval excluding "
-                         "0 with the other sign contradicts it; otherwise inconclusive.")
+                         f"estimate of {term} is {_SIGN[sign]}; contradicted when the adjusted "
+                         f"p < {alpha} and the estimate has the other sign; otherwise not "
+                         "supported (the data do not distinguish the effect from zero).")
         else:
-            items.append(f"{h['name']}: an effect is reported when the adjusted p < {alpha} "
-                         "and its interval excludes 0 (no direction predicted).")
-    return [items]
+            items.append(f"{h['name']}: an effect of either sign is supported when the "
+                         f"adjusted p of {term} < {alpha}; otherwise not supported.")
+    return ["Each hypothesis is judged on its adjusted p value and the sign of its estimate "
+            "(the verdicts hormonestats writes in the report):", items]
 
 
 def _identity(plan) -> list:

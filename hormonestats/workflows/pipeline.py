@@ -408,7 +408,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         manifest=man,
         n_input=n_input,
         summary=study_paragraph(study, table, family.table),
-        verdicts=plain_verdicts(family.table, claims={
+        verdicts=plain_verdicts(family.table, alpha=family.alpha, claims={
             name: registry_claim(name) for name in family.table["hypothesis"]}),
         captions=captions,
         protect=study_inputs(study),
