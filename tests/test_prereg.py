@@ -382,6 +382,9 @@ def test_ten_seeded_deviations_through_the_run(plan, study, tmp_path):
                           keep_default_na=False)
     assert written.values.tolist() == table.values.tolist()
     assert "deviated from the plan in 10 ways" in results["methods"]
+    # the methods text and the verdicts say what was run, not what was planned
+    assert "Holm's step-down procedure for the family-wise error rate (Holm, 1979), " \
+           "α = .01" in results["methods"]
     log = pd.read_csv(tmp_path / "res" / "exclusion_log.csv")
     assert set(log.loc[log["step"] == "excluded by hand", "subject_id"]) == {"S017"}
 
@@ -486,3 +489,15 @@ def test_without_python_docx_the_plan_is_written_without_the_word_file(tmp_path,
     assert sorted(p.name for p in (tmp_path / "p").iterdir()) == [
         "COMPLETE", "plan.json", "preregistration.md"]
     assert "preregistration.docx not written: python-docx is not installed" in text
+
+
+def test_the_methods_text_names_the_correction_the_run_used():
+    from hormonestats.report.methods_sentences import multiplicity
+
+    family = pd.DataFrame({"hypothesis": ["a", "b"], "status": ["tested", "tested"],
+                           "p_fdr": [0.01, 0.2], "predicted_sign": [1, -1]})
+    assert "Benjamini–Hochberg false discovery rate procedure (Benjamini & Hochberg, 1995), " \
+           "q = .05" in multiplicity(family)
+    holm = multiplicity(family, 0.01, "holm")
+    assert "Holm's step-down procedure for the family-wise error rate (Holm, 1979), α = .01" \
+        in holm and "Benjamini" not in holm

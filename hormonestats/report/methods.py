@@ -61,6 +61,7 @@ def methods_sections(
     models: Sequence | Mapping = (),
     hypotheses: pd.DataFrame | None = None,
     alpha: float = 0.05,
+    fdr_method: str = "fdr_bh",
     versions: Mapping | None = None,
     cv: str | None = None,
     labels: Mapping[str, str] | None = None,
@@ -103,7 +104,7 @@ def methods_sections(
     if models:
         parts["Models"].append(say.models_sentences(models, labels))
     if hypotheses is not None:
-        parts["Multiplicity"].append(say.multiplicity(hypotheses, alpha))
+        parts["Multiplicity"].append(say.multiplicity(hypotheses, alpha, fdr_method))
     if versions is not None:
         parts["Software"].append(say.versions_sentence(versions))
     return [(stage, " ".join(s for s in texts if s)) for stage, texts in parts.items()
@@ -127,6 +128,7 @@ def methods_text(
     models: Sequence | Mapping = (),
     hypotheses: pd.DataFrame | None = None,
     alpha: float = 0.05,
+    fdr_method: str = "fdr_bh",
     versions: Mapping | None = None,
     cv: str | None = None,
     labels: Mapping[str, str] | None = None,
@@ -166,7 +168,9 @@ def methods_text(
     hypotheses : DataFrame, optional
         The hypothesis family table (``hs.test_hypotheses(...).table``): multiplicity control.
     alpha : float
-        The FDR level.
+        The FDR (or family-wise error) level.
+    fdr_method : str
+        The multiplicity correction of the family (a :func:`hormonestats.fdr` method).
     versions : dict, optional
         Package -> version, or a manifest (its ``packages`` and ``python`` are used).
     labels : dict, optional
@@ -194,8 +198,8 @@ def methods_text(
         subjects=subjects, group=group, samples_summary=samples_summary, lod_table=lod_table,
         lod_policy=lod_policy, cv_table=cv_table, inter_cv_table=inter_cv_table, max_cv=max_cv,
         transform=transform, log=log, genotype_qc=genotype_qc, reliability=reliability,
-        models=models, hypotheses=hypotheses, alpha=alpha, versions=versions, cv=cv,
-        labels=labels,
+        models=models, hypotheses=hypotheses, alpha=alpha, fdr_method=fdr_method,
+        versions=versions, cv=cv, labels=labels,
     )
     if fmt == "markdown":
         return "\n\n".join(f"**{stage}.** {text}" for stage, text in sections)

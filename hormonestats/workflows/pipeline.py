@@ -339,7 +339,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         models={name: design["methods"].get(name) or (r.results[0] if r.family == "pooled"
                                                       else r)
                 for name, r in family.results.items() if r is not None},
-        hypotheses=family.table,
+        hypotheses=family.table, alpha=family.alpha, fdr_method=family.fdr_method,
         versions=package_versions(),
         labels=DEFAULT_LABELS,
     )
