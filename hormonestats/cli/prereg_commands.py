@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -98,10 +99,14 @@ def prereg(
 def print_deviations(results) -> None:
     """After ``run --prereg``: the deviations (or that there were none), and a loud warning
     when the plan no longer matches its hash."""
-    table = results.get("deviations")
+    def field(name):  # a run's results, whether a mapping or an object with attributes
+        return results.get(name) if isinstance(results, Mapping) else getattr(results, name,
+                                                                                None)
+
+    table = field("deviations")
     if table is None:
         return
-    plan = results["prereg"]
+    plan = field("prereg")
     if not plan.matches:
         err_console.print(f"warning: {plan.integrity()}", markup=False, soft_wrap=True)
     if not len(table):
