@@ -501,3 +501,19 @@ def test_the_methods_text_names_the_correction_the_run_used():
     holm = multiplicity(family, 0.01, "holm")
     assert "Holm's step-down procedure for the family-wise error rate (Holm, 1979), α = .01" \
         in holm and "Benjamini" not in holm
+
+
+@pytest.mark.slow
+def test_a_couples_study_counts_couples_as_the_power_analysis_does():
+    study = hs.read_dataset("couples_study")
+    couples = int(study["subjects"]["dyad_id"].nunique())
+    people = int(study["subjects"]["subject_id"].nunique())
+    assert people == 2 * couples
+    plan = preregister(study.contract, n=couples, created=CREATED)
+    assert f"n = {couples} couples (dyads)" in plan_markdown(plan.content)
+    columns = list(hs.process_study(study).table.columns)
+    record = _record(study, columns, hypotheses=plan.hypotheses(),
+                     by_hand={str(study["subjects"]["subject_id"].iloc[0]): ""})
+    table = deviations(plan, record)
+    assert table[["deviation", "size"]].values.tolist() == [
+        ["subject excluded by hand", f"1 of {people} participants"]]

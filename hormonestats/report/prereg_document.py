@@ -76,7 +76,8 @@ def _design(plan) -> list:
 
 def _sampling(plan) -> list:
     size = plan["sample_size"]
-    out = [f"Planned sample size: n = {size['n']} participants."]
+    unit = "couples (dyads)" if plan["study"]["design"] == "dyadic" else "participants"
+    out = [f"Planned sample size: n = {size['n']} {unit}."]
     power = size.get("power")
     if size["basis"] == "power analysis" and power:
         how = (f"the smallest n whose simulated power reaches {power['target_power']:.2f}"

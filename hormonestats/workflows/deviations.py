@@ -45,6 +45,8 @@ class RunRecord:
     n: int
     inference: Mapping[str, Any]
     by_hand: Mapping[str, str] = field(default_factory=dict)
+    #: participants as read (``n`` counts couples in a dyadic design, as the power analysis)
+    participants: int = 0
 
 
 def run_record(study, *, hypotheses, mapping: Mapping[str, str], covariates: Sequence[str] = (),
@@ -69,8 +71,10 @@ def run_record(study, *, hypotheses, mapping: Mapping[str, str], covariates: Seq
                   for h in hypotheses}
     used = {r for h in tested if h in registry for r in registry[h].role_names}
     subjects = study["subjects"]
-    n = int(subjects["subject_id"].nunique()) if "subject_id" in subjects else len(subjects)
     contract = study.contract
+    people = int(subjects["subject_id"].nunique()) if "subject_id" in subjects else len(subjects)
+    n = (int(subjects["dyad_id"].nunique()) if contract.design == "dyadic"
+         and "dyad_id" in subjects else people)
     return RunRecord(
         study={"name": str(contract.name), "design": str(contract.design)},
         hypotheses=tested,
@@ -84,6 +88,7 @@ def run_record(study, *, hypotheses, mapping: Mapping[str, str], covariates: Seq
                    "conf_level": float(conf_level), "n_boot": int(n_boot),
                    "impute": int(impute)},
         by_hand=dict(by_hand or {}),
+        participants=people,
     )
 
 
@@ -205,13 +210,15 @@ def _measure_rows(plan: Mapping, record: RunRecord) -> list[dict]:
 def _sample_rows(plan: Mapping, record: RunRecord) -> list[dict]:
     rows = []
     planned_n = int(plan["sample_size"]["n"])
+    unit = "couples" if record.study["design"] == "dyadic" else "participants"
     if record.n != planned_n:
         kind = "sample size short of plan" if record.n < planned_n else "sample size above plan"
-        rows.append(_row(kind, "participants", planned_n, record.n,
+        rows.append(_row(kind, unit, planned_n, record.n,
                          f"n = {record.n}, planned {planned_n}"))
     for subject, why in record.by_hand.items():
         rows.append(_row("subject excluded by hand", subject, "included", "excluded",
-                         f"1 of {record.n} participants" + (f" ({why})" if why else "")))
+                         f"1 of {record.participants or record.n} participants"
+                         + (f" ({why})" if why else "")))
     return rows
 
 

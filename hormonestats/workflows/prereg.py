@@ -323,7 +323,8 @@ def preregister(
         into (through the output guard: never the data folder, never an input).
     hypotheses : names from ``hs.hypotheses``; None: every one applicable to the study.
     n : int, optional
-        Planned sample size (participants). Without it, ``power_for`` gives it.
+        Planned sample size: participants (couples in a dyadic design, as
+        :func:`hormonestats.power` counts them). Without it, ``power_for`` gives it.
     mapping, covariates, options
         Roles -> columns, covariates of every model, processing options (LOD policy, CV limit,
         ...), as :func:`hormonestats.workflows.pipeline.run_analysis` takes them.
