@@ -542,26 +542,6 @@ def models_sentences(models, labels=None) -> str:
     return " ".join(items)
 
 
-#: each correction of :func:`hormonestats.fdr` in words: (procedure with its source, what it
-#: controls and at which symbol)
-CORRECTIONS = {
-    "fdr_bh": ("the Benjamini–Hochberg false discovery rate procedure (Benjamini & Hochberg, "
-               "1995)", "q"),
-    "fdr_by": ("the Benjamini–Yekutieli false discovery rate procedure (Benjamini & Yekutieli, "
-               "2001)", "q"),
-    "holm": ("Holm's step-down procedure for the family-wise error rate (Holm, 1979)", "α"),
-    "bonferroni": ("the Bonferroni correction for the family-wise error rate", "α"),
-    "hommel": ("Hommel's procedure for the family-wise error rate (Hommel, 1988)", "α"),
-    "sidak": ("the Šidák correction for the family-wise error rate", "α"),
-    "holm-sidak": ("the Holm–Šidák step-down procedure for the family-wise error rate", "α"),
-    "simes-hochberg": ("Hochberg's step-up procedure for the family-wise error rate "
-                       "(Hochberg, 1988)", "α"),
-    "fdr_tsbh": ("the two-stage Benjamini–Hochberg false discovery rate procedure", "q"),
-    "fdr_tsbky": ("the two-stage Benjamini–Krieger–Yekutieli false discovery rate procedure "
-                  "(Benjamini, Krieger & Yekutieli, 2006)", "q"),
-}
-
-
 def multiplicity(hypotheses: pd.DataFrame, alpha: float = 0.05,
                  fdr_method: str = "fdr_bh") -> str:
     """How the family of hypotheses was tested and adjusted (``fdr_method`` as for
@@ -575,7 +555,9 @@ def multiplicity(hypotheses: pd.DataFrame, alpha: float = 0.05,
         "tested as one family, each on the term that states it"
     )
     if "p_fdr" in hypotheses.columns:
-        procedure, symbol = CORRECTIONS.get(fdr_method, (f"the {fdr_method} correction", "α"))
+        from ..models.effects import FDR_METHOD_WORDS
+
+        procedure, symbol = FDR_METHOD_WORDS.get(fdr_method, (f"the {fdr_method} correction", "α"))
         text += (f"; p values were adjusted across the family with {procedure}, {symbol} = "
                  f"{_no_lead(format_number(alpha, 2))}")
     text += "."
