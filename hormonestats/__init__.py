@@ -123,6 +123,8 @@ _API: dict[str, str] = {
     "mixed": "models.mixed",
     "MixedModelWarning": "models.mixed",
     "mixed_lrt": "models.mixed",
+    "ar1": "models.lmm.serial",
+    "car1": "models.lmm.serial",
     "crossover": "models.crossover",
     "apim": "models.dyadic",
     "cycle_models": "models.cycle",
@@ -148,6 +150,8 @@ _API: dict[str, str] = {
     "simulate_rmet_items": "simulate.trials",
     "power": "simulate.power",
     "sample_size_for": "simulate.power",
+    "pilot_parameters": "simulate.pilot",
+    "PilotParameters": "simulate.pilot",
     # pre-registration
     "preregister": "workflows.prereg",
     "load_plan": "workflows.prereg",
