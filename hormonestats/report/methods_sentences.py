@@ -559,8 +559,7 @@ def models_sentences(models, labels=None) -> str:
 
 def multiplicity(hypotheses: pd.DataFrame, alpha: float = 0.05,
                  fdr_method: str = "fdr_bh") -> str:
-    """How the family of hypotheses was tested and adjusted (``fdr_method`` as for
-    :func:`hormonestats.fdr`), and which could not be tested."""
+    """How the family was tested and adjusted (``fdr_method`` of hs.fdr), what was not tested."""
     if "hypothesis" not in hypotheses.columns:
         raise DataError("hypotheses needs a 'hypothesis' column (a family table)")
     status = hypotheses.get("status", pd.Series("tested", index=hypotheses.index)).astype(str)
@@ -570,8 +569,7 @@ def multiplicity(hypotheses: pd.DataFrame, alpha: float = 0.05,
         "tested as one family, each on the term that states it"
     )
     if "p_fdr" in hypotheses.columns:
-        from ..models.effects import FDR_METHOD_WORDS
-
+        from ..models.effects import FDR_METHOD_WORDS  # statsmodels: loaded only here
         procedure, symbol = FDR_METHOD_WORDS.get(fdr_method, (f"the {fdr_method} correction", "α"))
         text += (f"; p values were adjusted across the family with {procedure}, {symbol} = "
                  f"{_no_lead(format_number(alpha, 2))}")
