@@ -38,7 +38,8 @@ import pandas as pd
 
 from ..errors import DataError
 from ..registry.normalise import CODED_COLUMNS, canonical_code
-from .words import suggest
+from .words import described as _got
+from .words import suggest, unknown_key
 
 __all__ = ["SOURCE_OPTIONS", "Source", "WIDE_OPTIONS", "apply_layout", "layout_problems",
            "parse_sources"]
@@ -76,11 +77,6 @@ class Source:
     @property
     def where(self) -> str:
         return self.file if self.sheet is None else f"{self.file}!{self.sheet}"
-
-
-def _got(value) -> str:
-    return "a mapping" if isinstance(value, Mapping) else "a list" if isinstance(
-        value, list) else repr(value)
 
 
 def _text_map(value, path, problems, *, targets: bool = False) -> None:
@@ -125,8 +121,7 @@ def _one_source(value, path: str, table: str, problems: list[str]) -> None:
     for key, opt in value.items():
         where = f"{path}.{key}"
         if key not in SOURCE_OPTIONS:
-            problems.append(f"{where}: unknown key {key!r}{suggest(key, SOURCE_OPTIONS)} "
-                            f"(allowed: {', '.join(SOURCE_OPTIONS)})")
+            problems.append(unknown_key(path, key, SOURCE_OPTIONS))
         elif key in ("file", "sheet", "encoding"):
             if not isinstance(opt, str) or not opt.strip():
                 problems.append(f"{where}: expected text, got {_got(opt)}")
