@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from .words import described as _got
-from .words import suggest, unknown_key
+from .words import known_items, suggest, unknown_key
 
 __all__ = ["ANALYTE_OPTIONS", "COLUMN_OPTIONS", "INSTRUMENT_OPTIONS", "SNP_OPTIONS", "TOP_LEVEL",
            "accepts", "suggest", "structure_problems", "unknown_key"]
@@ -116,14 +116,9 @@ def _options(value, path, problems, spec: Mapping[str, Checker], example: str) -
     """One entry's options: null, or a mapping of known keys with values of the right type."""
     if value is None:
         return
-    if not isinstance(value, Mapping):
-        problems.append(f"{path}: expected a mapping of options (e.g. {example}), got "
-                        f"{_got(value)}")
-        return
-    for key, opt in value.items():
-        if key not in spec:
-            problems.append(unknown_key(path, key, list(spec)))
-        elif opt is not None:
+    for key, opt in known_items(value, path, problems, spec,
+                                f"a mapping of options (e.g. {example})"):
+        if opt is not None:
             spec[key](opt, f"{path}.{key}", problems)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 
-__all__ = ["described", "suggest", "unknown_key"]
+__all__ = ["described", "known_items", "suggest", "unknown_key"]
 
 
 def suggest(word, allowed) -> str:
@@ -19,6 +19,29 @@ def unknown_key(path: str, key, allowed, what: str = "key") -> str:
     where = f"{path}.{key}" if path else str(key)
     return (f"{where}: unknown {what} {key!r}{suggest(key, allowed)} (allowed: "
             f"{', '.join(map(str, allowed))})")
+
+
+def known_items(value, path: str, problems: list, allowed, expected: str):
+    """The ``(key, value)`` pairs of a mapping of options whose keys are ``allowed``, in order.
+
+    A value that is not a mapping adds ``"{path}: expected {expected}, got ..."`` to
+    ``problems`` and yields nothing; each unknown key adds :func:`unknown_key`'s message where
+    it stands, so the problems keep the order of the keys.
+
+    >>> problems = []
+    >>> list(known_items({"file": "a.csv", "fiel": 1}, "samples", problems, ["file"], "a map"))
+    [('file', 'a.csv')]
+    >>> problems
+    ["samples.fiel: unknown key 'fiel'; did you mean 'file'? (allowed: file)"]
+    """
+    if not isinstance(value, Mapping):
+        problems.append(f"{path}: expected {expected}, got {described(value)}")
+        return
+    for key, opt in value.items():
+        if key in allowed:
+            yield key, opt
+        else:
+            problems.append(unknown_key(path, key, list(allowed)))
 
 
 def described(value) -> str:
