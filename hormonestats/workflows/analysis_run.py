@@ -47,7 +47,7 @@ class _OldKeys:
         return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class AnalysisRun(_OldKeys):
     """The result of :func:`hormonestats.workflows.pipeline.run_analysis`.
 
@@ -133,7 +133,7 @@ class AnalysisRun(_OldKeys):
         return f"<AnalysisRun: {self._display()[0]}; results in {self.folder}>"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DemoRun(_OldKeys):
     """The result of :func:`hormonestats.workflows.demo.run_demo`.
 
