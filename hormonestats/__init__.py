@@ -123,6 +123,8 @@ _API: dict[str, str] = {
     "mixed": "models.mixed",
     "MixedModelWarning": "models.mixed",
     "mixed_lrt": "models.mixed",
+    "ar1": "models.lmm.serial",
+    "car1": "models.lmm.serial",
     "crossover": "models.crossover",
     "apim": "models.dyadic",
     "cycle_models": "models.cycle",

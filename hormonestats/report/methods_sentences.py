@@ -524,10 +524,16 @@ def describe_model(model, labels=None) -> str:
             f"in a mediation model, the indirect effect of {lab(x)} on {lab(y)} through {med} "
             f"was estimated{how}{adjusted}{n_text}"
         )
+    serial = ""
+    if facts.get("correlation"):  # hs.mixed(correlation=...): AR(1) / CAR(1) residuals
+        phi = facts.get("phi")
+        serial = f", with {facts['correlation']}" + (
+            f" (phi = {_no_lead(format_number(float(phi), 2))})" if phi is not None else "")
     if y and x:
-        return f"in a {family} model, {lab(y)} was regressed on {lab(x)}{adjusted}{n_text}"
+        return (f"in a {family} model, {lab(y)} was regressed on {lab(x)}{adjusted}{n_text}"
+                f"{serial}")
     target = f" of {lab(y)}" if y else ""
-    return f"a {family} model{target} was fitted{adjusted}{n_text}"
+    return f"a {family} model{target} was fitted{adjusted}{n_text}{serial}"
 
 
 def models_sentences(models, labels=None) -> str:
