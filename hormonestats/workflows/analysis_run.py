@@ -27,8 +27,9 @@ _SHOWN = ("hypothesis", "term", "estimate", "conf_low", "conf_high", "p_value", 
           "agrees", "n", "status")
 
 
-class _OldKeys:
-    """Read access by the keys of the dictionaries runs used to be, with a warning."""
+class _Run:
+    """What both runs share: the display from ``_display()`` (title, captioned tables, notes)
+    and read access by the keys of the dictionaries they used to be, with a warning."""
 
     #: old key -> attribute path (dots for a field of a field)
     _old_keys: Mapping[str, str] = {}
@@ -46,9 +47,17 @@ class _OldKeys:
             value = getattr(value, name)
         return value
 
+    def summary(self) -> Summary:
+        """Plain-text summary: the hypotheses tested, those not applicable, the folder (and,
+        for the demo, the power table)."""
+        return Summary(ResultDisplay.text(*self._display()))
+
+    def _repr_html_(self) -> str:
+        return ResultDisplay.html(*self._display())
+
 
 @dataclass(frozen=True, eq=False)
-class AnalysisRun(_OldKeys):
+class AnalysisRun(_Run):
     """The result of :func:`hormonestats.workflows.pipeline.run_analysis`.
 
     Attributes
@@ -122,19 +131,12 @@ class AnalysisRun(_OldKeys):
             notes.append("Estimates pooled over multiply imputed data sets (Rubin's rules)")
         return title, shown, notes
 
-    def summary(self) -> Summary:
-        """Plain-text summary: the hypotheses tested, those not applicable, the folder."""
-        return Summary(ResultDisplay.text(*self._display()))
-
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html(*self._display())
-
     def __repr__(self) -> str:
         return f"<AnalysisRun: {self._display()[0]}; results in {self.folder}>"
 
 
 @dataclass(frozen=True, eq=False)
-class DemoRun(_OldKeys):
+class DemoRun(_Run):
     """The result of :func:`hormonestats.workflows.demo.run_demo`.
 
     Attributes
@@ -158,10 +160,3 @@ class DemoRun(_OldKeys):
         title, shown, notes = self.analysis._display()
         shown = [*shown, ("Power by sample size", self.power)]
         return "Demo. " + title, shown, notes
-
-    def summary(self) -> Summary:
-        """Plain-text summary: the analysis run's and the power table."""
-        return Summary(ResultDisplay.text(*self._display()))
-
-    def _repr_html_(self) -> str:
-        return ResultDisplay.html(*self._display())
