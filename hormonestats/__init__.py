@@ -150,6 +150,8 @@ _API: dict[str, str] = {
     "simulate_rmet_items": "simulate.trials",
     "power": "simulate.power",
     "sample_size_for": "simulate.power",
+    "pilot_parameters": "simulate.pilot",
+    "PilotParameters": "simulate.pilot",
     # output
     "plots": "report.plots",
     "report": "report",
