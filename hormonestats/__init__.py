@@ -119,6 +119,7 @@ _API: dict[str, str] = {
     "moderated_mediation": "models.conditional",
     "gxe": "models.gxe",
     "censored_regression": "models.censored",
+    "censored_mixed": "models.censored_mixed",
     "fdr": "models.effects",
     "mixed": "models.mixed",
     "MixedModelWarning": "models.mixed",

@@ -524,6 +524,15 @@ def describe_model(model, labels=None) -> str:
             f"in a mediation model, the indirect effect of {lab(x)} on {lab(y)} through {med} "
             f"was estimated{how}{adjusted}{n_text}"
         )
+    if family == "censored mixed" and y:
+        cens, group = facts.get("n_censored"), facts.get("group")
+        per = f" per {lab(group)}" if group else ""
+        return (
+            f"in a mixed model with a censored outcome ({facts.get('formula', lab(y))}), "
+            f"{int(cens or 0)} readings of {lab(y)} outside the assay's limits were treated as "
+            f"censored, with random effects{per}, by maximum likelihood with "
+            f"{facts.get('estimation', 'adaptive quadrature')}{adjusted}{n_text}"
+        )
     serial = ""
     if facts.get("correlation"):  # hs.mixed(correlation=...): AR(1) / CAR(1) residuals
         phi = facts.get("phi")
