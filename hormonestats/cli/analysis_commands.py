@@ -126,20 +126,20 @@ def run(
               list(DESIGN_ANALYSES.get(analysis, (analysis,))))
     try:
         study = read_study(contract_path, data_dir)
-        results = run_analysis(study, out=out, seed=seed, n_boot=n_boot, mapping=mapping,
-                               covariates=covariates, hypotheses=chosen, impute=impute,
-                               options=options,
-                               console=console, title=f"hormonestats: {analysis}")
+        run = run_analysis(study, out=out, seed=seed, n_boot=n_boot, mapping=mapping,
+                           covariates=covariates, hypotheses=chosen, impute=impute,
+                           options=options,
+                           console=console, title=f"hormonestats: {analysis}")
     except HormoneStatsError as err:
         _fail(str(err))
         return
     except OSError as err:
         _fail(_os_message(out, err))
         return
-    table = results["hypotheses_table"]
+    table = run.hypotheses_table
     if len(table):
         console.print(results_table(table, width=console.width))
-    plan = results["roles"]
+    plan = run.roles
     skipped = plan[plan["status"] != "applicable"]
     if len(skipped):
         console.print(role_table(skipped, "Not applicable to this study (not in the results)",
@@ -147,7 +147,7 @@ def run(
     n_tested = int((table["status"] == "tested").sum()) if len(table) else 0
     console.print(f"{n_tested} of {len(plan)} hypotheses tested" + _adjustment(table, covariates),
                   markup=False)
-    console.print(f"Results: {results['folder']}", markup=False)
+    console.print(f"Results: {run.folder}", markup=False)
     if n_tested == 0:
         err_console.print(
             "nothing could be tested: see the reasons above (`hormonestats hypotheses "
