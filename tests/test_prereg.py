@@ -372,7 +372,7 @@ def test_ten_seeded_deviations_through_the_run(plan, study, tmp_path):
         hypotheses=PLANNED[:-1], covariates=["age"], mapping={"outcome": "iri_ec"},
         options={"lod_policy": "lod/2", "exclude_imprecise": True}, alpha=0.01,
         fdr_method="holm", exclude_subjects={"S017": "withdrew consent"})
-    table = results["deviations"]
+    table = results.deviations
     assert sorted(table["deviation"]) == sorted(SEEDED)
     for kind, (_, concerns, size) in SEEDED.items():
         row = table[table["deviation"] == kind].iloc[0]
@@ -381,10 +381,10 @@ def test_ten_seeded_deviations_through_the_run(plan, study, tmp_path):
     written = pd.read_csv(tmp_path / "res" / "tables" / "deviations.csv", dtype=str,
                           keep_default_na=False)
     assert written.values.tolist() == table.values.tolist()
-    assert "deviated from the plan in 10 ways" in results["methods"]
+    assert "deviated from the plan in 10 ways" in results.methods
     # the methods text and the verdicts say what was run, not what was planned
     assert "Holm's step-down procedure for the family-wise error rate (Holm, 1979), " \
-           "α = .01" in results["methods"]
+           "α = .01" in results.methods
     log = pd.read_csv(tmp_path / "res" / "exclusion_log.csv")
     assert set(log.loc[log["step"] == "excluded by hand", "subject_id"]) == {"S017"}
 

@@ -143,21 +143,21 @@ def run(
 
             plan = load_plan(prereg)  # strict: a bad plan stops the run before any work
         study = read_study(contract_path, data_dir)
-        results = run_analysis(study, out=out, seed=seed, n_boot=n_boot, mapping=mapping,
-                               covariates=covariates, hypotheses=chosen, impute=impute,
-                               options=options, alpha=alpha, fdr_method=fdr_method,
-                               exclude_subjects=excluded, prereg=plan,
-                               console=console, title=f"hormonestats: {analysis}")
+        run = run_analysis(study, out=out, seed=seed, n_boot=n_boot, mapping=mapping,
+                           covariates=covariates, hypotheses=chosen, impute=impute,
+                           options=options, alpha=alpha, fdr_method=fdr_method,
+                           exclude_subjects=excluded, prereg=plan,
+                           console=console, title=f"hormonestats: {analysis}")
     except HormoneStatsError as err:
         _fail(str(err))
         return
     except OSError as err:
         _fail(_os_message(out, err))
         return
-    table = results["hypotheses_table"]
+    table = run.hypotheses_table
     if len(table):
         console.print(results_table(table, width=console.width))
-    plan = results["roles"]
+    plan = run.roles
     skipped = plan[plan["status"] != "applicable"]
     if len(skipped):
         console.print(role_table(skipped, "Not applicable to this study (not in the results)",
@@ -167,8 +167,8 @@ def run(
                   markup=False)
     from .prereg_commands import print_deviations
 
-    print_deviations(results)
-    console.print(f"Results: {results['folder']}", markup=False)
+    print_deviations(run)
+    console.print(f"Results: {run.folder}", markup=False)
     if n_tested == 0:
         err_console.print(
             "nothing could be tested: see the reasons above (`hormonestats hypotheses "

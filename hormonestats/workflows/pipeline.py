@@ -15,10 +15,12 @@ from types import MappingProxyType
 import pandas as pd
 
 from ..options import ExecutionOptions, ProcessingOptions
+from .analysis_run import AnalysisRun
 from .design_outputs import design_outputs
 from .roles import DEFAULT_MAPPING, REPEATED_DESIGNS
 
-__all__ = ["DEFAULT_LABELS", "DEFAULT_MAPPING", "REPEATED_DESIGNS", "run_analysis"]
+__all__ = ["DEFAULT_LABELS", "DEFAULT_MAPPING", "REPEATED_DESIGNS", "AnalysisRun",
+           "run_analysis"]
 
 
 #: Words for the columns of the example study's analysis table (methods text, report).
@@ -134,7 +136,7 @@ def run_analysis(
     fdr_method: str = "fdr_bh",
     exclude_subjects: Mapping[str, str] | Sequence[str] | None = None,
     prereg=None,
-) -> dict:
+) -> AnalysisRun:
     """Run the canned analysis of a study into a results folder.
 
     Parameters
@@ -183,11 +185,14 @@ def run_analysis(
 
     Returns
     -------
-    dict with the validation report, the processed study, the role plan (``roles``: every
-    hypothesis, applicable or not and why, see :func:`hormonestats.workflows.roles.role_plan`), the
-    hypothesis family result (applicable hypotheses only), the QC tables and the path of the
-    written folder. Hypotheses that cannot apply to the study are written to
-    ``not_applicable.csv``, apart from the results.
+    AnalysisRun
+        The written folder (``.folder``), the validation report, the processed study, the QC
+        tables, the role plan (``.roles``: every hypothesis, applicable or not and why, see
+        :func:`hormonestats.workflows.roles.role_plan`), the hypothesis family (``.hypotheses``,
+        applicable hypotheses only; ``.fits`` each model), the hypotheses table, the methods
+        text, every table and figure written and the manifest; see
+        :class:`~hormonestats.workflows.analysis_run.AnalysisRun`. Hypotheses that cannot apply
+        to the study are written to ``not_applicable.csv``, apart from the results.
     """
     from ..report.output_guard import check_results_folder, run_inputs, study_inputs
     from .deviations import as_plan
@@ -271,7 +276,7 @@ class _Steps:
 
 def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, processing,
          process_options, say, results, impute=0, inference=None, exclude_subjects=None,
-         prereg=None) -> dict:
+         prereg=None) -> AnalysisRun:
     from ..derive.processing import process_study
     from ..report import manifest, methods_text, package_versions, write_report
     from ..report.output_guard import study_inputs
@@ -417,8 +422,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
 
     for fig in figures.values():
         plt.close(getattr(fig, "figure", fig))
-    results["folder"] = folder
-    return results
+    return AnalysisRun(folder=folder, tables=tables, figures=figures, manifest=man, **results)
 
 
 def _qc_tables(study, processed) -> dict[str, pd.DataFrame]:
@@ -494,7 +498,8 @@ def _figures(family, qc: dict, design_figures: Mapping = MappingProxyType({})) -
         figures["forest"] = plots.forest(family.table)
     for name, res in family.results.items():
         for kind, draw in plots.FAMILY_FIGURES.get(res.family, {}).items():
-            figures[f"{name}_{kind}"] = draw(res)
+            if (drawn := draw(res)) is not None:
+                figures[f"{name}_{kind}"] = drawn
     figures.update(design_figures)  # the designs' figures (design_outputs), before the QC
     if "lod_summary" in qc and len(qc["lod_summary"]):
         figures["qc_lod"] = plots.qc_lod(qc["lod_summary"])
