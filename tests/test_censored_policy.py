@@ -82,3 +82,51 @@ def test_cycle_study_without_censoring_is_the_substituted_table_plus_false_indic
 
 def test_glossary_explains_the_indicator():
     assert "below the LOD in every replicate" in explain_column("progesterone_censored")
+
+
+def _phase_study(seed=11, n=150):
+    """Simulated within-person phase contrast: log P4 = -2.3 + 1.7 * luteal + person + noise,
+    readings below log LOD -2.4 censored (about a third of the follicular ones)."""
+    rng = np.random.default_rng(seed)
+    person = np.repeat(np.arange(n), 4)
+    phase = np.tile(["midfollicular", "midluteal", "midfollicular", "midluteal"], n)
+    latent = (-2.3 + 1.7 * (phase == "midluteal") + rng.normal(0, 0.3, n)[person]
+              + rng.normal(0, 0.3, len(person)))
+    lod = -2.4
+    below = latent < lod
+    return pd.DataFrame({"subject_id": [f"S{p}" for p in person], "cycle_phase": phase,
+                         "log_progesterone": np.where(below, lod, latent),
+                         "progesterone_censored": pd.array(below, dtype="boolean")})
+
+
+def test_phase_hypothesis_uses_the_censored_model_when_rows_are_censored():
+    data = _phase_study()
+    assert 0.1 < data["progesterone_censored"].mean() < 0.3
+    fam = hs.test_hypotheses(data, hypotheses=["progesterone_luteal_within_person"])
+    row = fam.table.iloc[0]
+    assert fam.results["progesterone_luteal_within_person"].family == "censored_mixed"
+    assert row["status"] == "tested" and row["term"] == "cycle_phase_midluteal"
+    direct = hs.censored_mixed("log_progesterone ~ luteal + (1 | subject_id)",
+                               data.assign(luteal=(data["cycle_phase"] == "midluteal") * 1.0),
+                               censored="progesterone_censored", limit="log_progesterone")
+    ref = direct.table.set_index("term").loc["luteal"]
+    for col in ("estimate", "std_error", "conf_low", "conf_high"):
+        assert row[col] == pytest.approx(ref[col], rel=1e-10)
+    # the known truth within 3 SE; the substituted-LOD Gaussian fit is biased towards 0
+    assert abs(row["estimate"] - 1.7) < 3 * row["std_error"]
+    naive = hs.test_hypotheses(data.drop(columns="progesterone_censored"),
+                               hypotheses=["progesterone_luteal_within_person"])
+    assert naive.results["progesterone_luteal_within_person"].family == "mixed"
+    assert naive.table["estimate"].iloc[0] < row["estimate"] - 2 * row["std_error"]
+
+
+def test_phase_hypothesis_uses_the_linear_mixed_model_without_censored_rows():
+    data = _phase_study()
+    data["progesterone_censored"] = pd.array([False] * len(data), dtype="boolean")
+    fam = hs.test_hypotheses(data, hypotheses=["progesterone_luteal_within_person"])
+    assert fam.results["progesterone_luteal_within_person"].family == "mixed"
+    direct = hs.mixed(data.assign(luteal=(data["cycle_phase"] == "midluteal") * 1.0),
+                      formula="log_progesterone ~ luteal + (1 | subject_id)")
+    ref = direct.table.set_index("term").loc["luteal"]
+    assert fam.table["estimate"].iloc[0] == pytest.approx(ref["estimate"], rel=1e-10)
+    assert fam.table["std_error"].iloc[0] == pytest.approx(ref["std_error"], rel=1e-10)
