@@ -130,3 +130,17 @@ def test_phase_hypothesis_uses_the_linear_mixed_model_without_censored_rows():
     ref = direct.table.set_index("term").loc["luteal"]
     assert fam.table["estimate"].iloc[0] == pytest.approx(ref["estimate"], rel=1e-10)
     assert fam.table["std_error"].iloc[0] == pytest.approx(ref["std_error"], rel=1e-10)
+
+
+def test_a_censored_hormone_as_predictor_is_missing_not_its_limit():
+    data = _phase_study()
+    data["rmet_total"] = np.random.default_rng(3).normal(30, 4, len(data))
+    fam = hs.test_hypotheses(data, hypotheses=["progesterone_within_person"])
+    row = fam.table.iloc[0]
+    assert row["status"] == "tested"
+    assert row["n"] == int((~data["progesterone_censored"]).sum())
+    direct = hs.mixed(data[~data["progesterone_censored"].to_numpy(bool)], y="rmet_total",
+                      x="log_progesterone", subject="subject_id")
+    ref = direct.table.set_index("term").loc["log_progesterone_within"]
+    assert row["estimate"] == pytest.approx(ref["estimate"], rel=1e-8)
+    assert data["log_progesterone"].notna().all()  # the caller's table untouched

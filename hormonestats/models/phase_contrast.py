@@ -15,7 +15,11 @@ import pandas as pd
 
 from ..errors import ModelError
 
-__all__ = ["censoring_column", "run_phase_contrast"]
+__all__ = ["CENSORED_FAMILIES", "censoring_column", "run_phase_contrast", "without_censored_values"]
+
+#: Families whose runner reads censoring indicators itself (a censored likelihood); the others
+#: get censored hormone values set missing (:func:`without_censored_values`).
+CENSORED_FAMILIES = frozenset({"phase_contrast"})
 
 
 def censoring_column(data: pd.DataFrame, y: str) -> str | None:
@@ -26,8 +30,34 @@ def censoring_column(data: pd.DataFrame, y: str) -> str | None:
     'p4_censored'
     """
     base = y[4:] if y.startswith("log_") else y
+    base = base[:-5] if base.endswith("_wins") else base
     name = f"{base}_censored"
     return name if name in data.columns else None
+
+
+def without_censored_values(data: pd.DataFrame, columns) -> pd.DataFrame:
+    """``data`` with the censored values of ``columns`` set missing (a copy; ``data`` itself
+    when none is censored): a model that is not a censored likelihood must not read a limit as
+    a measurement, so a censored hormone used as a predictor or covariate has no value there,
+    as under the ``"flag"`` policy (the model logs the rows it leaves out).
+
+    >>> d = pd.DataFrame({"log_p4": [-2.0, -1.0], "p4_censored": [True, False]})
+    >>> without_censored_values(d, ["log_p4"])["log_p4"].to_list()
+    [nan, -1.0]
+    """
+    masks = {}
+    for c in dict.fromkeys(columns):
+        flag = censoring_column(data, c) if c in data.columns else None
+        if flag is not None:
+            cens = data[flag].fillna(False).astype(bool)
+            if cens.any():
+                masks[c] = cens
+    if not masks:
+        return data
+    out = data.copy()
+    for c, cens in masks.items():
+        out[c] = out[c].where(~cens)
+    return out
 
 
 def run_phase_contrast(data, hyp, cols, covariates, opts):
