@@ -75,14 +75,16 @@ def test_multiverse_runs_the_censored_choice_on_the_cycle_study(censored_cycle, 
     out = tmp_path / "mv"
     code, text = _cli(capsys, "multiverse", HYPOTHESIS, "--contract",
                       censored_cycle / "contract.yaml", "--data", censored_cycle, "--out", out,
-                      "--decision", "lod=lod/sqrt2,censored,excluded", "--n-null", "0")
+                      "--decision", "lod=censored,excluded", "--n-null", "0")
     assert code == 0, text
     specs = pd.read_csv(out / "tables" / "specifications.csv").set_index("lod")
-    assert (specs["status"] == "tested").all()
-    # censored keeps every sample (n as under substitution); 'excluded' loses the censored ones
-    assert specs.loc["censored", "n"] == specs.loc["lod/sqrt2", "n"]
-    assert specs.loc["excluded", "n"] < specs.loc["censored", "n"]
-    assert specs.loc["censored", "estimate"] != specs.loc["lod/sqrt2", "estimate"]
+    assert (specs["status"] == "tested").all() and len(specs) == 2
+    # censored keeps every phase sample (40 women, 132 mid-follicular or mid-luteal visits);
+    # 'excluded' loses the 18 samples with every well below the LOD
+    assert specs.loc["censored", "n"] == 132
+    assert specs.loc["excluded", "n"] == 132 - 18
+    # leaving the low follicular readings out shrinks the luteal contrast
+    assert specs.loc["excluded", "estimate"] < specs.loc["censored", "estimate"]
 
 
 def test_multiverse_keeps_censored_not_applicable_for_a_hormone_predictor(censored_cycle,
