@@ -243,9 +243,10 @@ class MixedResult:
 
         return anova_table(self._lmm, self._frame)
 
-    def confint_profile(self, conf_level: float | None = None) -> pd.DataFrame:
-        """Profile-likelihood intervals of the random-intercept SDs and sigma as lme4's
-        ``confint(method = "profile")`` (:mod:`hormonestats.models.lmm.profile`)."""
+    def confint_profile(self, conf_level: float | None = None, which: str = "all"):
+        """lme4's ``confint(method = "profile")`` (:mod:`~hormonestats.models.lmm.profile`):
+        random-effect SDs, correlations, sigma, then fixed effects (``which``: ``"all"``,
+        ``"variance"``, ``"fixed"``) around the ML estimates, also for a REML fit."""
         from .lmm.profile import profile_table
 
         if self._lmm.serial is not None:
@@ -254,7 +255,7 @@ class MixedResult:
                 "residual_correlation() for phi's interval."
             )
         level = self.conf_level if conf_level is None else conf_level
-        return profile_table(self._lmm, self._frame, self.formula, level)
+        return profile_table(self._lmm, self._frame, self.formula, level, which)
 
     def residual_correlation(self, conf_level: float | None = None) -> pd.DataFrame:
         """The estimated residual correlation (``structure, time, group, phi, conf_low,
