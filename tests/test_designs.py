@@ -33,7 +33,8 @@ EXPECTED = {
     "crossover_study": {"oxytocin_crossover"},
     "couples_study": {"oxytocin_actor", "oxytocin_partner"},
     "tsst_study": {"oxytocin_cortisol_reactivity", "oxytocin_cortisol_peak"},
-    "cycle_study": {"estradiol_within_person", "progesterone_within_person"},
+    "cycle_study": {"estradiol_within_person", "progesterone_within_person",
+                    "progesterone_luteal_within_person"},
     "example_study": {"estradiol_oxytocin", "testosterone_aromatization", "progesterone_anxiety",
                       "cortisol_oxytocin", "oxtr_genotype"},
 }

@@ -21,6 +21,7 @@ from ..log import combine_logs, log_rows
 from ..options import ProcessingOptions
 from ..registry.units import to_canonical
 from ..study.readings import control_mask
+from .censored_wells import censored_wells
 from .lod import applied_lod_summary, apply_lod
 from .precision import aggregate_replicates, inter_assay_cv, intra_assay_cv
 from .transforms import log_transform, winsorize
@@ -123,8 +124,11 @@ def process_samples(
         A study with a ``samples`` table, or the samples table itself.
     lod_policy : {"flag", "lod/2", "lod/sqrt2", "censored"}
         Below-LOD handling (:func:`hormonestats.apply_lod`). Default LOD/sqrt(2) (Hornung &
-        Reed 1990). Under ``"flag"`` and ``"censored"`` below-LOD wells have no value and are
-        excluded from the means (logged).
+        Reed 1990). Under ``"flag"`` below-LOD wells have no value and are excluded from the
+        means (logged). Under ``"censored"`` a sample whose wells are all below the LOD holds
+        its LOD with ``<column>_censored`` True beside it; a sample with some wells detected
+        holds the mean of those (its below-LOD wells excluded, logged; see
+        :mod:`hormonestats.derive.censored_wells` for why).
     max_cv : float
         Replicate CV (%) above which a sample is flagged (:func:`hormonestats.aggregate_replicates`).
     exclude_imprecise : bool
@@ -226,14 +230,20 @@ def sample_means(samples: pd.DataFrame, *, lod_policy: str = SAMPLE_OPTIONS["lod
     logs.append(lod_log)
     canon = to_canonical(lodded, value="value_lod")
     no_value = canon["value_canonical"].isna()
-    logs.append(log_rows("process_samples", _TABLE, canon, no_value, "excluded",
+    kept_censored, logged = None, False
+    if lod_policy == "censored":
+        canon, kept_censored, logged, cens_log = censored_wells(canon, lodded, no_value)
+        no_value = no_value & ~kept_censored
+        logs.append(cens_log)
+    logs.append(log_rows("process_samples", _TABLE, canon, no_value & ~logged, "excluded",
                          f"no numeric value after LOD policy {lod_policy!r}"))
     usable = canon.loc[~no_value] if no_value.any() else canon
     n_subject, n_no_value = len(canon), int(no_value.sum())
     # the quality tables and the analytes first, so that the wells' frames can go
     qc_lod = applied_lod_summary(lodded) if len(lodded) else pd.DataFrame()
-    intra = intra_assay_cv(usable, value="value_canonical") \
-        if "plate_id" in canon.columns and len(usable) else pd.DataFrame()
+    detected = usable if kept_censored is None else usable.loc[~usable["censored_at_lod"]]
+    intra = intra_assay_cv(detected, value="value_canonical") \
+        if "plate_id" in canon.columns and len(detected) else pd.DataFrame()
     seen = _first_rows(canon)
     del subj, lodded
     if usable.empty:

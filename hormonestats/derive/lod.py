@@ -75,8 +75,11 @@ def apply_lod(
         (Hornung & Reed 1990 recommend LOD/sqrt(2) when the geometric SD is below 3 and LOD/2
         for highly skewed data). ``"censored"``: no substitution; ``censored`` says
         ``"left"``/``"right"``/``"none"`` and ``value_lower``/``value_upper`` bound the true
-        value (left: [0, LOD]; right: [limit, inf]; observed: the value twice) for a
-        censored (Tobit-type) likelihood; ``value_lod`` is NaN for censored rows.
+        value in the reading's unit (left: [0, LOD], 0 because a concentration is not
+        negative, so on the log scale the lower bound is -inf, unbounded below; right: [limit,
+        inf]; observed: the value twice) for a censored (Tobit-type) likelihood; ``value_lod``
+        is NaN for censored rows. (``process_samples`` carries censored samples to the
+        analysis table its own way: :mod:`hormonestats.derive.censored_wells`.)
     value, lod : str
         Column names.
 

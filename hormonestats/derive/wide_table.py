@@ -87,7 +87,8 @@ def _idx(agg: pd.DataFrame) -> list[str]:
 def _work(agg: pd.DataFrame, by_matrix_set) -> pd.DataFrame:
     """The columns the pivot reads, keyed by (analyte, matrix) pair and sorted for it."""
     idx = _idx(agg)
-    used = [c for c in (*idx, "value", "sample_number", "sample_time") if c in agg.columns]
+    used = [c for c in (*idx, "value", "censored_at_lod", "sample_number", "sample_time")
+            if c in agg.columns]
     work = agg[used].assign(variable=variable_names(agg, by_matrix_set))
     if "session" in idx:
         work["session"] = _session_text(work["session"])
@@ -236,6 +237,8 @@ def wide(agg: pd.DataFrame, plan: WidePlan | None = None):
             per_sample.columns.name = None
             per_sample_cols = [c for c in per_sample.columns if c not in idx]
             table = table.merge(per_sample, on=idx, how="left")
+    if "censored_at_lod" in work.columns:  # lod_policy "censored": indicators
+        table = _censoring_indicators(table, work, column, idx, groups)
     if plan.schedule is not None:
         series = work.loc[work["variable"] == "cortisol"]
         feats, flog = _cortisol(series, idx, plan)
@@ -243,6 +246,26 @@ def wide(agg: pd.DataFrame, plan: WidePlan | None = None):
         table = table.merge(feats, on=idx, how="left") if feats is not None else \
             table.assign(**dict.fromkeys(CORTISOL_FEATURES, np.nan))
     return table, combine_logs(logs), column.reindex(agg.index), per_sample_cols
+
+
+def _censoring_indicators(table, work, column, idx, groups) -> pd.DataFrame:
+    """``<column>_censored`` (True: the value is the LOD the reading lies below) beside every
+    value column, the first sample's column included; False where the value is observed."""
+    flag = work.groupby(groups, sort=True, dropna=False)["censored_at_lod"]
+    first = flag.first().unstack("variable")
+    parts = [first.rename(columns=lambda v: f"{v}_censored")]
+    several = column != work["variable"].astype(str)
+    if several.any():
+        per = (work.loc[several].assign(_column=column.loc[several] + "_censored")
+               .pivot_table(index=idx, columns="_column", values="censored_at_lod",
+                            aggfunc="first", sort=True))
+        parts.append(per)
+    flags = pd.concat(parts, axis=1).reset_index()
+    flags.columns.name = None
+    out = table.merge(flags, on=idx, how="left")
+    cols = [c for c in flags.columns if c not in idx]
+    out[cols] = out[cols].astype("boolean")
+    return out
 
 
 #: The cortisol features the table holds (from :func:`hormonestats.cortisol_features`).

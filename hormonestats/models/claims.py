@@ -228,6 +228,25 @@ _ENTRIES = [
         ),
     ),
     Hypothesis(
+        name="progesterone_luteal_within_person",
+        claim=(
+            "Within the same person, progesterone is higher in the mid-luteal than in the "
+            "mid-follicular phase (phase contrast of log progesterone, random intercept per "
+            "person; a censored likelihood when readings below the LOD are kept censored)."
+        ),
+        family="phase_contrast",
+        roles={"y": "progesterone", "phase": "cycle_phase", "subject": "subject"},
+        key_term="phase",
+        predicted_sign=+1,
+        source=(
+            "The ovarian cycle's endocrinology, not the seed: the corpus luteum secretes "
+            "progesterone after ovulation, and follicular-phase progesterone is low, often near "
+            "a salivary assay's LOD (Schmalenberger et al. 2021). A manipulation check of the "
+            "cycle phases, and the cycle design's hormone outcome."
+        ),
+        options={"low": "midfollicular", "high": "midluteal"},
+    ),
+    Hypothesis(
         name="oxytocin_crossover",
         claim=(
             "Within the same person, the social-cognition outcome is higher after intranasal "
@@ -333,6 +352,7 @@ DEFAULT_ROLES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "anxiety": ("pss10_total",),
     "rs53576": ("rs53576_add_A",),
     "subject": ("subject_id",),
+    "cycle_phase": ("cycle_phase",),
     "period": ("session",),
     "sequence": ("sequence",),
     "dyad": ("dyad_id",),
@@ -349,7 +369,7 @@ DESIGN_ANALYSES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "couples": ("oxytocin_actor", "oxytocin_partner"),
     "stress_reactivity": ("oxytocin_cortisol_reactivity", "oxytocin_cortisol_peak"),
     "cycle": ("estradiol_within_person", "progesterone_within_person",
-              "progesterone_anxiety_within_person"),
+              "progesterone_anxiety_within_person", "progesterone_luteal_within_person"),
 })
 
 

@@ -127,7 +127,10 @@ def test_hypotheses(
     ----------
     data : DataFrame
         The analysis table (one row per participant, or per participant and session for
-        families that model repeated measures); not modified.
+        families that model repeated measures); not modified. Under ``lod_policy="censored"``
+        a hormone value with a True ``<analyte>_censored`` is its LOD: only a censored
+        likelihood (the ``phase_contrast`` family) uses it; the other families treat it as
+        missing.
     mapping : Mapping[str, str], optional
         Role name -> column, e.g. ``{"outcome": "rmet_total", "oxytocin": "oxytocin_arm",
         "estradiol": "log_estradiol"}``. Roles left out make their hypotheses "not tested".
@@ -173,6 +176,7 @@ def test_hypotheses(
     """
     from ._guards import untestable
     from .effects import fdr
+    from .phase_contrast import CENSORED_FAMILIES, without_censored_values
 
     registry = globals()["hypotheses"]
     names = list(registry) if hypotheses is None else list(hypotheses)
@@ -213,14 +217,16 @@ def test_hypotheses(
         own = set(cols.values())
         covs = [c for c in covariates if c not in own]
         dropped = [c for c in covariates if c in own]
-        why = untestable(data, hyp.family, cols, list(covariates))
+        used = data if hyp.family in CENSORED_FAMILIES else \
+            without_censored_values(data, [*cols.values(), *covs])
+        why = untestable(used, hyp.family, cols, list(covariates))
         if why:  # a model fitted anyway would give numbers that mean nothing
             row.update(status="not tested", reason=why)
             rows.append(row)
             continue
         try:
             runner = RUNNERS[hyp.family]
-            result, key = runner(data, hyp, cols, covs, opts)
+            result, key = runner(used, hyp, cols, covs, opts)
         except (HormoneStatsError, KeyError) as exc:
             row.update(status="failed", reason=f"{type(exc).__name__}: {exc}")
             rows.append(row)

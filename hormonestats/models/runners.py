@@ -240,6 +240,12 @@ def _run_apim(data, hyp, cols, covariates, opts):
     return res, {"term": f"{term} (mean of roles)", **key, "n": int(res.n_obs)}
 
 
+def _run_phase_contrast(data, hyp, cols, covariates, opts):
+    from .phase_contrast import run_phase_contrast
+
+    return run_phase_contrast(data, hyp, cols, covariates, opts)
+
+
 #: family -> runner ``(data, hypothesis, columns, covariates, options) -> (result, key)``.
 RUNNERS: Mapping[str, Callable] = MappingProxyType(
     {
@@ -250,6 +256,7 @@ RUNNERS: Mapping[str, Callable] = MappingProxyType(
         "mixed": _run_mixed,
         "crossover": _run_crossover,
         "apim": _run_apim,
+        "phase_contrast": _run_phase_contrast,
     }
 )
 FAMILIES = tuple(RUNNERS)

@@ -306,6 +306,10 @@ TABLE_NOTES: Mapping[str, str] = MappingProxyType(_TABLE_NOTES)
 
 #: Columns named after the study's own analytes, SNPs and instruments: (regex, template).
 PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"^(?P<x>\w+)_censored$", "True when {x} was below the LOD in every replicate well "
+     "(lod_policy 'censored'): {x} (and its log) then holds the LOD, an upper bound, and a "
+     "censored likelihood treats it so; a sample with some wells detected holds the mean of "
+     "its detected wells, uncensored."),
     (r"^log_(?P<x>\w+)$", "Natural log of {x} (canonical unit), the scale the models use."),
     (r"^(?P<x>\w+)_auc_g$", "{x}: area under the curve with respect to ground over the "
      "session's sample times (Pruessner et al. 2003)."),

@@ -96,6 +96,15 @@ HYPOTHESES = {
         0,
         "within-person progesterone slope on RMET across the cycle",
     ),
+    "progesterone_luteal_within_person": (
+        "phase_contrast",
+        "log_progesterone",
+        "cycle_phase_midluteal",
+        1,
+        "mid-luteal minus mid-follicular log progesterone within person (no censoring "
+        "simulated; a within-person predictor of SD 0.5, the SD of a balanced 0/1 phase "
+        "indicator, stands in for the phase)",
+    ),
     **DESIGN_HYPOTHESES,
 }
 
@@ -107,6 +116,11 @@ WITHIN_DEFAULTS = {
     "estradiol_within_person": {"effect": 0.15, "x_sd": 0.40, "n_obs": 8, "icc": 0.5, "scale": 3.6},
     "progesterone_within_person": {
         "effect": -0.10, "x_sd": 0.83, "n_obs": 8, "icc": 0.5, "scale": 3.6,
+    },
+    # the cycle study: mid-luteal minus mid-follicular log P4 about 1.7, total SD of log P4
+    # within a phase about 0.45 (so about 3.8 SD units), 2 visits per phase per woman
+    "progesterone_luteal_within_person": {
+        "effect": 3.8, "x_sd": 0.5, "n_obs": 4, "icc": 0.5, "scale": 0.45,
     },
     "progesterone_anxiety_within_person": {
         "effect": -0.15,

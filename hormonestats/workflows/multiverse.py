@@ -10,7 +10,8 @@ default specification reproduces :func:`hormonestats.test_hypotheses` exactly.
 
 Decisions (:data:`DECISIONS`; the package's default choice of each is marked):
 
-* ``lod``: below-LOD readings set to LOD/2, **LOD/sqrt(2)**, excluded, or a censored likelihood;
+* ``lod``: below-LOD readings set to LOD/2, **LOD/sqrt(2)**, excluded, or a censored likelihood
+  (for a hormone outcome: the ``phase_contrast`` family);
 * ``max_cv``: replicate CV (%) above which a sample is excluded: **none**, 20, 15, 10;
 * ``outliers``: **kept**, winsorised at 3 SD, or excluded beyond 3 SD (log scale);
 * ``transform``: **log**, none (the concentration), rank-based inverse normal (Blom 1958);
@@ -42,6 +43,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import HormoneStatsError, ModelError
+from ..models.phase_contrast import CENSORED_FAMILIES
 from ..options import LOD_POLICY_LABELS, ExecutionOptions, ProcessingOptions
 from ..registry.contraception import CONTRACEPTION
 from ..results import conforms, empty_excluded
@@ -248,7 +250,7 @@ def _skip_reason(spec: Mapping[str, str], hyp, defaults, study, table_cols) -> s
     for name, choice in spec.items():
         if choice == defaults[name]:
             continue
-        if name == "lod" and choice == "censored":
+        if name == "lod" and choice == "censored" and hyp.family not in CENSORED_FAMILIES:
             return (f"a censored likelihood needs the hormone as the model's outcome; in "
                     f"{hyp.name} the hormones are predictors or mediators")
         if name in ("outliers", "transform") and not has_hormone:
