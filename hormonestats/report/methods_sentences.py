@@ -547,7 +547,12 @@ def multiplicity(hypotheses: pd.DataFrame, alpha: float = 0.05) -> str:
     if "hypothesis" not in hypotheses.columns:
         raise DataError("hypotheses needs a 'hypothesis' column (a family table)")
     status = hypotheses.get("status", pd.Series("tested", index=hypotheses.index)).astype(str)
-    tested = hypotheses.loc[status == "tested"]
+    from ..models.claims import hypotheses as registry
+
+    fam = hypotheses["hypothesis"].map(lambda h: getattr(registry.get(h), "fdr_family",
+                                                         "primary"))
+    tested = hypotheses.loc[(status == "tested") & (fam == "primary")]
+    second = hypotheses.loc[(status == "tested") & (fam != "primary")]
     text = (
         f"The {_plural(len(tested), 'registered hypothesis', 'registered hypotheses')} were "
         "tested as one family, each on the term that states it"
@@ -558,6 +563,10 @@ def multiplicity(hypotheses: pd.DataFrame, alpha: float = 0.05) -> str:
             f"discovery rate procedure (Benjamini & Hochberg, 1995), q = {_no_lead(format_number(alpha, 2))}"
         )
     text += "."
+    for group, rows in second.groupby(fam[second.index], sort=True):
+        names = _join([f"“{h}”" for h in rows["hypothesis"]])
+        text += (f" A second analysis of a claim of that family on the same data ({names}) "
+                 f"was adjusted in its own secondary family ({group}), apart from it.")
     if "predicted_sign" in hypotheses.columns:
         text += (" A hypothesis counts as supported only when its adjusted p value is below "
                  "that level and the estimate has the predicted sign.")

@@ -262,15 +262,22 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     from .roles import check_columns, merge_mapping, role_plan
 
     check_columns(table.columns, mapping=mapping, covariates=covariates)
+    from ..derive.items import study_item_table
+
+    item_table = study_item_table(study)  # keyed RMET item responses, for item-level models
+    items = None if item_table is None else item_table.data
+    results["items"] = item_table
     plan = role_plan(table, design=study.contract.design, mapping=mapping,
-                     hypotheses=hypotheses, instruments=tuple(study.contract.instruments))
+                     hypotheses=hypotheses, instruments=tuple(study.contract.instruments),
+                     items=items is not None)
     results["roles"] = plan
     applicable = plan.loc[plan["status"] == "applicable", "hypothesis"].tolist()
     not_applicable = plan.loc[plan["status"] != "applicable"].reset_index(drop=True)
     usable = merge_mapping(mapping, table.columns)
     missing = _missingness(table, usable, covariates, qc)
     family, imputed = _family(study, processed, impute, mapping=usable, hypotheses=applicable,
-                              covariates=tuple(covariates), seed=seed, n_boot=n_boot)
+                              covariates=tuple(covariates), seed=seed, n_boot=n_boot,
+                              items=items)
     results["imputed"] = imputed
     results["hypotheses"] = family
     hyp_table = _with_covariates(family.table, usable, covariates)
@@ -408,8 +415,9 @@ def _family(study, processed, impute: int, **kwargs):
     completed tables pooled by Rubin's rules; (family, ImputedStudy or None)."""
     from ..models.hypotheses import test_hypotheses
 
+    items = kwargs.pop("items", None)
     if not impute:
-        return test_hypotheses(processed.table, **kwargs), None
+        return test_hypotheses(processed.table, items=items, **kwargs), None
     from .imputation import impute as impute_study
     from .imputation import test_hypotheses_imputed
 
