@@ -35,7 +35,7 @@ EXPECTED = {
     "tsst_study": {"oxytocin_cortisol_reactivity", "oxytocin_cortisol_peak"},
     "cycle_study": {"estradiol_within_person", "progesterone_within_person"},
     "example_study": {"estradiol_oxytocin", "testosterone_aromatization", "progesterone_anxiety",
-                      "cortisol_oxytocin", "oxtr_genotype"},
+                      "cortisol_oxytocin", "oxtr_genotype", "estradiol_oxytocin_items"},
 }
 #: design analysis -> its bundled study
 SCRIPTS = {"crossover_trial": "crossover_study", "couples": "couples_study",

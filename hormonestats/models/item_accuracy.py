@@ -13,6 +13,7 @@ predicted accuracy over the observed range of ``m`` per level of ``x`` is the fi
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -189,6 +190,35 @@ def _predictions(fit, names, x, mc, x_levels, m_values, center, conf_level, n_gr
     return pd.DataFrame(rows, columns=[x, "m", "probability", "conf_low", "conf_high"])
 
 
+#: the last few fits, keyed by the model frame's content and the formula: the sensitivity
+#: analysis refits the family under processing variants that often leave the hormone untouched,
+#: and a fit of thousands of item responses is the slow part (the same input gives the same fit)
+_FITS: OrderedDict = OrderedDict()
+_FITS_KEPT = 4
+
+
+def _fit_once(frame, formula, conf_level, fit):
+    import hashlib
+    import warnings
+
+    from .lmm.fit import MixedModelWarning
+
+    digest = hashlib.sha1(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    digest.update("|".join(map(str, frame.columns)).encode())
+    key = (digest.hexdigest(), formula, float(conf_level))
+    if key in _FITS:
+        _FITS.move_to_end(key)
+        glmm = _FITS[key]
+        for message in glmm.warnings:  # the same warnings as the first fit gave
+            warnings.warn(message, MixedModelWarning, stacklevel=4)
+        return glmm
+    glmm = fit(frame, formula, "binomial", conf_level=conf_level)
+    _FITS[key] = glmm
+    while len(_FITS) > _FITS_KEPT:
+        _FITS.popitem(last=False)
+    return glmm
+
+
 def item_accuracy(
     items: pd.DataFrame,
     data: pd.DataFrame,
@@ -265,16 +295,16 @@ def item_accuracy(
     frame[mc] = frame[m] - center
     rhs = " + ".join([f"{x} * {mc}", *covariates])
     formula = f"{correct} ~ {rhs} + (1 | {subject}) + (1 | {item})"
-    glmm = fit_generalized(frame, formula, "binomial", conf_level=conf_level)
+    glmm = _fit_once(frame, formula, conf_level, fit_generalized)
     excluded = pd.concat([*logs, glmm.excluded], ignore_index=True) if logs else glmm.excluded
     names = list(glmm.fit.names)
     levels = _levels(complete[x])
     return ItemAccuracyResult(
-        table=glmm.table, interaction_term=f"{x}:{mc}",
+        table=glmm.table.copy(), interaction_term=f"{x}:{mc}",
         simple_slopes=_slopes(glmm.fit, names, x, mc, levels, conf_level),
         predictions=_predictions(glmm.fit, names, x, mc, levels, complete[m], center,
                                  conf_level),
-        variance_components=glmm.variance_components, glmm=glmm, y=correct, x=x, m=m,
+        variance_components=glmm.variance_components.copy(), glmm=glmm, y=correct, x=x, m=m,
         m_center=center, subject=subject, item=item, covariates=covariates,
         n_obs=int(glmm.n_obs), n_subjects=int(glmm.n_groups.get(subject, 0)),
         n_items=int(glmm.n_groups.get(item, 0)), conf_level=conf_level,
