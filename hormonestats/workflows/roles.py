@@ -324,5 +324,7 @@ def _design_reason(family: str, design: str) -> str:
         "mixed": "a within-person model needs repeated measures",
         "crossover": "a crossover model needs a crossover design",
         "apim": "an actor-partner model needs dyads",
+        "item_glmm": "the item-level model needs a between-subjects study (one row per person "
+        "in the analysis table)",
     }.get(family, "a between-person model needs one row per person")
     return f"{need} (design: {design})"
