@@ -207,6 +207,7 @@ def test_the_canned_run_reports_the_item_level_model(tmp_path, monkeypatch, caps
     assert slopes["oxytocin_arm"].tolist() == [0, 1]
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "Predicted probability of a correct RMET item by log estradiol, per oxytocin arm" in page
+    assert f"{NAME}, in a secondary family of their own" in " ".join(page.split())
 
 
 def test_trial_and_item_power_is_the_same_with_two_jobs():

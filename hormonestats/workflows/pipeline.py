@@ -107,11 +107,17 @@ def study_paragraph(study, table: pd.DataFrame, family: pd.DataFrame) -> str:
         parts.append("Measured: " + "; ".join(measures) + ".")
     tested = family.loc[family["status"] == "tested"] if "status" in family.columns else family
     if len(family):
+        from ..models.hypotheses import hypotheses as registry
+
+        second = [h for h in tested.get("hypothesis", ()) if getattr(
+            registry.get(h), "fdr_family", "primary") != "primary"]
+        apart = (f" (the second analyses of a claim, {', '.join(second)}, in a secondary "
+                 "family of their own)" if second else "")
         parts.append(
             f"{len(tested)} of {len(family)} registered hypotheses could be tested on the "
             f"analysis table ({len(table)} rows); their p values are adjusted for the false "
-            "discovery rate across the family, and each verdict below says in words what the "
-            "data show.")
+            f"discovery rate across the family{apart}, and each verdict below says in words "
+            "what the data show.")
     return " ".join(parts)
 
 
