@@ -87,6 +87,9 @@ def test_the_committed_predictors_are_the_processed_tables(example):
 def test_matches_glmmtmb_and_polished_glmer(fitted):
     res = fitted
     assert res.converged and not res.glmm.warnings and not protocol_problems(res)
+    assert res.family == "mixed" and len(repr(res)) < 400
+    assert res.summary().splitlines()[1].startswith("=") and res._repr_html_().startswith("<h4>")
+    assert res.methods_facts()["n_excluded"] == len(res.excluded) == 7200 - 7062
     assert res.n_obs == ref("n_obs").iloc[0] and res.n_subjects == ref("n_subjects").iloc[0]
     assert res.n_items == 36 and res.m_center == pytest.approx(ref("centre").iloc[0], rel=1e-14)
     table = res.table.set_index("term")
