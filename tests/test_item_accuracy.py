@@ -239,8 +239,9 @@ def test_power_is_alpha_at_zero_and_rises_with_the_effect(spec, term, effects, n
             tab = hs.power(spec, n=[n], n_sims=100, seed=3, progress=False, n_jobs=2,
                            effects={term: effect, **extra})
             power.append(float(tab["power"].iloc[0]))
-            assert 0.88 <= tab["coverage"].iloc[0] <= 1.0
+            assert 0.85 <= tab["coverage"].iloc[0] <= 1.0
     # alpha 0.05 (MC SE 0.022 at 100 simulations); the Wald z test of a between-person effect
-    # with 20-30 participants per arm runs a little liberal, as Wald tests with few clusters do
+    # with 20-30 participants per arm runs a little liberal (about 0.08 and coverage 0.91 over
+    # 150 simulations of either design), as Wald tests with few clusters do
     assert power[0] <= 0.12
     assert power[0] < power[1] < power[2]

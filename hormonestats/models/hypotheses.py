@@ -30,6 +30,7 @@ __all__ = [
     "Hypothesis",
     "HypothesisFamilyResult",
     "RegressionResult",
+    "adjusted_by_family",
     "bootstrap_p",
     "default_mapping",
     "hypotheses",
@@ -186,7 +187,6 @@ def test_hypotheses(
     'roles not mapped: cortisol'
     """
     from ._guards import untestable
-    from .effects import fdr
 
     registry = globals()["hypotheses"]
     names = list(registry) if hypotheses is None else list(hypotheses)
@@ -255,13 +255,7 @@ def test_hypotheses(
         row["agrees"] = bool(ci_excludes_0 and sign_ok)
         rows.append(row)
     table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
-    groups = pd.Series([registry[h].fdr_family for h in table["hypothesis"]], index=table.index)
-    for group in pd.unique(groups):
-        tested = (table["status"] == "tested") & (groups == group)
-        if tested.any():
-            table.loc[tested, "p_fdr"] = fdr(
-                table.loc[tested, "p_value"], method=fdr_method, alpha=alpha
-            )["p_adjusted"].to_numpy()
+    table["p_fdr"] = adjusted_by_family(table, fdr_method, alpha)
     for c in ("hypothesis", "family", "term", "status", "reason"):
         table[c] = table[c].astype("str")
     table["agrees"] = table["agrees"].astype(bool)
@@ -279,6 +273,31 @@ def test_hypotheses(
         n_obs=len(data),
         excluded=_stacked_logs(results),
     )
+
+
+def adjusted_by_family(table: pd.DataFrame, method: str = "fdr_bh",
+                       alpha: float = 0.05) -> pd.Series:
+    """The tested rows' p values adjusted within each hypothesis's ``fdr_family`` (NaN for the
+    rows not tested): the primary family, and apart from it each secondary one.
+
+    >>> t = pd.DataFrame({"hypothesis": ["estradiol_oxytocin", "progesterone_anxiety",
+    ...                                  "estradiol_oxytocin_items"],
+    ...                   "status": "tested", "p_value": [0.02, 0.04, 0.03]})
+    >>> adjusted_by_family(t).round(3).tolist()
+    [0.04, 0.04, 0.03]
+    """
+    from .effects import fdr
+
+    registry = globals()["hypotheses"]
+    groups = table["hypothesis"].map(lambda h: getattr(registry.get(h), "fdr_family",
+                                                       "primary"))
+    out = pd.Series(np.nan, index=table.index, dtype=float)
+    for group in pd.unique(groups):
+        tested = (table["status"] == "tested") & (groups == group)
+        if tested.any():
+            out[tested] = fdr(table.loc[tested, "p_value"], method=method,
+                              alpha=alpha)["p_adjusted"].to_numpy()
+    return out
 
 
 def _stacked_logs(results: Mapping) -> pd.DataFrame:

@@ -421,9 +421,8 @@ def _family(study, processed, impute: int, **kwargs):
     completed tables pooled by Rubin's rules; (family, ImputedStudy or None)."""
     from ..models.hypotheses import test_hypotheses
 
-    items = kwargs.pop("items", None)
     if not impute:
-        return test_hypotheses(processed.table, items=items, **kwargs), None
+        return test_hypotheses(processed.table, **kwargs), None
     from .imputation import impute as impute_study
     from .imputation import test_hypotheses_imputed
 
