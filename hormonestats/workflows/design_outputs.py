@@ -185,8 +185,10 @@ def _items(out, name, hyp, res, cols, table, samples, subjects, word, seen):
         f"accuracy on each RMET item (1 correct, 0 incorrect, scored against the answer key) "
         f"was modelled by a binomial generalized linear mixed model with a logit link "
         f"(maximum likelihood, Laplace approximation; Wald z tests), with {word(x)}, "
-        f"{word(m)} centred at its sample mean ({res.m_center:.3g}) and their interaction as "
-        "fixed effects and crossed random intercepts for participants and items (Baayen, "
+        f"{word(m)} centred at its sample mean ({res.m_center:.3g}) and their interaction"
+        + (f", adjusted for {', '.join(word(c) for c in res.covariates)}," if res.covariates
+           else "")
+        + " as fixed effects and crossed random intercepts for participants and items (Baayen, "
         f"Davidson & Bates, 2008); the interaction is reported on the log-odds scale with its "
         f"odds ratio ({inter['odds_ratio']:.2f}, {int(round(100 * res.conf_level))}% CI "
         f"{inter['odds_ratio_low']:.2f} to {inter['odds_ratio_high']:.2f}), the slopes of "
