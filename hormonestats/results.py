@@ -70,6 +70,7 @@ FAMILIES: dict[str, str] = {
     "gxe": "gene x environment regression",
     "regression": "linear or logistic regression of one hypothesis",
     "censored": "regression with a censored outcome (Tobit, interval)",
+    "censored_mixed": "mixed model with a censored outcome (below-LOD readings)",
     "mixed": "linear or generalized mixed model",
     "crossover": "within-person crossover trial",
     "apim": "actor-partner interdependence model (dyads)",

@@ -78,6 +78,9 @@ FITS = {
     "regression": lambda: _regression(_between(), y="y", x="x", covariates=["c"]),
     "censored": lambda: hs.censored_regression(pd.read_csv(REF / "censored_data.csv"), y="y",
                                                x="x", covariates=["age"]),
+    "censored_mixed": lambda: hs.censored_mixed(
+        "log_p4 ~ luteal + age_c + (1 | subject_id)",
+        pd.read_csv(REF / "censored_mixed_sim.csv"), n_agq=5),
     "mixed": lambda: hs.mixed(pd.read_csv(REF / "mixed_cycle_sim.csv"), y="y", x="estradiol",
                               subject="subject_id"),
     "crossover": lambda: hs.crossover(pd.read_csv(REF / "crossover_sim.csv"), y="y",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import io
 import re
 import shutil
 from pathlib import Path
@@ -33,7 +34,18 @@ def _runs(cell: str) -> bool:
 
 
 def _live_cells(text: str) -> list[str]:
-    return [c for row in csv.reader(text.splitlines()) for c in row if _runs(c)]
+    return [c for row in _rows(text) for c in row if _runs(c)]
+
+
+def _rows(text: str) -> list[list[str]]:
+    """The cells of CSV text as a spreadsheet parses them (line ends inside quotes kept)."""
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+#: Line ends inside text cells: CR, CR LF and lone LF, alone, leading (formula-looking after
+#: them or not), trailing and mixed.
+LINE_ENDS = ["a\rb", "a\r\nb", "a\nb", "\r=1+1", "\r\n=cmd|' /C calc'!A0", "=HYPERLINK(\"a\rb\")",
+             "x\r", "'\rq", "-\r5", "a\r\r\nb\n\r", "\n@x", 'q"\r"', "\r\r.", "@\n\r"]
 
 
 def test_every_hostile_text_round_trips_and_numbers_stay():
@@ -62,9 +74,7 @@ def test_frames_change_only_text_cells_and_never_the_callers():
 def test_write_report_csvs_and_downloads_are_inert_and_read_back_exactly(tmp_path):
     from hormonestats.report import write_report
 
-    # a carriage return inside a cell is not quoted by the csv writer (lines end in \n): it is
-    # checked on its own in the unit test above
-    hostile = [t for t in HOSTILE if "\r" not in t]
+    hostile = HOSTILE + LINE_ENDS
     table = pd.DataFrame({"subject_id": hostile, "estimate": np.linspace(-1, 1, len(hostile))})
     log = pd.DataFrame({"step": ["outliers"], "table": ["samples"], "row": [3],
                         "subject_id": ["=1+1"], "action": ["excluded"],
@@ -83,6 +93,8 @@ def test_write_report_csvs_and_downloads_are_inert_and_read_back_exactly(tmp_pat
     assert uris
     for uri in uris:
         assert _live_cells(base64.b64decode(uri).decode("utf-8")) == []
+    ids = [original_text(r[0]) for r in _rows(base64.b64decode(uris[0]).decode("utf-8"))[1:]]
+    assert ids == hostile
 
 
 def test_a_study_with_formula_ids_runs_inert_and_round_trips(tmp_path, capsys, monkeypatch):
@@ -126,3 +138,32 @@ def test_reading_takes_the_apostrophe_off_csv_and_xlsx(tmp_path, ext):
     back = read_table(path, table="subjects")
     assert back["subject_id"].tolist() == ["=1+1", "S2"]
     assert back["age"].tolist() == [-1.5, 30.0]
+
+
+@pytest.mark.parametrize("ext", [".csv", ".xlsx"])
+def test_line_ends_inside_cells_round_trip_exactly(tmp_path, ext):
+    """CR, CR LF and LF inside a text cell (formula-looking ones too) are written quoted and
+    inert and read back as they were; a table without CR keeps LF record ends."""
+    from hormonestats.study.spreadsheet_cells import csv_text, write_csv
+
+    cells = HOSTILE + LINE_ENDS
+    frame = pd.DataFrame({"subject_id": [f"S{i}" for i in range(len(cells))], "note": cells,
+                          "x": np.arange(len(cells)) - 3.5})
+    kept = frame.copy()
+    path = tmp_path / f"subjects{ext}"
+    if ext == ".csv":
+        write_csv(frame, path)
+        text = path.read_bytes().decode("utf-8")
+        assert text == csv_text(frame) and text.endswith("\r\n")
+        assert _live_cells(text) == []
+        parsed = [r[1] for r in _rows(text)[1:]]
+        assert [original_text(c) for c in parsed] == cells  # the spreadsheet's view, inert
+    else:
+        inert_cells(frame).to_excel(path, index=False)
+    pd.testing.assert_frame_equal(frame, kept)
+    back = read_table(path, table="subjects")
+    # a cell of blanks only ("" here) is missing when read, as every blank cell is
+    assert back["note"].fillna("").tolist() == cells
+    assert np.allclose(back["x"], frame["x"])
+    plain = pd.DataFrame({"id": ["S1", "a\nb"]})
+    assert csv_text(plain) == 'id\nS1\n"a\nb"\n'

@@ -42,6 +42,41 @@ def _power_target(name: str):
     return None
 
 
+PilotOption = Annotated[
+    tuple[Path, Path] | None,
+    typer.Option("--pilot", metavar="CONTRACT DATA_DIR",
+                 help="Plan from a pilot study: its hormone distributions (measured scale), "
+                 "LOD fractions, correlations, reliabilities and ICCs set the simulation; "
+                 "give the effect as --effect effect=VALUE."),
+]
+EffectScaleOption = Annotated[
+    str, typer.Option("--effect-scale", help="With --pilot: raw (the outcome's own units) or "
+                      "standardised (residual SDs of the outcome; per SD of the log hormone "
+                      "for hormone slopes).")
+]
+
+
+def _read_pilot(pilot):
+    """The pilot's parameters (None without --pilot); errors leave as HormoneStatsError."""
+    if pilot is None:
+        return None
+    from ..simulate.pilot import pilot_parameters
+    from ..study.reading import read_study
+
+    return pilot_parameters(read_study(*pilot))
+
+
+def _print_pilot_effect(params, table) -> None:
+    console.print(params.summary(), markup=False, soft_wrap=True)
+    console.print(table.drop(columns=["effect_units"]).to_string(index=False), markup=False,
+                  soft_wrap=True)
+    row = table.iloc[0]
+    console.print(
+        f"Effect from the pilot: {row['effect_raw']:.4g} raw = "
+        f"{row['effect_standardised']:.4g} standardised ({row['effect_units']}).",
+        markup=False, soft_wrap=True)
+
+
 @app.command()
 def power(
     hypothesis: Annotated[str, typer.Argument(help="A registered hypothesis or a model family.")],
@@ -59,18 +94,8 @@ def power(
     resume: Annotated[
         bool, typer.Option(help="Continue an interrupted run from the chunks kept in --out.")
     ] = False,
-    pilot: Annotated[
-        tuple[Path, Path] | None,
-        typer.Option("--pilot", metavar="CONTRACT DATA_DIR",
-                     help="Plan from a pilot study: its hormone distributions (measured "
-                     "scale), LOD fractions, outcome SD and correlations set the simulation; "
-                     "give the effect as --effect effect=VALUE."),
-    ] = None,
-    effect_scale_opt: Annotated[
-        str, typer.Option("--effect-scale", help="With --pilot: raw (outcome units per "
-                          "natural-log unit of the hormone) or standardised (residual SDs of "
-                          "the outcome per SD of the log hormone).")
-    ] = "raw",
+    pilot: PilotOption = None,
+    effect_scale_opt: EffectScaleOption = "raw",
 ) -> None:
     """Simulation-based power over sample sizes; writes a table and a power curve.
 
@@ -95,11 +120,7 @@ def power(
             _fail(str(err))
     params = None
     try:
-        if pilot is not None:
-            from ..simulate.pilot import pilot_parameters
-            from ..study.reading import read_study
-
-            params = pilot_parameters(read_study(*pilot))
+        params = _read_pilot(pilot)
         with ExitStack() as stack:
             where = _execution_target(stack, scheduler, workers)
             table = run_power(target, n=n, n_sims=sims, seed=seed, n_jobs=n_jobs,
@@ -110,14 +131,7 @@ def power(
         _fail(_os_message(out, err) if isinstance(err, OSError) else str(err))
         return
     if params is not None:
-        console.print(params.summary(), markup=False, soft_wrap=True)
-        shown = table.drop(columns=["effect_units"])
-        console.print(shown.to_string(index=False), markup=False, soft_wrap=True)
-        row = table.iloc[0]
-        console.print(
-            f"Effect from the pilot: {row['effect_raw']:.4g} raw = "
-            f"{row['effect_standardised']:.4g} standardised ({row['effect_units']}).",
-            markup=False, soft_wrap=True)
+        _print_pilot_effect(params, table)
     else:
         console.print(table.to_string(index=False), markup=False, soft_wrap=True)
         console.print(f"Effect scale: {effect_scale(hypothesis)}."
@@ -149,6 +163,8 @@ def sample_size(
     n_min: Annotated[int, typer.Option(help="Smallest sample size searched.")] = 20,
     n_max: Annotated[int, typer.Option(help="Largest sample size searched.")] = 5000,
     n_jobs: Annotated[int, typer.Option(help="Parallel workers.")] = 1,
+    pilot: PilotOption = None,
+    effect_scale_opt: EffectScaleOption = "raw",
 ) -> None:
     """The smallest sample size whose simulated power reaches --power (bisection)."""
     from ..simulate.power import sample_size_for
@@ -156,13 +172,20 @@ def sample_size(
     spec = _power_target(hypothesis)
     effects = _parse_pairs(effect, "--effect", float) or None
     try:
+        params = _read_pilot(pilot)
         table = sample_size_for(spec, power=target, n_range=(n_min, n_max), effects=effects,
-                                n_sims=sims, alpha=alpha, seed=seed, n_jobs=n_jobs)
-    except HormoneStatsError as err:
+                                n_sims=sims, alpha=alpha, seed=seed, n_jobs=n_jobs,
+                                pilot=params, effect_scale=effect_scale_opt)
+    except (HormoneStatsError, OSError) as err:
         _fail(str(err))
         return
-    console.print(table.to_string(index=False), markup=False, soft_wrap=True)
+    if params is not None:
+        _print_pilot_effect(params, table)
+    else:
+        console.print(table.to_string(index=False), markup=False, soft_wrap=True)
     row = table.iloc[0]
+    scale = ("the pilot's (raw and standardised, above)" if params is not None
+             else effect_scale(hypothesis))
     console.print(f"n = {int(row['n'])} reaches power {row['power']:.3f} "
                   f"(Monte-Carlo SE {row['mc_se']:.3f}; target {target}, alpha {alpha}). "
-                  f"Effect scale: {effect_scale(hypothesis)}.", markup=False, soft_wrap=True)
+                  f"Effect scale: {scale}.", markup=False, soft_wrap=True)

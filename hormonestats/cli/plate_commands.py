@@ -68,9 +68,9 @@ def plates(
     console.print("wells by flag: " + ", ".join(f"{k} {v}" for k, v in counts.items()),
                   markup=False)
     out.parent.mkdir(parents=True, exist_ok=True)
-    from ..study.spreadsheet_cells import inert_cells
+    from ..study.spreadsheet_cells import write_csv
 
-    inert_cells(rows).to_csv(out, index=False)
+    write_csv(rows, out)
     console.print(f"Samples table: {out} ({len(rows)} rows)", markup=False)
     if qc is not None:
         from ..derive.plate_quality import plate_qc

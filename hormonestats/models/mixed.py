@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from ..errors import DataError, ModelError
 from ..results import conforms
@@ -37,54 +36,12 @@ from .lmm.design import (
 )
 from .lmm.fit import LMMFit, MixedModelWarning, variance_components
 from .lmm.formula import ModelSpec, RandomTerm, parse_formula
+from .lmm.icc import null_icc as _null_icc
 from .lmm.inference import emmeans_table, likelihood_ratio, tidy_rows
 from .lmm.model import fit_model
-from .lmm.pls import LOG2PI
+from .lmm.serial import as_correlation, serial_notes, serial_table
 
 __all__ = ["MixedModelWarning", "MixedResult", "mixed", "mixed_lrt"]
-
-def _null_icc(y: np.ndarray, codes: np.ndarray) -> tuple[float, float, float]:
-    """ICC of the unconditional random-intercept model ``y ~ 1 + (1 | subject)`` by REML.
-
-    Returns (icc, intercept variance, residual variance). One-dimensional minimisation of the
-    profiled REML criterion over the relative SD ``theta = tau / sigma`` (lme4's
-    parameterisation), mapped to ``t = theta / (1 + theta)`` in [0, 1). The criterion is the
-    engine's (:mod:`.lmm.pls`) written out for this model: per level only ``n_g`` and the sum
-    of ``y`` enter (``y`` centred first; REML with an intercept does not depend on its mean).
-    """
-    y = np.asarray(y, float)
-    y = y - y.mean()
-    codes = np.asarray(codes)
-    n = len(y)
-    ng = np.bincount(codes).astype(float)
-    keep = ng > 0
-    ng, sy = ng[keep], np.bincount(codes, weights=y)[keep]
-    syy = float(y @ y)
-    nmp = n - 1
-
-    def pieces(theta):
-        l2 = theta * theta
-        a = l2 * ng + 1.0
-        w = l2 / a
-        m00 = n - w @ (ng * ng)
-        m01 = -(w @ (ng * sy))
-        m11 = syy - w @ (sy * sy)
-        r2 = max(m11 - m01 * m01 / m00, 1e-300)
-        return float(np.log(a).sum() + np.log(m00)), r2
-
-    def dev(t):
-        ld, r2 = pieces(t / (1 - t))
-        return ld + nmp * (1.0 + LOG2PI + np.log(r2 / nmp))
-
-    res = optimize.minimize_scalar(
-        dev, bounds=(0.0, 1 - 1e-9), method="bounded", options={"xatol": 1e-10}
-    )
-    t = res.x if dev(res.x) <= dev(0.0) else 0.0
-    theta = t / (1 - t)
-    s2 = pieces(theta)[1] / nmp
-    tau = float(theta**2 * s2)
-    return tau / (tau + s2), tau, float(s2)
-
 
 def _q(name: str) -> str:
     """A column name as a formula token (backticks unless it is an identifier)."""
@@ -286,13 +243,28 @@ class MixedResult:
 
         return anova_table(self._lmm, self._frame)
 
-    def confint_profile(self, conf_level: float | None = None) -> pd.DataFrame:
-        """Profile-likelihood intervals of the random-intercept SDs and sigma as lme4's
-        ``confint(method = "profile")`` (:mod:`hormonestats.models.lmm.profile`)."""
+    def confint_profile(self, conf_level: float | None = None, which: str = "all"):
+        """lme4's ``confint(method = "profile")`` (:mod:`~hormonestats.models.lmm.profile`):
+        random-effect SDs, correlations, sigma, then fixed effects (``which``: ``"all"``,
+        ``"variance"``, ``"fixed"``) around the ML estimates, also for a REML fit."""
         from .lmm.profile import profile_table
 
+        if self._lmm.serial is not None:
+            raise ModelError(
+                "Profile intervals are not offered with a residual correlation structure; see "
+                "residual_correlation() for phi's interval."
+            )
         level = self.conf_level if conf_level is None else conf_level
-        return profile_table(self._lmm, self._frame, self.formula, level)
+        return profile_table(self._lmm, self._frame, self.formula, level, which)
+
+    def residual_correlation(self, conf_level: float | None = None) -> pd.DataFrame:
+        """The estimated residual correlation (``structure, time, group, phi, conf_low,
+        conf_high, interval``; empty without one): the Wald interval on nlme's unconstrained
+        scale of phi, as ``intervals(lme)``; test phi by :func:`mixed_lrt` against the fit
+        without ``correlation`` (for CAR(1), phi = 0 lies on the boundary, so that chi-square
+        p value is conservative: Self & Liang 1987). A CAR(1) phi estimated at 0 has no
+        interval (NaN)."""
+        return serial_table(self._lmm, self.conf_level if conf_level is None else conf_level)
 
     # ---- display ---------------------------------------------------------------------------
     def _notes(self) -> list[str]:
@@ -306,6 +278,7 @@ class MixedResult:
             f"{self.formula}" if self.formula else "",
             f"n = {self.n_obs} observations ({groups}); {crit}; ICC (null model) {self.icc:.3f}.",
             f"df: {self.df_method}.",
+            *serial_notes(self._lmm, self.conf_level),
         ]
         notes = [n for n in notes if n]
         if len(self.excluded):
@@ -321,7 +294,9 @@ class MixedResult:
     def _facts(self):
         return {"y": self.y, "x": self.x, "m": self.m, "formula": self.formula,
                 "df_method": self.df_method, "n_groups": dict(self.n_groups),
-                "conf_level": self.conf_level}
+                "conf_level": self.conf_level,
+                **({"correlation": self._lmm.serial.describe(),
+                    "phi": self._lmm.serial.phi} if self._lmm.serial is not None else {})}
 
 
 def _person_centre(d: pd.DataFrame, col: str, subject: str) -> tuple[pd.Series, pd.Series]:
@@ -347,6 +322,7 @@ def mixed(
     df_method: str = "satterthwaite",
     family: str = "gaussian", link: str | None = None, n_agq: int = 1,
     trials: str | None = None, offset: str | None = None,
+    correlation=None,
 ) -> MixedResult:
     """Linear mixed model: an lme4-style ``formula``, or the repeated-measures keywords.
 
@@ -403,6 +379,15 @@ def mixed(
         ``"binomial"`` (logit/probit link) or ``"poisson"`` (log): a generalized mixed model as
         ``glmer`` (formula only; Laplace or ``n_agq``-node quadrature; 0/1, successes of
         ``trials``, ``cbind(s, f)`` or counts; ``offset`` column): :mod:`.glmm`.
+    correlation : Correlation or str, optional
+        Serial correlation of the residuals within a person, on top of the random effects (as
+        nlme's ``lme(..., correlation =)``): ``hs.ar1("occasion")`` (integer occasions,
+        ``corAR1``) or ``hs.car1("time")`` (individual sample times, ``corCAR1``), or the text
+        ``"ar1(occasion)"`` / ``"car1(time | subject)"``. The group defaults to the first
+        random-effect term's grouping factor. phi is estimated with the variance components
+        (REML or ML) and reported in :attr:`MixedResult.variance_components` and
+        :meth:`MixedResult.residual_correlation`; the Satterthwaite df count phi among the
+        variance parameters; Kenward-Roger is not offered with it (:mod:`.lmm.serial`).
 
     Returns
     -------
@@ -432,7 +417,10 @@ def mixed(
     'y ~ x + (1 | id)'
     """
     if family != "gaussian":  # the generalized engine (hormonestats.models.glmm)
+        if correlation is not None:
+            raise ModelError("correlation= is offered for the Gaussian mixed model only.")
         return from_mixed(data, formula, family, locals())
+    corr = as_correlation(correlation)
     if formula is not None:
         given = [a for a, v in (("y", y), ("x", x), ("subject", subject), ("m", m)) if v]
         if given or covariates:
@@ -440,7 +428,7 @@ def mixed(
                 f"Give either formula=... or the keywords, not both (also given: "
                 f"{', '.join(given + (['covariates'] if covariates else []))})."
             )
-        return _mixed_formula(data, formula, reference, conf_level, reml, df_method)
+        return _mixed_formula(data, formula, reference, conf_level, reml, df_method, corr)
     missing_args = [a for a, v in (("y", y), ("x", x), ("subject", subject)) if v is None]
     if missing_args:
         raise ModelError(
@@ -448,7 +436,8 @@ def mixed(
             f"{', '.join(missing_args)})."
         )
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
-    require_columns(data, {"y": y, "x": x, "subject": subject, "covariates": covariates, "m": m})
+    require_columns(data, {"y": y, "x": x, "subject": subject, "covariates": covariates, "m": m,
+                           "correlation": corr and [c for c in (corr.time, corr.group) if c]})
     problems = numeric_problems(data, [y, x] + ([m] if m else []))
     if isinstance(decompose, bool):
         split = [x] if decompose else []
@@ -460,7 +449,8 @@ def mixed(
         problems += numeric_problems(data, [c for c in split if c in data.columns])
     if problems:
         raise DataError("Cannot fit the mixed model: " + "; ".join(problems) + ".")
-    d, dropped = drop_missing(data, [y, x, subject, *covariates, m], "mixed", subject)
+    extra = [corr.time, corr.group] if corr else []
+    d, dropped = drop_missing(data, [y, x, subject, *covariates, m, *extra], "mixed", subject)
     n_sub = d[subject].nunique()
     if n_sub < 2:
         raise ModelError(f"Need at least 2 subjects in column {subject!r}; found {n_sub}.")
@@ -510,6 +500,7 @@ def mixed(
         what="hs.mixed",
         subject=subject,
         checked=True,
+        correlation=corr,
     )
     return _result(
         lmm,
@@ -526,11 +517,10 @@ def mixed(
     )
 
 
-def _mixed_formula(data, formula, reference, conf_level, reml, df_method) -> MixedResult:
+def _mixed_formula(data, formula, reference, conf_level, reml, df_method, corr) -> MixedResult:
     spec = parse_formula(formula)
-    lmm, d, dropped = fit_model(
-        data, spec, reference=reference, reml=reml, df_method=df_method, what="hs.mixed"
-    )
+    lmm, d, dropped = fit_model(data, spec, reference=reference, reml=reml,
+                                df_method=df_method, what="hs.mixed", correlation=corr)
     return _result(lmm, d, spec, dropped, None, conf_level, y=spec.response)
 
 

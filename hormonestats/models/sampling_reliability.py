@@ -59,7 +59,8 @@ ICC_FORMS = {
 }
 
 TABLE_COLUMNS = [
-    "y", "n_subjects", "n_obs", "samples_per_subject", "icc", "icc_conditional",
+    "y", "n_subjects", "n_obs", "samples_per_subject", "icc", "icc_conf_low", "icc_conf_high",
+    "icc_conditional",
     "icc1", "icc1_conf_low", "icc1_conf_high", "icc2", "icc2_conf_low", "icc2_conf_high",
     "n_complete", "n_occasions", "reliability_of_mean", "target", "samples_needed",
 ]
@@ -211,12 +212,15 @@ def _q(name: str) -> str:
 
 
 def mixed_icc(
-    data: pd.DataFrame, *, y: str, subject: str, covariates: Sequence[str] = ()
+    data: pd.DataFrame, *, y: str, subject: str, covariates: Sequence[str] = (),
+    conf_level: float = 0.95,
 ) -> dict:
     """ICC of the random-intercept model ``y ~ covariates + (1 | subject)`` (REML).
 
     Every available sample is used (persons may have different numbers of samples). Returns a
-    dict: ``icc`` (adjusted: ``tau00 / (tau00 + sigma^2)``), ``icc_conditional``
+    dict: ``icc`` (adjusted: ``tau00 / (tau00 + sigma^2)``), ``icc_conf_low`` and
+    ``icc_conf_high`` (its profile-likelihood interval under the restricted likelihood at
+    ``conf_level``: :func:`hormonestats.models.lmm.profile.icc_interval`), ``icc_conditional``
     (``tau00 / (var(X beta) + tau00 + sigma^2)``, the variance of the fixed part with the n - 1
     divisor, as ``performance::icc``), ``var_intercept``, ``var_residual``, ``var_fixed``,
     ``n_obs``, ``n_subjects``, ``converged``, ``singular`` (lme4's rule: the between-person
@@ -244,10 +248,15 @@ def mixed_icc(
         lmm, frame, dropped = fit_model(data, formula, what="random-intercept ICC model",
                                         step="sampling_reliability", subject=subject)
     tau, s2 = float(lmm.covs[0][0, 0]), float(lmm.sigma2)
+    from .lmm.profile import icc_interval
+
+    _, icc_low, icc_high = icc_interval(lmm, frame, formula, conf_level)
     fitted = lmm.design.matrix(frame) @ lmm.beta
     var_fixed = float(np.var(fitted, ddof=1)) if len(fitted) > 1 else 0.0
     return {
         "icc": tau / (tau + s2),
+        "icc_conf_low": icc_low,
+        "icc_conf_high": icc_high,
         "icc_conditional": tau / (var_fixed + tau + s2),
         "var_intercept": tau,
         "var_residual": s2,
@@ -273,8 +282,9 @@ class SamplingReliabilityResult:
     ----------
     table : DataFrame
         One row per measure ``y``: ``n_subjects``, ``n_obs`` and ``samples_per_subject`` (mean)
-        of the mixed model; ``icc`` and ``icc_conditional`` (random-intercept model, every
-        sample); ``icc1`` (Shrout–Fleiss ICC1) and ``icc2`` (ICC1k: reliability of the mean of
+        of the mixed model; ``icc`` with its profile-likelihood interval ``icc_conf_low``,
+        ``icc_conf_high`` and ``icc_conditional`` (random-intercept model, every sample);
+        ``icc1`` (Shrout–Fleiss ICC1) and ``icc2`` (ICC1k: reliability of the mean of
         the ``n_occasions`` occasions) with F-based intervals, from the ``n_complete`` persons
         who have every occasion; ``reliability_of_mean`` (Spearman–Brown of ``icc`` at
         ``samples_per_subject``); ``samples_needed`` for reliability ``target`` (from ``icc``,
@@ -307,7 +317,8 @@ class SamplingReliabilityResult:
         pct = f"{100 * self.conf_level:g}%"
         return [
             "icc: random-intercept model (REML) on every sample, tau00 / (tau00 + sigma^2); "
-            "icc_conditional also counts the covariates' variance (Nakagawa et al. 2017).",
+            f"icc_conditional also counts the covariates' variance (Nakagawa et al. 2017); "
+            f"{pct} profile-likelihood interval of icc (restricted likelihood).",
             f"icc1 / icc2: Shrout & Fleiss (1979) ICC1 and ICC1k on persons with every "
             f"occasion, {pct} F-based intervals (McGraw & Wong 1996).",
             "reliability_of_mean and samples_needed: Spearman-Brown (Spearman 1910; Brown 1910).",
@@ -351,10 +362,11 @@ def _one(data, y, subject, occasion, covariates, target, conf_level, step):
     d, dropped = drop_missing(data, [y, subject, occasion, *covariates], step, subject)
     if not pd.api.types.is_numeric_dtype(d[y]) or pd.api.types.is_bool_dtype(d[y]):
         raise DataError(f"sampling reliability: column {y!r} must be numeric (got {d[y].dtype}).")
-    m = mixed_icc(d, y=y, subject=subject, covariates=covariates)
+    m = mixed_icc(d, y=y, subject=subject, covariates=covariates, conf_level=conf_level)
     per = m["n_obs"] / m["n_subjects"]
     row = {"y": y, "n_subjects": m["n_subjects"], "n_obs": m["n_obs"],
-           "samples_per_subject": per, "icc": m["icc"], "icc_conditional": m["icc_conditional"],
+           "samples_per_subject": per, "icc": m["icc"], "icc_conf_low": m["icc_conf_low"],
+           "icc_conf_high": m["icc_conf_high"], "icc_conditional": m["icc_conditional"],
            "target": target, "reliability_of_mean": spearman_brown(m["icc"], per),
            "samples_needed": (np.inf if m["singular"]
                               else samples_for_reliability(m["icc"], target))}

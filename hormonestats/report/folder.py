@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
-from ..study.spreadsheet_cells import inert_cells
+from ..study.spreadsheet_cells import write_csv
 from .docx_export import methods_docx, to_docx
 from .methods import exclusion_accounting, exclusion_summary
 from .provenance import (
@@ -37,7 +37,7 @@ def _check_name(kind: str, name) -> str:
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
     """A table as CSV, text cells a spreadsheet would run as formulas written inert."""
-    inert_cells(frame).to_csv(path, index=False, lineterminator="\n")
+    write_csv(frame, path)
 
 
 def _figure_of(obj):

@@ -185,6 +185,10 @@ _COLUMNS = {
     "samples_per_subject": "Mean number of analysed samples per participant.",
     "icc": "Intraclass correlation of a random-intercept model fitted by REML to every sample: "
     "the share of the variance that lies between persons.",
+    "icc_conf_low": "Lower bound of the profile-likelihood confidence interval of icc "
+    "(restricted likelihood; 95% unless stated).",
+    "icc_conf_high": "Upper bound of the profile-likelihood confidence interval of icc "
+    "(restricted likelihood; 95% unless stated).",
     "icc1": "Shrout-Fleiss ICC1 (ICC(1)): reliability of one sample, from the one-way ANOVA of "
     "the participants who gave every sample.",
     "icc1_conf_low": "Lower bound of the F-based confidence interval of ICC1 (95% unless stated).",

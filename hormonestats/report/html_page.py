@@ -184,9 +184,9 @@ def _table_block(number: int, caption: str, frame: pd.DataFrame, digits: int,
 
 
 def _download(name: str, caption: str, frame: pd.DataFrame) -> str:
-    from ..study.spreadsheet_cells import inert_cells
+    from ..study.spreadsheet_cells import csv_text
 
-    data = inert_cells(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    data = csv_text(frame).encode("utf-8")
     uri = "data:text/csv;base64," + base64.b64encode(data).decode("ascii")
     return (
         f'<li><a class="download" download="{html.escape(name)}.csv" '

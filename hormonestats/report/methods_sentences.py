@@ -17,6 +17,7 @@ import pandas as pd
 from ..errors import DataError
 from .exclusions import exclusion_summary
 from .numbers import _no_lead, format_number, format_p
+from .verdicts import fdr_families, secondary_sentence
 
 #: How each LOD policy (``hs.apply_lod``) is described in the methods text.
 LOD_POLICY_TEXT = {
@@ -524,10 +525,25 @@ def describe_model(model, labels=None) -> str:
             f"in a mediation model, the indirect effect of {lab(x)} on {lab(y)} through {med} "
             f"was estimated{how}{adjusted}{n_text}"
         )
+    if family == "censored mixed" and y:
+        cens, group = facts.get("n_censored"), facts.get("group")
+        per = f" per {lab(group)}" if group else ""
+        return (
+            f"in a mixed model with a censored outcome ({facts.get('formula', lab(y))}), "
+            f"{int(cens or 0)} readings of {lab(y)} outside the assay's limits were treated as "
+            f"censored, with random effects{per}, by maximum likelihood with "
+            f"{facts.get('estimation', 'adaptive quadrature')}{adjusted}{n_text}"
+        )
+    serial = ""
+    if facts.get("correlation"):  # hs.mixed(correlation=...): AR(1) / CAR(1) residuals
+        phi = facts.get("phi")
+        serial = f", with {facts['correlation']}" + (
+            f" (phi = {_no_lead(format_number(float(phi), 2))})" if phi is not None else "")
     if y and x:
-        return f"in a {family} model, {lab(y)} was regressed on {lab(x)}{adjusted}{n_text}"
+        return (f"in a {family} model, {lab(y)} was regressed on {lab(x)}{adjusted}{n_text}"
+                f"{serial}")
     target = f" of {lab(y)}" if y else ""
-    return f"a {family} model{target} was fitted{adjusted}{n_text}"
+    return f"a {family} model{target} was fitted{adjusted}{n_text}{serial}"
 
 
 def models_sentences(models, labels=None) -> str:
@@ -547,12 +563,8 @@ def multiplicity(hypotheses: pd.DataFrame, alpha: float = 0.05) -> str:
     if "hypothesis" not in hypotheses.columns:
         raise DataError("hypotheses needs a 'hypothesis' column (a family table)")
     status = hypotheses.get("status", pd.Series("tested", index=hypotheses.index)).astype(str)
-    from ..models.claims import hypotheses as registry
-
-    fam = hypotheses["hypothesis"].map(lambda h: getattr(registry.get(h), "fdr_family",
-                                                         "primary"))
+    fam = fdr_families(hypotheses)
     tested = hypotheses.loc[(status == "tested") & (fam == "primary")]
-    second = hypotheses.loc[(status == "tested") & (fam != "primary")]
     text = (
         f"The {_plural(len(tested), 'registered hypothesis', 'registered hypotheses')} were "
         "tested as one family, each on the term that states it"
@@ -562,11 +574,7 @@ def multiplicity(hypotheses: pd.DataFrame, alpha: float = 0.05) -> str:
             "; p values were adjusted across the family with the Benjamini–Hochberg false "
             f"discovery rate procedure (Benjamini & Hochberg, 1995), q = {_no_lead(format_number(alpha, 2))}"
         )
-    text += "."
-    for group, rows in second.groupby(fam[second.index], sort=True):
-        names = _join([f"“{h}”" for h in rows["hypothesis"]])
-        text += (f" A second analysis of a claim of that family on the same data ({names}) "
-                 f"was adjusted in its own secondary family ({group}), apart from it.")
+    text += "." + secondary_sentence(hypotheses.loc[(status == "tested") & (fam != "primary")])
     if "predicted_sign" in hypotheses.columns:
         text += (" A hypothesis counts as supported only when its adjusted p value is below "
                  "that level and the estimate has the predicted sign.")

@@ -33,7 +33,10 @@ tsst (design ``between``)
     Cortisol at -30, -1, 30, 40, 50, 60, 70 min from stressor onset: ``log C(t) = b_i +
     A_i g(t) + noise(0.12)``, g a gamma-shaped response peaking at 40 min (g = 1) and 0 before
     the stressor; ``A_i = 0.8 + oxytocin OT + male M + N(0, 0.35)``. ``truth``: the model of
-    ``log C(40) - log C(-1)`` (a log peak ratio) on oxytocin and male.
+    ``log C(40) - log C(-1)`` (a log peak ratio) on oxytocin and male. Option ``serial_phi``
+    (default 0, independent noise) makes the noise continuous-time AR(1) over the sample
+    times: two samples 10 minutes apart correlate ``serial_phi`` (``serial_phi^(d/10)`` at
+    ``d`` minutes; ``truth["serial_phi_per_minute"]`` is phi for ``hs.car1("sample_time")``).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import HormoneStatsError
 from .latent import SCALES
 from .measure import assay_wells
 from .tables import (
@@ -386,7 +390,10 @@ def _clock(minutes) -> list[str]:
 
 def simulate_tsst(rng, n, effects, options):
     name = str(options.pop("name", "simulated_tsst"))
+    phi = float(options.pop("serial_phi", 0.0))
     no_options(options)
+    if not 0 <= phi < 1:
+        raise HormoneStatsError(f"tsst: serial_phi must lie in [0, 1), got {phi}")
     e = effects
     ids = subject_ids(n)
     arm = rng.permutation(np.where(np.arange(n) < n // 2, 1.0, 0.0))
@@ -397,7 +404,12 @@ def simulate_tsst(rng, n, effects, options):
     onset = rng.choice([13 * 60 + 30, 14 * 60 + 30, 15 * 60 + 30], size=n)
     times = np.asarray(TSST_TIMES)
     g = _gamma_curve(times)
-    log_c = base[:, None] + amp[:, None] * g[None, :] + 0.12 * rng.standard_normal((n, 7))
+    noise = rng.standard_normal((n, 7))
+    if phi > 0:  # CAR(1) over the sample times (10-minute correlation phi)
+        for k in range(1, 7):
+            r = phi ** ((times[k] - times[k - 1]) / 10)
+            noise[:, k] = r * noise[:, k - 1] + np.sqrt(1 - r * r) * noise[:, k]
+    log_c = base[:, None] + amp[:, None] * g[None, :] + 0.12 * noise
     samp = pd.DataFrame(
         {
             "subject_id": np.repeat(ids, 7),
@@ -452,6 +464,7 @@ def simulate_tsst(rng, n, effects, options):
         {"Intercept": 0.8, "oxytocin": e["oxytocin"], "male": e["male"]},
         sample_times=list(TSST_TIMES),
         curve_peak_min=40.0,
+        **({"serial_phi": phi, "serial_phi_per_minute": phi**0.1} if phi > 0 else {}),
     )
     tables = {"subjects": subjects, "samples": samples, "treatments": treat}
     return make_study(contract, tables, truth)

@@ -28,6 +28,8 @@ __all__ = [
     "family_spec",
     "spec_mediation",
     "spec_mixed",
+    "mixed_data",
+    "serial_normals",
 ]
 
 #: Model families a spec may name, with their effect names and defaults (SD units).
@@ -45,7 +47,7 @@ FAMILY_OPTIONS = {
     "correlation": {},
     "moderation": {"x_binary": False, "r_xm": 0.0},
     "mediation": {},
-    "mixed": {"n_obs": 5, "icc": 0.5, "slope_sd": 0.1, "x_sd": 1.0},
+    "mixed": {"n_obs": 5, "icc": 0.5, "slope_sd": 0.1, "x_sd": 1.0, "phi": 0.0, "x_phi": 0.0},
     "crossover": {"icc": 0.5},
 }
 
@@ -156,11 +158,42 @@ def spec_mediation(name, eff, opts) -> PowerSpec:
 
 
 # -------------------------------------------------------------------------------- mixed
-def _draw_mixed(rng, n, size, alpha, *, beta, k, icc, slope_sd, x_sd):
-    x = x_sd * rng.standard_normal((size, n, k))
+def serial_normals(z: np.ndarray, phi: float) -> np.ndarray:
+    """Standard normals along the last axis made AR(1) with lag-1 correlation ``phi``
+    (stationary: ``e_0 = z_0``, ``e_j = phi e_(j-1) + sqrt(1 - phi^2) z_j``); ``phi = 0``
+    returns ``z`` unchanged.
+
+    >>> import numpy as np
+    >>> e = serial_normals(np.random.default_rng(1).standard_normal((20000, 2)), 0.5)
+    >>> round(float(np.corrcoef(e.T)[0, 1]), 1)
+    0.5
+    """
+    if phi == 0.0:
+        return z
+    if not -1 < phi < 1:
+        raise HormoneStatsError(f"a serial correlation phi must lie in (-1, 1), got {phi}")
+    e = z.copy()
+    c = math.sqrt(1 - phi * phi)
+    for j in range(1, z.shape[-1]):
+        e[..., j] = phi * e[..., j - 1] + c * z[..., j]
+    return e
+
+
+def mixed_data(rng, n, size, *, beta, k, icc, slope_sd, x_sd, phi=0.0, x_phi=0.0):
+    """(x, y), each ``size x n x k``: the ``mixed`` family's generative model. ``k`` equally
+    spaced occasions per subject; within-person residuals (variance ``1 - icc``) and the
+    predictor (SD ``x_sd``) are AR(1) over the occasions with ``phi`` and ``x_phi`` (serial
+    correlation, as in diurnal or post-dose series; 0 = independent)."""
+    x = x_sd * serial_normals(rng.standard_normal((size, n, k)), x_phi)
     u = math.sqrt(icc) * rng.standard_normal((size, n, 1))
     v = slope_sd * rng.standard_normal((size, n, 1))
-    y = u + (beta + v) * x + math.sqrt(1 - icc) * rng.standard_normal((size, n, k))
+    e = serial_normals(rng.standard_normal((size, n, k)), phi)
+    return x, u + (beta + v) * x + math.sqrt(1 - icc) * e
+
+
+def _draw_mixed(rng, n, size, alpha, *, beta, k, icc, slope_sd, x_sd, phi=0.0, x_phi=0.0):
+    x, y = mixed_data(rng, n, size, beta=beta, k=k, icc=icc, slope_sd=slope_sd, x_sd=x_sd,
+                      phi=phi, x_phi=x_phi)
     xc = x - x.mean(axis=2, keepdims=True)
     yc = y - y.mean(axis=2, keepdims=True)
     sxx = (xc * xc).sum(2)
@@ -186,7 +219,8 @@ def spec_mixed(name, eff, opts) -> PowerSpec:
     if k < 3:
         raise HormoneStatsError(f"mixed: n_obs must be at least 3 per subject, got {k}")
     draw = partial(_draw_mixed, beta=eff["x"], k=k, icc=float(opts["icc"]),
-                   slope_sd=float(opts["slope_sd"]), x_sd=float(opts.get("x_sd", 1.0)))
+                   slope_sd=float(opts["slope_sd"]), x_sd=float(opts.get("x_sd", 1.0)),
+                   phi=float(opts.get("phi", 0.0)), x_phi=float(opts.get("x_phi", 0.0)))
     return PowerSpec(name, "x", eff["x"], draw, opts)
 
 

@@ -164,11 +164,14 @@ def hypothesis_spec(name: str, effects: Mapping | None) -> PowerSpec:
         return design_spec(name, effects)
     if name in WITHIN_DEFAULTS:
         cfg = dict(WITHIN_DEFAULTS[name])
-        check_effects(cfg, effects, repr(name), allowed=("effect", "x_sd", "n_obs", "icc"))
+        cfg.update(phi=0.0, x_phi=0.0)  # visits weeks apart: no serial correlation by default
+        check_effects(cfg, effects, repr(name),
+                      allowed=("effect", "x_sd", "n_obs", "icc", "phi", "x_phi"))
         inner = spec_mixed(
             name,
             {"x": cfg["effect"]},
-            {"n_obs": cfg["n_obs"], "icc": cfg["icc"], "slope_sd": 0.0, "x_sd": cfg["x_sd"]},
+            {"n_obs": cfg["n_obs"], "icc": cfg["icc"], "slope_sd": 0.0, "x_sd": cfg["x_sd"],
+             "phi": cfg["phi"], "x_phi": cfg["x_phi"]},
         )
         return scaled(inner, HYPOTHESES[name][2], cfg["scale"])
     if name == "progesterone_allopregnanolone_anxiety":

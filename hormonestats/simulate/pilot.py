@@ -8,28 +8,26 @@ needs, on the scale the study measured:
   limit of detection contributing ``Phi((log LOD - mu) / sigma)`` (Tobit; Lubin et al. 2004 for
   LOD-censored exposures) rather than a substituted value; the share of readings below the LOD
   and the median log LOD;
+* each hormone's reliability from its replicate wells: the assay's error variance on the log
+  scale is ``log(1 + CV^2)`` (CV pooled as the root mean square of the replicate CVs), the
+  analysed value is the mean of ``k`` wells, so ``reliability = 1 - log(1 + CV^2) / k /
+  sd_log^2`` (the share of the log hormone's variance that is not assay error);
 * the correlations between the log hormones and the outcome scores (Pearson, pairwise
   complete, on the analysis table);
-* each outcome score's mean, SD and, for item-level instruments, Cronbach's alpha;
+* each outcome score's mean, SD, pooled SD within the oxytocin arms (when the pilot had arms)
+  and, for item-level instruments, its reliability (Cronbach's alpha from the item responses);
 * for repeated-measures designs, each variable's intraclass correlation ICC(1) (one-way
-  random effects; Shrout & Fleiss 1979).
+  random effects; Shrout & Fleiss 1979), its within-person SD and the median number of
+  observations per person; for couples, the ICC(1) within couples (the partners' similarity);
+* design facts: shares of women, of rs53576 GG carriers and of the oxytocin arm, and for
+  couples the pilot's actor and partner effects.
 
-:func:`pilot_spec` turns them into a power simulation of a between-person hypothesis
-(``estradiol_oxytocin``, ``cortisol_oxytocin``: the oxytocin arm x hormone interaction;
-``progesterone_anxiety``: the hormone's slope). Each simulated data set draws the log hormone
-from the pilot's distribution, sets readings below the pilot's LOD to LOD/sqrt(2) as the
-default processing does, randomises the arm 1:1, keeps the pilot's hormone-outcome
-association as the hormone's main effect and draws the outcome with the pilot's residual SD
-(the outcome SD the hormone does not explain). The effect of interest is given either in the
-outcome's own units per natural-log unit of the hormone (``effect_scale="raw"``) or
-standardised, in residual-SD units of the outcome per SD of the log hormone
-(``"standardised"``); the result states it both ways.
+:mod:`hormonestats.simulate.pilot_power` turns them into power simulations.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -37,17 +35,8 @@ from scipy import optimize, stats
 
 from ..errors import HormoneStatsError
 from ..results import Summary
-from .batched import PowerSpec, ols_key_test
 
-__all__ = ["PILOT_HYPOTHESES", "PilotParameters", "censored_normal", "pilot_parameters",
-           "pilot_spec"]
-
-#: Hypotheses a pilot can parameterise: name -> (kind, hormone role, outcome role).
-PILOT_HYPOTHESES = {
-    "estradiol_oxytocin": ("moderation", "estradiol", "outcome"),
-    "cortisol_oxytocin": ("moderation", "cortisol", "outcome"),
-    "progesterone_anxiety": ("regression", "progesterone", "anxiety"),
-}
+__all__ = ["PilotParameters", "censored_normal", "pilot_parameters"]
 
 
 def censored_normal(values, limits, censored) -> tuple[float, float]:
@@ -81,6 +70,13 @@ def censored_normal(values, limits, censored) -> tuple[float, float]:
     return float(fit.x[0]), float(np.exp(fit.x[1]))
 
 
+_ICC_COLUMNS = ["column", "icc", "sd_within", "n_per_subject"]
+
+
+def _empty(columns) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=str if c == "column" else float) for c in columns})
+
+
 @dataclass(frozen=True)
 class PilotParameters:
     """The simulator's parameters estimated from a pilot (see :func:`pilot_parameters`).
@@ -88,19 +84,29 @@ class PilotParameters:
     Attributes
     ----------
     hormones : DataFrame
-        ``analyte, column, unit, n, mean_log, sd_log, lod_fraction, log_lod, method``: the
-        natural log of the concentration in ``unit`` (the analysis table's canonical unit,
-        the scale of its ``log_<analyte>`` column).
+        ``analyte, column, unit, n, mean_log, sd_log, lod_fraction, log_lod, method, assay_cv,
+        error_var, reliability``: the natural log of the concentration in ``unit`` (the
+        analysis table's canonical unit, the scale of its ``log_<analyte>`` column);
+        ``assay_cv`` the pooled replicate CV (fraction); ``error_var`` the assay error variance
+        of the analysed value on the log scale (``log(1 + CV^2) / k`` for the mean of ``k``
+        wells); ``reliability`` the share of ``sd_log**2`` that is not assay error (NaN
+        without replicate wells: then taken as 1).
     outcomes : DataFrame
-        ``column, n, mean, sd, reliability`` (Cronbach's alpha; NaN for task totals).
+        ``column, n, mean, sd, sd_within_arm, reliability`` (Cronbach's alpha from the item
+        responses; NaN for task totals and indices: then taken as 1).
     correlations : DataFrame
         Pearson correlations of the log hormones and outcome scores (a square frame).
     icc : DataFrame
-        ``column, icc`` for repeated-measures pilots (empty otherwise).
+        ``column, icc, sd_within, n_per_subject`` for repeated-measures pilots (empty otherwise).
     mapping : dict
         Role -> column of the pilot's analysis table (the registered defaults).
     n_subjects : int
     design : str
+    dyad_icc : DataFrame
+        ``column, icc`` within couples, for dyadic pilots (empty otherwise).
+    facts : dict
+        ``female_share``, ``gg_share``, ``arm_share``; for couples ``actor`` and ``partner``
+        (the pilot's APIM estimates of the oxytocin role on the outcome role, outcome units).
     """
 
     hormones: pd.DataFrame = field(repr=False)
@@ -110,6 +116,8 @@ class PilotParameters:
     mapping: dict
     n_subjects: int
     design: str
+    dyad_icc: pd.DataFrame = field(repr=False, default_factory=lambda: _empty(["column", "icc"]))
+    facts: dict = field(repr=False, default_factory=dict)
 
     def hormone(self, role: str) -> pd.Series:
         col = self.mapping.get(role)
@@ -129,6 +137,20 @@ class PilotParameters:
                 f"{', '.join(self.outcomes['column']) or 'none'}")
         return rows.iloc[0]
 
+    def reliability(self, row: pd.Series) -> float:
+        """A hormone's or outcome's reliability (1 when the pilot cannot estimate it)."""
+        r = float(row.get("reliability", np.nan))
+        return min(max(r, 0.05), 1.0) if np.isfinite(r) else 1.0
+
+    def within(self, column: str) -> pd.Series:
+        """The ICC row of ``column`` (repeated-measures pilots)."""
+        rows = self.icc.loc[self.icc["column"] == column]
+        if rows.empty or not np.isfinite(float(rows["icc"].iloc[0])):
+            raise HormoneStatsError(
+                f"the pilot ({self.design} design) has no repeated measures of {column}: a "
+                "within-person hypothesis needs a pilot with several observations per person")
+        return rows.iloc[0]
+
     def correlation(self, a: str, b: str) -> float:
         try:
             r = float(self.correlations.loc[a, b])
@@ -137,14 +159,19 @@ class PilotParameters:
         return r if np.isfinite(r) else 0.0
 
     def summary(self) -> Summary:
+        fmt = {"index": False, "float_format": lambda v: f"{v:.3g}"}
         parts = [f"Pilot parameters ({self.design} design, {self.n_subjects} participants)",
-                 "Hormones (natural log of the canonical unit; censored-normal ML):",
-                 self.hormones.to_string(index=False, float_format=lambda v: f"{v:.3g}"),
-                 "Outcomes:",
-                 self.outcomes.to_string(index=False, float_format=lambda v: f"{v:.3g}")]
+                 "Hormones (natural log of the canonical unit; censored-normal ML; reliability "
+                 "from the replicate wells):", self.hormones.to_string(**fmt),
+                 "Outcomes (reliability: Cronbach's alpha of the item responses):",
+                 self.outcomes.to_string(**fmt)]
         if len(self.icc):
-            parts += ["Intraclass correlations ICC(1):",
-                      self.icc.to_string(index=False, float_format=lambda v: f"{v:.3g}")]
+            parts += ["Intraclass correlations ICC(1) within persons:", self.icc.to_string(**fmt)]
+        if len(self.dyad_icc):
+            parts += ["Intraclass correlations ICC(1) within couples:",
+                      self.dyad_icc.to_string(**fmt)]
+        if self.facts:
+            parts += ["Design: " + ", ".join(f"{k} {v:.3g}" for k, v in self.facts.items())]
         parts += ["Correlations:", self.correlations.round(3).to_string()]
         return Summary("\n".join(parts))
 
@@ -153,20 +180,126 @@ class PilotParameters:
                 f"{len(self.hormones)} hormones, {len(self.outcomes)} outcomes)")
 
 
-def _icc1(table: pd.DataFrame, column: str, subject: str) -> float:
-    """One-way random-effects ICC(1) from the ANOVA mean squares (unbalanced: n0)."""
-    d = table[[subject, column]].dropna()
-    groups = d.groupby(subject)[column]
+def icc1(table: pd.DataFrame, column: str, group: str) -> tuple[float, float, float]:
+    """One-way random-effects ICC(1), within-group SD and mean group size ``n0``.
+
+    From the ANOVA mean squares (unbalanced groups: Shrout & Fleiss's ``n0``).
+
+    >>> t = pd.DataFrame({"g": [1, 1, 2, 2, 3, 3], "y": [1.0, 1.2, 2.0, 2.2, 3.0, 3.2]})
+    >>> round(icc1(t, "y", "g")[0], 3)  # MSB = 2, MSW = 0.02: (2 - 0.02) / (2 + 0.02)
+    0.98
+    """
+    d = table[[group, column]].dropna()
+    groups = d.groupby(group)[column]
     k = groups.size()
     if len(k) < 2 or (k > 1).sum() == 0:
-        return float("nan")
+        return float("nan"), float("nan"), float("nan")
     grand = d[column].mean()
     ss_between = float((k * (groups.mean() - grand) ** 2).sum())
     ss_within = float(((d[column] - groups.transform("mean")) ** 2).sum())
     df_b, df_w = len(k) - 1, len(d) - len(k)
     msb, msw = ss_between / df_b, ss_within / df_w
     n0 = (len(d) - (k ** 2).sum() / len(d)) / df_b
-    return float((msb - msw) / (msb + (n0 - 1) * msw))
+    return float((msb - msw) / (msb + (n0 - 1) * msw)), float(np.sqrt(msw)), float(n0)
+
+
+def _hormone_rows(samples: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for analyte in sorted(pd.unique(samples.get("analyte", pd.Series(dtype=str)).astype(str))):
+        part = samples.loc[(samples["analyte"].astype(str) == analyte)
+                           & (samples["table_column"].astype(str) == analyte)
+                           & (samples["sample_type"].astype(str) == "subject")]
+        part = part.loc[part["value"].notna() & part["lod_canonical"].notna()
+                        & (part["value"] > 0) & (part["lod_canonical"] > 0)]
+        if len(part) < 3:
+            continue
+        below = part["below_lod"].astype(bool).to_numpy()
+        log_lod = np.log(part["lod_canonical"].to_numpy(float))
+        mu, sd = censored_normal(np.log(part["value"].to_numpy(float)), log_lod, below)
+        unit = str(part["unit"].iloc[0]) if "unit" in part.columns else ""
+        cv, err, rel = np.nan, np.nan, np.nan
+        if {"cv", "n_replicates"} <= set(part.columns):
+            reps = part.loc[(part["n_replicates"] > 1) & part["cv"].notna() & ~below]
+            if len(reps) >= 3:
+                cv = float(np.sqrt(np.mean((reps["cv"].to_numpy(float) / 100.0) ** 2)))
+                err = np.log1p(cv**2) / float(reps["n_replicates"].median())
+                rel = float(max(1.0 - err / sd**2, 0.0))
+        rows.append({"analyte": analyte, "column": f"log_{analyte}", "unit": unit,
+                     "n": len(part), "mean_log": mu, "sd_log": sd,
+                     "lod_fraction": float(below.mean()), "log_lod": float(np.median(log_lod)),
+                     "method": "censored-normal ML", "assay_cv": cv, "error_var": err,
+                     "reliability": rel})
+    return pd.DataFrame(rows, columns=["analyte", "column", "unit", "n", "mean_log", "sd_log",
+                                       "lod_fraction", "log_lod", "method", "assay_cv",
+                                       "error_var", "reliability"])
+
+
+def _outcome_rows(processed, table, mapping, alphas) -> pd.DataFrame:
+    scores = getattr(processed, "scores", None)
+    cols = [c for c in (scores.columns if scores is not None else []) if c != "subject_id"]
+    cols += [mapping[r] for r in ("anxiety", "cortisol_reactivity", "cortisol_peak_increase")
+             if r in mapping]
+    cols = [c for c in dict.fromkeys(cols)
+            if c in table.columns and pd.api.types.is_numeric_dtype(table[c])]
+    arm = mapping.get("oxytocin")
+    binary_arm = arm in table.columns and set(pd.unique(table[arm].dropna())) <= {0, 1}
+    rows = []
+    for c in cols:
+        sd_arm = np.nan
+        if binary_arm:
+            resid = table[c] - table.groupby(arm)[c].transform("mean")
+            dof = table[c].notna().sum() - table.loc[table[c].notna(), arm].nunique()
+            sd_arm = float(np.sqrt((resid**2).sum() / dof)) if dof > 0 else np.nan
+        rows.append({"column": c, "n": int(table[c].notna().sum()),
+                     "mean": float(table[c].mean()), "sd": float(table[c].std(ddof=1)),
+                     "sd_within_arm": sd_arm, "reliability": alphas.get(c, np.nan)})
+    return pd.DataFrame(rows, columns=["column", "n", "mean", "sd", "sd_within_arm",
+                                       "reliability"])
+
+
+def _couples(table, mapping, cols) -> tuple[pd.DataFrame, dict]:
+    """ICC(1) within couples and the pilot's actor and partner effects (APIM)."""
+    from .design_power import apim_sum_difference
+
+    dyad = mapping.get("dyad")
+    if dyad not in table.columns:
+        return _empty(["column", "icc"]), {}
+    icc = pd.DataFrame({"column": cols, "icc": [icc1(table, c, dyad)[0] for c in cols]})
+    x_col, y_col = mapping.get("oxytocin"), mapping.get("outcome")
+    facts = {}
+    if x_col in table.columns and y_col in table.columns:
+        d = table[[dyad, x_col, y_col]].dropna()
+        d = d.loc[d.groupby(dyad)[x_col].transform("size") == 2].sort_values(dyad)
+        if len(d) >= 10:
+            x = d[x_col].to_numpy(float).reshape(1, -1, 2)
+            y = d[y_col].to_numpy(float).reshape(1, -1, 2)
+            facts["actor"] = float(apim_sum_difference(x, y, "actor", 0.05)[0][0])
+            facts["partner"] = float(apim_sum_difference(x, y, "partner", 0.05)[0][0])
+    return icc, facts
+
+
+def _shares(table, mapping) -> dict:
+    facts = {}
+    if "sex" in table.columns and table["sex"].notna().any():
+        facts["female_share"] = float((table["sex"].dropna().astype(str) == "female").mean())
+    snp = mapping.get("rs53576")
+    if snp in table.columns and table[snp].notna().any():
+        facts["gg_share"] = float((table[snp].dropna() == 0).mean())  # A alleles counted
+    arm = mapping.get("oxytocin")
+    if arm in table.columns and set(pd.unique(table[arm].dropna())) <= {0, 1}:
+        facts["arm_share"] = float(table[arm].dropna().mean())
+    return facts
+
+
+def _within_arm(table, mapping, column) -> pd.DataFrame:
+    """``subject_id`` and ``column``; with an oxytocin arm that varies within persons (a
+    crossover), the column less its arm's mean, so the drug effect is not read as
+    within-person variance."""
+    arm = mapping.get("oxytocin")
+    out = table[["subject_id", column]].copy()
+    if arm in table.columns and table.groupby("subject_id")[arm].nunique().max() > 1:
+        out[column] = table[column] - table.groupby(arm)[column].transform("mean")
+    return out
 
 
 def pilot_parameters(pilot) -> PilotParameters:
@@ -174,9 +307,10 @@ def pilot_parameters(pilot) -> PilotParameters:
 
     Parameters
     ----------
-    pilot : Study or ProcessedStudy
+    pilot : Study, ProcessedStudy or PilotParameters
         The pilot (a :func:`hormonestats.read_study` study is validated and processed with
-        the default options first).
+        the default options first; reliabilities of instruments need the study's item
+        responses, so a processed study gives none).
 
     Returns
     -------
@@ -197,97 +331,27 @@ def pilot_parameters(pilot) -> PilotParameters:
         validate(study).raise_for_errors()
         processed = process_study(study)
     table = processed.table
+    mapping = default_mapping(table.columns)
     samples = processed.samples.samples if processed.samples is not None else pd.DataFrame()
-    rows = []
-    for analyte in sorted(pd.unique(samples.get("analyte", pd.Series(dtype=str)).astype(str))):
-        part = samples.loc[(samples["analyte"].astype(str) == analyte)
-                           & (samples["table_column"].astype(str) == analyte)
-                           & (samples["sample_type"].astype(str) == "subject")]
-        part = part.loc[part["value"].notna() & part["lod_canonical"].notna()
-                        & (part["value"] > 0) & (part["lod_canonical"] > 0)]
-        if len(part) < 3:
-            continue
-        below = part["below_lod"].astype(bool).to_numpy()
-        log_lod = np.log(part["lod_canonical"].to_numpy(float))
-        mu, sd = censored_normal(np.log(part["value"].to_numpy(float)), log_lod, below)
-        unit = str(part["unit"].iloc[0]) if "unit" in part.columns else ""
-        rows.append({"analyte": analyte, "column": f"log_{analyte}", "unit": unit,
-                     "n": len(part),
-                     "mean_log": mu, "sd_log": sd, "lod_fraction": float(below.mean()),
-                     "log_lod": float(np.median(log_lod)), "method": "censored-normal ML"})
-    hormones = pd.DataFrame(rows, columns=["analyte", "column", "unit", "n", "mean_log",
-                                           "sd_log", "lod_fraction", "log_lod", "method"])
-    reliability = {}
+    hormones = _hormone_rows(samples)
+    alphas = {}
     if study is not None:
         from ..derive.reliability import study_reliability
 
         rel = study_reliability(study)
         if rel is not None and {"scale", "alpha"} <= set(rel.columns):
-            reliability = dict(zip(rel["scale"].astype(str), rel["alpha"].astype(float)))
-    score_cols = [c for c in (processed.scores.columns if getattr(processed, "scores", None)
-                              is not None else []) if c in table.columns
-                  and pd.api.types.is_numeric_dtype(table[c]) and c != "subject_id"]
-    outcomes = pd.DataFrame(
-        [{"column": c, "n": int(table[c].notna().sum()), "mean": float(table[c].mean()),
-          "sd": float(table[c].std(ddof=1)), "reliability": reliability.get(c, np.nan)}
-         for c in score_cols],
-        columns=["column", "n", "mean", "sd", "reliability"])
+            alphas = dict(zip(rel["scale"].astype(str), rel["alpha"].astype(float)))
+    outcomes = _outcome_rows(processed, table, mapping, alphas)
     cols = [c for c in [*hormones["column"], *outcomes["column"]] if c in table.columns]
     correlations = table[cols].astype(float).corr() if cols else pd.DataFrame()
     repeated = "subject_id" in table.columns and table["subject_id"].duplicated().any()
-    icc = pd.DataFrame({"column": cols, "icc": [_icc1(table, c, "subject_id") for c in cols]}) \
-        if repeated else pd.DataFrame({"column": pd.Series(dtype=str),
-                                       "icc": pd.Series(dtype=float)})
+    icc = pd.DataFrame([dict(zip(_ICC_COLUMNS, (c, *icc1(_within_arm(table, mapping, c),
+                                                        c, "subject_id"))))
+                        for c in cols], columns=_ICC_COLUMNS) if repeated else _empty(_ICC_COLUMNS)
+    dyad_icc, facts = _couples(table, mapping, cols)
     design = study.contract.design if study is not None else "unknown"
     return PilotParameters(hormones=hormones, outcomes=outcomes, correlations=correlations,
-                           icc=icc, mapping=default_mapping(table.columns),
+                           icc=icc, mapping=mapping,
                            n_subjects=int(table["subject_id"].nunique())
-                           if "subject_id" in table.columns else len(table), design=design)
-
-
-def _draw_pilot(rng, n, size, alpha, *, kind, mu, sd, log_lod, b_main, b_key, resid_sd):
-    z = rng.normal(mu, sd, size=(size, n))
-    m = np.where(z < log_lod, log_lod - 0.5 * np.log(2.0), z)  # LOD/sqrt(2), as processed
-    e = rng.normal(0.0, resid_sd, size=(size, n))
-    if kind == "regression":
-        y = b_key * (z - mu) + e
-        return ols_key_test([m], y, 1, b_key, alpha)
-    arm = rng.permuted(np.tile(np.arange(n) % 2, (size, 1)).astype(float), axis=1)
-    y = b_main * (z - mu) + b_key * arm * (z - mu) + e
-    return ols_key_test([arm, m, arm * m], y, 3, b_key, alpha)
-
-
-def pilot_spec(name: str, pilot, effect: float, effect_scale: str = "raw") -> tuple:
-    """The power simulation of ``name`` with the pilot's parameters, and its effect both ways.
-
-    Returns ``(spec, effects)`` where ``effects`` is a dict with ``effect_raw`` (outcome units
-    per natural-log unit of the hormone), ``effect_standardised`` (residual-SD units of the
-    outcome per SD of the log hormone) and ``effect_units`` (the words).
-    """
-    if name not in PILOT_HYPOTHESES:
-        raise HormoneStatsError(
-            f"power from a pilot is available for {', '.join(PILOT_HYPOTHESES)}; {name!r} "
-            "takes its effects from the package's assumptions (effects=)")
-    if effect_scale not in ("raw", "standardised"):
-        raise HormoneStatsError(
-            f"effect_scale must be 'raw' or 'standardised', got {effect_scale!r}")
-    params = pilot_parameters(pilot)
-    kind, hormone_role, outcome_role = PILOT_HYPOTHESES[name]
-    h = params.hormone(hormone_role)
-    out = params.outcome(outcome_role)
-    r = params.correlation(h["column"], out["column"])
-    resid_sd = float(out["sd"]) * np.sqrt(max(1.0 - r * r, 1e-12))
-    sd = float(h["sd_log"])
-    raw = float(effect) if effect_scale == "raw" else float(effect) * resid_sd / sd
-    std = raw * sd / resid_sd
-    b_main = r * float(out["sd"]) / sd if kind == "moderation" else raw
-    draw = partial(_draw_pilot, kind=kind, mu=float(h["mean_log"]), sd=sd,
-                   log_lod=float(h["log_lod"]), b_main=b_main, b_key=raw, resid_sd=resid_sd)
-    term = (f"oxytocin:{h['column']}" if kind == "moderation" else h["column"])
-    units = (f"{out['column']} points per natural-log unit of {h['analyte']}"
-             + (" (difference of the arms' slopes)" if kind == "moderation" else ""))
-    effects = {"effect_raw": raw, "effect_standardised": std,
-               "effect_units": f"raw: {units}; standardised: residual SDs of {out['column']} "
-                               f"({resid_sd:.3g} points) per SD of log {h['analyte']} "
-                               f"({sd:.3g})"}
-    return PowerSpec(name=name, term=term, true_value=raw, draw=draw), effects
+                           if "subject_id" in table.columns else len(table), design=design,
+                           dyad_icc=dyad_icc, facts={**_shares(table, mapping), **facts})

@@ -32,6 +32,12 @@ Tests per family (two-sided, level ``alpha``)
       data sets per setting its rejection decisions agreed with random-slope MixedLM (REML)
       in 96-99 % of data sets and its power was within Monte-Carlo error of MixedLM's
       (``tests/test_power.py::test_mixed_two_stage_agrees_with_mixedlm``, a slow test).
+      Options ``phi`` and ``x_phi`` make the within-person residuals and the predictor AR(1)
+      over the occasions (serial correlation of samples close in time; default 0): the
+      per-subject slopes then vary more, and the Knapp-Hartung test, which takes its variance
+      from the spread of the slopes, about keeps its level (5.8% at phi = 0.7, x_phi = 0.9,
+      8 occasions, 30 subjects)
+      (``tests/test_mixed_ar1.py::test_power_with_serial_correlation``).
 
 Monte-Carlo error: ``mc_se = sqrt(power (1 - power) / n_sims)``.
 
@@ -90,6 +96,28 @@ def _resolve(hypothesis_or_spec, effects) -> PowerSpec:
             f"one of: {', '.join(FAMILIES)}"
         )
     return hypothesis_spec(name, effects)
+
+
+def _spec_for(hypothesis_or_spec, effects, pilot, effect_scale):
+    """(spec, effects, stated): the simulation, its effects for the fingerprint, and with a
+    pilot the effect stated both ways (None without one)."""
+    if pilot is None:
+        return _resolve(hypothesis_or_spec, effects), effects, None
+    from .pilot import pilot_parameters
+    from .pilot_power import pilot_spec
+
+    if isinstance(hypothesis_or_spec, Mapping):
+        raise HormoneStatsError(
+            "a pilot sets the simulation of a registered hypothesis; a model family spec "
+            "takes its effects in SD units (effects=) and no pilot")
+    name = getattr(hypothesis_or_spec, "name", hypothesis_or_spec)
+    if not effects or set(effects) != {"effect"}:
+        raise HormoneStatsError(
+            "with a pilot, give the effect of interest as effects={'effect': value} (in the "
+            "outcome's units, or standardised with effect_scale='standardised')")
+    params = pilot_parameters(pilot)
+    spec, stated = pilot_spec(str(name), params, effects["effect"], effect_scale)
+    return spec, {**effects, **stated, "pilot": str(params.summary())}, stated
 
 
 def _check_ns(n) -> list[int]:
@@ -217,7 +245,8 @@ def power(
     effects : dict, optional
         Overrides of the effects: names of ``hs.simulate.DEFAULT_EFFECTS["between"]`` for the
         between-person hypotheses, of :data:`WITHIN_DEFAULTS` (``effect``, ``x_sd``,
-        ``n_obs``, ``icc``) for the within-person ones, of :data:`ALLO_DEFAULTS` for
+        ``n_obs``, ``icc``, and the serial correlations ``phi``, ``x_phi``, default 0) for the
+        within-person ones, of :data:`ALLO_DEFAULTS` for
         ``progesterone_allopregnanolone_anxiety``, of :data:`FAMILIES` for a spec.
     n_sims : int
         Simulations per sample size.
@@ -237,14 +266,16 @@ def power(
         Folder that keeps the finished chunks; with ``resume=True`` an interrupted run
         continues from it (same arguments required; another run's folder is refused).
     pilot : Study, ProcessedStudy or PilotParameters, optional
-        Plan from a pilot: the simulator's parameters (the hormone's distribution on its
-        measured scale, its LOD fraction, the outcome's SD and its association with the
-        hormone) are estimated from the pilot (:mod:`hormonestats.simulate.pilot`) instead of
-        taken from the package's assumptions. ``effects`` is then ``{"effect": value}``: the
-        effect of interest, in the outcome's own units per natural-log unit of the hormone
-        (``effect_scale="raw"``) or in residual-SD units of the outcome per SD of the log
-        hormone (``"standardised"``). For ``estradiol_oxytocin``, ``cortisol_oxytocin`` and
-        ``progesterone_anxiety``.
+        Plan from a pilot: the simulator's parameters (hormone distributions on their
+        measured scale, LOD fractions, correlations, reliabilities of the hormones and
+        instruments, ICCs within persons and couples, design shares) are estimated from the
+        pilot (:mod:`hormonestats.simulate.pilot`) instead of taken from the package's
+        assumptions; measurement error attenuates as it would in the study
+        (:mod:`hormonestats.simulate.pilot_power`). ``effects`` is then ``{"effect":
+        value}``: the effect of interest in the outcome's own units (``effect_scale="raw"``)
+        or standardised (``"standardised"``). For the hypotheses of
+        :data:`hormonestats.simulate.pilot_power.PILOT_HYPOTHESES`: every registered
+        hypothesis, given a pilot of its design that measured its roles.
     effect_scale : {"raw", "standardised"}
         The scale of the pilot-based effect.
     execution : :class:`~hormonestats.options.ExecutionOptions` or dict, optional
@@ -270,20 +301,7 @@ def power(
     0   64   0.50   0.02
     1  128   0.84   0.02
     """
-    stated = None
-    if pilot is not None:
-        from .pilot import pilot_spec
-
-        name = getattr(hypothesis_or_spec, "name", hypothesis_or_spec)
-        if not effects or set(effects) != {"effect"}:
-            raise HormoneStatsError(
-                "with a pilot, give the effect of interest as effects={'effect': value} (raw "
-                "units of the outcome per log unit of the hormone, or standardised with "
-                "effect_scale='standardised')")
-        spec, stated = pilot_spec(str(name), pilot, effects["effect"], effect_scale)
-        effects = {**effects, **stated}
-    else:
-        spec = _resolve(hypothesis_or_spec, effects)
+    spec, effects, stated = _spec_for(hypothesis_or_spec, effects, pilot, effect_scale)
     seed, n_jobs, scheduler, progress = _execution(
         execution, seed, n_jobs, scheduler, progress, defaults=(1, True))
     ns = _check_ns(n)
@@ -318,6 +336,8 @@ def sample_size_for(
     checkpoint=None,
     resume: bool = False,
     execution=None,
+    pilot=None,
+    effect_scale: str = "raw",
 ) -> pd.DataFrame:
     """The smallest sample size whose simulated power reaches ``power``.
 
@@ -329,12 +349,14 @@ def sample_size_for(
     ``scheduler`` as for :func:`power` (the workers are kept for all evaluations); with
     ``checkpoint`` each evaluated n keeps its chunks in a subfolder ``n<value>``, and
     ``resume=True`` reuses them after an interruption. ``execution`` as for :func:`power`
-    (keywords override it).
+    (keywords override it); ``pilot`` and ``effect_scale`` as for :func:`power` (the effect
+    then given as ``effects={"effect": value}``).
 
     Returns
     -------
     DataFrame
-        One row: ``hypothesis, term, target_power, n, power, mc_se, n_sims, n_evaluations``.
+        One row: ``hypothesis, term, target_power, n, power, mc_se, n_sims, n_evaluations``;
+        with a pilot also ``effect_raw, effect_standardised, effect_units``.
 
     Raises
     ------
@@ -357,7 +379,7 @@ def sample_size_for(
     _check_ns([lo, hi])
     if not 0 < power < 1:
         raise HormoneStatsError(f"power must be between 0 and 1, got {power!r}")
-    spec = _resolve(hypothesis_or_spec, effects)
+    spec, effects, stated = _spec_for(hypothesis_or_spec, effects, pilot, effect_scale)
     seed_seq = seed_sequence(seed)
     cache: dict[int, dict] = {}
     with backend(n_jobs, scheduler) as be:
@@ -391,7 +413,7 @@ def sample_size_for(
             else:
                 lo = mid
     best = at(hi)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         [
             {
                 "hypothesis": spec.name,
@@ -405,3 +427,4 @@ def sample_size_for(
             }
         ]
     )
+    return table.assign(**stated) if stated is not None else table

@@ -70,7 +70,8 @@ def simulate_study(design: str, *, n: int, effects: Mapping | None = None, seed=
         Design options: ``between``: ``female_fraction`` (0.5), ``issues`` (True: a few
         missing samples, skipped items, genotype no-calls and one high-CV duplicate),
         ``name``; ``cycle``: ``n_cycles`` (2), ``visits_per_cycle`` (4); ``crossover``:
-        ``icc`` (0.5); others: ``name``.
+        ``icc`` (0.5); ``tsst``: ``serial_phi`` (0: the within-person noise's correlation
+        between samples 10 minutes apart, continuous-time AR(1)); others: ``name``.
 
     Returns
     -------

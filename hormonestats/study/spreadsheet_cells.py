@@ -7,6 +7,12 @@ in ``report.html``, carries such a cell with a leading apostrophe (the OWASP rul
 injection), which the spreadsheet shows as text. Reading a table (``read_study``) takes the
 apostrophe off again, so that a written table read back is the table that was written.
 
+Line ends inside a cell. A text cell may hold a carriage return, a CR LF pair or a lone line
+feed. The csv writer quotes a cell only when it holds a character of the line terminator, so a
+table with a carriage return in any text cell is written with CR LF record ends (RFC 4180's own
+line end; every other table keeps LF): every cell holding CR or LF is then quoted and reads
+back exactly (:func:`csv_text`, :func:`write_csv`).
+
 Only text cells change: numbers stay numbers, and text that is a plain number (``"-0.31"``)
 cannot run and is left as it is. A text that already begins with apostrophes before such a
 character gets one more, so the round trip is exact for every text.
@@ -18,7 +24,8 @@ import re
 
 import pandas as pd
 
-__all__ = ["inert_cells", "inert_text", "original_cells", "original_text"]
+__all__ = ["csv_text", "inert_cells", "inert_text", "original_cells", "original_text",
+           "write_csv"]
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -88,3 +95,37 @@ def inert_cells(frame: pd.DataFrame) -> pd.DataFrame:
 def original_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as read, with the apostrophes :func:`inert_cells` added taken off."""
     return _apply(frame, original_text)
+
+
+def _holds_cr(frame: pd.DataFrame) -> bool:
+    """Whether any text cell or column name holds a carriage return."""
+    if any(isinstance(c, str) and "\r" in c for c in frame.columns):
+        return True
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        if isinstance(column.dtype, pd.StringDtype) or column.dtype == object:
+            if column.map(lambda v: isinstance(v, str) and "\r" in v).any():
+                return True
+    return False
+
+
+def _csv_options(frame: pd.DataFrame) -> dict:
+    return {"index": False, "lineterminator": "\r\n" if _holds_cr(frame) else "\n"}
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as CSV text: cells inert, line ends inside cells quoted (module docstring).
+
+    >>> csv_text(pd.DataFrame({"id": ["S1", "=1+1"]}))
+    "id\\nS1\\n'=1+1\\n"
+    >>> csv_text(pd.DataFrame({"note": ["a\\rb"]}))
+    'note\\r\\n"a\\rb"\\r\\n'
+    """
+    out = inert_cells(frame)
+    return out.to_csv(**_csv_options(out))
+
+
+def write_csv(frame: pd.DataFrame, path) -> None:
+    """Write :func:`csv_text` of ``frame`` to ``path`` (UTF-8, line ends as they are)."""
+    out = inert_cells(frame)
+    out.to_csv(path, encoding="utf-8", **_csv_options(out))

@@ -29,6 +29,10 @@ KENWARD_ROGER = (
     "Kenward & Roger (1997) df and bias-adjusted fixed-effect covariance, computed as in "
     "pbkrtest (Halekoh & Hojsgaard 2014); t reference distribution"
 )
+SERIAL_DF = (
+    "; with the residual correlation's phi among the variance parameters (its uncertainty "
+    "enters the df)"
+)
 DF_METHODS = ("satterthwaite", "kenward-roger", "wald")
 SINGULAR_TOL = 1e-4  # lme4's isSingular(tol = 1e-4)
 
@@ -72,6 +76,7 @@ class LMMFit:
     _A: np.ndarray | None = field(default=None, repr=False)
     _dcov: np.ndarray | None = field(default=None, repr=False)
     _kr: tuple | None = field(default=None, repr=False)
+    serial: object = None  # SerialFit (:mod:`.serial`) when residuals are AR(1) / CAR(1)
 
     @property
     def s2(self) -> float:
@@ -92,7 +97,7 @@ class LMMFit:
 
     @property
     def n_params(self) -> int:
-        return len(self.beta) + len(self.theta) + 1
+        return len(self.beta) + len(self.theta) + 1 + (self.serial is not None)
 
     def cov_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.cov, index=list(self.names), columns=list(self.names))
@@ -154,10 +159,17 @@ def fit_lmm(
     df_method: str = "satterthwaite",
     what: str = "mixed model",
     design: FixedDesign | None = None,
+    serial=None,
 ) -> LMMFit:
-    """Fit by minimising the profiled REML criterion (or ML deviance) over theta."""
+    """Fit by minimising the profiled REML criterion (or ML deviance) over theta (and over the
+    residual correlation's phi when ``serial``, a :class:`.serial.Serial`, is given)."""
     if df_method not in DF_METHODS:
         raise ModelError(f"df_method must be one of {DF_METHODS}, got {df_method!r}")
+    if serial is not None and df_method == "kenward-roger":
+        raise ModelError(
+            "Kenward-Roger df are not offered with a residual correlation structure; use "
+            "df_method='satterthwaite' (which accounts for phi) or 'wald'."
+        )
     names = tuple(names)
     X = np.asarray(X, float)
     y = np.asarray(y, float)
@@ -175,17 +187,34 @@ def fit_lmm(
     # BLAS threads only cost time on these small dense blocks (and on a busy machine)
     small = n * p < 5_000_000
     with _controller().limit(limits=1) if small else _nullcontext():
-        eng = PLSDeviance(y, X, blocks, reml=reml)
-        start = np.where(eng.lower == 0.0, 1.0, 0.0)
-        fb = (lambda T: profiled_many(eng, T)) if batch_supported(eng) else None
-        opt = optimise(eng.profiled, start, eng.lower, fb=fb)
-        theta, converged = opt.x, opt.converged
+        if serial is None:
+            eng = PLSDeviance(y, X, blocks, reml=reml)
+            start = np.where(eng.lower == 0.0, 1.0, 0.0)
+            fb = (lambda T: profiled_many(eng, T)) if batch_supported(eng) else None
+            opt = optimise(eng.profiled, start, eng.lower, fb=fb)
+            theta = opt.x
+        else:
+            from .serial import optimise_serial
+
+            opt, sdev, eng, sfit = optimise_serial(y, X, blocks, serial, reml)
+            theta = opt.x[:-1]
+        converged = opt.converged
         eng.precise = True  # estimates and derivatives in extended precision
         crit, s2, beta, U = eng.estimates(theta)
         cov = s2 * U
         A = dcov = None
         method = WALD
-        if df_method == "satterthwaite":
+        if serial is not None:
+            from .serial import finish_serial
+
+            crit += sfit.logdet
+            H, dcov, sfit = finish_serial(sdev, theta, s2, sfit)
+            if df_method == "satterthwaite":
+                A = 2 * _pinv_sym(H)
+                method = SATTERTHWAITE + SERIAL_DF
+            else:
+                dcov = None
+        elif df_method == "satterthwaite":
             H, dcov = satterthwaite_derivatives(eng, theta, float(np.sqrt(s2)))
             A = 2 * _pinv_sym(H)
             method = SATTERTHWAITE
@@ -223,6 +252,7 @@ def fit_lmm(
         _A=A,
         _dcov=dcov,
         _kr=kr,
+        serial=sfit if serial is not None else None,
     )
 
 
@@ -316,4 +346,6 @@ def variance_components(lmm: LMMFit, group: str | None = None, rename=None) -> p
                 r = cv[i, j] / (sd[i] * sd[j]) if sd[i] > 0 and sd[j] > 0 else np.nan
                 rows.append((label, f"{nm[j]}~{nm[i]}", float(cv[i, j]), np.nan, float(r)))
     rows.append(("residual", "residual", lmm.sigma2, float(np.sqrt(lmm.sigma2)), np.nan))
+    if lmm.serial is not None:  # phi: the correlation of residuals one time unit apart
+        rows.append(("residual", lmm.serial.label, np.nan, np.nan, lmm.serial.phi))
     return pd.DataFrame(rows, columns=["group", "term", "variance", "sd", "correlation"])
