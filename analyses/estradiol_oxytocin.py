@@ -1,15 +1,9 @@
-"""Canned analysis: estradiol oxytocin (a thin layer over the public API).
+"""Canned analysis: estradiol oxytocin.
 
-Usage: python analyses/estradiol_oxytocin.py schemas/example_study.yaml \
-           hormonestats/datasets/example_study --out results/estradiol_oxytocin
-Options as for ``hormonestats run``: --map ROLE=COLUMN (repeatable), --covariate COL
-(repeatable, e.g. --covariate sex), --seed, --n-boot; exit 3 when nothing could be tested.
-Same as: hormonestats run estradiol_oxytocin CONTRACT DATA_DIR --out ...
-"""
+Run as ``python analyses/estradiol_oxytocin.py schemas/example_study.yaml hormonestats/datasets/example_study
+--out results/estradiol_oxytocin``, with the options of ``hormonestats run`` (the same analysis)."""
 
-import sys
-
-from hormonestats.cli import main
+from hormonestats.cli import run_script
 
 if __name__ == "__main__":
-    sys.exit(main(["run", "estradiol_oxytocin", *sys.argv[1:]]))
+    run_script(__file__)

@@ -1,15 +1,9 @@
-"""Canned analysis: full study (a thin layer over the public API).
+"""Canned analysis: full study.
 
-Usage: python analyses/full_study.py schemas/example_study.yaml \
-           hormonestats/datasets/example_study --out results/full_study
-Options as for ``hormonestats run``: --map ROLE=COLUMN (repeatable), --covariate COL
-(repeatable, e.g. --covariate sex), --seed, --n-boot; exit 3 when nothing could be tested.
-Same as: hormonestats run full_study CONTRACT DATA_DIR --out ...
-"""
+Run as ``python analyses/full_study.py schemas/example_study.yaml hormonestats/datasets/example_study
+--out results/full_study``, with the options of ``hormonestats run`` (the same analysis)."""
 
-import sys
-
-from hormonestats.cli import main
+from hormonestats.cli import run_script
 
 if __name__ == "__main__":
-    sys.exit(main(["run", "full_study", *sys.argv[1:]]))
+    run_script(__file__)

@@ -11,6 +11,12 @@ after one warm-up fit. hs.mixed is timed over the whole call (checks, design, bo
 stages, the checks at the solution with the finite-difference Hessian that gives the standard
 errors, separation checks). Medians of ``--repeat`` runs. Run:
 ``python benchmarks/bench_glmm.py`` (R optional: without Rscript, only hs.mixed is timed).
+
+Like for like, hs.mixed is timed by maximum likelihood (``reml=False``, glmer's estimator) and,
+beside it, with its default restricted likelihood (``reml=True``). Negative binomial
+(``family="negative_binomial"``) is timed against ``glmmTMB(family = nbinom2)`` on glmmTMB's
+Salamanders (644 rows, 23 sites) and the simulated cooperative-acts study (40 persons x 12
+partners crossed) of ``tests/reference/glmm_nbinom.R``.
 """
 
 from __future__ import annotations
@@ -33,6 +39,21 @@ DESIGNS = {
     "RMET 200 x 36 (7,200 rows)": (
         "glmm_rmet.csv", "correct ~ oxytocin * estradiol + (1 | subject) + (1 | item)"),
 }
+NB_DESIGNS = {
+    "NB Salamanders (644 rows)": (
+        "glmm_nbinom_salamanders.csv", "count ~ mined + spp + (1 | site)"),
+    "NB acts 40 x 12 crossed (480 rows)": (
+        "glmm_nbinom_coop.csv",
+        "acts ~ oxytocin + offset(log(minutes)) + (1 | subject) + (1 | partner)"),
+}
+R_NB = """
+suppressPackageStartupMessages(library(glmmTMB))
+args <- commandArgs(trailingOnly = TRUE)
+d <- read.csv(args[1]); f <- as.formula(args[2]); k <- as.integer(args[3])
+fit <- glmmTMB(f, data = d, family = nbinom2)
+t <- replicate(k, system.time(glmmTMB(f, data = d, family = nbinom2))[["elapsed"]])
+cat(median(t), "\\n")
+"""
 
 R_SCRIPT = """
 suppressPackageStartupMessages(library(lme4))
@@ -45,20 +66,21 @@ cat(median(t), "\\n")
 """
 
 
-def time_python(data: pd.DataFrame, formula: str, repeat: int) -> float:
-    hs.mixed(data, formula=formula, family="binomial")  # warm-up
+def time_python(data: pd.DataFrame, formula: str, repeat: int, family: str = "binomial",
+                reml: bool = False) -> float:
+    hs.mixed(data, formula=formula, family=family, reml=reml)  # warm-up
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        hs.mixed(data, formula=formula, family="binomial")
+        hs.mixed(data, formula=formula, family=family, reml=reml)
         times.append(time.perf_counter() - t0)
     return float(np.median(times))
 
 
-def time_r(csv: Path, formula: str, repeat: int) -> float | None:
+def time_r(csv: Path, formula: str, repeat: int, script: str = R_SCRIPT) -> float | None:
     if shutil.which("Rscript") is None:
         return None
-    out = subprocess.run(["Rscript", "-e", R_SCRIPT, str(csv), formula, str(repeat)],
+    out = subprocess.run(["Rscript", "-e", script, str(csv), formula, str(repeat)],
                          capture_output=True, text=True, check=True)
     return float(out.stdout.split()[-1])
 
@@ -68,17 +90,39 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     rows = []
+
+    def report(label, py, r, baseline):
+        rows.append((label, py, baseline, r, py / r if r else float("nan")))
+        print(f"{label:44s} hs.mixed {py:6.2f} s   {baseline} {r if r else float('nan'):6.2f} s"
+              f"   ratio {rows[-1][4]:.2f}", flush=True)
+
     for label, (name, formula) in DESIGNS.items():
         data = pd.read_csv(REF / name)
         if "id" in data:
             data["id"] = data["id"].astype(str)
-        py = time_python(data, formula, args.repeat)
         r = time_r(REF / name, formula, args.repeat)
-        rows.append((label, py, r, py / r if r else float("nan")))
-        print(f"{label:32s} hs.mixed {py:6.2f} s   glmer {r if r else float('nan'):6.2f} s   "
-              f"ratio {rows[-1][3]:.2f}", flush=True)
-    print(pd.DataFrame(rows, columns=["design", "hs_s", "glmer_s", "ratio"]).to_string(
-        index=False))
+        report(f"{label}, ML", time_python(data, formula, args.repeat), r, "glmer")
+        report(f"{label}, REML (default)", time_python(data, formula, args.repeat, reml=True),
+               r, "glmer")
+    for label, (name, formula) in NB_DESIGNS.items():
+        data = pd.read_csv(REF / name)
+        ref = {k: v for k, v in {"mined": "yes", "spp": "GP"}.items() if k in formula}
+        py = time_nb(data, formula, args.repeat, ref)
+        report(label, py, time_r(REF / name, formula, args.repeat, R_NB), "glmmTMB")
+    print(pd.DataFrame(rows, columns=["design", "hs_s", "baseline", "baseline_s", "ratio"])
+          .to_string(index=False))
+
+
+def time_nb(data, formula, repeat, reference) -> float:
+    kw = {"formula": formula, "family": "negative_binomial", "reml": False,
+          "reference": reference or None}
+    hs.mixed(data, **kw)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        hs.mixed(data, **kw)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
 
 
 if __name__ == "__main__":

@@ -15,8 +15,6 @@ timed).
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import tempfile
 import time
 import warnings
@@ -24,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from r_timing import rscript_words
 
 import hormonestats as hs
 
@@ -74,18 +73,8 @@ cat(median(t), format(REMLcrit(fit), digits = 17), "\\n")
 
 
 def time_r(data: pd.DataFrame, formula: str, repeat: int, tmp: Path):
-    if shutil.which("Rscript") is None:
-        return None, None
-    csv, script = tmp / "bench.csv", tmp / "bench.R"
-    data.to_csv(csv, index=False)
-    script.write_text(R_SCRIPT)
-    out = subprocess.run(
-        ["Rscript", str(script), str(csv), formula, str(repeat)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    return float(out[0]), float(out[1])
+    out = rscript_words(R_SCRIPT, data, [formula, repeat], tmp)
+    return (None, None) if out is None else (float(out[0]), float(out[1]))
 
 
 def time_hs(data: pd.DataFrame, formula: str, repeat: int, **kw):

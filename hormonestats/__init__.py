@@ -156,6 +156,9 @@ _API: dict[str, str] = {
     "sample_size_for": "simulate.power",
     "pilot_parameters": "simulate.pilot",
     "PilotParameters": "simulate.pilot",
+    # pre-registration
+    "preregister": "workflows.prereg",
+    "load_plan": "workflows.prereg",
     # output
     "plots": "report.plots",
     "report": "report",

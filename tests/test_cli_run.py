@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -242,3 +243,27 @@ def test_power_help_lists_hypotheses_families_and_the_effect_scale(cli):
         text = " ".join(cli(command, "--help").stdout.split())
         assert "oxtr_genotype" in text and "two_group" in text, command
         assert "residual-SD units of the outcome per natural-log unit" in text, command
+
+
+ANALYSES = Path(__file__).parents[1] / "analyses"
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in ANALYSES.glob("*.py")))
+def test_each_analyses_script_runs_the_analysis_it_is_named_for(script, tmp_path, capsys,
+                                                                  monkeypatch):
+    """``python analyses/NAME.py ARGS`` is ``hormonestats run NAME ARGS``: a known analysis,
+    and a bad contract path reaches the run command's own error (exit 2, no traceback)."""
+    import runpy
+
+    from hormonestats.cli.helptext import analysis_names
+
+    path = ANALYSES / script
+    assert path.stem in analysis_names()
+    monkeypatch.setattr(sys, "argv", [str(path), str(tmp_path / "no_contract.yaml"),
+                                      str(tmp_path), "--out", str(tmp_path / "out")])
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(str(path), run_name="__main__")
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "no_contract.yaml" in err and "unknown analysis" not in err
+    assert "Traceback" not in err

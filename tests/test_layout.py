@@ -20,7 +20,7 @@ MAX_FUNCTION_LINES = 150
 #: stage of each top-level name of the package; a module's stage is that of its first part
 STAGES = {
     "errors": 0, "log": 0, "_yaml": 0, "_files": 0, "display": 0, "parallel": 0, "checks": 0,
-    "results": 0, "options": 0,
+    "results": 0, "options": 0, "figure_style": 0,
     "registry": 1, "study": 2, "datasets": 2, "derive": 3, "models": 4, "simulate": 5,
     "report": 6, "workflows": 7, "cli": 9, "__main__": 10, "__init__": 10,
 }

@@ -9,7 +9,7 @@ import pytest
 
 import hormonestats as hs
 from hormonestats.cli import main
-from hormonestats.workflows.pipeline import run_analysis
+from hormonestats.workflows.pipeline import AnalysisRun, run_analysis
 
 CONTRACT = "schemas/example_study.yaml"
 DATA = "hormonestats/datasets/example_study"
@@ -35,18 +35,18 @@ def test_run_analysis_writes_a_complete_reproducible_folder(example, tmp_path):
     assert (tmp_path / "a" / "manifest.json").exists()
     # the report's numbers are the result's numbers
     table = pd.read_csv(next((tmp_path / "a").rglob("hypotheses.csv")))
-    res = a["hypotheses"].table
+    res = a.hypotheses.table
     assert table["estimate"].to_numpy() == pytest.approx(res["estimate"].to_numpy(), rel=1e-9,
                                                           nan_ok=True)
     # the methods text reports the real exclusion count from the log
     n_controls = int((example["samples"]["sample_type"] == "control").sum())
-    assert f"{n_controls} plate-control wells" in a["methods"]
+    assert f"{n_controls} plate-control wells" in a.methods
 
     # the covariate reaches every model: the adjusted estimates are those hs.test_hypotheses
     # gives on the same table with the same covariate, and adjusting changes them
     from hormonestats.workflows.roles import merge_mapping
 
-    frame = a["processed"].table
+    frame = a.processed.table
     mapping = merge_mapping({}, frame.columns)
     direct = hs.test_hypotheses(frame, mapping=mapping, hypotheses=names, covariates=["sex"])
     plain = hs.test_hypotheses(frame, mapping=mapping, hypotheses=names)
@@ -56,9 +56,16 @@ def test_run_analysis_writes_a_complete_reproducible_folder(example, tmp_path):
     assert slope != pytest.approx(plain.table.set_index("hypothesis").loc[
         "progesterone_anxiety", "estimate"], rel=1e-3)
     assert table["covariates"].tolist() == ["sex", "sex"]
-    assert "adjusted for sex" in a["methods"]
+    assert "adjusted for sex" in a.methods
     assert json.loads((tmp_path / "a" / "manifest.json").read_text())["parameters"][
         "covariates"] == ["sex"]
+    # the run names what it wrote: every table and figure of the folder, the manifest
+    assert isinstance(a, AnalysisRun) and a.folder == tmp_path / "a"
+    assert set(a.tables) == {p.stem for p in (tmp_path / "a" / "tables").glob("*.csv")}
+    assert {f"{n}.png" for n in a.figures} == {
+        p.name for p in (tmp_path / "a" / "figures").glob("*.png")}
+    assert a.manifest["parameters"]["covariates"] == ["sex"]
+    assert set(a.fits) == set(names)
 
 
 def test_cli_run_and_unknown_analysis(tmp_path, capsys):
@@ -90,7 +97,7 @@ def test_demo_runs_end_to_end(tmp_path):
     text = console.export_text()
     assert "valid" in text and "Hypotheses" in text and "Genotype QC" in text
     assert (tmp_path / "demo" / "report.html").exists()
-    assert results["hypotheses"].table["status"].eq("tested").sum() >= 4
+    assert results.analysis.hypotheses.table["status"].eq("tested").sum() >= 4
 
 
 def test_run_analysis_rejects_unknown_columns(example, tmp_path):
@@ -124,10 +131,10 @@ def test_run_accepts_a_study_without_replicate_wells(tmp_path):
     study = hs.read_dataset("biopsykit_cortisol")
     assert hs.validate(study).ok
     results = run_analysis(study, out=tmp_path / "bp", seed=1, n_boot=200)
-    methods = results["methods"]
+    methods = results.methods
     assert "coefficient of variation" not in methods
     assert (tmp_path / "bp" / "report.html").exists()
     # seven samples per person: the reliability of the sampling is in the report
-    assert len(results["qc"]["sampling_reliability"]) == 1
+    assert len(results.qc["sampling_reliability"]) == 1
     assert "Reliability of repeated hormone sampling" in (
         tmp_path / "bp" / "report.html").read_text(encoding="utf-8")

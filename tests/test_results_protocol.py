@@ -167,3 +167,29 @@ def test_methods_text_reads_the_facts_not_the_class_name():
     facts = {**res.methods_facts(), "family": "gxe", "gene": "g", "env": "x",
              "coding": "additive"}
     assert describe_model(facts).startswith("in a gene × environment model")
+
+
+def test_generalized_mixed_result_meets_the_protocol_and_draws_its_figure():
+    """A GLMM result is of the mixed family; its figure (the fixed effects as odds ratios with
+    their intervals) is drawn by itself and by the family's entry in FAMILY_FIGURES, which draws
+    nothing for a linear mixed model."""
+    import matplotlib.pyplot as plt
+
+    from hormonestats.report.plots import FAMILY_FIGURES
+
+    trials, _ = hs.simulate_trust_trials(n_subjects=16, seed=5)
+    res = hs.mixed(trials, family="binomial",
+                   formula="choice ~ oxytocin + face_trust + (1 | subject) + (1 | face)")
+    assert protocol_problems(res) == [] and res.family == "mixed"
+    fig = FAMILY_FIGURES["mixed"]["fixed_effects"](res)
+    ax = fig.axes[0]
+    bar = ax.containers[0]  # the errorbar: points at the odds ratios, bars at the interval
+    x, _ = bar.lines[0].get_data()
+    tab = res.table.set_index("term").loc[["oxytocin", "face_trust"]]
+    np.testing.assert_allclose(x, np.exp(tab["estimate"]))
+    ends = np.sort(np.concatenate([seg[:, 0] for seg in bar.lines[2][0].get_segments()]))
+    np.testing.assert_allclose(ends, np.sort(np.exp(np.r_[tab["conf_low"], tab["conf_high"]])))
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "Odds ratio (95% CI)"
+    assert ax.spines["right"].get_visible() is False  # the package theme
+    plt.close(fig)
+    assert FAMILY_FIGURES["mixed"]["fixed_effects"](FITS["mixed"]()) is None

@@ -69,8 +69,8 @@ def test_run_shows_one_p_value_per_specification(tmp_path):
 
     results = run_analysis(hs.read_dataset("example_study"), out=tmp_path / "r", seed=3,
                            hypotheses=["testosterone_aromatization"], n_boot=2100)
-    main = results["hypotheses_table"].iloc[0]
-    planned = results["sensitivity"].table.iloc[0]
+    main = results.hypotheses_table.iloc[0]
+    planned = results.sensitivity.table.iloc[0]
     assert planned["variant"] == "LOD/sqrt(2)"
     for col in ("estimate", "conf_low", "conf_high", "p_value"):
         assert planned[col] == main[col], col

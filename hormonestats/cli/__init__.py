@@ -34,6 +34,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run_script(path) -> None:
+    """Run the canned analysis a script of ``analyses/`` is named for, with its arguments.
+
+    ``analyses/couples.py CONTRACT DATA_DIR --out FOLDER ...`` is ``hormonestats run couples
+    CONTRACT DATA_DIR --out FOLDER ...``: the script's file name is the analysis, the command
+    line (``sys.argv[1:]``) its arguments; exits with the command's code.
+    """
+    from pathlib import Path
+
+    sys.exit(main(["run", Path(path).stem, *sys.argv[1:]]))
+
+
 def _console_main() -> None:  # pragma: no cover - exercised through the installed script
     sys.exit(main())
 
@@ -44,8 +56,9 @@ def _console_main() -> None:  # pragma: no cover - exercised through the install
 from . import study_commands  # noqa: E402
 from . import analysis_commands  # noqa: E402
 from . import planning_commands  # noqa: E402
+from . import prereg_commands  # noqa: E402
 from . import plate_commands  # noqa: E402
 # isort: on
 
 __all__ = ["analysis_commands", "app", "console", "err_console", "main", "planning_commands",
-           "plate_commands", "study_commands"]
+           "plate_commands", "prereg_commands", "run_script", "study_commands"]

@@ -98,6 +98,16 @@ def run(
     outliers: ProcessingArgs.Outliers = "none",
     winsorize_k: ProcessingArgs.WinsorizeK = 3.0,
     transform: ProcessingArgs.Transform = "log",
+    alpha: Annotated[float, typer.Option(help="Level of the family's tests.")] = 0.05,
+    fdr_method: Annotated[str, typer.Option(
+        "--fdr-method", help="Multiplicity correction across the family: fdr_bh, fdr_by, holm, "
+        "bonferroni, hommel.")] = "fdr_bh",
+    exclude_subject: Annotated[list[str] | None, typer.Option(
+        "--exclude-subject", help="A participant excluded by hand, ID or ID=reason "
+        "(repeatable; logged, and a deviation from a plan).")] = None,
+    prereg: Annotated[Path | None, typer.Option(
+        "--prereg", help="The pre-registered plan.json (hormonestats prereg): the run is "
+        "compared with it and the deviations written.")] = None,
     contract: ContractOpt = None,
     data: DataOpt = None,
 ) -> None:
@@ -124,22 +134,30 @@ def run(
     covariates = list(dict.fromkeys(covariate or []))
     chosen = (None if analysis == "full_study" else
               list(DESIGN_ANALYSES.get(analysis, (analysis,))))
+    excluded = {item.split("=", 1)[0].strip(): item.partition("=")[2].strip()
+                for item in exclude_subject or []}
     try:
+        plan = None
+        if prereg is not None:
+            from ..workflows.prereg import load_plan
+
+            plan = load_plan(prereg)  # strict: a bad plan stops the run before any work
         study = read_study(contract_path, data_dir)
-        results = run_analysis(study, out=out, seed=seed, n_boot=n_boot, mapping=mapping,
-                               covariates=covariates, hypotheses=chosen, impute=impute,
-                               options=options,
-                               console=console, title=f"hormonestats: {analysis}")
+        run = run_analysis(study, out=out, seed=seed, n_boot=n_boot, mapping=mapping,
+                           covariates=covariates, hypotheses=chosen, impute=impute,
+                           options=options, alpha=alpha, fdr_method=fdr_method,
+                           exclude_subjects=excluded, prereg=plan,
+                           console=console, title=f"hormonestats: {analysis}")
     except HormoneStatsError as err:
         _fail(str(err))
         return
     except OSError as err:
         _fail(_os_message(out, err))
         return
-    table = results["hypotheses_table"]
+    table = run.hypotheses_table
     if len(table):
         console.print(results_table(table, width=console.width))
-    plan = results["roles"]
+    plan = run.roles
     skipped = plan[plan["status"] != "applicable"]
     if len(skipped):
         console.print(role_table(skipped, "Not applicable to this study (not in the results)",
@@ -147,7 +165,10 @@ def run(
     n_tested = int((table["status"] == "tested").sum()) if len(table) else 0
     console.print(f"{n_tested} of {len(plan)} hypotheses tested" + _adjustment(table, covariates),
                   markup=False)
-    console.print(f"Results: {results['folder']}", markup=False)
+    from .prereg_commands import print_deviations
+
+    print_deviations(run)
+    console.print(f"Results: {run.folder}", markup=False)
     if n_tested == 0:
         err_console.print(
             "nothing could be tested: see the reasons above (`hormonestats hypotheses "

@@ -243,18 +243,8 @@ def moderated_mediation(
     cov_type = robust or "nonrobust"
     if w is None:
         raise ModelError("hs.moderated_mediation needs m= (the moderator)")
-    problems = proc._check_options(n_boot, ci, conf_level, cov_type)
-    if model not in MODELS:
-        problems.append(f"model must be one of {', '.join(map(str, MODELS))}, got {model!r}")
-    if not mediators:
-        problems.append("give at least one mediator")
-    if w_values is not None:
-        try:
-            wv = np.atleast_1d(np.asarray(w_values, dtype=float))
-            if wv.ndim != 1 or not wv.size or not np.isfinite(wv).all():
-                raise ValueError
-        except (TypeError, ValueError):
-            problems.append(f"m_values must be a list of finite numbers, got {w_values!r}")
+    problems = _option_problems(n_boot, ci, conf_level, cov_type, model=model,
+                                mediators=mediators, w_values=w_values)
     k = len(mediators)
     mod_a = model in (7, 58)
     mod_b = model in (14, 58)
@@ -329,15 +319,6 @@ def moderated_mediation(
         conf_level=conf_level)
     n_cond = len(mediators) * len(wv)
 
-    notes = []
-    if model == 58:
-        notes.append(
-            "Model 58: the indirect effect (a1 + a3 W)(b1 + b3 W) is quadratic in W, so there is "
-            "no single index of moderated mediation (PROCESS prints none either); compare the "
-            "conditional indirect effects."
-        )
-    if w_values is None and len(wv) == 3:
-        notes.append("W values: mean - 1 SD, mean, mean + 1 SD (PROCESS default).")
     return ConditionalProcessResult(
         model=model,
         paths=paths,
@@ -356,8 +337,39 @@ def moderated_mediation(
         covariates=tuple(covs),
         n_boot_failed=failed,
         **proc.process_settings(n_boot, seed, ci, conf_level, cov_type),
-        notes=tuple(notes),
+        notes=_notes(model, default_w=w_values is None and len(wv) == 3),
     )
+
+
+def _option_problems(n_boot, ci, conf_level, cov_type, *, model, mediators, w_values):
+    """Every problem with the options (bootstrap, model number, mediators, W values)."""
+    problems = proc._check_options(n_boot, ci, conf_level, cov_type)
+    if model not in MODELS:
+        problems.append(f"model must be one of {', '.join(map(str, MODELS))}, got {model!r}")
+    if not mediators:
+        problems.append("give at least one mediator")
+    if w_values is not None:
+        try:
+            wv = np.atleast_1d(np.asarray(w_values, dtype=float))
+            if wv.ndim != 1 or not wv.size or not np.isfinite(wv).all():
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(f"m_values must be a list of finite numbers, got {w_values!r}")
+    return problems
+
+
+def _notes(model: int, *, default_w: bool) -> tuple[str, ...]:
+    """The result's notes: model 58 has no index; the default W values."""
+    notes = []
+    if model == 58:
+        notes.append(
+            "Model 58: the indirect effect (a1 + a3 W)(b1 + b3 W) is quadratic in W, so there is "
+            "no single index of moderated mediation (PROCESS prints none either); compare the "
+            "conditional indirect effects."
+        )
+    if default_w:
+        notes.append("W values: mean - 1 SD, mean, mean + 1 SD (PROCESS default).")
+    return tuple(notes)
 
 
 def _assemble_tables(fits, stats, mediators, wv, labels, *, x, model, ci, conf_level):

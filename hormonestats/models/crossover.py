@@ -267,27 +267,7 @@ def crossover(
             "covariates": covariates,
         },
     )
-    problems = []
-    if not pd.api.types.is_numeric_dtype(data[y]) or pd.api.types.is_bool_dtype(data[y]):
-        problems.append(f"outcome column {y!r} must be numeric (got {data[y].dtype})")
-    dup = data.duplicated([subject, period], keep=False)
-    if dup.any():
-        subs = pd.unique(data.loc[dup, subject])
-        problems.append(
-            f"subject(s) {', '.join(map(str, subs[:10]))} have more than one row in the same "
-            f"{period!r} (rows {', '.join(map(str, data.index[dup][:10]))}); one row per "
-            "subject and period is expected (average replicates first)"
-        )
-    if sequence is not None:
-        nseq = data.groupby(subject)[sequence].nunique()
-        bad = nseq.index[nseq > 1].tolist()
-        if bad:
-            problems.append(
-                f"sequence column {sequence!r} varies within subject(s) "
-                f"{', '.join(map(str, bad[:10]))}"
-            )
-    if problems:
-        raise DataError("Cannot analyse the crossover: " + "; ".join(problems) + ".")
+    _check_rows(data, y=y, subject=subject, period=period, sequence=sequence)
     d, dropped = drop_missing(
         data, [y, drug, period, subject, sequence, *covariates], "crossover", subject
     )
@@ -365,6 +345,32 @@ def crossover(
         interval=interval,
         notes=tuple(notes),
     )
+
+
+def _check_rows(data, *, y, subject, period, sequence) -> None:
+    """A numeric outcome, one row per subject and period, one sequence per subject; every
+    problem at once in one DataError."""
+    problems = []
+    if not pd.api.types.is_numeric_dtype(data[y]) or pd.api.types.is_bool_dtype(data[y]):
+        problems.append(f"outcome column {y!r} must be numeric (got {data[y].dtype})")
+    dup = data.duplicated([subject, period], keep=False)
+    if dup.any():
+        subs = pd.unique(data.loc[dup, subject])
+        problems.append(
+            f"subject(s) {', '.join(map(str, subs[:10]))} have more than one row in the same "
+            f"{period!r} (rows {', '.join(map(str, data.index[dup][:10]))}); one row per "
+            "subject and period is expected (average replicates first)"
+        )
+    if sequence is not None:
+        nseq = data.groupby(subject)[sequence].nunique()
+        bad = nseq.index[nseq > 1].tolist()
+        if bad:
+            problems.append(
+                f"sequence column {sequence!r} varies within subject(s) "
+                f"{', '.join(map(str, bad[:10]))}"
+            )
+    if problems:
+        raise DataError("Cannot analyse the crossover: " + "; ".join(problems) + ".")
 
 
 def _carryover(work, y, fixed, seq_name, seq_col, subject, common, conf_level, notes):

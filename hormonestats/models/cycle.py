@@ -133,19 +133,15 @@ class CycleModelsResult:
 
 def _hormone_model(data, y, h, subject, covariates, random_slopes, conf_level):
     """Fit with a random slope; fall back to a random intercept if the fit is singular."""
+    def fit(slopes: bool):
+        return mixed(data, y=y, x=h, subject=subject, covariates=covariates,
+                     random_slopes=slopes, conf_level=conf_level)
+
     note = None
     if random_slopes:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", MixedModelWarning)
-            res = mixed(
-                data,
-                y=y,
-                x=h,
-                subject=subject,
-                covariates=covariates,
-                random_slopes=True,
-                conf_level=conf_level,
-            )
+            res = fit(True)
         boundary = [w for w in res.warnings if "Singular" in w or "Boundary" in w]
         if not boundary:
             for w in caught:  # pass on anything else unchanged
@@ -155,15 +151,7 @@ def _hormone_model(data, y, h, subject, covariates, random_slopes, conf_level):
             f"{h}: the random-slope model was singular ({boundary[0].split(':')[0]}); "
             "refitted with a random intercept only."
         )
-    res = mixed(
-        data,
-        y=y,
-        x=h,
-        subject=subject,
-        covariates=covariates,
-        random_slopes=False,
-        conf_level=conf_level,
-    )
+    res = fit(False)
     return res, False, note
 
 

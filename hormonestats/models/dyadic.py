@@ -226,48 +226,8 @@ def apim(
     _require_columns(data, {"y": y, "x": x, "dyad": dyad, "role": role, "covariates": covariates})
     if distinguishable is None:
         distinguishable = role is not None
-    problems = []
-    for c in (y, x):
-        s = data[c]
-        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-            problems.append(f"column {c!r} must be numeric (got {s.dtype})")
-    if distinguishable and role is None:
-        problems.append("distinguishable=True needs the `role` column that tells members apart")
-    na_dyad = data.index[data[dyad].isna()]
-    if len(na_dyad):
-        problems.append(f"column {dyad!r} is missing in rows {', '.join(map(str, na_dyad[:10]))}")
-    sizes = data.loc[data[dyad].notna()].groupby(dyad, sort=True).size()
-    bad = sizes[sizes != 2]
-    if len(bad):
-        shown = ", ".join(
-            f"{k} ({v} row{'s' if v != 1 else ''})" for k, v in list(bad.items())[:10]
-        )
-        more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
-        problems.append(
-            f"every dyad must have exactly two members (rows); dyads {shown}{more} do not"
-        )
-    levels = []
-    if distinguishable and role is not None:
-        rs = data[role]
-        levels = _levels_of(rs.dropna())
-        if len(levels) != 2:
-            problems.append(
-                f"role column {role!r} must have exactly two levels for distinguishable dyads; "
-                f"found {len(levels)}: {', '.join(map(str, levels))}"
-            )
-        if rs.isna().any():
-            problems.append(
-                f"role column {role!r} is missing in rows "
-                f"{', '.join(map(str, data.index[rs.isna()][:10]))}"
-            )
-        nrole = data.groupby(dyad)[role].nunique()
-        same = nrole.index[(nrole < 2) & nrole.index.isin(sizes.index[sizes == 2])].tolist()
-        if same:
-            problems.append(
-                f"in dyads {', '.join(map(str, same[:10]))} both members have the same {role!r}"
-            )
-    if problems:
-        raise DataError("Cannot fit the APIM: " + "; ".join(problems) + ".")
+    levels = _checked_roles(data, y=y, x=x, dyad=dyad, role=role,
+                            distinguishable=distinguishable)
     xp = f"{x}_partner"
     d = data.copy()
     d[xp] = _partner_values(d, x, dyad)
@@ -316,26 +276,8 @@ def apim(
     delta = float(np.exp(psi[1])) if distinguishable else 1.0
     sigma = float(np.sqrt(s2))
     reml_loglik = -dev / 2  # the same convention as nlme::gls' logLik (checked in the tests)
-    params, cov = fit.params, fit.cov_params()
-    z = stats.norm.ppf(0.5 + conf_level / 2)
-    k_rows = []
-    pairs = (
-        [(str(lv), f"{x}[{lv}]", f"{xp}[{lv}]") for lv in levels]
-        if distinguishable
-        else [("all", x, xp)]
-    )
-    for lab, at, pt in pairs:
-        a, p = float(params[at]), float(params[pt])
-        k = p / a if a != 0 else np.nan
-        var = (
-            cov.loc[pt, pt] / a**2 + p**2 * cov.loc[at, at] / a**4 - 2 * p * cov.loc[at, pt] / a**3
-        )
-        se = float(np.sqrt(var)) if a != 0 else np.nan
-        k_rows.append((lab, a, p, k, se, k - z * se, k + z * se))
-    k_tab = pd.DataFrame(
-        k_rows,
-        columns=["role", "actor", "partner", "estimate", "std_error", "conf_low", "conf_high"],
-    )
+    k_tab = _k_table(fit.params, fit.cov_params(), x, levels if distinguishable else None,
+                     conf_level)
     if distinguishable:
         residual = pd.DataFrame({"role": [str(lv) for lv in levels], "sd": [sigma, sigma * delta]})
     else:
@@ -355,4 +297,78 @@ def apim(
         x=x,
         role_levels=tuple(levels),
         conf_level=conf_level,
+    )
+
+
+def _checked_roles(data, *, y, x, dyad, role, distinguishable) -> list:
+    """The two role levels of distinguishable dyads ([] otherwise), after checking that the
+    data can be fitted (numeric y and x, two rows per dyad, two roles within each); every
+    problem at once in one DataError."""
+    problems = []
+    for c in (y, x):
+        s = data[c]
+        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            problems.append(f"column {c!r} must be numeric (got {s.dtype})")
+    if distinguishable and role is None:
+        problems.append("distinguishable=True needs the `role` column that tells members apart")
+    na_dyad = data.index[data[dyad].isna()]
+    if len(na_dyad):
+        problems.append(f"column {dyad!r} is missing in rows {', '.join(map(str, na_dyad[:10]))}")
+    sizes = data.loc[data[dyad].notna()].groupby(dyad, sort=True).size()
+    bad = sizes[sizes != 2]
+    if len(bad):
+        shown = ", ".join(
+            f"{k} ({v} row{'s' if v != 1 else ''})" for k, v in list(bad.items())[:10]
+        )
+        more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
+        problems.append(
+            f"every dyad must have exactly two members (rows); dyads {shown}{more} do not"
+        )
+    levels = []
+    if distinguishable and role is not None:
+        rs = data[role]
+        levels = _levels_of(rs.dropna())
+        if len(levels) != 2:
+            problems.append(
+                f"role column {role!r} must have exactly two levels for distinguishable dyads; "
+                f"found {len(levels)}: {', '.join(map(str, levels))}"
+            )
+        if rs.isna().any():
+            problems.append(
+                f"role column {role!r} is missing in rows "
+                f"{', '.join(map(str, data.index[rs.isna()][:10]))}"
+            )
+        nrole = data.groupby(dyad)[role].nunique()
+        same = nrole.index[(nrole < 2) & nrole.index.isin(sizes.index[sizes == 2])].tolist()
+        if same:
+            problems.append(
+                f"in dyads {', '.join(map(str, same[:10]))} both members have the same {role!r}"
+            )
+    if problems:
+        raise DataError("Cannot fit the APIM: " + "; ".join(problems) + ".")
+    return levels
+
+
+def _k_table(params, cov, x: str, levels, conf_level: float) -> pd.DataFrame:
+    """Kenny's k (partner / actor effect) with its delta-method interval, per role level
+    (``levels`` None: one row for indistinguishable dyads)."""
+    xp = f"{x}_partner"
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    k_rows = []
+    pairs = (
+        [(str(lv), f"{x}[{lv}]", f"{xp}[{lv}]") for lv in levels]
+        if levels is not None
+        else [("all", x, xp)]
+    )
+    for lab, at, pt in pairs:
+        a, p = float(params[at]), float(params[pt])
+        k = p / a if a != 0 else np.nan
+        var = (
+            cov.loc[pt, pt] / a**2 + p**2 * cov.loc[at, at] / a**4 - 2 * p * cov.loc[at, pt] / a**3
+        )
+        se = float(np.sqrt(var)) if a != 0 else np.nan
+        k_rows.append((lab, a, p, k, se, k - z * se, k + z * se))
+    return pd.DataFrame(
+        k_rows,
+        columns=["role", "actor", "partner", "estimate", "std_error", "conf_low", "conf_high"],
     )

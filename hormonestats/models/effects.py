@@ -51,6 +51,26 @@ FDR_METHODS = (
     "fdr_tsbky",
 )
 
+#: each method in words for a methods text: (the procedure with its source, the symbol of its
+#: level: q for a false discovery rate, alpha for a family-wise error rate)
+FDR_METHOD_WORDS = {
+    "fdr_bh": ("the Benjamini–Hochberg false discovery rate procedure (Benjamini & Hochberg, "
+               "1995)", "q"),
+    "fdr_by": ("the Benjamini–Yekutieli false discovery rate procedure (Benjamini & Yekutieli, "
+               "2001)", "q"),
+    "holm": ("Holm's step-down procedure for the family-wise error rate (Holm, 1979)", "α"),
+    "bonferroni": ("the Bonferroni correction for the family-wise error rate", "α"),
+    "hommel": ("Hommel's procedure for the family-wise error rate (Hommel, 1988)", "α"),
+    "sidak": ("the Šidák correction for the family-wise error rate", "α"),
+    "holm-sidak": ("the Holm–Šidák step-down procedure for the family-wise error rate", "α"),
+    "simes-hochberg": ("Hochberg's step-up procedure for the family-wise error rate "
+                       "(Hochberg, 1988)", "α"),
+    "fdr_tsbh": ("the two-stage Benjamini–Hochberg false discovery rate procedure", "q"),
+    "fdr_tsbky": ("the two-stage Benjamini–Krieger–Yekutieli false discovery rate procedure "
+                  "(Benjamini, Krieger & Yekutieli, 2006)", "q"),
+}
+assert set(FDR_METHOD_WORDS) == set(FDR_METHODS)
+
 
 def fdr(p_values, *, method: str = "fdr_bh", alpha: float = 0.05) -> pd.DataFrame:
     """Adjust a family of p-values for multiplicity.

@@ -330,24 +330,56 @@ def mediation(
         prop_b = tot_ind_b / c_b
     failed = int((~np.isfinite(tot_ind_b)).sum())
 
-    jack = None
-    if ci == "bca":
-        ja = jackknife_ols(Xa.to_numpy(), frame[mediators].to_numpy())[:, 1, :]
-        if family == "gaussian":
-            jb = jackknife_ols(Xb.to_numpy(), frame[y].to_numpy())
-        else:
-            loo = 1.0 - np.eye(n)
-            jb = batched_logit(Xb.to_numpy(), frame[y].to_numpy(), loo)
-        ind_j = ja * jb[:, 2 : 2 + k]
-        if effect_scale == "probability":
-            ind_j = ind_j * _mean_density(jb @ Xb.to_numpy().T, loo, n - 1)[:, None]
-        tot_j = ind_j.sum(axis=1)
-        jack = np.column_stack([ind_j, tot_j, tot_j / (jb[:, 1] + tot_j)])
+    jack = (_jackknife(frame, Xa, Xb, mediators, y, family, effect_scale) if ci == "bca"
+            else None)
 
     boot_all = np.column_stack([ind_b, tot_ind_b, prop_b])
     est_all = np.concatenate([ind_hat, [ind_hat.sum()], [ind_hat.sum() / c_hat]])
     se, lo, hi = _boot_rows(boot_all, est_all, jack, ci, conf_level)
 
+    table = _mediation_table(fits, (est_all, se, lo, hi), mediators, x=x, family=family,
+                             ci=ci, conf_level=conf_level)
+    return MediationResult(
+        table=table,
+        boot_indirect=ind_b,
+        n_obs=n,
+        fits=fits,
+        excluded=excluded,
+        x=x,
+        mediators=tuple(mediators),
+        y=y,
+        covariates=tuple(covs),
+        n_boot_failed=failed,
+        **process_settings(n_boot, seed, ci, conf_level, cov_type),
+        notes=_notes_for(family, effect_scale, y),
+        outcome_family=family,
+        effect_scale=effect_scale,
+    )
+
+
+def _jackknife(frame, Xa, Xb, mediators, y, family, effect_scale) -> np.ndarray:
+    """Leave-one-out indirect, total indirect and proportion mediated (for BCa intervals)."""
+    n, k = len(frame), len(mediators)
+    ja = jackknife_ols(Xa.to_numpy(), frame[mediators].to_numpy())[:, 1, :]
+    loo = None
+    if family == "gaussian":
+        jb = jackknife_ols(Xb.to_numpy(), frame[y].to_numpy())
+    else:
+        loo = 1.0 - np.eye(n)
+        jb = batched_logit(Xb.to_numpy(), frame[y].to_numpy(), loo)
+    ind_j = ja * jb[:, 2 : 2 + k]
+    if effect_scale == "probability":
+        ind_j = ind_j * _mean_density(jb @ Xb.to_numpy().T, loo, n - 1)[:, None]
+    tot_j = ind_j.sum(axis=1)
+    return np.column_stack([ind_j, tot_j, tot_j / (jb[:, 1] + tot_j)])
+
+
+def _mediation_table(fits, stats, mediators, *, x, family, ci, conf_level) -> pd.DataFrame:
+    """The tidy table: the a, b, total and direct paths from the fits, then the bootstrap rows
+    (indirect per mediator, total indirect, proportion mediated) from ``stats`` =
+    ``(estimate, std_error, conf_low, conf_high)``."""
+    est_all, se, lo, hi = stats
+    k = len(mediators)
     spec = []
     for m in mediators:
         spec += [(f"mediator:{m}", x, "a", m), ("outcome", m, "b", m)]
@@ -365,22 +397,7 @@ def mediation(
         )
     table = pd.DataFrame(rows, columns=MEDIATION_COLUMNS)
     table["mediator"] = table["mediator"].astype("str")
-    return MediationResult(
-        table=table,
-        boot_indirect=ind_b,
-        n_obs=n,
-        fits=fits,
-        excluded=excluded,
-        x=x,
-        mediators=tuple(mediators),
-        y=y,
-        covariates=tuple(covs),
-        n_boot_failed=failed,
-        **process_settings(n_boot, seed, ci, conf_level, cov_type),
-        notes=_notes_for(family, effect_scale, y),
-        outcome_family=family,
-        effect_scale=effect_scale,
-    )
+    return table
 
 
 def _mean_density(eta, weights, n) -> np.ndarray:

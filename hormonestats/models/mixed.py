@@ -319,7 +319,7 @@ def mixed(
     reference: dict | None = None,
     conf_level: float = 0.95,
     reml: bool = True,
-    df_method: str = "satterthwaite",
+    df_method: str | None = None,
     family: str = "gaussian", link: str | None = None, n_agq: int = 1,
     trials: str | None = None, offset: str | None = None,
     correlation=None,
@@ -370,15 +370,16 @@ def mixed(
     reml : bool
         REML (default) or maximum likelihood (use ML to compare fixed effects with
         :func:`mixed_lrt`).
-    df_method : {"satterthwaite", "kenward-roger", "wald"}
+    df_method : {"satterthwaite", "kenward-roger", "wald"}, optional
         Satterthwaite df as in lmerTest (default); Kenward–Roger df with the bias-adjusted
         fixed-effect covariance as in pbkrtest (any number of rows; up to 6,000 random
-        effects); or Wald z tests (df = inf).
-
+        effects); or Wald z tests (df = inf). A generalized family: ``"wald"`` (default) or
+        ``"between-within"`` (t tests, :mod:`.glmm.ddf`).
     family, link, n_agq, trials, offset
-        ``"binomial"`` (logit/probit link) or ``"poisson"`` (log): a generalized mixed model as
-        ``glmer`` (formula only; Laplace or ``n_agq``-node quadrature; 0/1, successes of
-        ``trials``, ``cbind(s, f)`` or counts; ``offset`` column): :mod:`.glmm`.
+        ``"binomial"`` (logit/probit), ``"poisson"`` or ``"negative_binomial"`` (log): a
+        generalized mixed model (formula only; 0/1, successes of ``trials``, ``cbind(s, f)`` or
+        counts; ``offset`` column): :mod:`.glmm`. ``reml=True`` (default): Laplace restricted
+        likelihood (glmmTMB's REML); ``reml=False``: ML as ``glmer`` (or ``n_agq`` quadrature).
     correlation : Correlation or str, optional
         Serial correlation of the residuals within a person, on top of the random effects (as
         nlme's ``lme(..., correlation =)``): ``hs.ar1("occasion")`` (integer occasions,
@@ -428,7 +429,8 @@ def mixed(
                 f"Give either formula=... or the keywords, not both (also given: "
                 f"{', '.join(given + (['covariates'] if covariates else []))})."
             )
-        return _mixed_formula(data, formula, reference, conf_level, reml, df_method, corr)
+        return _mixed_formula(data, formula, reference, conf_level, reml,
+                              df_method or "satterthwaite", corr)
     missing_args = [a for a, v in (("y", y), ("x", x), ("subject", subject)) if v is None]
     if missing_args:
         raise ModelError(
@@ -496,7 +498,7 @@ def mixed(
         spec,
         reference=reference,
         reml=reml,
-        df_method=df_method,
+        df_method=df_method or "satterthwaite",
         what="hs.mixed",
         subject=subject,
         checked=True,

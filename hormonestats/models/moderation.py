@@ -379,6 +379,24 @@ def _check_inputs(data, y, x, m, covariates, robust, conf_level, m_categorical):
         raise ModelError("Cannot fit the moderation model: " + "; ".join(problems))
 
 
+def _moderator(values: pd.Series, *, categorical: bool, center_m: bool, problems: list):
+    """What the model needs of the moderator: ``(levels, raw values, centre, mean, SD,
+    range)``; levels for a categorical moderator (mean, SD and range NaN), the mean-centred
+    numbers otherwise. A moderator without variation adds a problem."""
+    nan = float("nan")
+    if categorical:
+        levels = _levels(values)
+        if len(levels) < 2:
+            problems.append(f"categorical moderator {values.name!r} has fewer than two levels")
+        return levels, values.to_numpy(dtype=object), 0.0, nan, nan, (nan, nan)
+    numbers = values.astype(float)
+    if numbers.nunique() < 2:
+        problems.append(f"moderator {values.name!r} has no variation in the analysed rows")
+    mean, sd = float(numbers.mean()), float(numbers.std(ddof=1))
+    return (None, numbers.to_numpy(), mean if center_m else 0.0, mean, sd,
+            (float(numbers.min()), float(numbers.max())))
+
+
 def moderation(
     data: pd.DataFrame,
     *,
@@ -472,22 +490,8 @@ def moderation(
     xv = frame[x].astype(float)
     if xv.nunique() < 2:
         problems.append(f"x column {x!r} has no variation in the analysed rows")
-    if categorical:
-        m_levels = _levels(frame[m])
-        if len(m_levels) < 2:
-            problems.append(f"categorical moderator {m!r} has fewer than two levels")
-        m_raw = frame[m].to_numpy(dtype=object)
-        m_center, m_mean, m_sd = 0.0, float("nan"), float("nan")
-        m_range = (float("nan"), float("nan"))
-    else:
-        m_levels = None
-        m_float = frame[m].astype(float)
-        if m_float.nunique() < 2:
-            problems.append(f"moderator {m!r} has no variation in the analysed rows")
-        m_raw = m_float.to_numpy()
-        m_mean, m_sd = float(m_float.mean()), float(m_float.std(ddof=1))
-        m_center = m_mean if center_m else 0.0
-        m_range = (float(m_float.min()), float(m_float.max()))
+    m_levels, m_raw, m_center, m_mean, m_sd, m_range = _moderator(
+        frame[m], categorical=categorical, center_m=center_m, problems=problems)
     cov = covariate_design(frame, covariates)
     design = Design(
         x=x,

@@ -45,7 +45,15 @@ _COLUMNS = {
     "one of the model's own variables is left out and the reason says so.",
     "status": "tested, not tested (roles not mapped) or failed (the model could not be "
     "fitted; the reason gives the error).",
-    "reason": "Why a hypothesis was not tested or failed, or which covariates were left out.",
+    "reason": "Why a hypothesis was not tested or failed, or which covariates were left out; "
+    "in the deviations table, the researcher's reason for the deviation (left empty to fill in).",
+    # deviations from a pre-registered plan
+    "deviation": "How the run differs from its pre-registered plan (e.g. covariate added, "
+    "sample size short of plan, alpha changed).",
+    "concerns": "What the deviation concerns: a hypothesis, role, option, rule or participant.",
+    "planned": "What the pre-registered plan says.",
+    "actual": "What the run did.",
+    "size": "The size of the deviation in words (e.g. n = 171, planned 200).",
     "columns": "The analysis-table column each role of the hypothesis maps to (role=column).",
     "fix": "The --map options that would map the missing roles (best guesses; check them).",
     "variant": "Processing variant of the sensitivity analysis (LOD policy, winsorising) the "
@@ -292,7 +300,11 @@ _TABLE_NOTES = {
     "ci_method": "how the confidence interval was computed",
     "status": "for a hypothesis, tested or why it could not be; for a checklist item, met, not "
               "met or not recorded",
-    "reason": "why (for a hypothesis not tested, or a logged exclusion)",
+    "reason": "why (for a hypothesis not tested, or a logged exclusion; for a deviation from "
+              "the plan, the researcher's reason)",
+    "deviation": "how the run differs from the pre-registered plan",
+    "concerns": "the hypothesis, role, option, rule or participant concerned",
+    "size": "the deviation in words",
     "step": "processing step that logged the rows",
     "action": "excluded (dropped), altered (value changed, original kept) or flagged (kept, "
               "marked)",

@@ -38,11 +38,13 @@ SECTIONS = {
     "qc_cv": "qc",
     "equivalence": "results",
     "checklist": "checklists",
+    "deviations": "preregistration",
 }
 
 #: Captions in words for the tables and figures a canned analysis writes.
 CAPTIONS = {
     "table1": "Sample characteristics",
+    "deviations": "Deviations from the pre-registered plan (fill in the reason column)",
     "hypotheses": "Tests of the registered hypotheses, with the false discovery rate controlled "
                   "across the family",
     "sensitivity": "The hypothesis tests under other processing choices (LOD policies, "
@@ -206,6 +208,21 @@ def _figure_block(number: int, caption: str, png: bytes, size_in: tuple[float, f
     )
 
 
+def _preregistration(frames, where, captions, table) -> list[str]:
+    """The pre-registration section: the deviations from the plan, or that there were none
+    (the caption says which plan, and whether it still matches its hash)."""
+    names = [n for n in frames if where.get(n) == "preregistration"]
+    if not names:
+        return []
+    out = ["<h2>Pre-registration and deviations</h2>"]
+    for name in names:
+        if len(frames[name]):
+            out.append(table(name, frames[name]))
+        else:
+            out.append(f'<p class="prereg">{html.escape(caption_for(name, captions))}.</p>')
+    return out
+
+
 def page(
     *,
     title: str,
@@ -238,7 +255,9 @@ def page(
         return out
 
     offered = {n for n, f in frames.items()
-               if (downloads is not None and n in downloads) or (downloads is None and not _inline(f))}
+               if where.get(n) != "preregistration" and (
+                   (downloads is not None and n in downloads)
+                   or (downloads is None and not _inline(f)))}
     body = [f"<h1>{html.escape(title)}</h1>"]
     if summary:
         body.append(f'<p class="study">{html.escape(summary)}</p>')
@@ -258,6 +277,7 @@ def page(
             )
         body.append('<ul class="verdicts">\n' + "\n".join(items) + "\n</ul>")
     body += results
+    body += _preregistration(frames, where, captions, table)
     number["figure"] = 0
 
     def figure_blocks(section: str) -> list[str]:

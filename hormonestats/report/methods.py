@@ -9,6 +9,7 @@ Each paragraph opens with its stage as a run-in heading (APA level 4): *Particip
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Mapping, Sequence
 
@@ -61,13 +62,57 @@ def methods_sections(
     models: Sequence | Mapping = (),
     hypotheses: pd.DataFrame | None = None,
     alpha: float = 0.05,
+    fdr_method: str = "fdr_bh",
     versions: Mapping | None = None,
     cv: str | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """The methods text as ``(stage, paragraph)`` pairs; stages without input are left out.
 
-    Parameters are those of :func:`methods_text`.
+    Parameters
+    ----------
+    subjects : DataFrame, optional
+        The subjects table: sample size, group sizes, sex and age. Only these count as
+        participants (plate controls never do).
+    group : str, optional
+        Column of ``subjects`` with the arm or group.
+    samples_summary : DataFrame, optional
+        Processed samples (``subject_id, analyte, matrix, [method], plate_id, value`` and, after
+        replicate aggregation, ``cv, n_replicates, cv_flag``) or a summary with ``n``.
+    lod_table : DataFrame, optional
+        From ``hs.lod_summary``: ``analyte, matrix, n, n_below_lod, pct_below_lod``.
+    lod_policy : str, optional
+        The LOD policy used (``hs.apply_lod``), described in words.
+    cv_table, inter_cv_table : DataFrame, optional
+        Intra-assay CVs per plate and inter-assay CVs of the controls; ``cv=`` names the CV
+        column when it is not ``cv``/``intra_cv``/``inter_cv``.
+    max_cv : float, optional
+        The replicate CV limit (%): the text counts the samples above it.
+    transform : str, optional
+        How hormone concentrations were transformed (``"log"``, ``"log10"``, ``"none"``).
+    log : DataFrame, optional
+        The exclusion log; entries no other sentence covers are counted by table and step.
+    genotype_qc : DataFrame, optional
+        From ``hs.genotype_qc`` (``snp, call_rate, maf, minor_allele, hwe_p``).
+    reliability : DataFrame, dict or result, optional
+        ``alpha`` and ``omega`` per instrument/scale.
+    models : sequence of results or str, or dict of hypothesis -> result
+        Models fitted (described from their variables and covariates) or ready sentences.
+    hypotheses : DataFrame, optional
+        The hypothesis family table (``hs.test_hypotheses(...).table``): multiplicity control.
+    alpha : float
+        The FDR (or family-wise error) level.
+    fdr_method : str
+        The multiplicity correction of the family (a :func:`hormonestats.fdr` method).
+    versions : dict, optional
+        Package -> version, or a manifest (its ``packages`` and ``python`` are used).
+    labels : dict, optional
+        Column -> words, so variables read as the paper names them.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(stage, paragraph)`` in the order of ``STAGES``.
     """
     subject_ids = None
     if subjects is not None and "subject_id" in subjects.columns:
@@ -103,74 +148,23 @@ def methods_sections(
     if models:
         parts["Models"].append(say.models_sentences(models, labels))
     if hypotheses is not None:
-        parts["Multiplicity"].append(say.multiplicity(hypotheses, alpha))
+        parts["Multiplicity"].append(say.multiplicity(hypotheses, alpha, fdr_method))
     if versions is not None:
         parts["Software"].append(say.versions_sentence(versions))
     return [(stage, " ".join(s for s in texts if s)) for stage, texts in parts.items()
             if any(texts)]
 
 
-def methods_text(
-    *,
-    subjects: pd.DataFrame | None = None,
-    group: str | None = None,
-    samples_summary: pd.DataFrame | None = None,
-    lod_table: pd.DataFrame | None = None,
-    lod_policy: str | None = None,
-    cv_table: pd.DataFrame | None = None,
-    inter_cv_table: pd.DataFrame | None = None,
-    max_cv: float | None = None,
-    transform: str | None = None,
-    log: pd.DataFrame | None = None,
-    genotype_qc: pd.DataFrame | None = None,
-    reliability=None,
-    models: Sequence | Mapping = (),
-    hypotheses: pd.DataFrame | None = None,
-    alpha: float = 0.05,
-    versions: Mapping | None = None,
-    cv: str | None = None,
-    labels: Mapping[str, str] | None = None,
-    fmt: str = "text",
-) -> str:
+def methods_text(*, fmt: str = "text", **inputs) -> str:
     """A methods section written from what was actually done, one paragraph per stage.
 
     Parameters
     ----------
-    subjects : DataFrame, optional
-        The subjects table: sample size, group sizes, sex and age. Only these count as
-        participants (plate controls never do).
-    group : str, optional
-        Column of ``subjects`` with the arm or group.
-    samples_summary : DataFrame, optional
-        Processed samples (``subject_id, analyte, matrix, [method], plate_id, value`` and, after
-        replicate aggregation, ``cv, n_replicates, cv_flag``) or a summary with ``n``.
-    lod_table : DataFrame, optional
-        From ``hs.lod_summary``: ``analyte, matrix, n, n_below_lod, pct_below_lod``.
-    lod_policy : str, optional
-        The LOD policy used (``hs.apply_lod``), described in words.
-    cv_table, inter_cv_table : DataFrame, optional
-        Intra-assay CVs per plate and inter-assay CVs of the controls; ``cv=`` names the CV
-        column when it is not ``cv``/``intra_cv``/``inter_cv``.
-    max_cv : float, optional
-        The replicate CV limit (%): the text counts the samples above it.
-    transform : str, optional
-        How hormone concentrations were transformed (``"log"``, ``"log10"``, ``"none"``).
-    log : DataFrame, optional
-        The exclusion log; entries no other sentence covers are counted by table and step.
-    genotype_qc : DataFrame, optional
-        From ``hs.genotype_qc`` (``snp, call_rate, maf, minor_allele, hwe_p``).
-    reliability : DataFrame, dict or result, optional
-        ``alpha`` and ``omega`` per instrument/scale.
-    models : sequence of results or str, or dict of hypothesis -> result
-        Models fitted (described from their variables and covariates) or ready sentences.
-    hypotheses : DataFrame, optional
-        The hypothesis family table (``hs.test_hypotheses(...).table``): multiplicity control.
-    alpha : float
-        The FDR level.
-    versions : dict, optional
-        Package -> version, or a manifest (its ``packages`` and ``python`` are used).
-    labels : dict, optional
-        Column -> words, so variables read as the paper names them.
+    **inputs
+        What was done, by stage: the keywords of :func:`methods_sections` (subjects, group,
+        samples_summary, lod_table, lod_policy, cv_table, inter_cv_table, max_cv, transform,
+        log, genotype_qc, reliability, models, hypotheses, alpha, fdr_method, versions, cv,
+        labels).
     fmt : {"text", "markdown"}
         Plain paragraphs ("Participants. The sample ...") or Markdown with the run-in headings
         in bold.
@@ -190,13 +184,7 @@ def methods_text(
     """
     if fmt not in ("text", "markdown"):
         raise ValueError(f"fmt must be 'text' or 'markdown', got {fmt!r}")
-    sections = methods_sections(
-        subjects=subjects, group=group, samples_summary=samples_summary, lod_table=lod_table,
-        lod_policy=lod_policy, cv_table=cv_table, inter_cv_table=inter_cv_table, max_cv=max_cv,
-        transform=transform, log=log, genotype_qc=genotype_qc, reliability=reliability,
-        models=models, hypotheses=hypotheses, alpha=alpha, versions=versions, cv=cv,
-        labels=labels,
-    )
+    sections = methods_sections(**inputs)
     if fmt == "markdown":
         return "\n\n".join(f"**{stage}.** {text}" for stage, text in sections)
     return "\n\n".join(f"{stage}. {text}" for stage, text in sections)
@@ -214,3 +202,15 @@ def split_paragraphs(text: str) -> list[tuple[str | None, str]]:
         match = _HEADING.match(para)
         out.append((match[1], para[match.end():]) if match else (None, para))
     return out
+
+
+def _methods_text_signature() -> inspect.Signature:
+    """``methods_text``'s full signature (``methods_sections``' keywords and ``fmt``), so that
+    ``help()`` and editors list every keyword."""
+    own = inspect.signature(methods_sections)
+    fmt = inspect.Parameter("fmt", inspect.Parameter.KEYWORD_ONLY, default="text",
+                            annotation="str")
+    return own.replace(parameters=[*own.parameters.values(), fmt], return_annotation="str")
+
+
+methods_text.__signature__ = _methods_text_signature()

@@ -558,22 +558,21 @@ def models_sentences(models, labels=None) -> str:
     return " ".join(items)
 
 
-def multiplicity(hypotheses: pd.DataFrame, alpha: float = 0.05) -> str:
-    """How the family of hypotheses was tested and adjusted, and which could not be tested."""
+def multiplicity(hypotheses: pd.DataFrame, alpha: float = 0.05,
+                 fdr_method: str = "fdr_bh") -> str:
+    """How the family was tested and adjusted (``fdr_method`` of hs.fdr), what was not tested."""
     if "hypothesis" not in hypotheses.columns:
         raise DataError("hypotheses needs a 'hypothesis' column (a family table)")
     status = hypotheses.get("status", pd.Series("tested", index=hypotheses.index)).astype(str)
     fam = fdr_families(hypotheses)
     tested = hypotheses.loc[(status == "tested") & (fam == "primary")]
-    text = (
-        f"The {_plural(len(tested), 'registered hypothesis', 'registered hypotheses')} were "
-        "tested as one family, each on the term that states it"
-    )
+    text = (f"The {_plural(len(tested), 'registered hypothesis', 'registered hypotheses')} "
+            "were tested as one family, each on the term that states it")
     if "p_fdr" in hypotheses.columns:
-        text += (
-            "; p values were adjusted across the family with the Benjamini–Hochberg false "
-            f"discovery rate procedure (Benjamini & Hochberg, 1995), q = {_no_lead(format_number(alpha, 2))}"
-        )
+        from ..models.effects import FDR_METHOD_WORDS  # statsmodels: loaded only here
+        procedure, symbol = FDR_METHOD_WORDS.get(fdr_method, (f"the {fdr_method} correction", "α"))
+        text += (f"; p values were adjusted across the family with {procedure}, {symbol} = "
+                 f"{_no_lead(format_number(alpha, 2))}")
     text += "." + secondary_sentence(hypotheses.loc[(status == "tested") & (fam != "primary")])
     if "predicted_sign" in hypotheses.columns:
         text += (" A hypothesis counts as supported only when its adjusted p value is below "

@@ -56,10 +56,19 @@ __all__ = [
     "within_person",
 ]
 
+
+def _own_figure(result):
+    """The result's own figure (``result.figure()``; None where it has none, e.g. a linear
+    mixed model, whose family shares this entry with the generalized ones)."""
+    return result.figure()
+
+
 #: result family (:data:`hormonestats.results.FAMILIES`) -> the standard figures of one of its
-#: results, ``{name: draw(result)}``; the results folder draws these for every model it fits.
+#: results, ``{name: draw(result)}``; the results folder draws these for every model it fits
+#: (a draw that returns None draws nothing for that result).
 #: A family without an entry gets no figure (add one here with its test).
 FAMILY_FIGURES = {
     "moderation": {"interaction": interaction, "johnson_neyman": johnson_neyman},
     "mediation": {"paths": mediation_paths},
+    "mixed": {"fixed_effects": _own_figure},  # generalized mixed models: response scale
 }

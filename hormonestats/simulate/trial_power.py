@@ -1,7 +1,8 @@
 """Power of trial- and item-level designs analysed with a generalized mixed model: trust-game
 choices (``trust_trials``) and RMET item responses (``rmet_items``), simulated by
 :mod:`hormonestats.simulate.trials` and each fitted with ``hs.mixed(..., family="binomial")``
-(Laplace, Wald z test of the key term). ``n`` counts persons. Each simulated study is a full
+(the default analysis: Laplace restricted likelihood, Wald z test of the key term). ``n``
+counts persons. Each simulated study is a full
 GLMM fit (a fraction of a second), so these families are slower than the closed-form ones.
 """
 

@@ -12,33 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from .words import suggest
+from .words import described as _got
+from .words import known_items, suggest, unknown_key
 
 __all__ = ["ANALYTE_OPTIONS", "COLUMN_OPTIONS", "INSTRUMENT_OPTIONS", "SNP_OPTIONS", "TOP_LEVEL",
            "accepts", "suggest", "structure_problems", "unknown_key"]
 
 TABLES = ("subjects", "samples", "genotypes", "responses", "treatments", "cycles")
-
-
-def unknown_key(path: str, key, allowed, what: str = "key") -> str:
-    """The message for an unknown key at ``path``, with the closest valid key suggested."""
-    where = f"{path}.{key}" if path else str(key)
-    return (f"{where}: unknown {what} {key!r}{suggest(key, allowed)} (allowed: "
-            f"{', '.join(map(str, allowed))})")
-
-
-def _got(value) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (true/false)"
-    return repr(value)
 
 
 def _is_number(value) -> bool:
@@ -136,14 +116,9 @@ def _options(value, path, problems, spec: Mapping[str, Checker], example: str) -
     """One entry's options: null, or a mapping of known keys with values of the right type."""
     if value is None:
         return
-    if not isinstance(value, Mapping):
-        problems.append(f"{path}: expected a mapping of options (e.g. {example}), got "
-                        f"{_got(value)}")
-        return
-    for key, opt in value.items():
-        if key not in spec:
-            problems.append(unknown_key(path, key, list(spec)))
-        elif opt is not None:
+    for key, opt in known_items(value, path, problems, spec,
+                                f"a mapping of options (e.g. {example})"):
+        if opt is not None:
             spec[key](opt, f"{path}.{key}", problems)
 
 

@@ -140,6 +140,17 @@ class _Collector:
                            "check": check, "value": None if value is None else str(value),
                            "message": msg})
 
+    def add_where(self, table, column, frame, mask, check, values, message, *,
+                  warning=False) -> None:
+        """Add one finding for every row of ``frame`` where ``mask`` holds: its value from
+        ``values`` (a Series on ``frame``'s index) and ``message(row label)``."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        rows = list(frame.index[mask])
+        self.add(table, column, frame, rows, check, list(values[mask]),
+                 [message(r) for r in rows], warning=warning)
+
     def frame(self, which) -> pd.DataFrame:
         rows = self.failures if which == "failures" else self.warnings
         out = pd.DataFrame(rows, columns=FAILURE_COLUMNS)

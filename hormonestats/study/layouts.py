@@ -38,7 +38,8 @@ import pandas as pd
 
 from ..errors import DataError
 from ..registry.normalise import CODED_COLUMNS, canonical_code
-from .words import suggest
+from .words import described as _got
+from .words import known_items, suggest
 
 __all__ = ["SOURCE_OPTIONS", "Source", "WIDE_OPTIONS", "apply_layout", "layout_problems",
            "parse_sources"]
@@ -78,11 +79,6 @@ class Source:
         return self.file if self.sheet is None else f"{self.file}!{self.sheet}"
 
 
-def _got(value) -> str:
-    return "a mapping" if isinstance(value, Mapping) else "a list" if isinstance(
-        value, list) else repr(value)
-
-
 def _text_map(value, path, problems, *, targets: bool = False) -> None:
     if not isinstance(value, Mapping) or not value:
         problems.append(f"{path}: expected a mapping, got {_got(value)}")
@@ -118,16 +114,10 @@ def _one_source(value, path: str, table: str, problems: list[str]) -> None:
         if not value.strip():
             problems.append(f"{path}: expected a file name, got ''")
         return
-    if not isinstance(value, Mapping):
-        problems.append(f"{path}: expected a file name or a mapping (file, columns, codes, "
-                        f"wide, ...), got {_got(value)}")
-        return
-    for key, opt in value.items():
+    for key, opt in known_items(value, path, problems, SOURCE_OPTIONS,
+                                "a file name or a mapping (file, columns, codes, wide, ...)"):
         where = f"{path}.{key}"
-        if key not in SOURCE_OPTIONS:
-            problems.append(f"{where}: unknown key {key!r}{suggest(key, SOURCE_OPTIONS)} "
-                            f"(allowed: {', '.join(SOURCE_OPTIONS)})")
-        elif key in ("file", "sheet", "encoding"):
+        if key in ("file", "sheet", "encoding"):
             if not isinstance(opt, str) or not opt.strip():
                 problems.append(f"{where}: expected text, got {_got(opt)}")
         elif key == "columns":

@@ -49,13 +49,9 @@ def treatment_checks(col: _Collector, frame: pd.DataFrame, contract) -> None:
     if {"start", "stop"} <= set(frame.columns):
         start = pd.to_numeric(frame["start"], errors="coerce")
         stop = pd.to_numeric(frame["stop"], errors="coerce")
-        bad = stop < start
-        if bad.any():
-            rows = list(frame.index[bad])
-            col.add("treatments", "stop", frame, rows, "stop before start",
-                    stop[bad].tolist(),
-                    [f"{_line('treatments', r)}: the treatment stops ({stop[r]:g}) before it "
-                     f"starts ({start[r]:g})" for r in rows])
+        col.add_where("treatments", "stop", frame, stop < start, "stop before start", stop,
+                      lambda r: f"{_line('treatments', r)}: the treatment stops ({stop[r]:g}) "
+                                f"before it starts ({start[r]:g})")
     if contract.design != "crossover" or not {"session", "agent"} <= set(frame.columns):
         return
     keyed = frame.dropna(subset=["subject_id", "session", "agent"])

@@ -107,11 +107,9 @@ def _roster(col: _Collector, tables: dict, codes: dict) -> None:
         mask = _off_roster(ids, roster, codes[table])
         if table == "samples" and mask.any():
             mask &= ~control_mask(frame)
-        if mask.any():
-            rows = list(frame.index[mask])
-            col.add(table, "subject_id", frame, rows, "unknown subject", ids[mask].tolist(),
-                    [f"{_line(table, r)}: subject_id {ids[r]!r} is not in the subjects table"
-                     for r in rows])
+        col.add_where(table, "subject_id", frame, mask, "unknown subject", ids,
+                      lambda r, t=table, ids=ids: f"{_line(t, r)}: subject_id {ids[r]!r} "
+                                                   "is not in the subjects table")
 
 
 def _off_roster(ids: pd.Series, roster: set, codes: _KeyCodes) -> pd.Series:
@@ -188,11 +186,8 @@ def _samples(col: _Collector, frame: pd.DataFrame, contract, parsed, lod,
         elif unit_allowed(reg.name, str(unit)) and "matrix" in frame.columns:
             _plausible(col, frame, grp, value, reg, unit)
 
-    neg = value < 0
-    if neg.any():
-        rows = list(frame.index[neg])
-        col.add("samples", "value", frame, rows, "negative concentration", value[neg].tolist(),
-                [f"{_line('samples', r)}: concentration {value[r]:g} is negative" for r in rows])
+    col.add_where("samples", "value", frame, value < 0, "negative concentration", value,
+                  lambda r: f"{_line('samples', r)}: concentration {value[r]:g} is negative")
     if lod is not None:
         flag = None
         if "below_lod" in frame.columns:
@@ -200,12 +195,10 @@ def _samples(col: _Collector, frame: pd.DataFrame, contract, parsed, lod,
         below = (value < lod) & ~controls
         if flag is not None:
             below &= ~flag
-        if below.any():
-            rows = list(frame.index[below])
-            col.add("samples", "value", frame, rows, "below LOD not flagged",
-                    value[below].tolist(),
-                    [f"{_line('samples', r)}: reading {value[r]:g} is below its LOD "
-                     f"{lod[r]:g} but not flagged (write '<LOD' or set below_lod)" for r in rows])
+        col.add_where("samples", "value", frame, below, "below LOD not flagged", value,
+                      lambda r: f"{_line('samples', r)}: reading {value[r]:g} is below its "
+                                f"LOD {lod[r]:g} but not flagged (write '<LOD' or set "
+                                "below_lod)")
     _time_order(col, frame, codes)
     _assay_warnings(col, frame, contract)
 
@@ -343,12 +336,10 @@ def _assay_contract(col: _Collector, frame: pd.DataFrame, contract, controls) ->
         if spec.method is not None and "method" in frame.columns:
             method = frame["method"]
             bad = mine & method.notna() & (method.astype(str) != spec.method)
-            if bad.any():
-                rows = list(frame.index[bad])
-                col.add("samples", "method", frame, rows, "method differs from contract",
-                        method[bad].tolist(),
-                        [f"{_line('samples', r)}: {name} measured by {method[r]!r}; the "
-                         f"contract says {spec.method}" for r in rows])
+            col.add_where("samples", "method", frame, bad, "method differs from contract",
+                          method, lambda r, name=name, spec=spec, method=method: (
+                              f"{_line('samples', r)}: {name} measured by {method[r]!r}; "
+                              f"the contract says {spec.method}"))
         if spec.extracted is not None and "extracted" in frame.columns:
             flag = _truthy(frame["extracted"])
             bad = mine & flag.notna() & (flag != spec.extracted)
@@ -425,12 +416,9 @@ def _before_waking(col: _Collector, frame: pd.DataFrame) -> None:
     t = pd.to_numeric(frame["sample_time"], errors="coerce")
     wake = pd.to_numeric(frame["wake_time"], errors="coerce")
     bad = (t < wake).to_numpy(dtype=bool)
-    if bad.any():
-        rows = list(frame.index[bad])
-        col.add("samples", "sample_time", frame, rows, "sample before waking",
-                t[bad].tolist(),
-                [f"{_line('samples', r)}: sampled at {t[r]:g} min, before waking at "
-                 f"{wake[r]:g} min" for r in rows], warning=True)
+    col.add_where("samples", "sample_time", frame, bad, "sample before waking", t,
+                  lambda r: f"{_line('samples', r)}: sampled at {t[r]:g} min, before waking "
+                            f"at {wake[r]:g} min", warning=True)
 
 
 def validate_part(contract, part: pd.DataFrame, subjects: pd.DataFrame | None,

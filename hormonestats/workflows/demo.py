@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..options import DEFAULT_SEED
+from .analysis_run import DemoRun
 
 __all__ = ["run_demo"]
 
@@ -29,8 +30,9 @@ def _show(console, title: str, frame: pd.DataFrame, columns=None, digits: int = 
 
 
 def run_demo(*, out: Path = Path("results/demo"), console=None, progress: bool = True,
-             n_boot: int = 5000, power_sims: int = 500) -> dict:
-    """Run the demo; returns the intermediate results (used by tests and notebooks)."""
+             n_boot: int = 5000, power_sims: int = 500) -> DemoRun:
+    """Run the demo; returns a :class:`~hormonestats.workflows.analysis_run.DemoRun` (the
+    analysis run, the power table and the within-person model; used by tests and notebooks)."""
     from rich.console import Console
 
     from ..datasets import CATALOGUE, read_dataset
@@ -43,12 +45,12 @@ def run_demo(*, out: Path = Path("results/demo"), console=None, progress: bool =
     console.print(repr(study), markup=False)
     # the example study mixes women and men, whose hormone levels differ by sex: every model
     # is adjusted for sex (otherwise sex differences masquerade as hormone effects)
-    results = run_analysis(study, out=out, seed=DEMO_SEED, n_boot=n_boot, covariates=("sex",),
-                           console=console if progress else quiet,
-                           title="hormonestats demo: example study")
-    console.print(results["validation"].summary(), markup=False, soft_wrap=True)
-    processed = results["processed"]
-    qc = results["qc"]
+    run = run_analysis(study, out=out, seed=DEMO_SEED, n_boot=n_boot, covariates=("sex",),
+                       console=console if progress else quiet,
+                       title="hormonestats demo: example study")
+    console.print(run.validation.summary(), markup=False, soft_wrap=True)
+    processed = run.processed
+    qc = run.qc
     _show(console, "Processing: row accounting of the samples table (wells)",
           qc["sample_accounting"])
     _show(console, "Readings below the limit of detection", qc["lod_summary"])
@@ -72,22 +74,23 @@ def run_demo(*, out: Path = Path("results/demo"), console=None, progress: bool =
               ["instrument", "n", "n_items", "alpha", "alpha_conf_low", "alpha_conf_high",
                "omega_total"])
     _show(console, "Hypotheses, adjusted for sex (Benjamini-Hochberg FDR across the family)",
-          results["hypotheses"].table,
+          run.hypotheses.table,
           ["hypothesis", "term", "estimate", "conf_low", "conf_high", "p_value", "p_fdr",
            "predicted_sign", "agrees", "n", "status"])
 
+    within_person = None
     if "cycle_study" in CATALOGUE:
         from ..errors import HormoneStatsError
 
         try:
-            results["within_person"] = _within_person(console)
+            within_person = _within_person(console)
         except (HormoneStatsError, FileNotFoundError) as err:  # the cycle data are optional
             console.print(f"(within-person example skipped: {err})", markup=False)
-    results["power"] = _power(console, power_sims)
-    folder = Path(results["folder"])
+    power = _power(console, power_sims)
+    folder = Path(run.folder)
     console.print(f"\nResults folder: {folder}  (open {folder / 'report.html'} in a browser)",
                   markup=False)
-    return results
+    return DemoRun(analysis=run, power=power, within_person=within_person)
 
 
 def _within_person(console):

@@ -15,10 +15,12 @@ from types import MappingProxyType
 import pandas as pd
 
 from ..options import ExecutionOptions, ProcessingOptions
+from .analysis_run import AnalysisRun
 from .design_outputs import design_outputs
 from .roles import DEFAULT_MAPPING, REPEATED_DESIGNS
 
-__all__ = ["DEFAULT_LABELS", "DEFAULT_MAPPING", "REPEATED_DESIGNS", "run_analysis"]
+__all__ = ["DEFAULT_LABELS", "DEFAULT_MAPPING", "REPEATED_DESIGNS", "AnalysisRun",
+           "run_analysis"]
 
 
 #: Words for the columns of the example study's analysis table (methods text, report).
@@ -136,7 +138,11 @@ def run_analysis(
     seed: int | None = None,
     process_options: Mapping | None = None,
     impute: int = 0,
-) -> dict:
+    alpha: float = 0.05,
+    fdr_method: str = "fdr_bh",
+    exclude_subjects: Mapping[str, str] | Sequence[str] | None = None,
+    prereg=None,
+) -> AnalysisRun:
     """Run the canned analysis of a study into a results folder.
 
     Parameters
@@ -171,20 +177,38 @@ def run_analysis(
         policy is given) and every hypothesis is pooled by Rubin's rules
         (:func:`hormonestats.test_hypotheses_imputed`); the methods text says what was imputed
         and how, and the imputation model is written as ``imputation_model``.
+    alpha, fdr_method : float, str
+        The level and the multiplicity correction of the hypothesis family
+        (:func:`hormonestats.test_hypotheses`).
+    exclude_subjects : sequence of subject IDs, or mapping ID -> reason, optional
+        Participants excluded by hand: every row of theirs is taken out before processing and
+        logged (step "excluded by hand"); with a plan each is a deviation.
+    prereg : Plan or path of a ``plan.json``, optional
+        The pre-registered plan (:func:`hormonestats.preregister`): the run is compared with it
+        and the deviations (:func:`hormonestats.workflows.deviations.deviations`) are written
+        as the ``deviations`` table, shown in report.html and said in the methods text with
+        the plan's hash and date; a plan edited after it was frozen is said to be so.
 
     Returns
     -------
-    dict with the validation report, the processed study, the role plan (``roles``: every
-    hypothesis, applicable or not and why, see :func:`hormonestats.workflows.roles.role_plan`), the
-    hypothesis family result (applicable hypotheses only), the QC tables and the path of the
-    written folder. Hypotheses that cannot apply to the study are written to
-    ``not_applicable.csv``, apart from the results.
+    AnalysisRun
+        The written folder (``.folder``), the validation report, the processed study, the QC
+        tables, the role plan (``.roles``: every hypothesis, applicable or not and why, see
+        :func:`hormonestats.workflows.roles.role_plan`), the hypothesis family (``.hypotheses``,
+        applicable hypotheses only; ``.fits`` each model), the hypotheses table, the methods
+        text, every table and figure written and the manifest; see
+        :class:`~hormonestats.workflows.analysis_run.AnalysisRun`. Hypotheses that cannot apply
+        to the study are written to ``not_applicable.csv``, apart from the results.
     """
-    from ..report.output_guard import check_results_folder, study_inputs
+    from ..report.output_guard import check_results_folder, run_inputs, study_inputs
+    from .deviations import as_plan
 
+    plan = as_plan(prereg)
+    _check_inference(alpha, fdr_method)
     # refuse a results folder that would destroy or alter what hormonestats did not write,
     # before any work is done
-    check_results_folder(out, study_inputs(study))
+    check_results_folder(out, study_inputs(study) + run_inputs(
+        [plan.path] if plan is not None and plan.path else []))
     mapping = dict(mapping or {})
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     given = dict(process_options or {})
@@ -205,7 +229,20 @@ def run_analysis(
         return _run(study, out=out, hypotheses=hypotheses, mapping=mapping,
                     covariates=covariates, seed=seed, n_boot=n_boot, title=title,
                     processing=processing, process_options=given, say=say, results=results,
-                    impute=impute)
+                    impute=impute, inference={"alpha": alpha, "fdr_method": fdr_method},
+                    exclude_subjects=exclude_subjects, prereg=plan)
+
+
+def _check_inference(alpha, fdr_method) -> None:
+    """Refuse an alpha outside (0, 1) or an unknown correction before any work is done."""
+    from ..errors import HormoneStatsError
+    from ..models.effects import FDR_METHODS
+
+    if fdr_method not in FDR_METHODS:
+        raise HormoneStatsError(f"fdr_method {fdr_method!r} is unknown; allowed: "
+                                f"{', '.join(FDR_METHODS)}")
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
+        raise HormoneStatsError(f"alpha must be between 0 and 1, got {alpha!r}")
 
 
 class _Steps:
@@ -244,19 +281,23 @@ class _Steps:
 
 
 def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, processing,
-         process_options, say, results, impute=0) -> dict:
+         process_options, say, results, impute=0, inference=None, exclude_subjects=None,
+         prereg=None) -> AnalysisRun:
     from ..derive.processing import process_study
     from ..report import manifest, methods_text, package_versions, write_report
     from ..report.output_guard import study_inputs
     from ..study.validation import validate
+    from .deviations import deviation_outputs, exclude_by_hand, prereg_facts, with_log
 
     say("[bold]1/6[/] validating the study against its contract", markup=True)
     report = validate(study)
     results["validation"] = report
     report.raise_for_errors()
+    original = study  # the sample as read; participants excluded by hand are logged
+    study, by_hand = exclude_by_hand(study, exclude_subjects)
 
     say("[bold]2/6[/] processing assays, genotypes and instruments", markup=True)
-    processed = process_study(study, options=processing)
+    processed = with_log(process_study(study, options=processing), by_hand)
     results["processed"] = processed
     table = processed.table
 
@@ -283,7 +324,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     missing = _missingness(table, usable, covariates, qc)
     family, imputed = _family(study, processed, impute, mapping=usable, hypotheses=applicable,
                               covariates=tuple(covariates), seed=seed, n_boot=n_boot,
-                              items=items)
+                              items=items, **(inference or {}))
     results["imputed"] = imputed
     results["hypotheses"] = family
     hyp_table = _with_covariates(family.table, usable, covariates)
@@ -315,11 +356,15 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         models={name: design["methods"].get(name) or (r.results[0] if r.family == "pooled"
                                                       else r)
                 for name, r in family.results.items() if r is not None},
-        hypotheses=family.table,
+        hypotheses=family.table, alpha=family.alpha, fdr_method=family.fdr_method,
         versions=package_versions(),
         labels=DEFAULT_LABELS,
     )
-    methods += "\n\n" + _missing_paragraph(missing, imputed, family)
+    prereg_tables, prereg_captions, prereg_text = deviation_outputs(
+        results, prereg, original, family=family, mapping=usable, covariates=covariates,
+        processing=processing, n_boot=n_boot, by_hand=by_hand, impute=impute,
+        not_applicable=not_applicable)
+    methods += "\n\n" + _missing_paragraph(missing, imputed, family) + prereg_text
     results["methods"] = methods
     man = manifest(
         inputs=dict(study.sources) if study.sources else {},
@@ -331,7 +376,8 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
                     "process_options": process_options,
                     "processing": processing.as_dict(),
                     "execution": ExecutionOptions(seed=seed).as_dict(),
-                    "impute": imputed.imputed.settings if imputed is not None else None},
+                    "impute": imputed.imputed.settings if imputed is not None else None,
+                    **prereg_facts(prereg, inference, by_hand)},
         seed=seed,
     )
     from ..report import table1
@@ -366,8 +412,9 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     for name, res in family.results.items():
         tables[f"model_{name}"] = res.table
     tables.update(design["tables"])
-    n_input = {t: len(f) for t, f in study.tables.items()}
-    captions = {**_captions(family, figures, groups), **design["captions"]}
+    n_input = {t: len(f) for t, f in original.tables.items()}
+    tables.update(prereg_tables)
+    captions = {**_captions(family, figures, groups), **design["captions"], **prereg_captions}
     folder = write_report(
         Path(out),
         title=title or f"hormonestats: {study.contract.name}",
@@ -378,7 +425,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
         manifest=man,
         n_input=n_input,
         summary=study_paragraph(study, table, family.table),
-        verdicts=plain_verdicts(family.table, claims={
+        verdicts=plain_verdicts(family.table, alpha=family.alpha, claims={
             name: registry_claim(name) for name in family.table["hypothesis"]}),
         captions=captions,
         protect=study_inputs(study),
@@ -387,8 +434,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
 
     for fig in figures.values():
         plt.close(getattr(fig, "figure", fig))
-    results["folder"] = folder
-    return results
+    return AnalysisRun(folder=folder, tables=tables, figures=figures, manifest=man, **results)
 
 
 def _qc_tables(study, processed) -> dict[str, pd.DataFrame]:
@@ -464,7 +510,8 @@ def _figures(family, qc: dict, design_figures: Mapping = MappingProxyType({})) -
         figures["forest"] = plots.forest(family.table)
     for name, res in family.results.items():
         for kind, draw in plots.FAMILY_FIGURES.get(res.family, {}).items():
-            figures[f"{name}_{kind}"] = draw(res)
+            if (drawn := draw(res)) is not None:
+                figures[f"{name}_{kind}"] = drawn
     figures.update(design_figures)  # the designs' figures (design_outputs), before the QC
     if "lod_summary" in qc and len(qc["lod_summary"]):
         figures["qc_lod"] = plots.qc_lod(qc["lod_summary"])

@@ -101,11 +101,12 @@ def _response(d: pd.DataFrame, g: GLMMSpec, family, trials: str | None):
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(n > 0, s / np.where(n > 0, n, 1), 0.0), n, problems
     y = d[resp].astype(float).to_numpy()
-    if family.name == "poisson":
+    if family.name in ("poisson", "negative_binomial"):
         bad = (y < 0) | (np.abs(y - np.rint(y)) > 1e-8)
         if bad.any():
             problems.append(
-                f"column {resp!r} must hold non-negative whole counts for a Poisson model; rows "
+                f"column {resp!r} must hold non-negative whole counts for a {family.name} "
+                "model; rows "
                 f"{', '.join(map(str, d.index[bad][:10]))} do not"
             )
         return y, np.ones(len(y)), problems
@@ -196,10 +197,10 @@ def prepare(data, formula, family, link=None, trials=None, offset=None, referenc
                                 "trials": trials}
 
 
-def fit_frame(system, design, n_agq: int = 1):
+def fit_frame(system, design, n_agq: int = 1, reml: bool = False):
     """Fit with one BLAS thread (the systems are small; threads only contend)."""
     with threadpool_limits(1):
-        return fit_glmm(system, design.names, n_agq, design=design)
+        return fit_glmm(system, design.names, n_agq, design=design, reml=reml)
 
 
 def separation_messages(system, names, fit) -> list[str]:
@@ -255,7 +256,8 @@ def _level_labels(frame: pd.DataFrame, spec: ModelSpec) -> tuple:
 
 
 def fit_generalized(data, formula, family, *, link=None, n_agq=1, trials=None, offset=None,
-                    reference=None, conf_level=0.95) -> GLMMResult:
+                    reference=None, conf_level=0.95, df_method=None,
+                    reml: bool = True) -> GLMMResult:
     """Fit a generalized linear mixed model; see :func:`hormonestats.mixed`.
 
     Trial-level binary choices with crossed random effects:
@@ -267,27 +269,40 @@ def fit_generalized(data, formula, family, *, link=None, n_agq=1, trials=None, o
     >>> fit.converged, fit.table["term"].tolist()
     (True, ['Intercept', 'oxytocin', 'face_trust'])
     """
+    from .ddf import DF_METHODS, between_within_df
     from .quadrature import check_agq
 
+    df_method = "wald" if df_method is None else str(df_method).lower()
+    if df_method not in DF_METHODS:
+        raise ModelError(f"df_method={df_method!r} is not offered for a generalized mixed model; "
+                         f"use one of {', '.join(map(repr, DF_METHODS))}.")
     system, d, dropped, extra = prepare(data, formula, family, link, trials, offset, reference)
     check_agq(system, n_agq)
+    if reml and n_agq > 1:
+        raise ModelError("The restricted likelihood (reml=True) is a Laplace approximation; "
+                         "give reml=False for adaptive quadrature (n_agq > 1).")
     design = extra["design"]
-    fit = fit_frame(system, design, n_agq)
+    fit = fit_frame(system, design, n_agq, reml)
     messages = list(fit.messages) + separation_messages(system, design.names, fit)
     for m in messages:
         warnings.warn(m, MixedModelWarning, stacklevel=3)
     g = extra["glmm_spec"]
     aic, bic = information_criteria(fit.deviance, fit.n_params, system.n)
     text = formula_text(g)
+    df = (None if df_method == "wald" else
+          between_within_df(system.X, design.names, system.blocks))
     return GLMMResult(
-        table=result_table(fit, system.family.link, conf_level),
+        table=result_table(fit, system.family.link, conf_level, df),
         variance_components=variance_table(fit), fit=fit,
         distribution=system.family.name, link=system.family.link, n_agq=int(n_agq),
         deviance=fit.deviance, aic=float(aic), bic=float(bic), converged=fit.converged,
         singular=fit.singular, warnings=tuple(messages), n_obs=int(system.n),
         n_groups=dict(fit.n_levels), excluded=dropped, formula=text,
         y=g.spec.response if not g.cbind else f"cbind({g.cbind[0]}, {g.cbind[1]})",
-        conf_level=conf_level, _system=system, _frame=d, _labels=_level_labels(d, g.spec),
+        conf_level=conf_level, df_method=df_method,
+        nb_theta=system.family.theta if system.family.extra else None,
+        _system=system, _frame=d,
+        _labels=_level_labels(d, g.spec),
     )
 
 
@@ -327,10 +342,11 @@ def from_mixed(data, formula, family, args):
     if given:
         raise ModelError(f"Give either formula=... or the keywords, not both (also given: "
                          f"{', '.join(given)}).")
-    if args["df_method"] not in ("satterthwaite", "wald") or args["reml"] is not True:
-        raise ModelError("reml and df_method apply to the linear mixed model only; a "
-                         "generalized mixed model is fitted by maximum likelihood with Wald z "
-                         "tests (profile intervals: result.profile_intervals()).")
+    if args["df_method"] not in (None, "between-within", "wald"):
+        raise ModelError(f"df_method={args['df_method']!r} is for the linear mixed model; a "
+                         "generalized mixed model offers 'wald' (default: z tests) or "
+                         "'between-within' (t tests on between-within df).")
     return fit_generalized(data, formula, family, link=args["link"], n_agq=args["n_agq"],
                            trials=args["trials"], offset=args["offset"],
-                           reference=args["reference"], conf_level=args["conf_level"])
+                           reference=args["reference"], conf_level=args["conf_level"],
+                           df_method=args["df_method"], reml=bool(args["reml"]))

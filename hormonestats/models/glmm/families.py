@@ -4,6 +4,11 @@ Each family gives the inverse link, its derivative, the variance function and mi
 log-likelihood of every observation *with* its constants (R's ``family()$aic`` terms), so that
 the Laplace deviance is lme4's ``-2 logLik``. Binomial responses are proportions ``y`` with
 ``trials`` as prior weights (a 0/1 response has one trial per row).
+
+The negative binomial (``"negative_binomial"``, alias ``"nbinom2"``; glmmTMB's ``nbinom2``:
+variance ``mu + mu^2 / theta``, log link) carries its shape ``theta``, estimated with the
+variance parameters (on the log scale) by the fit; its Laplace approximation uses the observed
+information of the conditional modes, as glmmTMB (TMB) does.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from ...errors import ModelError
 
 _EPS = np.finfo(float).eps
 _INV_SQRT_2PI = 1.0 / np.sqrt(2 * np.pi)
-LINKS = {"binomial": ("logit", "probit"), "poisson": ("log",)}
+LINKS = {"binomial": ("logit", "probit"), "poisson": ("log",), "negative_binomial": ("log",)}
+ALIASES = {"nbinom2": "negative_binomial", "negbin": "negative_binomial"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,18 @@ class Family:
 
     name: str
     link: str
+    theta: float = 1.0  # the negative binomial's shape (size); unused by the others
+
+    @property
+    def extra(self) -> int:
+        """Number of distribution parameters the fit estimates beside the variances."""
+        return 1 if self.name == "negative_binomial" else 0
+
+    @property
+    def observed_laplace(self) -> bool:
+        """The Laplace determinant from the observed information (glmmTMB) rather than the
+        Fisher weights (lme4)."""
+        return self.name == "negative_binomial"
 
     # ---- link ----------------------------------------------------------------------------
     def linkinv(self, eta: np.ndarray) -> np.ndarray:
@@ -52,6 +70,8 @@ class Family:
         return np.log(mu)
 
     def variance(self, mu: np.ndarray) -> np.ndarray:
+        if self.name == "negative_binomial":
+            return mu + mu * mu / self.theta
         return mu * (1 - mu) if self.name == "binomial" else mu
 
     # ---- likelihood ----------------------------------------------------------------------
@@ -68,6 +88,11 @@ class Family:
             const = -2 * (special.gammaln(trials + 1) - special.gammaln(k + 1)
                           - special.gammaln(nk + 1))
             return lambda mu: const - 2 * (k * np.log(mu) + nk * np.log1p(-mu))
+        if self.name == "negative_binomial":
+            th = self.theta
+            const = -2 * (special.gammaln(y + th) - special.gammaln(th) - special.gammaln(y + 1))
+            return lambda mu: const - 2 * (th * np.log(th / (th + mu))
+                                           + y * np.log(mu / (th + mu)))
         const = 2 * special.gammaln(y + 1)
         return lambda mu: const - 2 * (y * np.log(mu) - mu)
 
@@ -93,12 +118,16 @@ class Family:
 
     @property
     def canonical(self) -> bool:
-        return self.link in ("logit", "log")
+        return self.link in ("logit", "log") and self.name != "negative_binomial"
 
     def newton_working(self, y, eta, trials):
         """(observed-information weights, score / weight): the Newton step of PIRLS for a
         non-canonical link (Fisher scoring converges only linearly there). None where an
         observed weight is not positive (then Fisher scoring is used)."""
+        if self.name == "negative_binomial":  # log link: weights theta mu (y + theta) / (mu + theta)^2
+            mu, th = self.linkinv(eta), self.theta
+            wn = trials * th * mu * (y + th) / (mu + th) ** 2
+            return wn, (y - mu) * (mu + th) / (mu * (y + th))
         mu = self.linkinv(eta)
         me = self.mu_eta(eta)
         v = self.variance(mu)
@@ -112,14 +141,19 @@ class Family:
     def describe(self) -> str:
         return f"{self.name} distribution with {self.link} link"
 
+    def with_theta(self, theta: float) -> Family:
+        return Family(self.name, self.link, float(theta))
+
 
 def make_family(family: str, link: str | None = None) -> Family:
-    """``"binomial"`` (logit or probit link) or ``"poisson"`` (log link)."""
+    """``"binomial"`` (logit or probit link), ``"poisson"`` or ``"negative_binomial"`` (log
+    link)."""
     fam = str(family).lower()
+    fam = ALIASES.get(fam, fam)
     if fam not in LINKS:
         raise ModelError(
             f"family={family!r} is not offered; use 'gaussian' (linear mixed model), "
-            "'binomial' (logit or probit link) or 'poisson' (log link)."
+            "'binomial' (logit or probit link), 'poisson' or 'negative_binomial' (log link)."
         )
     link = LINKS[fam][0] if link is None else str(link).lower()
     if link not in LINKS[fam]:

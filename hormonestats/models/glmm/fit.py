@@ -66,6 +66,24 @@ class Objective:
             self.u, self.beta = st["u"], st["beta"]
         return float(dev)
 
+    def reml(self, theta) -> float:
+        """The restricted (REML) criterion: the Laplace approximation of the likelihood with the
+        fixed effects integrated out under a flat prior, ``pdev + log det(H) - p log(2 pi)`` at
+        the joint mode of ``(u, beta)`` with ``H`` their joint penalised Hessian (glmmTMB's
+        ``REML = TRUE``; Stiratelli, Laird & Ware 1984)."""
+        self.s.lambdas_at(theta)
+        st = self.s.pirls(self.beta, self.u, with_x=True)
+        self.n_eval += 1
+        if st is None:
+            self.pirls_failed += 1
+            return np.inf
+        fac = st["fac"]
+        ld = fac["ld1"] + (2.0 * float(np.log(np.diag(fac["LS"])).sum()) if fac["nR"] else 0.0)
+        dev = st["pdev"] + ld - self.s.p * np.log(2 * np.pi)
+        if np.isfinite(dev):
+            self.u, self.beta = st["u"], st["beta"]
+        return float(dev)
+
     def state(self, x):
         """PIRLS modes at ``x = (theta, gamma)`` (warm start from the last accepted point)."""
         self.s.lambdas_at(x[: self.k])
@@ -88,10 +106,10 @@ class Objective:
             self.u = st["u"]
 
 
-def glm_start(system: PenalisedSystem, iters: int = 50):
+def glm_start(system: PenalisedSystem, iters: int = 50, family=None):
     """Fixed effects of the GLM without random effects (IRLS from R's ``mustart``) and the IRLS
-    weights there: the starting values of the fit."""
-    fam, y, tr, X = system.family, system.y, system.trials, system.X
+    weights there: the starting values of the fit (``family``: another than the system's)."""
+    fam, y, tr, X = family or system.family, system.y, system.trials, system.X
     mu = (tr * y + 0.5) / (tr + 1) if fam.name == "binomial" else y + 0.1
     eta = fam.linkfun(mu)
     beta = np.zeros(system.p)
@@ -192,16 +210,27 @@ def optimise(obj: Objective, theta0) -> dict:
             "derivs": derivs}
 
 
+def optimise_reml(obj: Objective, theta0) -> dict:
+    """The REML criterion minimised over ``theta`` alone (the fixed effects are the joint
+    modes), by the same bounded Newton steps, polished to central derivatives."""
+    lower = obj.s.lower
+    x, fx, derivs = newton(obj, np.asarray(theta0, float), lower, f=obj.reml)
+    return {"x": x, "deviance": fx, "lower": lower, "start": np.asarray(theta0, float),
+            "derivs": derivs, "f": obj.reml}
+
+
 def check_solution(obj: Objective, sol: dict) -> dict:
     """Gradient and Hessian at the solution (central differences on the free coordinates)."""
     x, lower = sol["x"], sol["lower"]
+    f = sol.get("f") or obj
     boundary = (x - lower) <= 1e-10
     if sol.get("derivs") is not None:
         g, H = sol["derivs"]
     else:
-        obj.accept(x)
-        g, H = fd_grad_hess(obj, x, steps(obj, x), central_cross=True)
-    g = bound_slopes(obj, x, boundary, steps(obj, x), obj(x), g)
+        if f is obj:
+            obj.accept(x)
+        g, H = fd_grad_hess(f, x, steps(obj, x), central_cross=True)
+    g = bound_slopes(f, x, boundary, steps(obj, x), f(x), g)
     free = np.flatnonzero(~boundary)
     Hf = H[np.ix_(free, free)]
     ev = np.linalg.eigvalsh(Hf)
@@ -242,6 +271,7 @@ class GLMMFit:
     restarts: tuple
     b: tuple
     design: object = None
+    reml: bool = False
     gradient_check: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -258,15 +288,61 @@ def _starts(k_lower: np.ndarray) -> list[tuple[str, np.ndarray]]:
     return out
 
 
+def nb_log_theta_start(system: PenalisedSystem) -> float:
+    """log of a moment estimate of the negative binomial's shape from the Poisson GLM's means:
+    ``sum mu^2 / sum((y - mu)^2 - mu)`` (10 without overdispersion), clipped to [0.05, 1e4]."""
+    beta, _ = glm_start(system, family=type(system.family)("poisson", "log"))
+    mu = np.exp(system.offset + system.X @ beta)
+    extra = float(np.sum((system.y - mu) ** 2 - mu))
+    th = float(np.sum(mu * mu) / extra) if extra > 0 else 10.0
+    return float(np.log(np.clip(th, 0.05, 1e4)))
+
+
+def _reml_estimates(obj: Objective, theta, chk: dict):
+    """(state, beta, fixed-effect covariance) at the REML optimum: the joint modes, and the
+    inverse of the fixed-effect Schur complement of the joint penalised Hessian (``(X' V^-1
+    X)^-1`` in a linear mixed model) plus the uncertainty of ``theta`` carried through the
+    modes, ``J V_theta J'`` with ``J = d beta / d theta`` (finite differences) and ``V_theta``
+    twice the inverse Hessian of the criterion, as TMB's ``sdreport`` does for glmmTMB."""
+    s = obj.s
+    free = chk["free"]
+    J = np.zeros((s.p, len(free)))
+    h = steps(obj, theta)
+    for c, i in enumerate(free):
+        up, down = theta.copy(), theta.copy()
+        up[i] += h[i]
+        down[i] = max(theta[i] - h[i], s.lower[i])
+        obj.reml(up)
+        b_up = obj.beta.copy()
+        obj.reml(down)
+        J[:, c] = (b_up - obj.beta) / (up[i] - down[i])
+    try:
+        Vt = 2 * np.linalg.inv(chk["hessian"][np.ix_(free, free)])
+    except np.linalg.LinAlgError:
+        Vt = np.full((len(free), len(free)), np.nan)
+    obj.reml(theta)
+    s.lambdas_at(theta)
+    st = s.pirls(obj.beta, obj.u, with_x=True)
+    if st is None:
+        return None, obj.beta, np.full((s.p, s.p), np.nan)
+    Linv = np.linalg.inv(st["fac"]["LS"][s.q2 :, s.q2 :])
+    return st, st["beta"], Linv.T @ Linv + J @ Vt @ J.T
+
+
 def fit_glmm(system: PenalisedSystem, names, n_agq: int = 1, design=None, labels=None,
-             restart: bool = True) -> GLMMFit:
-    """Fit the model held by ``system``; ``labels`` gives the level labels of each term."""
+             restart: bool = True, reml: bool = False) -> GLMMFit:
+    """Fit the model held by ``system`` by maximum likelihood or, with ``reml``, by the
+    Laplace-approximated restricted likelihood; ``labels`` gives the level labels of each
+    term."""
     obj = Objective(system, n_agq)
+    run = optimise_reml if reml else optimise
     tried, best = [], None
     for i, (label, theta0) in enumerate(_starts(system.lower)):
+        if system.n_extra:
+            theta0 = np.concatenate([theta0[: -system.n_extra], [nb_log_theta_start(system)]])
         if i > 0 and not restart:
             break
-        sol = optimise(obj, theta0)
+        sol = run(obj, theta0)
         chk = check_solution(obj, sol)
         tried.append((label, sol["deviance"], chk["ok"]))
         better = best is None or (chk["ok"] and not best[1]["ok"]) or (
@@ -280,18 +356,21 @@ def fit_glmm(system: PenalisedSystem, names, n_agq: int = 1, design=None, labels
     sol, chk, won = best
     x = sol["x"]
     k = obj.k
-    obj.accept(x)
-    st = obj.state(x)
-    theta, beta = x[:k].copy(), obj.beta_of(x)
-    free = chk["free"]
-    H = chk["hessian"][np.ix_(free, free)]
     p = system.p
-    try:
-        V = 2 * np.linalg.inv(H)
-    except np.linalg.LinAlgError:
-        V = np.full(H.shape, np.nan)
-    Vg = V[-p:, -p:]
-    cov = obj.Rinv @ Vg @ obj.Rinv.T
+    theta = x[:k].copy()
+    if reml:
+        st, beta, cov = _reml_estimates(obj, theta, chk)
+    else:
+        obj.accept(x)
+        st = obj.state(x)
+        beta = obj.beta_of(x)
+        free = chk["free"]
+        H = chk["hessian"][np.ix_(free, free)]
+        try:
+            V = 2 * np.linalg.inv(H)
+        except np.linalg.LinAlgError:
+            V = np.full(H.shape, np.nan)
+        cov = obj.Rinv @ V[-p:, -p:] @ obj.Rinv.T
     lams = system.lambdas(theta)
     covs = tuple(lam @ lam.T for lam in lams)
     diag_theta = theta[np.isfinite(system.lower)]
@@ -350,6 +429,7 @@ def fit_glmm(system: PenalisedSystem, names, n_agq: int = 1, design=None, labels
         family=system.family, n_agq=int(n_agq), converged=converged, singular=singular,
         messages=tuple(messages), n_obs=system.n, n_levels=n_levels,
         n_params=int(p + k), restarts=tuple(tried), b=tuple(b_terms), design=design,
+        reml=bool(reml),
         gradient_check={"max_decrement": chk["max_decrement"], "pd": chk["pd"],
                         "kept": won, "n_eval": obj.n_eval},
     )
@@ -360,4 +440,3 @@ def _criterion(self) -> float:
 
 
 GLMMFit.criterion = property(_criterion, doc="``-2 log L`` (for likelihood-ratio tests).")
-GLMMFit.reml = False

@@ -46,9 +46,12 @@ class PenalisedSystem:
         self.tri = [_tril_colmajor(b.q) for b in blocks]
         offs = np.cumsum([0] + [b.n_theta for b in blocks])
         self.theta_slices = [slice(offs[i], offs[i + 1]) for i in range(len(blocks))]
-        self.n_theta = int(offs[-1])
+        # the negative binomial's log(theta) follows the variance parameters (no bound)
+        self.n_extra = family.extra
+        self.n_theta = int(offs[-1]) + self.n_extra
         self.lower = np.concatenate(
-            [np.where(r == c, 0.0, -np.inf) for r, c in self.tri]
+            [np.where(r == c, 0.0, -np.inf) for r, c in self.tri] + [np.full(self.n_extra,
+                                                                           -np.inf)]
         )
         big = max(range(len(blocks)), key=lambda i: (blocks[i].n_levels, blocks[i].q))
         self.b1 = [i for i, b in enumerate(blocks) if b.group == blocks[big].group]
@@ -86,12 +89,20 @@ class PenalisedSystem:
         """Set the rows of ``Z Lambda`` (block 1: n x q1, remainder: n x m2) for ``theta``."""
         theta = np.asarray(theta, float)
         self.theta = theta
+        if self.n_extra and len(theta) == self.n_theta:
+            self.set_family_theta(float(np.exp(np.clip(theta[-1], -20.0, 20.0))))
         lams = self.lambdas(theta)
         self.Z1L = np.hstack([self.blocks[i].Z @ lams[i] for i in self.b1])
         if self.b2:
             self.Z2L = np.hstack([self.blocks[i].Z @ lams[i] for i in self.b2])
         else:
             self.Z2L = np.empty((self.n, 0))
+
+    def set_family_theta(self, value: float) -> None:
+        """The negative binomial's shape (the likelihood is rebuilt when it changes)."""
+        if value != self.family.theta:
+            self.family = self.family.with_theta(value)
+            self.m2ll = self.family.bind(self.y, self.trials)
 
     def random_part(self, u: np.ndarray) -> np.ndarray:
         """``Z Lambda u``."""
@@ -286,7 +297,8 @@ class PenalisedSystem:
             if step < tol * (1 + max(np.max(np.abs(u), initial=0.0), 1.0)):
                 # the factor at the previous iterate differs by O(step): kept
                 converged = True
-                if newton is not None:  # the Laplace determinant uses the Fisher weights
+                if newton is not None and not fam.observed_laplace:
+                    # lme4: the Laplace determinant uses the Fisher weights
                     mu, w, res = fam.working(y, eta, tr)
                     fac = self.factor(w, with_x)
                 break

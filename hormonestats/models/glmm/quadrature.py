@@ -31,6 +31,9 @@ def check_agq(system, n_agq: int) -> None:
     """Adaptive quadrature needs exactly one random-effect term, a scalar one."""
     if n_agq < 1 or n_agq > 100 or int(n_agq) != n_agq:
         raise ModelError(f"n_agq must be a whole number from 1 to 100, got {n_agq!r}")
+    if n_agq > 1 and system.family.extra:
+        raise ModelError(f"n_agq = {n_agq} is not offered for the negative binomial family "
+                         "(glmmTMB fits it by the Laplace approximation); use n_agq=1.")
     if n_agq > 1 and (len(system.blocks) != 1 or system.blocks[0].q != 1):
         raise ModelError(
             f"n_agq = {n_agq} (adaptive Gauss-Hermite quadrature) is offered for a model with a "

@@ -39,12 +39,16 @@ class GLMMResult:
     Attributes
     ----------
     table : DataFrame
-        Fixed effects on the link scale with Wald z tests (``df`` is infinite) and, for the logit
+        Fixed effects on the link scale with Wald z tests and intervals (``df`` infinite; with
+        ``df_method="between-within"``, t on between-within df, :mod:`.ddf`) and, for the logit
         and log links, ``odds_ratio`` / ``rate_ratio`` with its interval.
     variance_components : DataFrame
         ``group, term, variance, sd, correlation`` of the random effects (link scale).
     distribution, link : str
-        ``"binomial"`` (``"logit"``/``"probit"``) or ``"poisson"`` (``"log"``).
+        ``"binomial"`` (``"logit"``/``"probit"``), ``"poisson"`` or ``"negative_binomial"``
+        (``"log"``).
+    nb_theta : float or None
+        The negative binomial's estimated shape (variance ``mu + mu^2 / theta``).
     deviance : float
         ``-2 log L`` by the Laplace approximation (``n_agq = 1``) or adaptive Gauss–Hermite
         quadrature; lme4's ``-2 * logLik``. ``aic``, ``bic`` from it.
@@ -75,6 +79,8 @@ class GLMMResult:
     formula: str
     y: str
     conf_level: float = 0.95
+    df_method: str = "wald"
+    nb_theta: float | None = None
     _system: object = field(default=None, repr=False)
     _frame: pd.DataFrame | None = field(default=None, repr=False)
     _labels: tuple = field(default=(), repr=False)
@@ -146,6 +152,9 @@ class GLMMResult:
         if unknown:
             raise ModelError(f"Unknown term(s) {unknown}; terms: {', '.join(names)}")
         level = self.conf_level if conf_level is None else conf_level
+        if self.fit.reml:
+            raise ModelError("Profile-likelihood intervals need a maximum-likelihood fit; refit "
+                             "with reml=False.")
         rows = []
         for t in terms:
             j = names.index(t)
@@ -153,17 +162,51 @@ class GLMMResult:
             rows.append((t, self.fit.beta[j], lo, hi))
         return pd.DataFrame(rows, columns=["term", "estimate", "conf_low", "conf_high"])
 
+    def bootstrap(self, n: int = 1000, seed: int | None = None, execution=None,
+                  conf_level: float | None = None) -> pd.DataFrame:
+        """Parametric-bootstrap percentile intervals of the fixed effects, the random-effect
+        SDs (and a negative binomial's theta), as lme4's ``confint(method = "boot")``: ``n``
+        data sets drawn from the fitted model (new random effects), each refitted
+        (:mod:`.bootstrap`). ``seed`` or ``execution`` (:class:`~hormonestats.options
+        .ExecutionOptions`: seed, n_jobs, scheduler) make it reproducible; the numbers are the
+        same with any number of workers. Returns ``term, estimate, boot_se, conf_low,
+        conf_high, n_boot``; the draws are in ``.attrs["draws"]``, the number of refits that
+        did not converge in ``.attrs["n_not_converged"]``."""
+        from ...options import ExecutionOptions
+        from .bootstrap import bootstrap_draws, percentile_intervals
+
+        ex = ExecutionOptions.coerce(execution, seed=seed)
+        draws = bootstrap_draws(self, n, ex)
+        out = percentile_intervals(self, draws, self.conf_level if conf_level is None
+                                   else conf_level)
+        out.attrs["draws"] = draws
+        out.attrs["n_not_converged"] = int((~draws["converged"]).sum())
+        out.attrs["seed"] = ex.seed
+        return out
+
+    def figure(self):
+        """The fixed effects on the response scale (odds or rate ratios) with their intervals:
+        :func:`hormonestats.models.glmm.figure.fixed_effects_figure`."""
+        from .figure import fixed_effects_figure
+
+        return fixed_effects_figure(self)
+
     # ---- display ---------------------------------------------------------------------------
     def _display(self):
         groups = "; ".join(f"{g}: {k} levels" for g, k in self.n_groups.items())
         how = ("Laplace approximation" if self.n_agq == 1 else
                f"adaptive Gauss-Hermite quadrature, {self.n_agq} nodes")
+        est = "restricted maximum likelihood" if self.fit.reml else "maximum likelihood"
+        crit = "REML criterion" if self.fit.reml else "-2 log L"
         notes = [
             self.formula,
-            f"{self.distribution} distribution, {self.link} link; maximum likelihood by the "
-            f"{how}. n = {self.n_obs} observations ({groups}); -2 log L {self.deviance:.2f}, "
-            f"AIC {self.aic:.2f}.",
-            "Wald z tests.",
+            f"{self.distribution} distribution, {self.link} link; {est} by the "
+            f"{how}. n = {self.n_obs} observations ({groups}); {crit} {self.deviance:.2f}, "
+            f"AIC {self.aic:.2f}." + ("" if self.nb_theta is None else
+                                      f" Negative binomial shape theta {self.nb_theta:.4g} "
+                                      "(variance mu + mu^2/theta)."),
+            "Wald z tests." if self.df_method == "wald" else
+            "Wald t tests and intervals on between-within df (Schluchter & Elashoff 1990).",
         ]
         if len(self.excluded):
             notes.append(f"{len(self.excluded)} row(s) dropped for missing values (see "
@@ -175,16 +218,21 @@ class GLMMResult:
 
     def _facts(self):
         return {"y": self.y, "formula": self.formula, "distribution": self.distribution,
-                "link": self.link, "estimation": "maximum likelihood",
+                "link": self.link, "estimation": "restricted maximum likelihood"
+                if self.fit.reml else "maximum likelihood",
                 "approximation": "Laplace" if self.n_agq == 1 else
                 f"adaptive Gauss-Hermite quadrature ({self.n_agq} nodes)",
-                "df_method": "Wald z", "n_groups": dict(self.n_groups),
+                "df_method": "Wald z" if self.df_method == "wald" else "between-within",
+                "n_groups": dict(self.n_groups),
                 "conf_level": self.conf_level, "converged": self.converged,
                 "singular": self.singular}
 
 
-def result_table(fit, link: str, conf_level: float) -> pd.DataFrame:
-    rows = [(n, b, s, np.inf) for n, b, s in zip(fit.names, fit.beta, fit.se)]
+def result_table(fit, link: str, conf_level: float, df=None) -> pd.DataFrame:
+    """The fixed-effect table: t tests and intervals on ``df`` (Wald z where ``df`` is None or
+    infinite), with odds or rate ratios for the logit and log links."""
+    df = np.full(len(fit.beta), np.inf) if df is None else np.asarray(df, float)
+    rows = [(n, b, s, d) for n, b, s, d in zip(fit.names, fit.beta, fit.se, df)]
     table = tidy_rows(rows, conf_level)
     ratio = RATIO_NAME.get(link)
     if ratio:
