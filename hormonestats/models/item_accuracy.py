@@ -212,7 +212,7 @@ def _fit_once(frame, formula, conf_level, fit):
         for message in glmm.warnings:  # the same warnings as the first fit gave
             warnings.warn(message, MixedModelWarning, stacklevel=4)
         return glmm
-    glmm = fit(frame, formula, "binomial", conf_level=conf_level)
+    glmm = fit(frame, formula, "binomial", conf_level=conf_level, reml=False)  # ML, as glmer
     _FITS[key] = glmm
     while len(_FITS) > _FITS_KEPT:
         _FITS.popitem(last=False)

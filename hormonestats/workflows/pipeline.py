@@ -313,7 +313,6 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
 
     item_table = study_item_table(study)  # keyed RMET item responses, for item-level models
     items = None if item_table is None else item_table.data
-    results["items"] = item_table
     plan = role_plan(table, design=study.contract.design, mapping=mapping,
                      hypotheses=hypotheses, instruments=tuple(study.contract.instruments),
                      items=items is not None)
