@@ -309,13 +309,9 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     from .roles import check_columns, merge_mapping, role_plan
 
     check_columns(table.columns, mapping=mapping, covariates=covariates)
-    from ..derive.items import study_item_table
-
-    item_table = study_item_table(study)  # keyed RMET item responses, for item-level models
-    items = None if item_table is None else item_table.data
-    plan = role_plan(table, design=study.contract.design, mapping=mapping,
-                     hypotheses=hypotheses, instruments=tuple(study.contract.instruments),
-                     items=items is not None)
+    items = _item_responses(study)  # keyed RMET item responses, for item-level models
+    plan = role_plan(table, design=study.contract.design, mapping=mapping, hypotheses=hypotheses,
+                     instruments=tuple(study.contract.instruments), items=items is not None)
     results["roles"] = plan
     applicable = plan.loc[plan["status"] == "applicable", "hypothesis"].tolist()
     not_applicable = plan.loc[plan["status"] != "applicable"].reset_index(drop=True)
@@ -434,6 +430,14 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     for fig in figures.values():
         plt.close(getattr(fig, "figure", fig))
     return AnalysisRun(folder=folder, tables=tables, figures=figures, manifest=man, **results)
+
+
+def _item_responses(study):
+    """The study's keyed item-level RMET responses (None when it has none)."""
+    from ..derive.items import study_item_table
+
+    found = study_item_table(study)
+    return None if found is None else found.data
 
 
 def _qc_tables(study, processed) -> dict[str, pd.DataFrame]:
