@@ -92,6 +92,8 @@ _API: dict[str, str] = {
     "hwe_exact": "derive.genotypes",
     "score_instrument": "derive.scoring",
     "score_responses": "derive.scoring",
+    "item_accuracy_table": "derive.items",
+    "study_item_table": "derive.items",
     "reliability": "derive.reliability",
     # reliability of repeated sampling (ICCs, Spearman-Brown, generalizability theory)
     "sampling_reliability": "models.sampling_reliability",
@@ -128,6 +130,7 @@ _API: dict[str, str] = {
     "car1": "models.lmm.serial",
     "crossover": "models.crossover",
     "apim": "models.dyadic",
+    "item_accuracy": "models.item_accuracy",
     "cycle_models": "models.cycle",
     "therapy_over_time": "models.therapy",
     "hypotheses": "models.hypotheses",

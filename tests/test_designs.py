@@ -36,7 +36,7 @@ EXPECTED = {
     "cycle_study": {"estradiol_within_person", "progesterone_within_person",
                     "progesterone_luteal_within_person"},
     "example_study": {"estradiol_oxytocin", "testosterone_aromatization", "progesterone_anxiety",
-                      "cortisol_oxytocin", "oxtr_genotype"},
+                      "cortisol_oxytocin", "oxtr_genotype", "estradiol_oxytocin_items"},
 }
 #: design analysis -> its bundled study
 SCRIPTS = {"crossover_trial": "crossover_study", "couples": "couples_study",

@@ -513,7 +513,7 @@ def test_plots_namespace_exposes_every_function():
                 "johnson_neyman", "mediation_paths", "power_curve", "qc_cv", "qc_lod", "save",
                 "set_theme", "simple_slopes", "theme", "plate_heatmap", "standard_curve",
                 "specification_curve", "crossover_profiles", "actor_partner",
-                "within_person"}  # fmt: skip
+                "within_person", "item_accuracy"}  # fmt: skip
     assert set(hs.plots.__all__) == expected
     assert all(callable(getattr(hs.plots, n)) for n in expected - {"PALETTE"})
 

@@ -202,3 +202,24 @@ def test_each_design_report_reads_right(design_report, browser):
     tested = re.search(r"(\d+) of \d+ registered hypotheses could be tested", text)
     assert tested and int(tested.group(1)) >= 1, name
     page.close()
+
+
+def test_full_study_tests_the_item_level_rmet_hypothesis(report):
+    """The example study's full run tests the item-level RMET model too (no --map), adjusts it
+    in its secondary FDR family, and its methods text and report say so."""
+    import pandas as pd
+
+    folder = report.parent
+    hyp = pd.read_csv(folder / "tables" / "hypotheses.csv").set_index("hypothesis")
+    row = hyp.loc["estradiol_oxytocin_items"]
+    assert row["status"] == "tested" and row["covariates"] == "sex"
+    assert "secondary family 'item_level'" in row["reason"] and row["p_fdr"] == row["p_value"]
+    model = pd.read_csv(folder / "tables" / "model_estradiol_oxytocin_items.csv")
+    assert "sex[male]" in set(model["term"]) and "odds_ratio" in model.columns
+    methods = " ".join((folder / "methods.md").read_text(encoding="utf-8").split())
+    assert "For hypothesis “estradiol_oxytocin_items”, accuracy on each RMET item" in methods
+    assert "and their interaction, adjusted for sex, as fixed effects" in methods
+    assert "The 5 registered hypotheses were tested as one family" in methods
+    assert "(“estradiol_oxytocin_items”) was adjusted in its own secondary family" in methods
+    page = " ".join(report.read_text(encoding="utf-8").split())
+    assert "Predicted probability of a correct RMET item by log estradiol" in page

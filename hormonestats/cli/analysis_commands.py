@@ -214,8 +214,11 @@ def hypotheses_cmd(
     except HormoneStatsError as err:
         _fail(str(err))
         return
+    from ..derive.items import study_item_table
+
     plan = role_plan(table, design=study.contract.design, mapping=mapping,
-                     instruments=tuple(study.contract.instruments))
+                     instruments=tuple(study.contract.instruments),
+                     items=study_item_table(study) is not None)
     console.print(role_table(plan, f"Roles of study {study.contract.name!r} "
                                    f"(design {study.contract.design})", width=console.width))
     n_ok = int((plan["status"] == "applicable").sum())

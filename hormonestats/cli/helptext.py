@@ -67,7 +67,9 @@ EFFECT_HELP = (
     "effect (outcome-SD units per log unit), x_sd, n_obs, icc; for "
     "progesterone_allopregnanolone_anxiety a, b, direct (standardised); for the designs' "
     "hypotheses their design's (oxytocin_crossover effect, period, icc; oxytocin_actor and "
-    "oxytocin_partner actor, partner, x_sd, x_r, rho; the cortisol reactivity ones d); with "
+    "oxytocin_partner actor, partner, x_sd, x_r, rho; the cortisol reactivity ones d; "
+    "estradiol_oxytocin_items interaction, oxytocin, estradiol in log-odds per log unit, "
+    "sd_subject, sd_item, sd_estradiol, n_items); with "
     "--pilot the one effect (effect=VALUE, see --effect-scale); for a model family "
     "(two_group, correlation, moderation, mediation, mixed, crossover) its effects in SD units "
     "(d, r, x:m, a, b, x, treatment, ...). An unknown term lists the allowed ones."
@@ -86,6 +88,8 @@ def effect_scale(name: str) -> str:
         return "a, b and direct in SD units (standardised)"
     from ..simulate.design_power import DESIGN_HYPOTHESES
 
+    if name in DESIGN_HYPOTHESES and DESIGN_HYPOTHESES[name][0] == "item_glmm":
+        return DESIGN_HYPOTHESES[name][4] + "; effects on the log-odds scale"
     if name in DESIGN_HYPOTHESES:
         return DESIGN_HYPOTHESES[name][4] + "; effects in outcome-SD units (the design's)"
     return ("simulator effects in residual-SD units of the outcome per natural-log unit of the "

@@ -20,7 +20,7 @@ __all__ = ["untestable"]
 #: role arguments that are not model variables (cluster ids of mixed models)
 _NOT_VARIABLES = ("subject",)
 #: families whose model has an interaction term of its two predictors
-_INTERACTION = ("moderation", "gxe")
+_INTERACTION = ("moderation", "gxe", "item_glmm")
 
 
 def _columns(frame: pd.DataFrame, column: str) -> pd.DataFrame:

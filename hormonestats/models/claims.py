@@ -50,6 +50,11 @@ class Hypothesis:
         Role names the model uses when they are mapped and does without otherwise (e.g. the
         sequence of a crossover, built from the conditions when absent; the role that makes
         dyad members distinguishable).
+    fdr_family : str
+        The family of hypotheses its p value is adjusted with: ``"primary"`` (one test per
+        claim) or a secondary family, e.g. ``"item_level"`` for a second analysis of a claim
+        the primary family already tests on the same data (adjusted apart, so that one claim
+        does not get two shots in the primary family).
     """
 
     name: str
@@ -61,6 +66,7 @@ class Hypothesis:
     source: str
     options: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     optional: tuple[str, ...] = ()
+    fdr_family: str = "primary"
 
     def __post_init__(self):
         object.__setattr__(self, "roles", MappingProxyType(dict(self.roles)))
@@ -332,6 +338,27 @@ _ENTRIES = [
             f"{SEED_TEXT}: oxytocin buffers stress (Heinrichs et al. 2003); the peak increase "
             "is the second reactivity index Miller et al. (2013) recommend reporting."
         ),
+    ),
+    Hypothesis(
+        name="estradiol_oxytocin_items",
+        claim=(
+            "Estradiol upregulates oxytocin receptors, so the effect of oxytocin on the accuracy "
+            "of each RMET item is larger at higher estradiol (positive oxytocin x log estradiol "
+            "interaction on the log-odds of a correct answer, with crossed subject and item "
+            "random effects)."
+        ),
+        family="item_glmm",
+        roles={"x": "oxytocin", "m": "estradiol", "subject": "subject"},
+        key_term="interaction",
+        predicted_sign=+1,
+        source=(
+            f"{SEED_TEXT}: 'Estradiol upregulates OXTR density' (Choleris et al. 2003). The "
+            "item-level analysis of accuracy with crossed participants and items follows Baayen, "
+            "Davidson & Bates (2008) and Barr et al. (2013); the RMET: Baron-Cohen et al. (2001). "
+            "A second analysis of the claim of 'estradiol_oxytocin' on the same responses, so "
+            "adjusted in its own FDR family ('item_level')."
+        ),
+        fdr_family="item_level",
     ),
 ]
 

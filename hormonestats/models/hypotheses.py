@@ -20,7 +20,7 @@ import pandas as pd
 from ..errors import HormoneStatsError, ModelError
 from ..results import conforms, empty_excluded, short_repr
 from .claims import DEFAULT_ROLES, HYPOTHESES, Hypothesis, default_mapping, hypotheses
-from .runners import FAMILIES, RUNNERS, RegressionResult, bootstrap_p
+from .runners import FAMILIES, ITEM_FAMILIES, RUNNERS, RegressionResult, bootstrap_p
 
 __all__ = [
     "DEFAULT_ROLES",
@@ -30,6 +30,7 @@ __all__ = [
     "Hypothesis",
     "HypothesisFamilyResult",
     "RegressionResult",
+    "adjusted_by_family",
     "bootstrap_p",
     "default_mapping",
     "hypotheses",
@@ -87,9 +88,15 @@ class HypothesisFamilyResult:
     excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
 
     def _notes(self):
+        fam = pd.Series([getattr(hypotheses.get(h), "fdr_family", "primary")
+                         for h in self.table["hypothesis"]], index=self.table.index)
+        tested = self.table["status"] == "tested"
+        secondary = sorted(set(fam[tested & (fam != "primary")]))
         return [
-            f"p_fdr: {self.fdr_method} adjustment across the {int((self.table.status == 'tested').sum())} "
-            f"tested hypotheses (alpha {self.alpha}).",
+            f"p_fdr: {self.fdr_method} adjustment across the {int((tested & (fam == 'primary')).sum())} "
+            f"tested hypotheses of the primary family (alpha {self.alpha})"
+            + (f"; secondary families adjusted apart: {', '.join(secondary)}." if secondary
+               else "."),
             "Indirect effects: percentile bootstrap CI; p = 2 min(share <= 0, share >= 0) of the "
             "bootstrap replicates (with +1 counts).",
             "agrees: CI excludes 0 and the estimate has the predicted sign.",
@@ -120,6 +127,7 @@ def test_hypotheses(
     seed: int | None = None,
     n_boot: int = 5000,
     conf_level: float = 0.95,
+    items: pd.DataFrame | None = None,
 ) -> HypothesisFamilyResult:
     """Test a family of registered hypotheses on one analysis table, with FDR control.
 
@@ -154,10 +162,17 @@ def test_hypotheses(
         Bootstrap resamples for indirect effects.
     conf_level : float
         Confidence level of every interval.
+    items : DataFrame, optional
+        Item-level responses, one row per subject x item (``subject_id, item, correct``; e.g.
+        :func:`hormonestats.derive.items.study_item_table`), for the item-level hypotheses
+        (family ``item_glmm``); without it they are "not tested".
 
     Returns
     -------
     HypothesisFamilyResult
+        ``p_fdr`` is adjusted within each hypothesis's ``fdr_family``: the primary family,
+        and apart from it each secondary family (e.g. the item-level analysis of a claim the
+        primary family tests already), whose rows say so in ``reason``.
 
     Examples
     --------
@@ -175,7 +190,6 @@ def test_hypotheses(
     'roles not mapped: cortisol'
     """
     from ._guards import untestable
-    from .effects import fdr
     from .phase_contrast import CENSORED_FAMILIES, without_censored_values
 
     registry = globals()["hypotheses"]
@@ -194,7 +208,7 @@ def test_hypotheses(
             f"data has no column(s) {absent + absent_cov} named in mapping/covariates; "
             f"available: {', '.join(map(str, data.columns))}"
         )
-    opts = {"conf_level": conf_level, "n_boot": n_boot, "seed": seed}
+    opts = {"conf_level": conf_level, "n_boot": n_boot, "seed": seed, "items": items}
     rows, results = [], {}
     for name in names:
         hyp = registry[name]
@@ -220,6 +234,8 @@ def test_hypotheses(
         used = data if hyp.family in CENSORED_FAMILIES else \
             without_censored_values(data, [*cols.values(), *covs])
         why = untestable(used, hyp.family, cols, list(covariates))
+        if not why and hyp.family in ITEM_FAMILIES and items is None:
+            why = "no item-level responses (items=...): the study has no keyed item responses"
         if why:  # a model fitted anyway would give numbers that mean nothing
             row.update(status="not tested", reason=why)
             rows.append(row)
@@ -233,18 +249,19 @@ def test_hypotheses(
             continue
         results[name] = result
         row.update(key, status="tested")
+        notes = []
         if dropped:
-            row["reason"] = f"covariates used as model variables, left out: {', '.join(dropped)}"
+            notes.append(f"covariates used as model variables, left out: {', '.join(dropped)}")
+        if hyp.fdr_family != "primary":
+            notes.append(f"p_fdr adjusted in the secondary family '{hyp.fdr_family}', apart "
+                         "from the primary family")
+        row["reason"] = "; ".join(notes)
         ci_excludes_0 = key["conf_low"] > 0 or key["conf_high"] < 0
         sign_ok = hyp.predicted_sign == 0 or np.sign(key["estimate"]) == hyp.predicted_sign
         row["agrees"] = bool(ci_excludes_0 and sign_ok)
         rows.append(row)
     table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
-    tested = table["status"] == "tested"
-    if tested.any():
-        table.loc[tested, "p_fdr"] = fdr(
-            table.loc[tested, "p_value"], method=fdr_method, alpha=alpha
-        )["p_adjusted"].to_numpy()
+    table["p_fdr"] = adjusted_by_family(table, fdr_method, alpha)
     for c in ("hypothesis", "family", "term", "status", "reason"):
         table[c] = table[c].astype("str")
     table["agrees"] = table["agrees"].astype(bool)
@@ -262,6 +279,31 @@ def test_hypotheses(
         n_obs=len(data),
         excluded=_stacked_logs(results),
     )
+
+
+def adjusted_by_family(table: pd.DataFrame, method: str = "fdr_bh",
+                       alpha: float = 0.05) -> pd.Series:
+    """The tested rows' p values adjusted within each hypothesis's ``fdr_family`` (NaN for the
+    rows not tested): the primary family, and apart from it each secondary one.
+
+    >>> t = pd.DataFrame({"hypothesis": ["estradiol_oxytocin", "progesterone_anxiety",
+    ...                                  "estradiol_oxytocin_items"],
+    ...                   "status": "tested", "p_value": [0.02, 0.04, 0.03]})
+    >>> adjusted_by_family(t).round(3).tolist()
+    [0.04, 0.04, 0.03]
+    """
+    from .effects import fdr
+
+    registry = globals()["hypotheses"]
+    groups = table["hypothesis"].map(lambda h: getattr(registry.get(h), "fdr_family",
+                                                       "primary"))
+    out = pd.Series(np.nan, index=table.index, dtype=float)
+    for group in pd.unique(groups):
+        tested = (table["status"] == "tested") & (groups == group)
+        if tested.any():
+            out[tested] = fdr(table.loc[tested, "p_value"], method=method,
+                              alpha=alpha)["p_adjusted"].to_numpy()
+    return out
 
 
 def _stacked_logs(results: Mapping) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from ._tidy import TIDY_COLUMNS, excluded_note, tidy_statsmodels
 
 __all__ = [
     "FAMILIES",
+    "ITEM_FAMILIES",
     "RUNNERS",
     "RegressionResult",
     "bootstrap_p",
@@ -246,6 +247,23 @@ def _run_phase_contrast(data, hyp, cols, covariates, opts):
     return run_phase_contrast(data, hyp, cols, covariates, opts)
 
 
+def _run_item_glmm(data, hyp, cols, covariates, opts):
+    from .item_accuracy import item_accuracy
+
+    items = opts.get("items")
+    if items is None:
+        raise ModelError("no item-level responses were given (items=...)")
+    subject = cols["subject"]
+    if subject not in items.columns and "subject_id" in items.columns:
+        items = items.rename(columns={"subject_id": subject})
+    res = item_accuracy(items, data, x=cols["x"], m=cols["m"], subject=subject,
+                        covariates=covariates, conf_level=opts["conf_level"])
+    return res, _key_from_table(res.table, res.interaction_term, res.n_obs)
+
+
+#: families whose runner needs the item-level table (``test_hypotheses(items=...)``)
+ITEM_FAMILIES = ("item_glmm",)
+
 #: family -> runner ``(data, hypothesis, columns, covariates, options) -> (result, key)``.
 RUNNERS: Mapping[str, Callable] = MappingProxyType(
     {
@@ -257,6 +275,7 @@ RUNNERS: Mapping[str, Callable] = MappingProxyType(
         "crossover": _run_crossover,
         "apim": _run_apim,
         "phase_contrast": _run_phase_contrast,
+        "item_glmm": _run_item_glmm,
     }
 )
 FAMILIES = tuple(RUNNERS)

@@ -1,5 +1,5 @@
 """Figures of the study designs: crossover profiles, actor and partner effects, within-person
-slopes.
+slopes, item-level accuracy.
 
 Used through :mod:`hormonestats.plots`. Every function takes a table or a result first, draws on
 ``ax`` (a new figure when ``None``) and returns the Axes.
@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import DataError
 from .figure_theme import _GREY, _ZERO, PALETTE, _axes, _colour, _levels, _num, _require, _themed
 
-__all__ = ["actor_partner", "crossover_profiles", "within_person"]
+__all__ = ["actor_partner", "crossover_profiles", "item_accuracy", "within_person"]
 
 
 @_themed
@@ -129,5 +129,48 @@ def within_person(data: pd.DataFrame, *, y: str, x: str, subject: str = "subject
             label=f"within-person slope {slope:.2f}")
     ax.set_xlabel(f"{x}: deviation from the person's mean")
     ax.set_ylabel(f"{y}: deviation from the person's mean")
+    ax.legend()
+    return ax
+
+
+@_themed
+def item_accuracy(result, *, ax=None):
+    """Predicted accuracy per item by the hormone, one line per treatment level, with intervals.
+
+    ``result`` is an item-level accuracy result (:func:`hormonestats.models.item_accuracy.
+    item_accuracy`): the probability of a correct answer from the fixed effects (subject and
+    item random effects at zero) over the observed range of the hormone, with the Wald
+    interval of the log-odds back-transformed; the subject and item variances are in the title.
+
+    Examples
+    --------
+    >>> import hormonestats as hs
+    >>> from hormonestats.models.item_accuracy import item_accuracy as fit_items
+    >>> d, _ = hs.simulate_rmet_items(n_subjects=40, n_items=12, seed=3)
+    >>> people = d.groupby("subject", as_index=False)[["oxytocin", "estradiol"]].first()
+    >>> res = fit_items(d, people, x="oxytocin", m="estradiol", subject="subject")
+    >>> ax = item_accuracy(res)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['oxytocin = 0', 'oxytocin = 1']
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    pred = getattr(result, "predictions", None)
+    x = getattr(result, "x", None)
+    if pred is None or x is None or not hasattr(result, "variance"):
+        raise DataError("item_accuracy needs an item-level accuracy result, got a "
+                        f"{type(result).__name__}")
+    ax = _axes(ax, figsize=(5.5, 4.2))
+    for k, level in enumerate(pd.unique(pred[x])):
+        part = pred.loc[pred[x] == level]
+        label = f"{x} = {level:g}" if isinstance(level, int | float | np.number) else str(level)
+        ax.fill_between(_num(part["m"]), _num(part["conf_low"]), _num(part["conf_high"]),
+                        color=_colour(k), alpha=0.18, linewidth=0)
+        ax.plot(_num(part["m"]), _num(part["probability"]), color=_colour(k), linewidth=2.2,
+                label=label)
+    level = int(round(100 * float(result.conf_level)))
+    ax.set_xlabel(f"{result.m} (observed range)")
+    ax.set_ylabel(f"predicted probability correct per item ({level}% CI)")
+    ax.set_title(f"variance (log-odds): subject {result.variance(result.subject):.2f}, "
+                 f"item {result.variance(result.item):.2f}", fontsize=9)
     ax.legend()
     return ax

@@ -215,6 +215,21 @@ _COLUMNS = {
     "samples_needed": "Samples per participant whose mean reaches the target reliability "
     "(Spearman-Brown from icc; round up; infinite when the between-person variance is zero).",
     "note": "Why a value could not be estimated (empty when it was).",
+    # generalized mixed models (item-level accuracy)
+    "odds_ratio": "Odds ratio: exp(estimate) of a log-odds coefficient.",
+    "odds_ratio_low": "Lower bound of the odds ratio's confidence interval (exp of conf_low).",
+    "odds_ratio_high": "Upper bound of the odds ratio's confidence interval (exp of "
+    "conf_high).",
+    "probability": "Predicted probability of a correct answer from the fixed effects (random "
+    "effects at zero), at the centre of the moderating hormone.",
+    "slope_probability": "Slope on the probability scale: change in the probability of a "
+    "correct answer per natural-log unit of the hormone, at its centre (p(1 - p) x slope).",
+    "slope_probability_se": "Delta-method standard error of slope_probability.",
+    "slope_probability_low": "Lower bound of slope_probability's Wald confidence interval.",
+    "slope_probability_high": "Upper bound of slope_probability's Wald confidence interval.",
+    "variance": "Variance of a random effect (log-odds scale for a logit model).",
+    "correlation": "Correlation of two random effects of one grouping (empty for a single "
+    "random intercept).",
 }
 
 #: Column name -> what it means (read-only).

@@ -17,6 +17,7 @@ import pandas as pd
 from ..errors import DataError
 from .exclusions import exclusion_summary
 from .numbers import _no_lead, format_number, format_p
+from .verdicts import fdr_families, secondary_sentence
 
 #: How each LOD policy (``hs.apply_lod``) is described in the methods text.
 LOD_POLICY_TEXT = {
@@ -563,17 +564,16 @@ def multiplicity(hypotheses: pd.DataFrame, alpha: float = 0.05,
     if "hypothesis" not in hypotheses.columns:
         raise DataError("hypotheses needs a 'hypothesis' column (a family table)")
     status = hypotheses.get("status", pd.Series("tested", index=hypotheses.index)).astype(str)
-    tested = hypotheses.loc[status == "tested"]
-    text = (
-        f"The {_plural(len(tested), 'registered hypothesis', 'registered hypotheses')} were "
-        "tested as one family, each on the term that states it"
-    )
+    fam = fdr_families(hypotheses)
+    tested = hypotheses.loc[(status == "tested") & (fam == "primary")]
+    text = (f"The {_plural(len(tested), 'registered hypothesis', 'registered hypotheses')} "
+            "were tested as one family, each on the term that states it")
     if "p_fdr" in hypotheses.columns:
         from ..models.effects import FDR_METHOD_WORDS  # statsmodels: loaded only here
         procedure, symbol = FDR_METHOD_WORDS.get(fdr_method, (f"the {fdr_method} correction", "α"))
         text += (f"; p values were adjusted across the family with {procedure}, {symbol} = "
                  f"{_no_lead(format_number(alpha, 2))}")
-    text += "."
+    text += "." + secondary_sentence(hypotheses.loc[(status == "tested") & (fam != "primary")])
     if "predicted_sign" in hypotheses.columns:
         text += (" A hypothesis counts as supported only when its adjusted p value is below "
                  "that level and the estimate has the predicted sign.")

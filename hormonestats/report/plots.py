@@ -9,7 +9,7 @@
 * :mod:`.family_figures` — :func:`forest` (a hypothesis family), :func:`power_curve`;
 * :mod:`.data_figures` — :func:`cortisol_curves`, :func:`cycle`, :func:`qc_cv`, :func:`qc_lod`;
 * :mod:`.design_figures` — :func:`crossover_profiles`, :func:`actor_partner`,
-  :func:`within_person` (the study designs);
+  :func:`within_person`, :func:`item_accuracy` (the study designs);
 * :mod:`.plate_figures` — :func:`standard_curve`, :func:`plate_heatmap` (plate-reader QC);
 * :mod:`.multiverse_figure` — :func:`specification_curve` (returns the Figure of its two panels).
 
@@ -25,7 +25,7 @@ matplotlib and seaborn are imported inside the functions, so ``import hormonesta
 from __future__ import annotations
 
 from .data_figures import cortisol_curves, cycle, qc_cv, qc_lod
-from .design_figures import actor_partner, crossover_profiles, within_person
+from .design_figures import actor_partner, crossover_profiles, item_accuracy, within_person
 from .family_figures import forest, power_curve
 from .figure_theme import PALETTE, save, set_theme, theme
 from .model_figures import interaction, johnson_neyman, mediation_paths, simple_slopes
@@ -40,6 +40,7 @@ __all__ = [
     "cycle",
     "forest",
     "interaction",
+    "item_accuracy",
     "johnson_neyman",
     "mediation_paths",
     "plate_heatmap",

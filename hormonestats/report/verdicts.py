@@ -14,9 +14,31 @@ import pandas as pd
 from ..errors import DataError
 from .numbers import format_ci, format_number, format_p
 
-__all__ = ["plain_verdicts"]
+__all__ = ["fdr_families", "plain_verdicts", "secondary_sentence"]
 
 _DIRECTION = {1: "positive", -1: "negative"}
+
+
+def fdr_families(table: pd.DataFrame) -> pd.Series:
+    """The FDR family of each row's registered hypothesis (``"primary"`` when unregistered)."""
+    from ..models.claims import hypotheses as registry
+
+    return table["hypothesis"].map(
+        lambda h: getattr(registry.get(h), "fdr_family", "primary")).astype(str)
+
+
+def secondary_sentence(rows: pd.DataFrame) -> str:
+    """Methods text for the tested hypotheses of secondary FDR families ('' when none).
+
+    >>> secondary_sentence(pd.DataFrame({"hypothesis": ["estradiol_oxytocin_items"]}))
+    ' A second analysis of a claim of that family on the same data (“estradiol_oxytocin_items”) was adjusted in its own secondary family (item_level), apart from it.'
+    """
+    text = ""
+    for group, part in rows.groupby(fdr_families(rows), sort=True):
+        names = ", ".join(f"“{h}”" for h in part["hypothesis"])
+        text += (f" A second analysis of a claim of that family on the same data ({names}) "
+                 f"was adjusted in its own secondary family ({group}), apart from it.")
+    return text
 
 
 def _verdict(row: Mapping, alpha: float) -> tuple[str, str]:

@@ -19,6 +19,15 @@ planned on the model its bundled study was drawn from:
   units of the reactivity index, with the stress-test design's oxytocin effect on the log
   response amplitude standardised by its SD (-0.2 / 0.35). The AUCi is not on the log scale, so
   this is an approximation; give ``d`` from a pilot where one exists.
+* ``estradiol_oxytocin_items``: RMET item responses (36 items, every participant answers every
+  item; half the participants given oxytocin) drawn by
+  :func:`~hormonestats.simulate.trials.simulate_rmet_items` with log estradiol of SD 0.55
+  (saliva), and fitted as the hypothesis is tested: a binomial GLMM of accuracy on oxytocin x
+  estradiol with crossed subject and item intercepts (Laplace, Wald z). Effects on the log-odds
+  scale per natural-log unit of estradiol (``interaction`` 0.3 by default: an assumption, not
+  an estimate); intercept 1.0 (about 73% correct) and SDs of subjects (0.5) and items (0.8)
+  near the bundled example study's. ``n``: participants. Each simulated study is a full GLMM
+  fit, so this power is slower than the closed-form ones.
 """
 
 from __future__ import annotations
@@ -46,6 +55,9 @@ DESIGN_HYPOTHESES = {
                                      "oxytocin arm vs placebo on cortisol AUCi (SD units)"),
     "oxytocin_cortisol_peak": ("regression", "cortisol_peak_reactivity", "group", -1,
                                "oxytocin arm vs placebo on the peak increase (SD units)"),
+    "estradiol_oxytocin_items": ("item_glmm", "rmet_items", "oxytocin:estradiol", 1,
+                                 "oxytocin x log estradiol on RMET item accuracy (log-odds per "
+                                 "log unit; crossed subjects and items)"),
 }
 
 #: Effects and settings each design hypothesis simulates with (overridable by ``effects``).
@@ -55,6 +67,9 @@ DESIGN_DEFAULTS = {
     "oxytocin_partner": {"actor": 0.20, "partner": 0.10, "x_sd": 0.6, "x_r": 0.2, "rho": 0.3},
     "oxytocin_cortisol_reactivity": {"d": -0.2 / 0.35},
     "oxytocin_cortisol_peak": {"d": -0.2 / 0.35},
+    "estradiol_oxytocin_items": {"interaction": 0.3, "oxytocin": 0.2, "estradiol": 0.1,
+                                 "intercept": 1.0, "sd_subject": 0.5, "sd_item": 0.8,
+                                 "sd_estradiol": 0.55, "n_items": 36},
 }
 
 _RMET_SD, _IRI_SD = 3.6, 4.0
@@ -94,6 +109,15 @@ def design_spec(name: str, effects) -> PowerSpec:
     cfg = dict(DESIGN_DEFAULTS[name])
     check_effects(cfg, effects, repr(name))
     family = DESIGN_HYPOTHESES[name][0]
+    if family == "item_glmm":
+        from .trial_power import FAMILY_OPTIONS, spec_trial_level
+
+        opts = {**FAMILY_OPTIONS["rmet_items"], "term": "oxytocin:estradiol",
+                **{k: cfg[k] for k in ("intercept", "sd_subject", "sd_item", "sd_estradiol")},
+                "n_items": int(cfg["n_items"])}
+        eff = {"oxytocin": cfg["oxytocin"], "estradiol": cfg["estradiol"],
+               "oxytocin:estradiol": cfg["interaction"]}
+        return spec_trial_level("rmet_items", name, eff, opts)
     if family == "crossover":
         inner = spec_crossover(name, {"treatment": cfg["effect"], "period": cfg["period"],
                                       "carryover": 0.0}, {"icc": cfg["icc"]})

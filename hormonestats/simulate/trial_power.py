@@ -31,7 +31,7 @@ FAMILY_OPTIONS = {
     "trust_trials": {"n_trials": 40, "n_faces": 20, "intercept": -0.2, "sd_subject": 1.0,
                      "sd_face": 0.5, "term": "oxytocin"},
     "rmet_items": {"n_items": 36, "intercept": 1.0, "sd_subject": 0.5, "sd_item": 0.8,
-                   "term": "oxytocin:estradiol"},
+                   "sd_estradiol": 1.0, "term": "oxytocin:estradiol"},
 }
 
 
@@ -59,7 +59,8 @@ def spec_trial_level(family: str, name: str, eff: dict, opts: dict) -> PowerSpec
                            n_faces=int(opts["n_faces"]), effects=effects)
         formula = TRUST_FORMULA
     else:
-        effects = {k: float(opts[k]) for k in ("intercept", "sd_subject", "sd_item")} | eff
+        effects = {k: float(opts[k]) for k in ("intercept", "sd_subject", "sd_item",
+                                               "sd_estradiol")} | eff
         simulate = partial(_rmet, n_items=int(opts["n_items"]), effects=effects)
         formula = RMET_FORMULA
     draw = partial(_draw, simulate=simulate, formula=formula, term=term, truth=eff[term])

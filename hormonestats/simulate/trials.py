@@ -18,7 +18,8 @@ from ..errors import ModelError
 TRUST_EFFECTS = {"intercept": -0.2, "oxytocin": 0.5, "face_trust": 0.6,
                  "sd_subject": 1.0, "sd_face": 0.5}
 RMET_EFFECTS = {"intercept": 1.0, "oxytocin": 0.2, "estradiol": 0.1,
-                "oxytocin:estradiol": 0.15, "sd_subject": 0.5, "sd_item": 0.8}
+                "oxytocin:estradiol": 0.15, "sd_subject": 0.5, "sd_item": 0.8,
+                "sd_estradiol": 1.0}
 
 
 def _effects(defaults: Mapping, given: Mapping | None, what: str) -> dict:
@@ -74,8 +75,9 @@ def simulate_trust_trials(n_subjects: int = 30, n_trials: int = 40, n_faces: int
 def simulate_rmet_items(n_subjects: int = 200, n_items: int = 36,
                         effects: Mapping | None = None, seed=None) -> tuple[pd.DataFrame, dict]:
     """RMET item responses (1 = correct): every person answers every item; half the persons
-    receive oxytocin (alternating), ``estradiol`` is a standardised person-level covariate.
-    Model::
+    receive oxytocin (alternating), ``estradiol`` is a person-level covariate with mean 0 and
+    SD ``sd_estradiol`` (1: standardised; the SD of log estradiol, about 0.55 in saliva, puts
+    the effects per natural-log unit). Model::
 
         correct ~ oxytocin * estradiol + (1 | subject) + (1 | item)   (logit link)
 
@@ -90,7 +92,7 @@ def simulate_rmet_items(n_subjects: int = 200, n_items: int = 36,
     pid = np.repeat(np.arange(n_subjects), n_items)
     item = np.tile(np.arange(n_items), n_subjects)
     oxy = (pid % 2).astype(float)
-    e2 = rng.normal(0, 1, n_subjects)[pid]
+    e2 = rng.normal(0, eff["sd_estradiol"], n_subjects)[pid]
     eta = (eff["intercept"] + eff["oxytocin"] * oxy + eff["estradiol"] * e2
            + eff["oxytocin:estradiol"] * oxy * e2
            + rng.normal(0, eff["sd_subject"], n_subjects)[pid]

@@ -5,8 +5,9 @@ The hypotheses of the crossover, dyadic, stress-reactivity and cycle designs are
 other (:func:`hormonestats.test_hypotheses`); :func:`design_outputs` then adds, per tested
 hypothesis of those designs, the figure a reader of that design expects (the crossover's period
 profiles, the actor and partner effects, the cortisol curves by arm, the within-person
-association), the tables beside the deciding estimate (the crossover's carry-over check and
-effect sizes, the APIM's partner-to-actor ratio) and one methods sentence that says how the model
+association, the predicted accuracy per RMET item), the tables beside the deciding estimate
+(the crossover's carry-over check and effect sizes, the APIM's partner-to-actor ratio, the
+item-level simple slopes and variances) and one methods sentence that says how the model
 was fitted. The design is read from the hypothesis's family and roles, never from a class name.
 """
 
@@ -168,4 +169,35 @@ def _reactivity(out, name, hyp, res, cols, table, samples, subjects, word, seen)
         f"(n = {res.n})")
 
 
-_MAKERS = {"crossover": _crossover, "apim": _apim, "mixed": _within}
+def _items(out, name, hyp, res, cols, table, samples, subjects, word, seen):
+    from ..report import plots
+
+    x, m = res.x, res.m
+    out["figures"][f"{name}_accuracy"] = plots.item_accuracy(res)
+    out["captions"][f"{name}_accuracy"] = (
+        f"Predicted probability of a correct RMET item by {word(m)}, per {word(x)} (fixed "
+        f"effects, subject and item effects at zero; {int(round(100 * res.conf_level))}% "
+        f"confidence bands), hypothesis “{name}”")
+    out["tables"][f"simple_slopes_{name}"] = res.simple_slopes
+    out["tables"][f"random_effects_{name}"] = res.variance_components
+    inter = res.table.set_index("term").loc[res.interaction_term]
+    out["methods"][name] = (
+        f"accuracy on each RMET item (1 correct, 0 incorrect, scored against the answer key) "
+        f"was modelled by a binomial generalized linear mixed model with a logit link "
+        f"(maximum likelihood, Laplace approximation; Wald z tests), with {word(x)}, "
+        f"{word(m)} centred at its sample mean ({res.m_center:.3g}) and their interaction"
+        + (f", adjusted for {', '.join(word(c) for c in res.covariates)}," if res.covariates
+           else "")
+        + " as fixed effects and crossed random intercepts for participants and items (Baayen, "
+        f"Davidson & Bates, 2008); the interaction is reported on the log-odds scale with its "
+        f"odds ratio ({inter['odds_ratio']:.2f}, {int(round(100 * res.conf_level))}% CI "
+        f"{inter['odds_ratio_low']:.2f} to {inter['odds_ratio_high']:.2f}), the slopes of "
+        f"{word(m)} per {word(x)} level on the log-odds and probability scales; variances: "
+        f"participants {res.variance(res.subject):.3f}, items {res.variance(res.item):.3f} "
+        f"({res.n_subjects} participants, {res.n_items} items, {res.n_obs} answered items"
+        + ("; its p value is adjusted in a secondary FDR family, apart from the "
+           "per-participant analysis of the same claim)" if hyp.fdr_family != "primary"
+           else ")"))
+
+
+_MAKERS = {"crossover": _crossover, "apim": _apim, "mixed": _within, "item_glmm": _items}

@@ -369,6 +369,7 @@ def test_hypotheses_imputed(
     n_boot: int = 5000,
     conf_level: float = 0.95,
     execution: ExecutionOptions | Mapping | None = None,
+    items=None,
 ):
     """The hypothesis family on every completed table, pooled by Rubin's rules.
 
@@ -379,9 +380,11 @@ def test_hypotheses_imputed(
     then t-based. The table adds ``df``, ``fmi`` (fraction of missing information) and ``m``;
     ``results`` holds a :class:`~hormonestats.models.pooling.PooledResult` per hypothesis.
     Imputation j's bootstraps use child j of ``seed``; the numbers do not depend on workers.
+    ``items``: the keyed item responses of the item-level hypotheses (as for
+    :func:`hormonestats.test_hypotheses`); p values are adjusted within each hypothesis's FDR
+    family.
     """
-    from ..models.effects import fdr
-    from ..models.hypotheses import HypothesisFamilyResult
+    from ..models.hypotheses import HypothesisFamilyResult, adjusted_by_family
     from ..models.pooling import pool, pool_scalar
     from ..parallel import map_tasks
 
@@ -391,7 +394,7 @@ def test_hypotheses_imputed(
     execution = ExecutionOptions.coerce(execution)
     kwargs = {"mapping": dict(mapping), "hypotheses": hypotheses,
               "covariates": tuple(covariates), "alpha": alpha, "fdr_method": fdr_method,
-              "n_boot": n_boot, "conf_level": conf_level}
+              "n_boot": n_boot, "conf_level": conf_level, "items": items}
     from functools import partial
 
     runs = map_tasks(partial(_family_task, completed, kwargs), list(range(len(completed))),
@@ -423,10 +426,7 @@ def test_hypotheses_imputed(
             pass
     table = first.reset_index()
     tested = table["status"] == "tested"
-    table["p_fdr"] = np.nan
-    if tested.any():
-        table.loc[tested, "p_fdr"] = fdr(table.loc[tested, "p_value"], method=fdr_method,
-                                         alpha=alpha)["p_adjusted"].to_numpy()
+    table["p_fdr"] = adjusted_by_family(table, fdr_method, alpha)
     excludes = (table["conf_low"] > 0) | (table["conf_high"] < 0)
     sign_ok = (table["predicted_sign"] == 0) | (np.sign(table["estimate"]) ==
                                                 table["predicted_sign"])

@@ -329,9 +329,15 @@ def _run_group(study, hyp, mapping, group_specs, process_options, opts, filters)
     """Process the study once for a set of specifications and fit each of them."""
     from ..derive.processing import process_study
     from ..models.hypotheses import RUNNERS
+    from ..models.runners import ITEM_FAMILIES
 
     processed = process_study(study, **process_options)
     table = processed.table
+    if hyp.family in ITEM_FAMILIES:  # the item-level model reads the keyed item responses
+        from ..derive.items import study_item_table
+
+        items = study_item_table(study)
+        opts = {**opts, "items": None if items is None else items.data}
     rows, designs = [], []
     imputed = None
     for spec_id, spec, covs in group_specs:

@@ -109,11 +109,17 @@ def study_paragraph(study, table: pd.DataFrame, family: pd.DataFrame) -> str:
         parts.append("Measured: " + "; ".join(measures) + ".")
     tested = family.loc[family["status"] == "tested"] if "status" in family.columns else family
     if len(family):
+        from ..models.hypotheses import hypotheses as registry
+
+        second = [h for h in tested.get("hypothesis", ()) if getattr(
+            registry.get(h), "fdr_family", "primary") != "primary"]
+        apart = (f" (the second analyses of a claim, {', '.join(second)}, in a secondary "
+                 "family of their own)" if second else "")
         parts.append(
             f"{len(tested)} of {len(family)} registered hypotheses could be tested on the "
             f"analysis table ({len(table)} rows); their p values are adjusted for the false "
-            "discovery rate across the family, and each verdict below says in words what the "
-            "data show.")
+            f"discovery rate across the family{apart}, and each verdict below says in words "
+            "what the data show.")
     return " ".join(parts)
 
 
@@ -303,8 +309,9 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     from .roles import check_columns, merge_mapping, role_plan
 
     check_columns(table.columns, mapping=mapping, covariates=covariates)
-    plan = role_plan(table, design=study.contract.design, mapping=mapping,
-                     hypotheses=hypotheses, instruments=tuple(study.contract.instruments))
+    items = _item_responses(study)  # keyed RMET item responses, for item-level models
+    plan = role_plan(table, design=study.contract.design, mapping=mapping, hypotheses=hypotheses,
+                     instruments=tuple(study.contract.instruments), items=items is not None)
     results["roles"] = plan
     applicable = plan.loc[plan["status"] == "applicable", "hypothesis"].tolist()
     not_applicable = plan.loc[plan["status"] != "applicable"].reset_index(drop=True)
@@ -312,7 +319,7 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     missing = _missingness(table, usable, covariates, qc)
     family, imputed = _family(study, processed, impute, mapping=usable, hypotheses=applicable,
                               covariates=tuple(covariates), seed=seed, n_boot=n_boot,
-                              **(inference or {}))
+                              items=items, **(inference or {}))
     results["imputed"] = imputed
     results["hypotheses"] = family
     hyp_table = _with_covariates(family.table, usable, covariates)
@@ -423,6 +430,14 @@ def _run(study, *, out, hypotheses, mapping, covariates, seed, n_boot, title, pr
     for fig in figures.values():
         plt.close(getattr(fig, "figure", fig))
     return AnalysisRun(folder=folder, tables=tables, figures=figures, manifest=man, **results)
+
+
+def _item_responses(study):
+    """The study's keyed item-level RMET responses (None when it has none)."""
+    from ..derive.items import study_item_table
+
+    found = study_item_table(study)
+    return None if found is None else found.data
 
 
 def _qc_tables(study, processed) -> dict[str, pd.DataFrame]:

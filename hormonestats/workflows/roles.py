@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..errors import ModelError
 from ..models.claims import DEFAULT_ROLES, default_mapping
+from ..models.runners import ITEM_FAMILIES
 
 __all__ = [
     "DEFAULT_MAPPING",
@@ -93,6 +94,7 @@ FAMILY_DESIGNS = {
     "mixed": ("within", "crossover"),
     "crossover": ("crossover",),
     "apim": ("dyadic",),
+    "item_glmm": ("between",),
 }
 
 #: What each instrument score measures (the construct), for the roles' kinds below.
@@ -249,6 +251,7 @@ def role_plan(
     mapping: Mapping[str, str] | None = None,
     hypotheses: Sequence[str] | None = None,
     instruments: Sequence[str] = (),
+    items: bool | None = None,
 ) -> pd.DataFrame:
     """For every hypothesis, whether it can apply to a study, its columns, and the fix.
 
@@ -265,6 +268,9 @@ def role_plan(
         Names from ``hs.hypotheses`` (default: all).
     instruments : sequence of str
         The study's instruments (their score columns are offered for ``outcome``/``anxiety``).
+    items : bool, optional
+        Whether the study has keyed item-level RMET responses (the item-level hypotheses need
+        them); None: judged from ``instruments`` (an RMET among them).
 
     Returns
     -------
@@ -287,6 +293,10 @@ def role_plan(
         design_ok = design in FAMILY_DESIGNS.get(hyp.family, (design,))
         if not design_ok:
             reasons.append(_design_reason(hyp.family, design))
+        elif hyp.family in ITEM_FAMILIES and not (
+                ("rmet" in instruments) if items is None else items):
+            reasons.append("an item-level model needs the RMET's item responses and its "
+                           "answer key (instruments.rmet.key in the contract)")
         for role in missing if design_ok else ():
             default = " or ".join(DEFAULT_ROLES.get(role, ())) or None
             cand = _candidates(role, table, instruments)
@@ -314,5 +324,7 @@ def _design_reason(family: str, design: str) -> str:
         "mixed": "a within-person model needs repeated measures",
         "crossover": "a crossover model needs a crossover design",
         "apim": "an actor-partner model needs dyads",
+        "item_glmm": "the item-level model needs a between-subjects study (one row per person "
+        "in the analysis table)",
     }.get(family, "a between-person model needs one row per person")
     return f"{need} (design: {design})"

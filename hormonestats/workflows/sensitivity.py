@@ -146,6 +146,7 @@ def _variant(study, mapping, hypotheses, covariates, seed, n_boot, variant, _see
     """One processing variant: process the study, test the hypotheses, keep the key rows.
     (The mediation bootstrap uses the user's ``seed`` in every variant, not ``_seed_seq``,
     so that the variants differ only by their processing.)"""
+    from ..derive.items import study_item_table
     from ..derive.processing import process_study
     from ..models.hypotheses import test_hypotheses
 
@@ -156,8 +157,10 @@ def _variant(study, mapping, hypotheses, covariates, seed, n_boot, variant, _see
         cols = {role: (f"{c}_wins" if f"{c}_wins" in table.columns else c)
                 for role, c in cols.items()}
     usable = {k: v for k, v in cols.items() if v in table.columns}
+    items = study_item_table(study)  # item-level hypotheses: the same keyed responses
     family = test_hypotheses(table, mapping=usable, hypotheses=hypotheses,
-                             covariates=covariates, seed=seed, n_boot=n_boot)
+                             covariates=covariates, seed=seed, n_boot=n_boot,
+                             items=None if items is None else items.data)
     return _key_rows(family.table).assign(variant=label), len(table)
 
 
