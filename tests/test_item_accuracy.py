@@ -51,7 +51,8 @@ def fitted(example):
     people = pd.read_csv(REF / "rmet_items_subjects.csv")
     with warnings.catch_warnings():
         warnings.simplefilter("error", MixedModelWarning)
-        return item_accuracy(items.data, people, x="oxytocin_arm", m="log_estradiol")
+        return item_accuracy(items.data, people, x="oxytocin_arm", m="log_estradiol",
+                             reml=False)  # the references are maximum-likelihood fits
 
 
 def test_item_table_scores_against_the_key_and_logs_every_missing_answer(example):
@@ -139,9 +140,15 @@ def test_the_item_hypothesis_is_a_secondary_family(example, fitted):
     fam = hs.test_hypotheses(table, hypotheses=names, items=items.data)
     tab = fam.table.set_index("hypothesis")
     row = tab.loc[NAME]
-    assert row["status"] == "tested" and row["term"] == fitted.interaction_term
+    # the runner fits by restricted likelihood, item_accuracy's default
+    default = item_accuracy(items.data, pd.read_csv(REF / "rmet_items_subjects.csv"),
+                            x="oxytocin_arm", m="log_estradiol")
+    assert default.methods_facts()["estimation"] == "restricted maximum likelihood"
+    assert row["status"] == "tested" and row["term"] == default.interaction_term
     assert row["estimate"] == pytest.approx(
-        fitted.table.set_index("term").loc[fitted.interaction_term, "estimate"], rel=1e-12)
+        default.table.set_index("term").loc[default.interaction_term, "estimate"], rel=1e-9)
+    assert row["estimate"] != pytest.approx(  # and not the maximum-likelihood fit
+        fitted.table.set_index("term").loc[fitted.interaction_term, "estimate"], rel=1e-6)
     assert row["n"] == fitted.n_obs
     # alone in its family: its adjusted p is its p; the primary family is as without it
     assert row["p_fdr"] == row["p_value"] and "secondary family 'item_level'" in row["reason"]
@@ -202,7 +209,10 @@ def test_the_canned_run_reports_the_item_level_model(tmp_path, monkeypatch, caps
     methods = " ".join((out / "methods.md").read_text(encoding="utf-8").split())
     assert "binomial generalized linear mixed model with a logit link" in methods
     assert "crossed random intercepts for participants and items" in methods
-    assert "variances: participants 0.224, items 1.184" in methods
+    var = pd.read_csv(out / "tables" / f"random_effects_{NAME}.csv").set_index("group")
+    assert (f"variances: participants {var.loc['subject_id', 'variance']:.3f}, "
+            f"items {var.loc['item', 'variance']:.3f}") in methods
+    assert "(restricted maximum likelihood, Laplace approximation; Wald z tests)" in methods
     assert "adjusted in its own secondary family (item_level)" in methods
     assert "(197 participants, 36 items, 7062 answered items" in methods
     assert (out / "figures" / f"{NAME}_accuracy.png").exists()

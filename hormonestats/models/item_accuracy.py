@@ -104,7 +104,8 @@ class ItemAccuracyResult:
     def _facts(self):
         return {"y": self.y, "x": self.x, "m": self.m, "formula": self.glmm.formula,
                 "distribution": "binomial", "link": "logit",
-                "estimation": "maximum likelihood", "approximation": "Laplace",
+                "estimation": ("restricted maximum likelihood" if self.glmm.fit.reml
+                               else "maximum likelihood"), "approximation": "Laplace",
                 "df_method": "Wald z", "n_subjects": self.n_subjects,
                 "n_items": self.n_items, "m_center": self.m_center,
                 "var_subject": self.variance(self.subject), "var_item": self.variance(self.item),
@@ -197,7 +198,7 @@ _FITS: OrderedDict = OrderedDict()
 _FITS_KEPT = 4
 
 
-def _fit_once(frame, formula, conf_level, fit):
+def _fit_once(frame, formula, conf_level, fit, reml):
     import hashlib
     import warnings
 
@@ -205,14 +206,14 @@ def _fit_once(frame, formula, conf_level, fit):
 
     digest = hashlib.sha1(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
     digest.update("|".join(map(str, frame.columns)).encode())
-    key = (digest.hexdigest(), formula, float(conf_level))
+    key = (digest.hexdigest(), formula, float(conf_level), bool(reml))
     if key in _FITS:
         _FITS.move_to_end(key)
         glmm = _FITS[key]
         for message in glmm.warnings:  # the same warnings as the first fit gave
             warnings.warn(message, MixedModelWarning, stacklevel=4)
         return glmm
-    glmm = fit(frame, formula, "binomial", conf_level=conf_level, reml=False)  # ML, as glmer
+    glmm = fit(frame, formula, "binomial", conf_level=conf_level, reml=reml)
     _FITS[key] = glmm
     while len(_FITS) > _FITS_KEPT:
         _FITS.popitem(last=False)
@@ -230,6 +231,7 @@ def item_accuracy(
     correct: str = "correct",
     covariates: Sequence[str] = (),
     conf_level: float = 0.95,
+    reml: bool = True,
 ) -> ItemAccuracyResult:
     """Accuracy per item ~ ``x`` x ``m`` (centred) with crossed subject and item intercepts.
 
@@ -253,6 +255,10 @@ def item_accuracy(
         Subject-level covariates (columns of ``data``), entered as main effects.
     conf_level : float
         Level of the Wald intervals.
+    reml : bool
+        Restricted likelihood (the engine's default: its Wald intervals keep their level for
+        between-person effects, where maximum likelihood's run narrow); ``False`` fits by
+        maximum likelihood as ``lme4::glmer`` does.
 
     Returns
     -------
@@ -295,7 +301,7 @@ def item_accuracy(
     frame[mc] = frame[m] - center
     rhs = " + ".join([f"{x} * {mc}", *covariates])
     formula = f"{correct} ~ {rhs} + (1 | {subject}) + (1 | {item})"
-    glmm = _fit_once(frame, formula, conf_level, fit_generalized)
+    glmm = _fit_once(frame, formula, conf_level, fit_generalized, reml)
     excluded = pd.concat([*logs, glmm.excluded], ignore_index=True) if logs else glmm.excluded
     names = list(glmm.fit.names)
     levels = _levels(complete[x])

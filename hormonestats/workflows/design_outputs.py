@@ -184,7 +184,8 @@ def _items(out, name, hyp, res, cols, table, samples, subjects, word, seen):
     out["methods"][name] = (
         f"accuracy on each RMET item (1 correct, 0 incorrect, scored against the answer key) "
         f"was modelled by a binomial generalized linear mixed model with a logit link "
-        f"(maximum likelihood, Laplace approximation; Wald z tests), with {word(x)}, "
+        f"({res.methods_facts()['estimation']}, Laplace approximation; Wald z tests), with "
+        f"{word(x)}, "
         f"{word(m)} centred at its sample mean ({res.m_center:.3g}) and their interaction"
         + (f", adjusted for {', '.join(word(c) for c in res.covariates)}," if res.covariates
            else "")
