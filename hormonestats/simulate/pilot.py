@@ -120,21 +120,21 @@ class PilotParameters:
     facts: dict = field(repr=False, default_factory=dict)
 
     def hormone(self, role: str) -> pd.Series:
-        col = self.mapping.get(role)
-        rows = self.hormones.loc[self.hormones["column"] == col]
-        if col is None or rows.empty:
-            raise HormoneStatsError(
-                f"the pilot has no {role} measured (no log_{role} column with readings); "
-                f"hormones measured: {', '.join(self.hormones['analyte']) or 'none'}")
-        return rows.iloc[0]
+        return self._row(self.hormones, role, lambda: (
+            f"the pilot has no {role} measured (no log_{role} column with readings); "
+            f"hormones measured: {', '.join(self.hormones['analyte']) or 'none'}"))
 
     def outcome(self, role: str) -> pd.Series:
+        return self._row(self.outcomes, role, lambda: (
+            f"the pilot has no column for the role {role!r}; outcome scores: "
+            f"{', '.join(self.outcomes['column']) or 'none'}"))
+
+    def _row(self, frame: pd.DataFrame, role: str, message) -> pd.Series:
+        """The row of ``frame`` for the column the role maps to, or an error in words."""
         col = self.mapping.get(role)
-        rows = self.outcomes.loc[self.outcomes["column"] == col]
+        rows = frame.loc[frame["column"] == col]
         if col is None or rows.empty:
-            raise HormoneStatsError(
-                f"the pilot has no column for the role {role!r}; outcome scores: "
-                f"{', '.join(self.outcomes['column']) or 'none'}")
+            raise HormoneStatsError(message())
         return rows.iloc[0]
 
     def reliability(self, row: pd.Series) -> float:

@@ -54,35 +54,35 @@ class Objective:
     def gamma_of(self, beta):
         return self.R @ beta
 
-    def stage1(self, theta) -> float:
+    def _profiled(self, theta, criterion) -> float:
+        """``criterion(pirls state)`` at ``theta`` with the fixed effects in the PIRLS (warm start
+        from the last accepted point, which a finite value replaces)."""
         self.s.lambdas_at(theta)
         st = self.s.pirls(self.beta, self.u, with_x=True)
         self.n_eval += 1
         if st is None:
             self.pirls_failed += 1
             return np.inf
-        dev = st["pdev"] + st["ldL2"]
+        dev = criterion(st)
         if np.isfinite(dev):
             self.u, self.beta = st["u"], st["beta"]
         return float(dev)
+
+    def stage1(self, theta) -> float:
+        return self._profiled(theta, lambda st: st["pdev"] + st["ldL2"])
 
     def reml(self, theta) -> float:
         """The restricted (REML) criterion: the Laplace approximation of the likelihood with the
         fixed effects integrated out under a flat prior, ``pdev + log det(H) - p log(2 pi)`` at
         the joint mode of ``(u, beta)`` with ``H`` their joint penalised Hessian (glmmTMB's
         ``REML = TRUE``; Stiratelli, Laird & Ware 1984)."""
-        self.s.lambdas_at(theta)
-        st = self.s.pirls(self.beta, self.u, with_x=True)
-        self.n_eval += 1
-        if st is None:
-            self.pirls_failed += 1
-            return np.inf
-        fac = st["fac"]
-        ld = fac["ld1"] + (2.0 * float(np.log(np.diag(fac["LS"])).sum()) if fac["nR"] else 0.0)
-        dev = st["pdev"] + ld - self.s.p * np.log(2 * np.pi)
-        if np.isfinite(dev):
-            self.u, self.beta = st["u"], st["beta"]
-        return float(dev)
+        def criterion(st):
+            fac = st["fac"]
+            ld = fac["ld1"] + (2.0 * float(np.log(np.diag(fac["LS"])).sum()) if fac["nR"]
+                               else 0.0)
+            return st["pdev"] + ld - self.s.p * np.log(2 * np.pi)
+
+        return self._profiled(theta, criterion)
 
     def state(self, x):
         """PIRLS modes at ``x = (theta, gamma)`` (warm start from the last accepted point)."""
