@@ -22,7 +22,7 @@ CONTRACT = "schemas/example_study.yaml"
 DATA = "hormonestats/datasets/example_study"
 CREATED = "2026-03-02T10:00:00+00:00"
 PLANNED = ["estradiol_oxytocin", "testosterone_aromatization", "progesterone_anxiety",
-           "cortisol_oxytocin", "oxtr_genotype"]
+           "cortisol_oxytocin", "oxtr_genotype", "estradiol_oxytocin_items"]
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +189,8 @@ SEEDED = {
                            "below-LOD readings lod/2, planned lod/sqrt2"),
     "exclusion rule tightened": (dict(processing={"exclude_imprecise": True}),
                                  "exclude_imprecise", "exclude_imprecise True, planned False"),
-    "hypothesis dropped": (dict(hypotheses=PLANNED[:-1]), "oxtr_genotype",
+    "hypothesis dropped": (dict(hypotheses=[h for h in PLANNED if h != "oxtr_genotype"]),
+                           "oxtr_genotype",
                            "oxtr_genotype was planned and not run"),
     "sample size short of plan": (dict(n=171), "participants", "n = 171, planned 200"),
     "model family changed": (dict(plan=_family_changed), "progesterone_anxiety",
@@ -369,7 +370,8 @@ def test_ten_seeded_deviations_through_the_run(plan, study, tmp_path):
         plan.content["inference"], n_boot=200))))
     results = run_analysis(
         _smaller(study, 171), out=tmp_path / "res", n_boot=200, prereg=planned,
-        hypotheses=PLANNED[:-1], covariates=["age"], mapping={"outcome": "iri_ec"},
+        hypotheses=[h for h in PLANNED if h != "oxtr_genotype"], covariates=["age"],
+        mapping={"outcome": "iri_ec"},
         options={"lod_policy": "lod/2", "exclude_imprecise": True}, alpha=0.01,
         fdr_method="holm", exclude_subjects={"S017": "withdrew consent"})
     table = results.deviations
@@ -430,9 +432,10 @@ def test_a_planned_hypothesis_the_run_could_not_apply_is_not_tested_with_its_rea
         plan, study, columns):
     ran = pd.DataFrame({"hypothesis": PLANNED + ["oxytocin_crossover"],
                         "family": ["moderation", "mediation", "regression", "moderation",
-                                   "gxe", "crossover"],
-                        "status": ["tested"] * 4 + ["not applicable"] * 2,
-                        "reason": [""] * 4 + ["rs53576: no column 'rs53576_add_A'",
+                                   "gxe", "item_glmm", "crossover"],
+                        "status": ["tested"] * 4 + ["not applicable", "tested",
+                                                    "not applicable"],
+                        "reason": [""] * 4 + ["rs53576: no column 'rs53576_add_A'", "",
                                               "a crossover model needs a crossover design"]})
     table = deviations(plan, _record(study, columns, hypotheses=ran))
     assert table[["deviation", "concerns", "size"]].values.tolist() == [
@@ -467,8 +470,8 @@ def test_a_stress_study_needs_its_cortisol_features_named_without_data():
 def test_imputation_and_an_added_hypothesis_are_deviations(plan, study, columns):
     ran = pd.DataFrame({"hypothesis": PLANNED + ["progesterone_allopregnanolone_anxiety"],
                         "family": ["moderation", "mediation", "regression", "moderation", "gxe",
-                                   "mediation"],
-                        "status": ["tested"] * 5 + ["failed"], "reason": [""] * 5 + ["x"]})
+                                   "item_glmm", "mediation"],
+                        "status": ["tested"] * 6 + ["failed"], "reason": [""] * 6 + ["x"]})
     table = deviations(plan, _record(study, columns, hypotheses=ran, impute=20))
     assert table[["deviation", "size"]].values.tolist() == [
         ["hypothesis added", "progesterone_allopregnanolone_anxiety was run and not planned"],

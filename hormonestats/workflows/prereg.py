@@ -153,7 +153,7 @@ def expected_columns(contract, options: ProcessingOptions | None = None) -> list
     Subject identifier and declared subject columns; each analyte (and its log when the
     transform is ``log``); each instrument's score columns; the default genotype codings of
     the contract's SNPs; ``oxytocin_arm`` when intranasal oxytocin is given; the design's
-    structural columns.
+    structural columns; cycle day and phase when the contract has a ``cycles`` table.
     Cortisol features (AUCs, reactivity) need the samples' times and are not assumed.
 
     >>> from hormonestats.study.contracts import load_contract
@@ -182,6 +182,10 @@ def expected_columns(contract, options: ProcessingOptions | None = None) -> list
     structural = {"within": ("session",), "crossover": ("session", "sequence"),
                   "dyadic": ("dyad_id", "role")}
     cols += list(structural.get(contract.design, ()))
+    if "cycles" in contract.tables:  # menses onsets and LH tests give the cycle columns
+        from ..derive.processing import CYCLE_COLUMNS
+
+        cols += list(CYCLE_COLUMNS)
     return list(dict.fromkeys(cols))
 
 
