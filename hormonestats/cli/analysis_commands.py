@@ -15,7 +15,7 @@ from .common import (
     _closest_text,
     _execution_target,
     _fail,
-    _os_message,
+    _fail_on,
     _parse_pairs,
     app,
     console,
@@ -43,10 +43,8 @@ def demo(
 
     try:
         run_demo(out=out, console=console, progress=not quiet)
-    except HormoneStatsError as err:
-        _fail(str(err))
-    except OSError as err:
-        _fail(_os_message(out, err))
+    except (HormoneStatsError, OSError) as err:
+        _fail_on(out, err)
 
 
 def _adjustment(table, covariates) -> str:
@@ -148,11 +146,8 @@ def run(
                            options=options, alpha=alpha, fdr_method=fdr_method,
                            exclude_subjects=excluded, prereg=plan,
                            console=console, title=f"hormonestats: {analysis}")
-    except HormoneStatsError as err:
-        _fail(str(err))
-        return
-    except OSError as err:
-        _fail(_os_message(out, err))
+    except (HormoneStatsError, OSError) as err:
+        _fail_on(out, err)
         return
     table = run.hypotheses_table
     if len(table):
@@ -301,7 +296,7 @@ def multiverse(
                 n_jobs=n_jobs, scheduler=where, inputs={"contract": contract, "data": data},
             )
     except (HormoneStatsError, OSError) as err:
-        _fail(_os_message(out, err) if isinstance(err, OSError) else str(err))
+        _fail_on(out, err)
         return
     console.print(result.summary(), markup=False, soft_wrap=True)
     console.print(f"Results: {folder}", markup=False)

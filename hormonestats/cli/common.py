@@ -52,6 +52,12 @@ def _fail(message: str) -> None:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def _fail_on(path, err: Exception) -> None:
+    """Exit 2 with a bad-input error in words; an OSError says which ``path`` it could not
+    write."""
+    _fail(_os_message(path, err) if isinstance(err, OSError) else str(err))
+
+
 def add_lazy_help() -> None:
     """Fill the help texts that need the registries (built only when help is shown, so that
     starting the command stays fast)."""

@@ -15,7 +15,7 @@ from .common import (
     _closest_text,
     _execution_target,
     _fail,
-    _os_message,
+    _fail_on,
     _parse_pairs,
     app,
     console,
@@ -128,7 +128,7 @@ def power(
                               checkpoint=None if out is None else out / "chunks",
                               resume=resume, pilot=params, effect_scale=effect_scale_opt)
     except (HormoneStatsError, OSError) as err:
-        _fail(_os_message(out, err) if isinstance(err, OSError) else str(err))
+        _fail_on(out, err)
         return
     if params is not None:
         _print_pilot_effect(params, table)
@@ -145,7 +145,7 @@ def power(
             folder = write_report(out, title=f"Power: {hypothesis}", tables={"power": table},
                                   figures={"power_curve": ax})
         except (HormoneStatsError, OSError) as err:
-            _fail(_os_message(out, err) if isinstance(err, OSError) else str(err))
+            _fail_on(out, err)
             return
         console.print(f"Results: {folder}", markup=False)
 

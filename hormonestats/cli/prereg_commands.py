@@ -10,7 +10,7 @@ import typer
 
 from ..errors import HormoneStatsError
 from ..options import DEFAULT_SEED
-from .common import _fail, _os_message, _parse_pairs, app, console, err_console
+from .common import _fail, _fail_on, _parse_pairs, app, console, err_console
 from .study_args import ContractArg, DataArg, ProcessingArgs, processing_options
 
 
@@ -78,11 +78,8 @@ def prereg(
                            alpha=alpha, fdr_method=fdr_method, n_boot=n_boot, impute=impute,
                            power_for=power_for, target_power=target_power, n_sims=sims,
                            seed=seed, replace=replace)
-    except HormoneStatsError as err:
-        _fail(str(err))
-        return
-    except OSError as err:
-        _fail(_os_message(out, err))
+    except (HormoneStatsError, OSError) as err:
+        _fail_on(out, err)
         return
     size = plan.content["sample_size"]
     console.print(f"Pre-registered {len(plan.hypotheses())} hypotheses "
