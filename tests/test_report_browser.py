@@ -39,8 +39,12 @@ def report(tmp_path_factory):
     import hormonestats as hs
     from hormonestats.workflows.pipeline import run_analysis
 
-    out = tmp_path_factory.mktemp("browser") / "demo"
-    run_analysis(hs.read_dataset("example_study"), out=out, n_boot=200, covariates=("sex",),
+    root = tmp_path_factory.mktemp("browser")
+    study = hs.read_dataset("example_study")
+    # planned without the sex covariate the run adds: one deviation for the report to show
+    plan = hs.preregister(study.contract, n=200, n_boot=200, out=root / "prereg")
+    out = root / "demo"
+    run_analysis(study, out=out, n_boot=200, covariates=("sex",), prereg=plan,
                  title="hormonestats demo: example study")  # fmt: skip
     return out / "report.html"
 
@@ -223,3 +227,27 @@ def test_full_study_tests_the_item_level_rmet_hypothesis(report):
     assert "(“estradiol_oxytocin_items”) was adjusted in its own secondary family" in methods
     page = " ".join(report.read_text(encoding="utf-8").split())
     assert "Predicted probability of a correct RMET item by log estradiol" in page
+
+
+def test_the_deviations_from_the_plan_are_shown_in_the_browser(report, browser):
+    """The pre-registration section as a reader sees it: its heading after the hypotheses,
+    and the one deviation (a covariate the plan did not name) in a table with its size."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(report.as_uri())
+    page.wait_for_load_state("load")
+    headings = page.evaluate("() => [...document.querySelectorAll('h2')].map(h => h.textContent)")
+    assert "Pre-registration and deviations" in headings
+    assert headings.index("Pre-registration and deviations") > headings.index("Hypotheses")
+    rows = page.evaluate("""() => {
+      const h = [...document.querySelectorAll('h2')]
+        .find(e => e.textContent === 'Pre-registration and deviations');
+      let e = h.nextElementSibling; const out = [];
+      while (e && e.tagName !== 'H2') {
+        e.querySelectorAll('tbody tr').forEach(r => out.push(r.innerText));
+        e = e.nextElementSibling;
+      }
+      return out;
+    }""")
+    assert len(rows) == 1 and "covariate added" in rows[0] and "sex" in rows[0], rows
+    assert page.locator("text=Pre-registration and deviations").is_visible()
+    page.close()
